@@ -1,0 +1,307 @@
+"""Turn source files into a new searchable generation, incrementally and atomically.
+
+A run parses only files whose content changed, embeds only chunks whose text
+is not in the vector cache, then builds the search indexes for the new set of
+active chunks into a fresh generation folder. The switch is one SQLite commit:
+until it happens, readers keep the previous generation; a crash before it
+leaves the previous generation in use and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.config import Settings
+from index.lexical import LexicalIndex
+from index.store import Store, transaction
+from index.vectors import VectorIndex
+from ingest.manifest import load_manifest
+from ingest.model import IngestError, ParsedDocument
+from ingest.pipeline import MANIFEST_NAME, ingest_file, source_files
+
+
+class WriterBusy(RuntimeError):
+    """Another ingest holds the writer lock."""
+
+
+@dataclass
+class Source:
+    path: Path  # the bytes to read
+    doc_id: str
+    origin: Path  # where the editor's file lives, recorded as the document's source
+    manifest: dict
+
+
+@dataclass
+class FileResult:
+    path: str
+    doc_id: str
+    outcome: str  # new | revised | unchanged | failed | retired
+    version: int | None = None
+    error: str | None = None
+    report: dict = field(default_factory=dict)
+    embedded: int = 0  # chunks that needed a new embedding
+
+
+@dataclass
+class IngestRun:
+    files: list[FileResult]
+    generation: int
+    embedded: int
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.outcome == "failed"]
+
+
+def generation_dir(data_dir: Path, generation: int) -> Path:
+    return data_dir / "generations" / str(generation)
+
+
+def chunk_id(doc_id: str, section_path: list[str], text: str, occurrence: int) -> str:
+    """Stable for the same text in the same section of the same document, whatever else changed."""
+    normal = " ".join(re.findall(r"\w+", text.lower()))
+    raw = "\x00".join([doc_id, " › ".join(section_path), normal, str(occurrence)])
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def embedding_text(section_path: list[str], text: str) -> str:
+    """The heading path gives the model context a short passage lacks."""
+    return (" › ".join(section_path) + "\n" + text).strip()
+
+
+def lexical_text(section_path: list[str], text: str) -> str:
+    return " ".join(section_path) + "\n" + text
+
+
+class writer_lock:
+    """One writer at a time per data dir; a second one is told who holds it instead of waiting."""
+
+    def __init__(self, data_dir: Path):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / "ingest.lock"
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "okänd process"
+            self.handle.close()
+            raise WriterBusy(f"En annan indexering pågår redan ({holder}). Vänta tills den är klar.") from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"pid {os.getpid()}")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+class Indexer:
+    def __init__(self, settings: Settings, embedder=None):
+        self.settings = settings
+        self.store = Store(settings.db_path)
+        self._embedder = embedder
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from index.embedder import Embedder
+
+            s = self.settings
+            self._embedder = Embedder(s.embedding_model, s.query_prefix, s.passage_prefix)
+        return self._embedder
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        rebuild: bool = False,
+        who: str | None = None,
+        on_file: Callable[[Path], None] | None = None,
+    ) -> IngestRun:
+        with writer_lock(self.settings.data_dir):
+            return self._ingest(list(paths), rebuild, who, on_file)
+
+    def _ingest(self, paths: list[Path], rebuild: bool, who: str | None, on_file) -> IngestRun:
+        results: list[FileResult] = []
+        sources: list[Source] = []
+        folders: list[Path] = []
+        for path in paths:
+            if path.is_dir():
+                folders.append(path.resolve())
+                manifest = load_manifest(path)
+                sources.extend(Source(f, f.stem, f.resolve(), manifest) for f in source_files(path))
+            elif path.is_file():
+                manifest = load_manifest(path.parent) if (path.parent / MANIFEST_NAME).exists() else {}
+                sources.append(Source(path, path.stem, path.resolve(), manifest))
+            else:
+                results.append(FileResult(str(path), path.stem, "failed", error="filen eller mappen finns inte"))
+        if rebuild:
+            sources.extend(self._stored_sources(already={s.doc_id for s in sources}))
+
+        parsed: list[tuple[ParsedDocument, FileResult, Path]] = []
+        for source in sources:
+            if on_file:
+                on_file(source.path)
+            result = FileResult(str(source.origin), source.doc_id, "failed")
+            results.append(result)
+            try:
+                content = source.path.read_bytes()
+            except OSError as exc:
+                result.error = f"kan inte läsas: {exc.strerror}"
+                continue
+            content_hash = hashlib.sha256(content).hexdigest()
+            existing = self.store.document(source.doc_id)
+            if existing and not rebuild and not existing["retired"] and existing["content_hash"] == content_hash:
+                result.outcome, result.version, result.report = "unchanged", existing["current_version"], existing["report"]
+                continue
+            try:
+                document = ingest_file(source.path, source.manifest, doc_id=source.doc_id)
+            except IngestError as exc:
+                result.error = str(exc)
+                continue
+            document.source_path = str(source.origin)
+            result.outcome = "revised" if existing else "new"
+            result.report = asdict(document.report)
+            parsed.append((document, result, self._keep_source(content, content_hash, source.path.suffix)))
+
+        retired = self._missing_documents(folders, {s.origin for s in sources})
+        for doc_id in retired:
+            results.append(FileResult(self.store.document(doc_id)["source_path"], doc_id, "retired"))
+
+        prepared = [(doc, res, src, self._prepare_chunks(doc)) for doc, res, src in parsed]
+        embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared)
+
+        current = self.store.generation()
+        if not prepared and not retired and current and generation_dir(self.settings.data_dir, current).exists():
+            return IngestRun(results, current, 0)
+
+        db = self.store.connection()
+        generation = current + 1
+        with transaction(db):
+            for document, result, source_file, chunks in prepared:
+                row = _document_row(document, source_file)
+                result.version = self.store.write_version(db, row, chunks, who)
+            for doc_id in retired:
+                self.store.retire(db, doc_id)
+            self._build_generation(generation)
+            self.store.set_generation(db, generation)
+        self._drop_old_generations(keep={generation, current})
+        return IngestRun(results, generation, embedded)
+
+    # -- steps -------------------------------------------------------------
+
+    def _stored_sources(self, already: set[str]) -> list[Source]:
+        """For --rebuild: the kept copy of every current document not named on the command line."""
+        out = []
+        for doc in self.store.documents():
+            stored = Path(self.store.versions(doc["doc_id"])[0]["source_file"] or "")
+            if doc["doc_id"] not in already and stored.is_file():
+                origin = Path(doc["source_path"])
+                manifest_path = origin.parent / MANIFEST_NAME
+                manifest = load_manifest(origin.parent) if manifest_path.exists() else {}
+                out.append(Source(stored, doc["doc_id"], origin, manifest))
+        return out
+
+    def _keep_source(self, content: bytes, content_hash: str, suffix: str) -> Path:
+        """Every ingested version's bytes are kept, so nothing is lost and --rebuild needs no corpus folder."""
+        folder = self.settings.data_dir / "sources" / content_hash[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{content_hash}{suffix.lower()}"
+        if not target.exists():
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, target)
+        return target
+
+    def _missing_documents(self, folders: list[Path], seen: set[Path]) -> list[str]:
+        """Documents once ingested from one of these folders whose file is gone."""
+        gone = []
+        for doc in self.store.documents():
+            source = Path(doc["source_path"])
+            if any(folder in source.parents for folder in folders) and source not in seen and not source.exists():
+                gone.append(doc["doc_id"])
+        return gone
+
+    def _prepare_chunks(self, document: ParsedDocument) -> list[dict]:
+        seen: dict[str, int] = {}
+        rows = []
+        for chunk in document.chunks:
+            key = chunk_id(document.doc_id, chunk.section_path, chunk.text, 0)
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            row = asdict(chunk)
+            row["chunk_id"] = key if occurrence == 0 else chunk_id(
+                document.doc_id, chunk.section_path, chunk.text, occurrence
+            )
+            row["embed_key"] = self.embedder.content_key(embedding_text(chunk.section_path, chunk.text))
+            rows.append(row)
+        return rows
+
+    def _embed_missing(self, chunks: list[dict], prepared) -> int:
+        keys = list(dict.fromkeys(c["embed_key"] for c in chunks))
+        cached = self.store.cached_vectors(keys, self.embedder.dimension)
+        todo = {c["embed_key"]: embedding_text(c["section_path"], c["text"]) for c in chunks if c["embed_key"] not in cached}
+        if todo:
+            vectors = self.embedder.embed_passages(list(todo.values()), progress=False)
+            self.store.put_vectors(list(todo.keys()), vectors)
+        for _, result, _, doc_chunks in prepared:
+            result.embedded = sum(1 for c in doc_chunks if c["embed_key"] in todo)
+        return len(todo)
+
+    def _build_generation(self, generation: int) -> None:
+        """Build indexes for the active chunks as seen inside the open transaction."""
+        rows = self.store.active_chunks()
+        target = generation_dir(self.settings.data_dir, generation)
+        tmp = target.with_name(target.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        dimension = self.embedder.dimension
+        vectors = self.store.cached_vectors([r["embed_key"] for r in rows], dimension)
+        matrix = np.stack([vectors[r["embed_key"]] for r in rows]) if rows else np.zeros((0, dimension), "float32")
+        VectorIndex.build(np.array([r["id"] for r in rows]), matrix, dimension).save(tmp / "vectors.faiss")
+        LexicalIndex.build(
+            [str(r["id"]) for r in rows],
+            [lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows],
+        ).save(tmp / "lexical")
+        (tmp / "info.json").write_text(
+            json.dumps({"generation": generation, "chunks": len(rows), "model": self.settings.embedding_model})
+        )
+        os.replace(tmp, target)
+
+    def _drop_old_generations(self, keep: set[int]) -> None:
+        root = self.settings.data_dir / "generations"
+        for child in root.iterdir():
+            name = child.name.removesuffix(".tmp")
+            if name.isdigit() and (int(name) not in keep or child.name.endswith(".tmp")):
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _document_row(document: ParsedDocument, source_file: Path) -> dict:
+    return {
+        "doc_id": document.doc_id,
+        "meta": document.meta,
+        "format": document.format,
+        "source_path": document.source_path,
+        "source_file": str(source_file),
+        "content_hash": source_file.stem,
+        "text": document.text,
+        "footnotes": [asdict(f) for f in document.footnotes],
+        "report": asdict(document.report),
+    }
