@@ -184,12 +184,12 @@ class Indexer:
         for doc_id in retired:
             results.append(FileResult(self.store.document(doc_id)["source_path"], doc_id, "retired"))
 
+        current = self.store.generation()
+        if not parsed and not retired and current and generation_dir(self.settings.data_dir, current).exists():
+            return IngestRun(results, current, 0)
+
         prepared = [(doc, res, src, self._prepare_chunks(doc)) for doc, res, src in parsed]
         embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared)
-
-        current = self.store.generation()
-        if not prepared and not retired and current and generation_dir(self.settings.data_dir, current).exists():
-            return IngestRun(results, current, 0)
 
         db = self.store.connection()
         generation = current + 1

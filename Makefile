@@ -1,0 +1,43 @@
+# The two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KB := $(BIN)/kb
+DATA_DIR := $(or $(KB_DATA_DIR),var)
+EVAL_FILE ?= ../shared/eval/dev.jsonl
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install install-test run test eval clean
+
+install: $(VENV)/.installed
+
+# torch first, on its own: the pinned CPU build, so nothing pulls the CUDA one.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+# Index corpus/ when there is no index yet or a corpus file is newer than it, then serve.
+run: install
+	@if [ ! -f "$(DATA_DIR)/kb.sqlite" ] || [ -n "$$(find corpus -type f -newer '$(DATA_DIR)/kb.sqlite' | head -1)" ]; then \
+		$(KB) ingest corpus || echo "Några filer kunde inte indexeras (se ovan); övriga är sökbara."; \
+	fi
+	$(KB) serve --host 127.0.0.1 --port 8000
+
+test: install-test
+	$(BIN)/python -m pytest
+
+eval: install
+	@for mode in bm25 dense hybrid; do $(KB) eval $(EVAL_FILE) --mode $$mode; echo; done
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache test-results

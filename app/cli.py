@@ -1,0 +1,145 @@
+"""`kb`: ingest documents, search them, serve the web app, measure retrieval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from index.config import Settings
+
+cli = typer.Typer(help="Vem gör vad – kunskapsbas för missbruks- och beroendevården.", no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@cli.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Filer eller mappar (standard: corpus/)")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Läs om alla dokument från sparade källfiler")] = False,
+):
+    """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
+    from tqdm import tqdm
+
+    from index.build import Indexer, WriterBusy
+
+    settings = Settings.from_env()
+    paths = paths or [settings.corpus_dir]
+    indexer = Indexer(settings)
+    bar = tqdm(desc="Läser", unit=" fil", file=sys.stderr)
+    try:
+        run = indexer.ingest(paths, rebuild=rebuild, on_file=lambda p: bar.update(1) or bar.set_postfix_str(p.name))
+    except WriterBusy as exc:
+        _fail(str(exc), 2)
+    except ValueError as exc:  # a malformed manifest
+        _fail(f"Fel i manifest: {exc}", 2)
+    finally:
+        bar.close()
+    for result in run.files:
+        if result.outcome == "failed":
+            typer.secho(f"FEL  {result.path}: {result.error}", fg=typer.colors.RED, err=True)
+            continue
+        report = result.report
+        line = f"{result.outcome:<9} {result.doc_id}"
+        if result.version:
+            line += f" v{result.version}"
+        if report and result.outcome in ("new", "revised"):
+            line += (
+                f" · {report.get('format')} · {report.get('sections', 0)} avsnitt · {report.get('chunks', 0)} stycken"
+                f" · {report.get('tables', 0)} tabeller · {report.get('footnotes', 0)} fotnoter"
+                f" · {report.get('redactions', 0)} maskade · {report.get('off_topic', 0)} utanför ämnet"
+                f" · {result.embedded} nya vektorer"
+            )
+            if report.get("pages"):
+                line += f" · {report['pages']} sidor"
+        typer.echo(line)
+        for warning in report.get("warnings", []) if result.outcome in ("new", "revised") else []:
+            typer.secho(f"          varning: {warning}", fg=typer.colors.YELLOW)
+    typer.echo(f"Index generation {run.generation}; {run.embedded} stycken bäddades in.")
+    if run.failed:
+        raise typer.Exit(1)
+
+
+@cli.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Frågan")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Antal träffar")] = 5,
+    region: Annotated[Optional[str], typer.Option(help="Bara detta län")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv ut JSON som API:t")] = False,
+):
+    """Sök och skriv ut svaret med källhänvisningar."""
+    from app.payloads import search_payload
+    from index.search import IndexMissing, Searcher
+
+    try:
+        payload = search_payload(Searcher(Settings.from_env()), query, k=k, region=region)
+    except IndexMissing as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    answer = payload["answer"]
+    if answer:
+        typer.secho(f"Ansvarig huvudman: {answer['principal'] or 'inte angivet'} {', '.join(answer['units'])}", bold=True)
+    if not payload["results"]:
+        typer.echo("Inga träffar.")
+    for number, r in enumerate(payload["results"], 1):
+        where = ", ".join(x for x in (r["title"], r["region"], r["section"]) if x)
+        page = f", s. {r['page']}" if r["page"] else ""
+        tags = " ".join(
+            x for x in (r["principal"] and f"[{r['principal']}]", r["priority"] and f"[{r['priority']['label']}]") if x
+        )
+        typer.secho(f"{number}. {where}{page} {tags}", bold=True)
+        typer.echo("   " + r["text"][:400].replace("\n", " ") + ("…" if len(r["text"]) > 400 else ""))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+):
+    """Starta webbgränssnittet och API:t."""
+    import uvicorn
+
+    from app.web import create_app
+    from index.search import IndexMissing, Searcher
+
+    settings = Settings.from_env()
+    searcher = Searcher(settings)
+    try:
+        searcher.load()
+    except IndexMissing as exc:
+        _fail(str(exc), 2)
+    uvicorn.run(create_app(settings, searcher), host=host, port=port)
+
+
+@cli.command(name="eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Frågor i JSONL, som ../shared/eval/dev.jsonl")],
+    mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
+):
+    """Mät träffsäkerheten: Recall@1, Recall@5, MRR@10, huvudman, prioritet och svarstid."""
+    from index.evaluate import evaluate_file, format_report
+    from index.search import MODES, IndexMissing, Searcher
+
+    if mode not in MODES:
+        _fail(f"Okänt läge {mode!r}; välj något av {', '.join(MODES)}.", 2)
+    if not file.is_file():
+        _fail(f"Filen {file} finns inte.", 2)
+    try:
+        report = evaluate_file(Searcher(Settings.from_env()), file, mode)
+    except IndexMissing as exc:
+        _fail(str(exc), 2)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    typer.echo(format_report(report))
+
+
+def main() -> None:
+    cli()

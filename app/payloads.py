@@ -1,0 +1,93 @@
+"""The JSON shapes of the public API, built from store rows and search hits.
+
+The web pages, the CLI and the HTTP API share them, so the three always agree.
+"""
+
+from __future__ import annotations
+
+from index.answer import compose_answer, principal_of_records
+from index.search import Hit, Searcher
+
+
+def priority_of(chunk: dict) -> dict | None:
+    """The strongest recommendation level stated in the passage."""
+    tags = chunk["priority"]
+    if not tags:
+        return None
+    numbered = [t for t in tags if t["level"] is not None]
+    top = min(numbered, key=lambda t: t["level"]) if numbered else tags[0]
+    return {"level": top["level"], "label": top["label"]}
+
+
+def result_of(hit: Hit) -> dict:
+    chunk, document = hit.chunk, hit.document
+    records = chunk["responsibility"]
+    return {
+        "chunk_id": chunk["chunk_id"],
+        "doc_id": chunk["doc_id"],
+        "title": document["title"],
+        "region": document["region"],
+        "section": chunk["section"],
+        "page": chunk["page"],
+        "text": chunk["text"],
+        "score": round(hit.score, 6),
+        "principal": principal_of_records(records),
+        "units": sorted({u for r in records for u in r["units"]}),
+        "priority": priority_of(chunk),
+        "url": f"/passage/{chunk['chunk_id']}",
+    }
+
+
+ANSWER_FIELDS = ("principal", "units", "chunk_id", "text")
+
+
+def search_payload(
+    searcher: Searcher, query: str, k: int = 10, region: str | None = None, for_page: bool = False
+) -> dict:
+    """The API's search response; `for_page` adds what only the HTML needs (citation, highlight spans)."""
+    hits = searcher.search(query, k=k, region=region)
+    answer = compose_answer(query, hits)
+    results = [result_of(h) for h in hits]
+    if for_page:
+        for result, hit in zip(results, hits):
+            result["highlights"] = hit.highlights
+            result["status"] = hit.document["status"]
+    elif answer is not None:
+        answer = {key: answer[key] for key in ANSWER_FIELDS}
+    return {"query": query, "answer": answer, "results": results}
+
+
+def passage_of(chunk: dict, document: dict) -> dict:
+    return {
+        "chunk_id": chunk["chunk_id"],
+        "doc_id": chunk["doc_id"],
+        "title": document["title"],
+        "region": document["region"],
+        "section": chunk["section"],
+        "section_path": chunk["section_path"],
+        "page": chunk["page"],
+        "line_start": chunk["line_start"],
+        "line_end": chunk["line_end"],
+        "char_start": chunk["char_start"],
+        "char_end": chunk["char_end"],
+        "kind": chunk["kind"],
+        "text": chunk["text"],
+        "on_topic": chunk["on_topic"],
+        "proposal": chunk["proposal"],
+        "footnotes": chunk["footnotes"],
+        "table": chunk["table"],
+        "responsibility": chunk["responsibility"],
+        "priority": chunk["priority"],
+        "current": chunk["active"],
+        "url": f"/passage/{chunk['chunk_id']}",
+    }
+
+
+DOCUMENT_FIELDS = (
+    "doc_id", "title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to",
+    "status", "guessed", "format", "current_version", "retired",
+)
+
+
+def document_of(document: dict) -> dict:
+    return {key: document[key] for key in DOCUMENT_FIELDS} | {"report": document["report"]}

@@ -1,0 +1,139 @@
+"""The web application: JSON API for programs, server-rendered pages for people."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app.payloads import document_of, passage_of, search_payload
+from index.config import Settings
+from index.search import IndexMissing, Searcher
+
+HERE = Path(__file__).parent
+MAX_QUERY = 300
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Frågan, på svenska")]
+ResultCount = Annotated[int, Query(ge=1, le=50, description="Antal träffar (1–50)")]
+
+
+def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    searcher = searcher or Searcher(settings)
+    templates = Jinja2Templates(directory=HERE / "templates")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            searcher.load()
+            app.state.ready = True
+        except IndexMissing:
+            app.state.ready = False
+        yield
+
+    app = FastAPI(
+        title="Vem gör vad",
+        description="Sök i överenskommelser och riktlinjer för missbruks- och beroendevården.",
+        lifespan=lifespan,
+    )
+    app.state.ready = False
+    app.state.searcher = searcher
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    @app.exception_handler(IndexMissing)
+    async def index_missing(request: Request, exc: IndexMissing):
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    store = searcher.store
+
+    def regions() -> list[str]:
+        return sorted({d["region"] for d in store.documents() if d["region"]})
+
+    # -- programs ----------------------------------------------------------
+
+    @app.get("/healthz", tags=["drift"])
+    def healthz():
+        if not app.state.ready:
+            raise HTTPException(503, "Indexet är inte laddat.")
+        return {"status": "ok", "generation": store.generation()}
+
+    @app.get("/api/search", tags=["sök"])
+    def api_search(q: QueryText, k: ResultCount = 10, region: str | None = None):
+        if not q.strip():
+            raise HTTPException(422, "Frågan är tom.")
+        return search_payload(searcher, q.strip(), k=k, region=region or None)
+
+    @app.get("/api/documents", tags=["dokument"])
+    def api_documents():
+        return [document_of(d) | {"chunks": d["chunk_count"]} for d in store.documents()]
+
+    @app.get("/api/documents/{doc_id}", tags=["dokument"])
+    def api_document(doc_id: str):
+        document = store.document(doc_id)
+        if document is None:
+            raise HTTPException(404, f"Dokumentet {doc_id!r} finns inte.")
+        chunks = store.document_chunks(doc_id)
+        return document_of(document) | {
+            "footnotes": document["footnotes"],
+            "chunks": [passage_of(c, document) for c in chunks],
+        }
+
+    @app.get("/api/passages/{chunk_id}", tags=["dokument"])
+    def api_passage(chunk_id: str):
+        chunk = store.chunk(chunk_id)
+        if chunk is None:
+            raise HTTPException(404, f"Avsnittet {chunk_id!r} finns inte.")
+        return passage_of(chunk, store.document(chunk["doc_id"]))
+
+    # -- people ------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, q: str = "", region: str = ""):
+        q = q.strip()[:MAX_QUERY]
+        payload = search_payload(searcher, q, region=region or None, for_page=True) if q else None
+        template = "_results.html" if request.headers.get("HX-Request") else "search.html"
+        return templates.TemplateResponse(
+            request, template, {"q": q, "region": region, "regions": regions(), "payload": payload}
+        )
+
+    @app.get("/passage/{chunk_id}", response_class=HTMLResponse, include_in_schema=False)
+    def passage_page(request: Request, chunk_id: str):
+        chunk = store.chunk(chunk_id)
+        if chunk is None:
+            raise HTTPException(404, "Avsnittet finns inte.")
+        document = store.document(chunk["doc_id"])
+        before, after = store.neighbours(chunk)
+        return templates.TemplateResponse(
+            request,
+            "passage.html",
+            {"chunk": chunk, "document": document, "before": before, "after": after},
+        )
+
+    @app.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
+    def document_page(request: Request, doc_id: str):
+        document = store.document(doc_id)
+        if document is None:
+            raise HTTPException(404, "Dokumentet finns inte.")
+        return templates.TemplateResponse(
+            request, "document.html", {"document": document, "chunks": store.document_chunks(doc_id)}
+        )
+
+    return app
