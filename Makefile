@@ -28,7 +28,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 # Index corpus/ when there is no index yet or a corpus file is newer than it, then serve.
 run: install
-	@if [ ! -f "$(DATA_DIR)/kb.sqlite" ] || [ -n "$$(find corpus -type f -newer '$(DATA_DIR)/kb.sqlite' | head -1)" ]; then \
+	@if [ ! -d "$(DATA_DIR)/generations" ] || [ -n "$$(find corpus -type f -newer '$(DATA_DIR)/generations' | head -1)" ]; then \
 		$(KB) ingest corpus || echo "Några filer kunde inte indexeras (se ovan); övriga är sökbara."; \
 	fi
 	$(KB) serve --host 127.0.0.1 --port 8000

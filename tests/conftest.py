@@ -1,0 +1,61 @@
+"""Fixtures that build a real index of the real corpus once per test session.
+
+Everything runs for real: SQLite, FAISS, the bundled embedding model.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from index.config import PROJECT_DIR, Settings  # noqa: E402
+
+CORPUS = PROJECT_DIR / "corpus"
+DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embedder import Embedder
+
+    s = Settings.from_env()
+    return Embedder(s.embedding_model, s.query_prefix, s.passage_prefix)
+
+
+def make_settings(data_dir: Path) -> Settings:
+    return Settings.from_env(data_dir=data_dir, corpus_dir=CORPUS)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def ingest_run(settings, embedder):
+    from index.build import Indexer
+
+    return Indexer(settings, embedder).ingest([CORPUS])
+
+
+@pytest.fixture(scope="session")
+def searcher(settings, embedder, ingest_run):
+    from index.search import Searcher
+
+    searcher = Searcher(settings, embedder)
+    searcher.load()
+    return searcher
+
+
+@pytest.fixture(scope="session")
+def client(settings, searcher):
+    from fastapi.testclient import TestClient
+
+    from app.web import create_app
+
+    with TestClient(create_app(settings, searcher)) as client:
+        yield client

@@ -1,0 +1,45 @@
+"""The `kb` command as an editor or a script uses it."""
+
+import json
+
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.conftest import CORPUS
+
+runner = CliRunner()
+
+
+def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "norrbotten-handlingsplan-2021.md").write_bytes((CORPUS / "norrbotten-handlingsplan-2021.md").read_bytes())
+    (folder / "tom.txt").write_text("")
+    result = runner.invoke(
+        cli, ["ingest", str(folder), str(tmp_path / "saknas.pdf")], env={"KB_DATA_DIR": str(tmp_path / "data")}
+    )
+    assert result.exit_code == 1
+    assert "new       norrbotten-handlingsplan-2021 v1" in result.output
+    error_lines = [line for line in result.output.splitlines() if line.startswith("FEL")]
+    assert len(error_lines) == 2
+    assert any("tom.txt" in line for line in error_lines)
+    assert any("saknas.pdf" in line and "finns inte" in line for line in error_lines)
+
+
+def test_search_json_matches_the_api(settings, ingest_run):
+    result = runner.invoke(
+        cli, ["search", "vem ansvarar för abstinensbehandling", "-k", "3", "--json"],
+        env={"KB_DATA_DIR": str(settings.data_dir)},
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["query"] == "vem ansvarar för abstinensbehandling"
+    assert len(payload["results"]) == 3
+
+
+def test_search_and_serve_without_an_index_say_how_to_build_it(tmp_path):
+    env = {"KB_DATA_DIR": str(tmp_path / "tom")}
+    for args in (["search", "LVM"], ["serve"]):
+        result = runner.invoke(cli, args, env=env)
+        assert result.exit_code == 2
+        assert "kb ingest" in result.output
