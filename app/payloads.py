@@ -8,6 +8,8 @@ from __future__ import annotations
 from index.answer import compose_answer, principal_of_records
 from index.search import Hit, Searcher
 
+MAX_QUERY = 300  # characters; longer input is a paste, not a question
+
 
 def priority_of(chunk: dict) -> dict | None:
     """The strongest recommendation level stated in the passage."""

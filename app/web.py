@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.payloads import document_of, passage_of, search_payload
+from app.pages import pages_router
+from app.payloads import MAX_QUERY, document_of, passage_of, search_payload
 from index.config import Settings
 from index.search import IndexMissing, Searcher
 
 HERE = Path(__file__).parent
-MAX_QUERY = 300
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -64,9 +64,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     store = searcher.store
 
-    def regions() -> list[str]:
-        return sorted({d["region"] for d in store.documents() if d["region"]})
-
     # -- programs ----------------------------------------------------------
 
     @app.get("/healthz", tags=["drift"])
@@ -103,37 +100,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             raise HTTPException(404, f"Avsnittet {chunk_id!r} finns inte.")
         return passage_of(chunk, store.document(chunk["doc_id"]))
 
-    # -- people ------------------------------------------------------------
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, q: str = "", region: str = ""):
-        q = q.strip()[:MAX_QUERY]
-        payload = search_payload(searcher, q, region=region or None, for_page=True) if q else None
-        template = "_results.html" if request.headers.get("HX-Request") else "search.html"
-        return templates.TemplateResponse(
-            request, template, {"q": q, "region": region, "regions": regions(), "payload": payload}
-        )
-
-    @app.get("/passage/{chunk_id}", response_class=HTMLResponse, include_in_schema=False)
-    def passage_page(request: Request, chunk_id: str):
-        chunk = store.chunk(chunk_id)
-        if chunk is None:
-            raise HTTPException(404, "Avsnittet finns inte.")
-        document = store.document(chunk["doc_id"])
-        before, after = store.neighbours(chunk)
-        return templates.TemplateResponse(
-            request,
-            "passage.html",
-            {"chunk": chunk, "document": document, "before": before, "after": after},
-        )
-
-    @app.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
-    def document_page(request: Request, doc_id: str):
-        document = store.document(doc_id)
-        if document is None:
-            raise HTTPException(404, "Dokumentet finns inte.")
-        return templates.TemplateResponse(
-            request, "document.html", {"document": document, "chunks": store.document_chunks(doc_id)}
-        )
+    app.include_router(pages_router(searcher, templates))
 
     return app
