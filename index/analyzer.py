@@ -1,0 +1,178 @@
+"""Swedish text analysis shared by indexing and querying, so both sides produce the same terms.
+
+Staff write other word forms and other compounds than the documents ("abstinensbehandling"
+where a text says "abstinensvård"), so every word yields its Snowball stem plus the stems of
+its compound parts. Compounds are split only against words the corpus itself uses standalone:
+no dictionary of any particular county or field is assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_SWEDISH
+
+# The Snowball/NLTK Swedish list (shipped with bm25s) plus function words it lacks that
+# agreements use in nearly every sentence and that carry no topic.
+EXTRA_STOPWORDS = ("ska", "skall", "samt", "även", "hos", "genom", "bör", "sker", "finns")
+STOPWORDS = frozenset(STOPWORDS_SWEDISH) | frozenset(EXTRA_STOPWORDS)
+
+# Letters and digits; combining marks stay inside the word so a decomposed "å" does not split it.
+_LETTERS = r"(?:[^\W_]|[\u0300-\u036f])+"
+# Text extracted from PDFs hyphenates at line ends ("behand-\nling"): a hyphen, a line break and a
+# lower-case continuation that is not a conjunction ("hälso-\noch sjukvård") is one word.
+WORD_RE = re.compile(
+    rf"{_LETTERS}(?:-[ \t]*\r?\n[ \t]*(?!(?:och|eller|samt|till)\b)(?=[a-zåäöéü]){_LETTERS})*"
+)
+_LINE_BREAK_HYPHEN = re.compile(r"-\s+")
+
+MIN_PART = 4  # shorter parts ("sam", "för") split ordinary words into nonsense
+MIN_COMPOUND = 2 * MIN_PART
+LINKS = ("", "s")  # Swedish linking morpheme: tillnyktring+s+enhet
+
+
+def normalize(word: str) -> str:
+    """NFKC folds ligatures and composes å/ä/ö, so every source spells a word alike."""
+    return _LINE_BREAK_HYPHEN.sub("", unicodedata.normalize("NFKC", word)).lower()
+
+
+class Analyzer:
+    """Tokenizes, stems and decompounds Swedish; built from the corpus's word document frequencies."""
+
+    def __init__(self, word_counts: dict[str, int] | None = None, modifiers: dict[str, int] | None = None):
+        self.word_counts: dict[str, int] = dict(word_counts or {})
+        self.modifiers: dict[str, int] = self._learn_modifiers() if modifiers is None else dict(modifiers)
+        self._stemmer = Stemmer.Stemmer("swedish")
+        self._cache: dict[str, list[str]] = {}
+        self._splits: dict[str, list[str] | None] = {}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> "Analyzer":
+        """Learn the known-word list: each standalone word with the number of texts it occurs in."""
+        counts: Counter[str] = Counter()
+        probe = cls({})
+        for text in texts:
+            counts.update(set(probe.words(text)))
+        return cls(counts)
+
+    def _learn_modifiers(self) -> dict[str, int]:
+        """First parts that never stand alone but begin several compounds of known words.
+
+        Swedish texts say "abstinensvård", "abstinensbehandling", "abstinenssymtom" and never
+        "abstinens" alone; a prefix seen before at least two different known words is a word.
+        """
+        tails: dict[str, set[str]] = {}
+        for word in self.word_counts:
+            if len(word) < MIN_COMPOUND or not word.isalpha():
+                continue
+            for i in range(MIN_PART, len(word) - MIN_PART + 1):
+                head, tail = word[:i], word[i:]
+                if head not in STOPWORDS and self.is_known(tail):
+                    tails.setdefault(head, set()).add(tail)
+        return {head: len(t) for head, t in tails.items() if len(t) >= 2 and head not in self.word_counts}
+
+    # -- tokenization -------------------------------------------------------------------
+
+    @staticmethod
+    def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
+        """Every word with its character span in the original text and its normalised form."""
+        for match in WORD_RE.finditer(text):
+            yield match.start(), match.end(), normalize(match.group())
+
+    def words(self, text: str) -> list[str]:
+        """Normalised words, stop words removed."""
+        return [w for _, _, w in self.word_spans(text) if w not in STOPWORDS]
+
+    def stem(self, word: str) -> str:
+        return self._stemmer.stemWord(word)
+
+    # -- decompounding ------------------------------------------------------------------
+
+    def is_known(self, word: str) -> bool:
+        return word in self.word_counts and word not in STOPWORDS
+
+    def split(self, word: str) -> list[str] | None:
+        """Split a compound into known words (fewest parts, then most frequent), or None.
+
+        A part must be a word the corpus uses on its own; between parts a linking "s" may
+        stand. The whole word need not be known, so a query compound the documents never
+        use ("spelberoende") still reaches its parts.
+        """
+        if word in self._splits:
+            return self._splits[word]
+        best: list[str] | None = None
+        best_key: tuple | None = None
+        if len(word) >= MIN_COMPOUND and word.isalpha():
+            for i in range(MIN_PART, len(word) - MIN_PART + 1):
+                head = word[:i]
+                if not (self.is_known(head) or head in self.modifiers):
+                    continue
+                for link in LINKS:
+                    rest = word[i:]
+                    if not rest.startswith(link) or len(rest) - len(link) < MIN_PART:
+                        continue
+                    rest = rest[len(link):]
+                    tail = [rest] if self.is_known(rest) else self.split(rest)
+                    if not tail:
+                        continue
+                    parts = [head, *tail]
+                    # Fewest parts, then most parts that stand alone, then no linking "s"
+                    # ("abstinens|vård", not "abstinen|s|vård"), then the most frequent parts.
+                    key = (
+                        -len(parts),
+                        sum(p in self.word_counts for p in parts),
+                        -len(link),
+                        _geometric_mean([self.word_counts.get(p) or self.modifiers[p] for p in parts]),
+                    )
+                    if best_key is None or key > best_key:
+                        best, best_key = parts, key
+        self._splits[word] = best
+        return best
+
+    # -- analysis -----------------------------------------------------------------------
+
+    def analyze_word(self, word: str) -> list[str]:
+        """The stem of a normalised word followed by the stems of its compound parts."""
+        tokens = self._cache.get(word)
+        if tokens is None:
+            primary = self.stem(word)
+            parts = [self.stem(p) for p in self.split(word) or ()]
+            tokens = [primary, *dict.fromkeys(p for p in parts if p != primary)]
+            self._cache[word] = tokens
+        return tokens
+
+    def index_tokens(self, text: str) -> list[str]:
+        return [token for word in self.words(text) for token in self.analyze_word(word)]
+
+    def query_tokens(self, text: str) -> list[str]:
+        return self.index_tokens(text)
+
+    # -- persistence --------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps({"word_counts": self.word_counts, "modifiers": self.modifiers}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, data: str) -> "Analyzer":
+        data = json.loads(data)
+        return cls(data["word_counts"], data["modifiers"])
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Analyzer":
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def _geometric_mean(values: list[int]) -> float:
+    product = 1.0
+    for value in values:
+        product *= value
+    return product ** (1 / len(values))
