@@ -1,0 +1,371 @@
+"""What a document is: from the editor's manifest, or guessed from its text.
+
+`manifest.toml` in a corpus folder holds one table per document, keyed by the
+doc id (the file name without extension)::
+
+    [documents.dalarna-overenskommelse-2021]
+    title = "Länsövergripande överenskommelse om samverkan"
+    region = "Dalarna"
+    doc_type = "länsöverenskommelse"
+    parties = ["Region Dalarna", "Dalarnas kommuner"]
+    valid_from = 2021-07-01
+    valid_to = 2024-06-30
+    status = "gällande"
+
+A document without an entry gets a `guess_meta` description (guessed=True).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tomllib
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from ingest.model import DocumentMeta
+
+MANIFEST_NAME = "manifest.toml"
+
+STATUSES = ("gällande", "förslag", "remiss", "upphävd")
+DOC_TYPES = (
+    "länsöverenskommelse",
+    "handlingsplan",
+    "nämndhandling",
+    "remiss",
+    "nationell riktlinje",
+    "vård- och insatsprogram",
+)
+_KEYS = ("title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to", "status")
+_DATE_KEYS = ("decided", "valid_from", "valid_to")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class ManifestError(ValueError):
+    """A malformed manifest; the message names the file, the document and the key."""
+
+
+# ---------------------------------------------------------------------------
+# Regions (län)
+
+
+@dataclasses.dataclass(frozen=True)
+class Lan:
+    name: str
+    official: str
+    variants: tuple[str, ...]
+    file_names: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def regions() -> tuple[Lan, ...]:
+    """The 21 län from ingest/data/regions.toml."""
+    raw = tomllib.loads((resources.files("ingest") / "data" / "regions.toml").read_text(encoding="utf-8"))
+    return tuple(
+        Lan(
+            name=e["name"],
+            official=e.get("official", e["name"]),
+            variants=tuple(dict.fromkeys([*e.get("variants", [])])),
+            file_names=tuple(e.get("file_names", [])),
+        )
+        for e in raw["lan"]
+    )
+
+
+@lru_cache(maxsize=1)
+def _region_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    out = []
+    for lan in regions():
+        forms = sorted(set(lan.variants), key=len, reverse=True)  # longest first: one count per mention
+        alternation = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in forms)
+        out.append((lan.name, re.compile(rf"(?<![\w-])(?:{alternation})s?(?!\w)", re.IGNORECASE)))
+    return tuple(out)
+
+
+def _fold(s: str) -> str:
+    """Lower-case ASCII, words joined by '-': 'Västra Götaland' -> 'vastra-gotaland'."""
+    s = s.lower().translate(str.maketrans("åäöéü", "aaoeu"))
+    return "-".join(t for t in re.split(r"[^a-z0-9]+", s) if t)
+
+
+def canonical_region(value: str) -> str | None:
+    """The län name for a name, official name or variant form ('Region Dalarna' -> 'Dalarna')."""
+    key = " ".join(value.split()).casefold()
+    for lan in regions():
+        if key in {f.casefold() for f in (lan.name, lan.official, *lan.variants)}:
+            return lan.name
+    return None
+
+
+def region_in_name(doc_id: str) -> str | None:
+    folded = f"-{_fold(doc_id)}-"
+    for lan in regions():
+        for token in lan.file_names:
+            if f"-{token}-" in folded or f"-{token}s-" in folded:
+                return lan.name
+    return None
+
+
+def region_in_text(text: str) -> str | None:
+    """The län mentioned most often; ties go to the one mentioned first."""
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for name, pattern in _region_patterns():
+        for m in pattern.finditer(text):
+            counts[name] += 1
+            first.setdefault(name, m.start())
+    if not counts:
+        return None
+    return min(counts, key=lambda n: (-counts[n], first[n]))
+
+
+# ---------------------------------------------------------------------------
+# Manifest
+
+
+def load_manifest(folder: Path) -> dict[str, DocumentMeta]:
+    """Entries of `folder/manifest.toml` by doc id; {} when the folder has no manifest.
+
+    Raises ManifestError (a ValueError) naming the file, the document and the
+    offending key when the manifest is malformed.
+    """
+    path = Path(folder) / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{path.name}: not valid TOML: {e}") from e
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"{path.name}: not UTF-8 text: {e}") from e
+    return parse_manifest(raw, path.name)
+
+
+def parse_manifest(raw: dict, file_name: str = MANIFEST_NAME) -> dict[str, DocumentMeta]:
+    extra = set(raw) - {"documents"}
+    if extra:
+        raise ManifestError(
+            f"{file_name}: unknown top-level key {sorted(extra)[0]!r}; "
+            "describe each document in a [documents.<doc id>] table"
+        )
+    documents = raw.get("documents", {})
+    if not isinstance(documents, dict):
+        raise ManifestError(f"{file_name}: 'documents' must be tables, [documents.<doc id>]")
+    return {doc_id: _entry(doc_id, entry, file_name) for doc_id, entry in documents.items()}
+
+
+def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
+    where = f"{file_name}: [documents.{doc_id}]"
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where}: must be a table of keys, got {entry!r}")
+
+    def fail(key: str, problem: str) -> ManifestError:
+        return ManifestError(f"{where} {key}: {problem}")
+
+    for key in entry:
+        if key not in _KEYS:
+            raise fail(key, f"unknown key; expected one of {', '.join(_KEYS)}")
+
+    def text(key: str) -> str | None:
+        value = entry.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, f"must be a non-empty string, got {value!r}")
+        return value.strip()
+
+    title = text("title")
+    if title is None:
+        raise fail("title", "missing; every document needs a title")
+
+    region = text("region")
+    if region is not None:
+        canonical = canonical_region(region)
+        if canonical is None:
+            raise fail("region", f"unknown län {region!r}; expected one of {', '.join(l.name for l in regions())}")
+        region = canonical
+
+    doc_type = text("doc_type")
+    if doc_type is not None and doc_type not in DOC_TYPES:
+        raise fail("doc_type", f"unknown document type {doc_type!r}; expected one of {', '.join(DOC_TYPES)}")
+
+    status = text("status") or "gällande"
+    if status not in STATUSES:
+        raise fail("status", f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+
+    parties = entry.get("parties", [])
+    if isinstance(parties, str):
+        parties = [parties]
+    if not isinstance(parties, list) or not all(isinstance(p, str) and p.strip() for p in parties):
+        raise fail("parties", f"must be a list of names, got {parties!r}")
+
+    dates: dict[str, str | None] = {}
+    for key in _DATE_KEYS:
+        value = entry.get(key)
+        if value is None:
+            dates[key] = None
+        elif isinstance(value, dt.datetime):  # a datetime is a date too: check it first
+            raise fail(key, f"must be a date (YYYY-MM-DD) without a time, got {value!r}")
+        elif isinstance(value, dt.date):
+            dates[key] = value.isoformat()
+        elif isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+            try:
+                dates[key] = dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                raise fail(key, f"not a real date: {value!r}") from None
+        else:
+            raise fail(key, f"must be an ISO date YYYY-MM-DD, got {value!r}")
+    if dates["valid_from"] and dates["valid_to"] and dates["valid_from"] > dates["valid_to"]:
+        raise fail("valid_to", f"{dates['valid_to']} is before valid_from {dates['valid_from']}")
+
+    return DocumentMeta(
+        doc_id=doc_id,
+        title=title,
+        region=region,
+        doc_type=doc_type,
+        parties=[p.strip() for p in parties],
+        decided=dates["decided"],
+        valid_from=dates["valid_from"],
+        valid_to=dates["valid_to"],
+        status=status,
+        guessed=False,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Guessing
+
+_GENERIC_HEADINGS = {
+    "inledning", "innehåll", "innehållsförteckning", "bakgrund", "sammanfattning", "förord",
+    "datum", "sida", "bilaga", "bilagor", "dnr", "diarienummer", "till", "från", "ämne",
+}
+_DATEISH = re.compile(
+    r"^(\d{4}\s*-\s*\d{2}\s*-\s*\d{2}|\d{1,2}\s+\w+\s+\d{4}|\d{4}|\d+\s*(\(\d+\))?|sid(a)?\s*\d+.*|\d+\s*/\s*\d+)$",
+    re.IGNORECASE,
+)
+_NUMBERING = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.)\s+")
+
+
+def _clean_line(line: str) -> str:
+    line = line.strip()
+    line = re.sub(r"^#{1,6}\s*", "", line)
+    line = re.sub(r"</?\w+>", "", line)  # stray HTML tags
+    line = line.replace("**", "").replace("__", "").strip(" *_\t")
+    return " ".join(line.split())
+
+
+def _title_candidate(line: str) -> str | None:
+    if "\t" in line or "...." in line or "…" in line:  # table rows, table of contents
+        return None
+    text = _clean_line(line)
+    if len(text) < 3 or _DATEISH.match(text):
+        return None
+    head = re.sub(r"[:.]+$", "", text).casefold()
+    if head.split(" ")[0] in {"datum", "dnr", "diarienummer", "sida", "sid"}:
+        return None
+    unnumbered = _NUMBERING.sub("", text)
+    if unnumbered.casefold().rstrip(":. ") in _GENERIC_HEADINGS or len(unnumbered) < 3:
+        return None
+    if not (unnumbered[0].isupper() or unnumbered[0].isdigit()):
+        return None  # a wrapped prose line
+    if len(unnumbered.split()) > 18 or unnumbered.endswith((",", ";")) or "@" in unnumbered:
+        return None
+    if re.match(r"^(från|till|skickat|kopia|ämne|bifogade filer)\s*:", unnumbered, re.IGNORECASE):
+        return None
+    return unnumbered
+
+
+def guess_title(doc_id: str, text: str) -> str:
+    """The first Markdown heading near the top, else the first prominent line, else the file name."""
+    lines = [l for l in text.splitlines()[:400] if l.strip()]
+    for line in lines[:15]:
+        if line.lstrip().startswith("#"):
+            candidate = _title_candidate(line)
+            if candidate:
+                return candidate
+    for line in lines[:200]:
+        candidate = _title_candidate(line)
+        if candidate:
+            return candidate
+    return doc_id.replace("_", " ").replace("-", " ").strip().capitalize() or doc_id
+
+
+def guess_region(doc_id: str, text: str) -> str | None:
+    return region_in_name(doc_id) or region_in_text(text)
+
+
+# (doc_type, pattern) in the order used when several match a title or file name.
+_TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("remiss", re.compile(r"remiss", re.IGNORECASE)),
+    ("nationell riktlinje", re.compile(r"(nationella\s+)?riktlinje", re.IGNORECASE)),
+    ("vård- och insatsprogram", re.compile(r"vård-\s*och\s+insatsprogram", re.IGNORECASE)),
+    ("handlingsplan", re.compile(r"handlingsplan", re.IGNORECASE)),
+    ("länsöverenskommelse", re.compile(r"överenskommelse", re.IGNORECASE)),
+    ("nämndhandling", re.compile(r"nämnd|sammanträde|kallelse|föredragningslista|protokoll", re.IGNORECASE)),
+)
+_SOCIALSTYRELSEN = re.compile(r"socialstyrelsen", re.IGNORECASE)
+
+
+def _unfold_name(doc_id: str) -> str:
+    """A file name read as words, with the common ASCII spellings put back."""
+    s = doc_id.lower().replace("_", " ").replace("-", " ")
+    for ascii_form, swedish in (
+        ("overenskommelse", "överenskommelse"), ("namnd", "nämnd"), ("sammantrade", "sammanträde"),
+        ("vard och insatsprogram", "vård- och insatsprogram"),
+    ):
+        s = s.replace(ascii_form, swedish)
+    return s
+
+
+def guess_doc_type(doc_id: str, title: str, text: str) -> str | None:
+    """From the title, then the file name (first rule that matches), then the
+    opening of the text (the type word that comes first)."""
+    has_sos = bool(_SOCIALSTYRELSEN.search(text))
+
+    def allowed(doc_type: str) -> bool:
+        return doc_type != "nationell riktlinje" or has_sos
+
+    for source in (title, _unfold_name(doc_id)):
+        for doc_type, pattern in _TYPE_RULES:
+            if allowed(doc_type) and pattern.search(source):
+                return doc_type
+    opening = text[:3000]
+    hits = []
+    for doc_type, pattern in _TYPE_RULES:
+        m = pattern.search(opening)
+        if m and allowed(doc_type):
+            hits.append((m.start(), doc_type))
+    return min(hits)[1] if hits else None
+
+
+def guess_status(doc_id: str, title: str, doc_type: str | None) -> str:
+    if re.search(r"förslag", title, re.IGNORECASE) or re.search(r"(^|[-_])forslag", doc_id.lower()):
+        return "förslag"
+    if doc_type == "remiss" or re.search(r"remiss", title + " " + doc_id, re.IGNORECASE):
+        return "remiss"
+    return "gällande"
+
+
+def guess_meta(doc_id: str, text: str) -> DocumentMeta:
+    """A description for a document the manifest does not list, marked guessed=True."""
+    title = guess_title(doc_id, text)
+    doc_type = guess_doc_type(doc_id, title, text)
+    return DocumentMeta(
+        doc_id=doc_id,
+        title=title,
+        region=guess_region(doc_id, text),
+        doc_type=doc_type,
+        status=guess_status(doc_id, title, doc_type),
+        guessed=True,
+    )
+
+
+def meta_for(doc_id: str, text: str, manifest: dict[str, DocumentMeta]) -> DocumentMeta:
+    """The manifest's entry for the document (a copy), else a guess from its name and text."""
+    entry = manifest.get(doc_id)
+    if entry is not None:
+        return dataclasses.replace(entry, doc_id=doc_id, parties=list(entry.parties))
+    return guess_meta(doc_id, text)
