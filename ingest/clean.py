@@ -64,11 +64,11 @@ def clean(raw: RawText) -> CleanText:
     page_footer = _page_footer_lines(lines)
     kept: list[Line] = []
     for ln in lines:
-        text = ln.text.strip()
+        text = ln.text.strip(" ") if "\t" in ln.text else ln.text.strip()
         if ln.src in page_footer:
             out.removed["footer"] += 1
             continue
-        if not text:
+        if not text.strip():
             kept.append(Line("", ln.src, ln.page))
             continue
         if _is_garbage(text):

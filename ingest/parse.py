@@ -1,0 +1,90 @@
+"""One source file -> ParsedDocument: read, clean, redact, find sections and tables, chunk, classify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.chunking import build_chunks
+from ingest.clean import clean
+from ingest.model import IngestError, IngestReport, ParsedDocument, RawText
+from ingest.readers import read_file
+from ingest.structure import build_blocks
+from ingest.topic import mark_proposals, mark_topics
+
+try:
+    from ingest.redact import redact
+except ImportError:  # ingest/redact.py is being written in parallel; until it lands nothing is redacted
+
+    def redact(text: str) -> tuple[str, int]:
+        return text, 0
+
+
+MIN_WORDS = 5
+
+
+def parse_file(path: Path) -> ParsedDocument:
+    raw = read_file(path)
+    return parse_raw(raw, doc_id=path.stem, source_path=str(path))
+
+
+def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
+    cleaned = clean(raw)
+    redactions = _redact_lines(cleaned)
+    words = sum(len(ln.text.split()) for ln in cleaned.lines if ln.text)
+    if words < MIN_WORDS:
+        raise IngestError("filen innehåller ingen läsbar text" if words == 0 else "filen innehåller för lite text")
+    blocks = build_blocks(cleaned)
+    builder, sections = build_chunks(blocks)
+    page_of = {ln.src: ln.page for ln in cleaned.lines}
+    footnotes = builder.add_footnotes(cleaned.footnotes, page_of)
+    chunks = builder.chunks
+    if not chunks:
+        raise IngestError("ingen text kunde delas upp i avsnitt")
+    off_topic = mark_topics(chunks)
+    mark_proposals(chunks)
+    report = IngestReport(
+        format=raw.format,
+        pages=raw.page_count,
+        sections=sections,
+        chunks=len(chunks),
+        tables=sum(1 for b in blocks if b.kind == "table"),
+        footnotes=len(footnotes),
+        redactions=redactions,
+        off_topic=off_topic,
+        warnings=_warnings(cleaned, blocks, sections),
+    )
+    return ParsedDocument(
+        doc_id=doc_id,
+        source_path=source_path,
+        format=raw.format,
+        text=builder.text,
+        chunks=chunks,
+        report=report,
+        footnotes=footnotes,
+    )
+
+
+def _redact_lines(cleaned) -> int:
+    """Personal data goes before anything is chunked or indexed; line by line keeps the source map exact."""
+    total = 0
+    for ln in cleaned.lines:
+        if ln.text and "\t" not in ln.text:
+            ln.text, n = redact(ln.text)
+            total += n
+    footnotes = {}
+    for number, (text, src) in cleaned.footnotes.items():
+        text, n = redact(text)
+        total += n
+        footnotes[number] = (text, src)
+    cleaned.footnotes = footnotes
+    return total
+
+
+def _warnings(cleaned, blocks, sections: int) -> list[str]:
+    out = []
+    if sections == 0:
+        out.append("inga rubriker hittades; hela dokumentet är ett avsnitt")
+    for reason, label in (("garbage", "rader med teckenskräp togs bort"), ("footer", "sidhuvuden/sidfötter togs bort")):
+        if cleaned.removed[reason]:
+            out.append(f"{cleaned.removed[reason]} {label}")
+    return out
