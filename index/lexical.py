@@ -1,0 +1,85 @@
+"""BM25 over Swedish-analysed passages, queried with weighted expansions.
+
+bm25s scores unweighted token lists, so the weighted query is scored as one sparse
+lookup per distinct weight and the score vectors are summed with their weights: a
+handful of vectorised passes whatever the number of passages, no loop over documents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from bm25s.selection import topk
+
+from index.analyzer import Analyzer
+from index.vocabulary import Vocabulary
+
+
+class LexicalIndex:
+    def __init__(self, ids: list[str], retriever: bm25s.BM25 | None, vocabulary: Vocabulary):
+        self.ids = ids
+        self.retriever = retriever  # None for an empty corpus, which bm25s cannot index
+        self.vocabulary = vocabulary
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self.vocabulary.analyzer
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> "LexicalIndex":
+        """Learn the analyzer and vocabulary from these texts, then index them."""
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        vocabulary = Vocabulary.build(texts)
+        retriever = None
+        if texts:
+            retriever = bm25s.BM25()
+            retriever.index([vocabulary.analyzer.index_tokens(t) for t in texts], show_progress=False)
+        return cls(list(ids), retriever, vocabulary)
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+        self.vocabulary.save(directory)
+        if self.retriever is not None:
+            self.retriever.save(directory / "bm25", show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex":
+        directory = Path(directory)
+        ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
+        retriever = None
+        if ids:
+            retriever = bm25s.BM25.load(directory / "bm25", mmap=True, show_progress=False)
+        return cls(ids, retriever, Vocabulary.load(directory))
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """The k best passages for the query with their scores; passages matching nothing are left out."""
+        if self.retriever is None or k <= 0:
+            return []
+        by_weight: dict[float, list[int]] = defaultdict(list)
+        for term, weight in self.vocabulary.expand(query):
+            token_id = self.retriever.vocab_dict.get(term)
+            if token_id is not None:
+                by_weight[weight].append(token_id)
+        if not by_weight:
+            return []
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for weight, token_ids in by_weight.items():
+            scores += weight * self.retriever.get_scores_from_ids(token_ids)
+        top_scores, top_indices = topk(scores, min(k, len(self.ids)), backend="numpy", sorted=True)
+        return [(self.ids[i], float(s)) for s, i in zip(top_scores, top_indices) if s > 0]
+
+    def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
+        """Character spans of the words in `text` that match the query after analysis and expansion."""
+        terms = {term for term, _ in self.vocabulary.expand(query)}
+        return [
+            (start, end)
+            for start, end, word in self.analyzer.word_spans(text)
+            if any(token in terms for token in self.analyzer.analyze_word(word))
+        ]
