@@ -74,7 +74,7 @@ def clean(raw: RawText) -> CleanText:
         if _is_garbage(text):
             out.removed["garbage"] += 1
             continue
-        toc = TOC_RE.match(text)
+        toc = TOC_RE.match(HTML_TAG_RE.sub("", text))
         if toc:
             out.toc.append(_strip_inline(toc.group("title")))
             out.removed["toc"] += 1
@@ -89,7 +89,9 @@ def clean(raw: RawText) -> CleanText:
         text = MD_ESCAPE_RE.sub(r"\1", text)
         text = BULLET_RE.sub("- ", text) if not text.startswith("**") else text
         text = re.sub(r"[ ]{2,}(?=\S)", lambda m: m.group(0) if _is_mark_spacing(text) else " ", text)
-        ln.text = text.strip(" ") if "\t" in text else text.strip()
+        if re.fullmatch(r"[ xXK]*[xXK][ xXK]*", ln.text):
+            text = ln.text.rstrip()  # leading blanks of a mark row are empty matrix cells
+        ln.text = text.strip(" ") if "\t" in text else text if text.startswith(" ") else text.strip()
         if ln.text in ("-", "- "):
             continue
         kept.append(ln)

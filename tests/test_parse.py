@@ -1,0 +1,169 @@
+"""Golden tests on the real corpus: sections, matrices, cleaning, footnotes and topic marks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.model import IngestError, RawText
+from ingest.parse import parse_file, parse_raw
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return {p.stem.split("-")[0]: parse_file(p) for p in sorted(CORPUS.glob("*.[mt][dx]*"))}
+
+
+def top_level(doc) -> list[str]:
+    return list(dict.fromkeys(c.section_path[0] for c in doc.chunks if c.section_path and c.kind != "footnote"))
+
+
+def body_chunks(doc):
+    return [c for c in doc.chunks if c.kind != "footnote"]
+
+
+def test_offsets_point_at_chunk_text(docs):
+    for doc in docs.values():
+        for c in doc.chunks:
+            assert doc.text[c.char_start : c.char_end] == c.text
+
+
+def test_dalarna_top_level_sections(docs):
+    assert top_level(docs["dalarna"]) == [
+        "1. Inledning", "2. Utgångspunkter", "3. Ansvarsfördelning", "4. Lokala överenskommelser",
+        "5. Implementering", "6. Uppföljning", "7. Avvikelsehantering och hantering av tvister",
+        "8. Giltighetstid", "9. Ikraftträdande", "10. Utvärdering och revidering",
+    ]
+
+
+def test_dalarna_duplicate_numbering_keeps_both_sections(docs):
+    paths = {tuple(c.section_path[:2]) for c in docs["dalarna"].chunks}
+    assert ("3. Ansvarsfördelning", "3.3 Kommunernas ansvar") in paths
+    assert ("3. Ansvarsfördelning", "3.3 Regionens ansvar") in paths
+
+
+def test_dalarna_list_items_and_law_quotes_are_not_headings(docs):
+    titles = {t for c in docs["dalarna"].chunks for t in c.section_path}
+    assert not any(t.startswith(("1. Tillgång", "1. planera", "1 §", "4. aktivt")) for t in titles)
+    assert "Termer i överenskommelsen" in titles and "Reflektionsfrågor" in titles
+
+
+def test_dalarna_matrix_rows(docs):
+    tables = [c.table for c in docs["dalarna"].chunks if c.kind == "table"]
+    rows = dict(r for t in tables for r in t.rows)
+    assert len(rows) == 14
+    psyk = "Psykiatrisk vård (inkl. beroendevård, VUP, BUP)"
+    assert tables[0].columns == ["Primärvård", "Somatiska kliniker", psyk, "Socialtjänst"]
+    assert tables[0].title == "Ansvarsfördelning vård och omsorg"
+    assert rows["Abstinensvård"] == {"Primärvård": "X", psyk: "X"}
+    assert rows["Psykosocial behandling"] == {"Primärvård": "X", psyk: "X", "Socialtjänst": "X"}
+    assert rows["Läkemedelsassisterad behandling vid opiatberoende"] == {psyk: "X"}
+    assert rows["Tidiga tecken, tidig upptäckt och förebyggande arbete"] == {
+        "Primärvård": "X", "Somatiska kliniker": "X", psyk: "X", "Socialtjänst": "X"}
+    text = next(c.text for c in docs["dalarna"].chunks if c.kind == "table")
+    assert f"Abstinensvård: Primärvård (X), {psyk} (X)" in text
+
+
+def test_norrbotten_sections_and_9_4(docs):
+    doc = docs["norrbotten"]
+    tops = top_level(doc)
+    assert tops[:3] == ["1 Bakgrund", "2 Förankring och implementering av handlingsplanen", "3. Kunskapsstyrning"]
+    assert "10 Gemensamma utvecklingsområden" in tops and "Bilaga 1. Uppföljning och utveckling" in tops
+    hit = [c for c in doc.chunks if "Mindre komplicerad abstinensbehandling" in c.text]
+    assert len(hit) == 1
+    assert hit[0].section_path == ["9 Länsgemensamma arbetssätt i samverkan", "9.4 Region Norrbotten ansvarar för abstinensbehandling"]
+    assert "Norrbus" not in hit[0].text and "LARO" not in hit[0].text
+
+
+def test_norrbotten_matrix(docs):
+    tables = [c.table for c in docs["norrbotten"].chunks if c.kind == "table"]
+    rows = dict(r for t in tables for r in t.rows)
+    assert len(rows) >= 45
+    first = tables[0]
+    assert first.group == "Tidig upptäckt och Förebyggande arbete"
+    assert first.columns[:3] == ["Primärvård", "Psykiatri Beroendecentrum", "Somatisk vård"]
+    assert rows["Smittskydd och sprututbyte"] == {"Somatisk vård": "X"}
+    assert rows["Överdospredvention - Naloxonbehandling vuxna"] == {
+        "Primärvård": "K", "Psykiatri Beroendecentrum": "X", "Somatisk vård": "X", "Socialtjänst": "K"}
+    assert rows["Riskbruk/missbruk och beroende - vuxna"]["Ungdomsmottagning"] == "X"
+    assert "Barnmedicin BUP, HAB" not in rows["Riskbruk/missbruk och beroende - vuxna"]
+    assert all(t.title == "Matris – ansvarsfördelning" for t in tables)
+
+
+def test_no_conversion_debris_in_chunks(docs):
+    for name, doc in docs.items():
+        for c in doc.chunks:
+            assert not re.search(r"\.{4,}\s*\d+\s*$", c.text, re.M), (name, c.text[:80])
+            assert "<b>" not in c.text and "<sup>" not in c.text and "\uf0b7" not in c.text
+            assert "\\_" not in c.text
+            assert "34 (41)" not in c.text and "Dnr: RD21/00238" not in c.text
+
+
+def test_hyphenation_rejoined_and_suspended_hyphens_kept(docs):
+    vb = docs["vasterbotten"].text
+    assert "helnykterhet" in vb and "helnykter-" not in vb
+    assert "behandling för målgruppen" in vb and "be- handling" not in vb
+    dal = docs["dalarna"].text
+    assert "hälso- och sjukvården" in dal
+    assert "egen- eller" in dal
+    assert "alkohol- och" in dal and "alkoholoch" not in dal
+
+
+def test_footnotes_separated_and_searchable(docs):
+    doc = docs["dalarna"]
+    assert "pengar [^1]" in doc.text and "pengar1" not in doc.text
+    notes = [c for c in doc.chunks if c.kind == "footnote"]
+    assert len(notes) == len(doc.footnotes) >= 60
+    pregnancy = [c for c in notes if "anmälningsskyldighet gäller först när barnet är fött" in c.text]
+    assert len(pregnancy) == 1 and pregnancy[0].section_path
+    first = next(c for c in notes if c.footnotes == ["1"])
+    assert first.section_path[:2] == ["1. Inledning", "1.1 Bakgrund"]
+    body = [c for c in doc.chunks if c.kind != "footnote"]
+    assert not any("I Sverige använder vi oss av två olika diagnossystem" in c.text for c in body)
+    assert any("1" in c.footnotes for c in body)
+
+
+def test_chunks_stay_in_sections_and_size(docs):
+    for doc in docs.values():
+        for c in doc.chunks:
+            if c.kind in ("text", "list"):
+                assert len(c.text.split()) <= 350
+        assert all(c.line_start and c.line_end >= c.line_start for c in doc.chunks)
+
+
+def test_harnosand_off_topic_parts(docs):
+    doc = docs["harnosand"]
+    assert doc.report.off_topic >= 3
+    plan = [c for c in doc.chunks if "samsjuklighet" in c.text and c.kind == "text"]
+    assert plan and sum(c.on_topic for c in plan) > 0.9 * len(plan)
+    off = [c for c in doc.chunks if not c.on_topic]
+    assert any("Inställt sammanträde" in c.section_path for c in off)
+    assert all(c.on_topic for c in docs["dalarna"].chunks if "3. Ansvarsfördelning" in c.section_path)
+
+
+def test_proposals_marked(docs):
+    doc = docs["harnosand"]
+    proposals = [c for c in doc.chunks if c.proposal]
+    assert any("Förslag till beslut" in c.section_path or "föreslår" in c.text for c in proposals)
+    assert not any(c.proposal for c in docs["norrbotten"].chunks if c.section_path[:1] == ["1 Bakgrund"])
+
+
+def test_stockholm_sections(docs):
+    tops = top_level(docs["stockholm"])
+    for title in ("1. Inledning", "2. Gemensamma utgångspunkter", "3. Prioriterade målgrupper",
+                  "4. Strukturer och ansvar för samverkan", "6. Åtaganden", "Bilaga 1 Begrepp", "Referenser"):
+        assert title in tops
+    paths = {tuple(c.section_path) for c in docs["stockholm"].chunks}
+    assert ("3. Prioriterade målgrupper", "3.2 Ungdomar och unga vuxna med missbruk/beroende", "Unga Vuxna 18–25 år") in paths
+
+
+def test_parse_raw_and_errors():
+    raw = RawText(lines=["# 1 Syfte", "", "Texten beskriver ansvar för abstinensbehandling i regionen."], format="md")
+    doc = parse_raw(raw, "x", "x.md")
+    assert doc.chunks[0].section_path == ["1 Syfte"] and doc.report.sections == 1
+    with pytest.raises(IngestError):
+        parse_raw(RawText(lines=["", "  ", "12"], format="txt"), "y", "y.txt")
