@@ -130,8 +130,8 @@ def _redact_lists(lines: list[str]) -> tuple[list[str], int]:
     lines = list(lines)
     count = _redact_customer_tables(lines)
     run: list[int] = []
-    for i, line in enumerate([*lines, "§ end"]):
-        kind = _kind(line) if i < len(lines) else "other"
+    for i in range(len(lines) + 1):
+        kind = _kind(lines[i]) if i < len(lines) else "other"  # past the end closes the last run
         if kind == "blank":
             continue
         if kind in ("strict", "loose", "email"):
