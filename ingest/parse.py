@@ -8,15 +8,9 @@ from ingest.chunking import build_chunks
 from ingest.clean import clean
 from ingest.model import IngestError, IngestReport, ParsedDocument, RawText
 from ingest.readers import read_file
+from ingest.redact import redact
 from ingest.structure import build_blocks
 from ingest.topic import mark_proposals, mark_topics
-
-try:
-    from ingest.redact import redact
-except ImportError:  # ingest/redact.py is being written in parallel; until it lands nothing is redacted
-
-    def redact(text: str) -> tuple[str, int]:
-        return text, 0
 
 
 MIN_WORDS = 5
