@@ -49,6 +49,11 @@ class Analyzer:
         self.word_counts: dict[str, int] = dict(word_counts or {})
         self.modifiers: dict[str, int] = self._learn_modifiers() if modifiers is None else dict(modifiers)
         self._stemmer = Stemmer.Stemmer("swedish")
+        # An inflected last part ("fotbolls|planen") is known through its stem.
+        self._stem_counts: Counter[str] = Counter()
+        for word, count in self.word_counts.items():
+            if word not in STOPWORDS:
+                self._stem_counts[self.stem(word)] += count
         self._cache: dict[str, list[str]] = {}
         self._splits: dict[str, list[str] | None] = {}
 
@@ -97,11 +102,17 @@ class Analyzer:
     def is_known(self, word: str) -> bool:
         return word in self.word_counts and word not in STOPWORDS
 
+    def _count(self, part: str) -> int:
+        """How often a part occurs: as a word, as the stem of inflected words, or as a first part."""
+        if part in STOPWORDS:
+            return 0
+        return self.word_counts.get(part) or self._stem_counts.get(self.stem(part)) or self.modifiers.get(part, 0)
+
     def split(self, word: str) -> list[str] | None:
         """Split a compound into known words (fewest parts, then most frequent), or None.
 
-        A part must be a word the corpus uses on its own; between parts a linking "s" may
-        stand. The whole word need not be known, so a query compound the documents never
+        A first part must be a word the corpus uses on its own or that begins several of its
+        compounds; the last part may be inflected; between parts a linking "s" may stand. The whole word need not be known, so a query compound the documents never
         use ("spelberoende") still reaches its parts.
         """
         if word in self._splits:
@@ -111,14 +122,14 @@ class Analyzer:
         if len(word) >= MIN_COMPOUND and word.isalpha():
             for i in range(MIN_PART, len(word) - MIN_PART + 1):
                 head = word[:i]
-                if not (self.is_known(head) or head in self.modifiers):
+                if not (self.is_known(head) or head in self.modifiers):  # first parts are not inflected
                     continue
                 for link in LINKS:
                     rest = word[i:]
                     if not rest.startswith(link) or len(rest) - len(link) < MIN_PART:
                         continue
                     rest = rest[len(link):]
-                    tail = [rest] if self.is_known(rest) else self.split(rest)
+                    tail = [rest] if self._count(rest) else self.split(rest)
                     if not tail:
                         continue
                     parts = [head, *tail]
@@ -128,7 +139,7 @@ class Analyzer:
                         -len(parts),
                         sum(p in self.word_counts for p in parts),
                         -len(link),
-                        _geometric_mean([self.word_counts.get(p) or self.modifiers[p] for p in parts]),
+                        _geometric_mean([self._count(p) for p in parts]),
                     )
                     if best_key is None or key > best_key:
                         best, best_key = parts, key

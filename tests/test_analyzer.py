@@ -1,0 +1,70 @@
+"""The Swedish analyzer on the real corpus: stems, stop words, compounds, persistence."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from index.analyzer import Analyzer
+from index.config import PROJECT_DIR
+
+CORPUS = PROJECT_DIR / "corpus"
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.iterdir()) if p.suffix in (".txt", ".md")]
+    return Analyzer.from_texts(texts)
+
+
+def test_lower_cases_stems_and_drops_stop_words(analyzer):
+    tokens = analyzer.index_tokens("Vem ansvarar för ABSTINENSBEHANDLINGEN i kommunerna?")
+    assert "vem" not in tokens and "för" not in tokens and "i" not in tokens
+    assert analyzer.stem("kommunerna") in tokens
+    assert analyzer.stem("abstinensbehandlingen") in tokens
+
+
+def test_decomposed_letters_are_one_word(analyzer):
+    decomposed = unicodedata.normalize("NFD", "vården")
+    assert analyzer.index_tokens(decomposed) == analyzer.index_tokens("vården")
+
+
+def test_compounds_yield_their_parts(analyzer):
+    def parts(word):
+        return set(analyzer.index_tokens(word))
+
+    assert {analyzer.stem("abstinens"), analyzer.stem("behandling")} <= parts("abstinensbehandling")
+    assert {analyzer.stem("abstinens"), analyzer.stem("vård")} <= parts("abstinensvård")
+    assert {analyzer.stem("spel"), analyzer.stem("beroende")} <= parts("spelberoende")
+    # Linking -s-: tillnyktring + s + enheter.
+    assert {analyzer.stem("tillnyktring"), analyzer.stem("enheter")} <= parts("tillnyktringsenheter")
+
+
+def test_ordinary_words_are_not_split(analyzer):
+    for word in ("behandling", "kommunerna", "beroende", "samverkan", "information"):
+        assert analyzer.split(word) is None, word
+
+
+def test_line_break_hyphenation_is_one_word(analyzer):
+    assert analyzer.index_tokens("beroende-\nframkallande") == analyzer.index_tokens("beroendeframkallande")
+    # A hyphen before a conjunction is the Swedish shared-part dash, not a line break in a word.
+    assert analyzer.stem("hälso") in analyzer.index_tokens("hälso-\noch sjukvård")
+
+
+def test_query_and_index_analysis_agree(analyzer):
+    text = "Läkemedelsassisterad behandling vid opioidberoende"
+    assert analyzer.query_tokens(text) == analyzer.index_tokens(text)
+
+
+def test_serialisation_keeps_the_analysis(analyzer, tmp_path):
+    analyzer.save(tmp_path / "analyzer.json")
+    loaded = Analyzer.load(tmp_path / "analyzer.json")
+    text = "Tillnyktringsenheter och spelberoende inom socialtjänsten"
+    assert loaded.index_tokens(text) == analyzer.index_tokens(text)
+
+
+def test_learns_from_any_swedish_texts():
+    analyzer = Analyzer.from_texts(["Fotboll är roligt.", "Klubben har en plan.", "Fotbollsplan och klubbhus.", "Klubbhus finns."])
+    assert analyzer.split("fotbollsplan") == ["fotboll", "plan"]
+    assert analyzer.stem("fotboll") in analyzer.index_tokens("fotbollsplanen")
