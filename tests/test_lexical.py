@@ -1,0 +1,93 @@
+"""The lexical index over passages of the real corpus, as staff query it."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.config import PROJECT_DIR
+from index.lexical import LexicalIndex
+from ingest.parse import parse_file
+
+CORPUS = PROJECT_DIR / "corpus"
+
+
+@pytest.fixture(scope="module")
+def passages() -> dict[str, str]:
+    found = {}
+    for path in sorted(CORPUS.iterdir()):
+        if path.suffix in (".txt", ".md"):
+            document = parse_file(path)
+            for number, chunk in enumerate(document.chunks):
+                found[f"{document.doc_id}#{number}"] = chunk.text
+    return found
+
+
+@pytest.fixture(scope="module")
+def index(passages) -> LexicalIndex:
+    return LexicalIndex.build(list(passages), list(passages.values()))
+
+
+def top_texts(index, passages, query, k):
+    return [passages[i].lower() for i, _ in index.search(query, k)]
+
+
+@pytest.mark.parametrize(
+    "query, expected, k",
+    [
+        # About twenty passages use the typed word itself and rightly rank first.
+        ("abstinensbehandling", "abstinensvård", 15),  # synonym and shared first part
+        ("avgiftning", "abstinensvård", 15),  # thesaurus
+        ("spelberonde", "spel om pengar", 5),  # typo, then thesaurus
+        ("soc", "socialtjänsten", 5),  # everyday short form
+        ("nertrappning bensodiazepiner", "nedtrappning", 3),  # spelling variant
+        ("läkemedelsasisterad", "läkemedelsassisterad", 3),  # typo
+        ("kan man få planerad avgiftning på sommarn", "sommaren", 5),  # colloquial form
+        ("får soc kräva urinprov", "urinprov", 3),
+        ("LOB", "berusade personer", 5),  # abbreviation mined from the corpus
+    ],
+)
+def test_staff_questions_reach_the_documents_wording(index, passages, query, expected, k):
+    assert any(expected in text for text in top_texts(index, passages, query, k))
+
+
+def test_correct_rare_word_is_searched_as_typed(index, passages):
+    texts = top_texts(index, passages, "norrbus", 3)
+    assert texts and all("norrbus" in text for text in texts)
+
+
+def test_results_are_ranked_and_bounded(index):
+    results = index.search("LARO ansvar", 7)
+    assert len(results) == 7
+    scores = [score for _, score in results]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0
+
+
+def test_nothing_to_match_finds_nothing(index):
+    assert index.search("vem och för", 5) == []
+    assert index.search("qxzqxz", 5) == []
+
+
+def test_save_and_load_search_alike(index, tmp_path):
+    index.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    for query in ("spelberonde", "LVM läkarintyg", "soc"):
+        assert loaded.search(query, 10) == index.search(query, 10)
+
+
+def test_empty_corpus(tmp_path):
+    empty = LexicalIndex.build([], [])
+    empty.save(tmp_path / "empty")
+    assert LexicalIndex.load(tmp_path / "empty").search("soc", 5) == []
+
+
+def test_highlight_spans_cover_matched_words(index):
+    text = "Regionen ansvarar för abstinensvården.\nSocialtjänsten erbjuder stöd."
+    spans = index.highlight_spans(text, "avgiftning soc")
+    marked = [text[start:end] for start, end in spans]
+    assert marked == ["abstinensvården", "Socialtjänsten"]
+
+
+def test_highlight_spans_follow_stems_and_line_breaks(index):
+    text = "Nedtrappning av beroende-\nframkallande läkemedel"
+    marked = [text[start:end] for start, end in index.highlight_spans(text, "nertrappning beroendeframkallande")]
+    assert marked == ["Nedtrappning", "beroende-\nframkallande"]
