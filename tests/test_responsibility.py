@@ -1,0 +1,176 @@
+"""Responsibility records from chunks shaped like the parser's, built from real corpus passages."""
+
+from collections import Counter
+
+import pytest
+
+from ingest.model import Chunk, ParsedDocument, TableData
+from ingest.responsibility import find_units, principal_of, tag_document
+
+DALARNA_COLUMNS = ["Primärvård", "Somatiska kliniker", "Psykiatrisk vård (inkl. beroendevård, VUP, BUP)", "Socialtjänst"]
+P, S, PSY, SOC = DALARNA_COLUMNS
+# Dalarna 2021, "Ansvarsfördelning vård och omsorg" (source lines 2520–2580), row by row.
+DALARNA_ROWS = [
+    ("Tidiga tecken, tidig upptäckt och förebyggande arbete", [P, S, PSY, SOC]),
+    ("Utredning missbruk och beroende", [P, PSY, SOC]),
+    ("Diagnos missbruk och beroende", [P, PSY]),
+    ("Abstinensvård", [P, PSY]),
+    ("Nedtrappning beroendeframkallande läkemedel", [PSY]),
+    ("Läkemedelsbehandling, alkoholberoende", [P, PSY]),
+    ("Läkemedelsbehandling, narkotika", [PSY]),
+    ("Läkemedelsassisterad behandling vid opiatberoende", [PSY]),
+    ("Psykosocial behandling", [P, PSY, SOC]),
+    ("Psykologisk behandling", [P, PSY]),
+    ("Sociala stödinsatser", [P, PSY, SOC]),
+    ("Stöd till anhöriga/närstående, information och råd mm.", [P, PSY, SOC]),
+    ("Barns rätt till information, råd, stöd", [P, S, PSY, SOC]),
+    ("Orosanmälan barnsocialtjänsten enligt 14 kap. 1 § Socialtjänstlagen", [P, S, PSY, SOC]),
+]
+UNIT = {P: "primärvård", S: "somatisk vård", PSY: "psykiatri", SOC: "socialtjänst"}
+
+
+def document(*chunks: Chunk) -> ParsedDocument:
+    doc = ParsedDocument("test", "test", "txt", "", list(chunks), report=None)
+    tag_document(doc)
+    return doc
+
+
+def records(doc: ParsedDocument):
+    return [r for c in doc.chunks for r in c.responsibility]
+
+
+@pytest.fixture(scope="module")
+def dalarna_matrix():
+    table = TableData("Ansvarsfördelning vård och omsorg", DALARNA_COLUMNS, [(label, {c: "X" for c in cols}) for label, cols in DALARNA_ROWS])
+    return records(document(Chunk(["3. Ansvarsfördelning"], "…", kind="table", table=table)))
+
+
+def test_dalarna_matrix_is_complete_with_exact_marks(dalarna_matrix):
+    assert len(dalarna_matrix) == 14
+    assert {r.kind for r in dalarna_matrix} == {"matrix"}
+    for record, (label, cols) in zip(dalarna_matrix, DALARNA_ROWS):
+        assert record.activity == label
+        assert record.units == [UNIT[c] for c in cols]
+        assert record.principal == ("gemensamt" if SOC in cols else "region")
+
+
+def test_dalarna_matrix_key_rows(dalarna_matrix):
+    by_label = {r.activity: r for r in dalarna_matrix}
+    assert (by_label["Abstinensvård"].units, by_label["Abstinensvård"].principal) == (["primärvård", "psykiatri"], "region")
+    assert by_label["Psykosocial behandling"].units == ["primärvård", "psykiatri", "socialtjänst"]
+    assert by_label["Psykosocial behandling"].principal == "gemensamt"
+    assert by_label["Läkemedelsassisterad behandling vid opiatberoende"].units == ["psykiatri"]
+
+
+def test_k_marks_are_kept_as_weaker_records():
+    # Norrbotten 2021, "Fortsättning – Insatser och Behandling".
+    columns = ["Primärvård", "Psykiatri Beroendecentrum", "Somatisk vård", "Barnmedicin BUP, HAB", "Socialtjänst"]
+    row = ("Överdospredvention - Naloxonbehandling vuxna", {"Primärvård": "K", "Psykiatri Beroendecentrum": "X", "Somatisk vård": "X", "Socialtjänst": "K"})
+    found = records(document(Chunk(["Matris"], "…", kind="table", table=TableData("", columns, [row]))))
+    assert [(r.strength, r.units, r.principal) for r in found] == [
+        ("X", ["psykiatri", "beroendevård", "somatisk vård"], "region"),
+        ("K", ["primärvård", "socialtjänst"], "gemensamt"),
+    ]
+
+
+def test_misspelt_column_still_maps():
+    assert find_units("Psykatri Beroendecentrum") == ["beroendevård"]
+    columns = ["Psykatri Beroendecentrum", "Socialtjänst"]
+    row = ("Läkarundersökning vid LVM -utredning/ LVM läkarintyg", {"Psykatri Beroendecentrum": "X"})
+    [record] = records(document(Chunk([], "…", kind="table", table=TableData("", columns, [row]))))
+    assert record.principal == "region"
+
+
+def test_principal_of_units():
+    assert principal_of(["primärvård", "BUP"]) == "region"
+    assert principal_of(["socialtjänst", "LSS"]) == "kommun"
+    assert principal_of(["psykiatri", "socialtjänst"]) == "gemensamt"
+    assert principal_of([]) is None
+
+
+VASTERBOTTEN_LANDSTING = """Exempel på insatser som landstinget ansvarar för:
+
+- förebyggande arbete och tidiga interventioner vid riskbruk
+- tillnyktringsverksamhet
+- abstinensbehandling i öppen- och slutenvård
+- läkemedelsassisterad behandling vid beroendetillstånd
+
+(LARO)
+
+- smittskyddsarbete"""
+
+
+def test_list_under_actor_heading_and_lead():
+    kommun = Chunk(
+        ["Kommunens ansvar"],
+        "Socialtjänstens insatser ska utgå från den enskildes behov.\n\nExempel på insatser som kommunerna ansvarar för:\n\n- tidig upptäckt, screening\n- motivationsarbete",
+        kind="text",
+    )
+    landsting = Chunk(["Landstingets ansvar"], VASTERBOTTEN_LANDSTING, kind="text")
+    found = records(document(kommun, landsting))
+    assert [(r.activity, r.principal, r.kind) for r in found] == [
+        ("tidig upptäckt, screening", "kommun", "list"),
+        ("motivationsarbete", "kommun", "list"),
+        ("förebyggande arbete och tidiga interventioner vid riskbruk", "region", "list"),
+        ("tillnyktringsverksamhet", "region", "list"),
+        ("abstinensbehandling i öppen- och slutenvård", "region", "list"),
+        ("läkemedelsassisterad behandling vid beroendetillstånd (LARO)", "region", "list"),
+        ("smittskyddsarbete", "region", "list"),
+    ]
+
+
+def test_list_without_responsibility_lead_gets_no_record():
+    chunk = Chunk(["Landstingets ansvar"], "Av planen ska det framgå\n\n1. vilka insatser som behövs,\n2. vem av huvudmännen som ska ha det övergripande ansvaret", kind="text")
+    other = Chunk(["Brukarperspektiv"], "Kontakt, vård och behandling ska präglas av:\n- ett respektfullt bemötande", kind="text")
+    assert records(document(chunk, other)) == []
+
+
+def test_stockholm_commitment_blocks_and_their_actors():
+    root = ["6. Åtaganden"]
+    chunks = [
+        Chunk(root + ["Kommunerna och landstinget åtar sig att: Samordnad individuell plan (SIP)"], "- Utse samordnare med uppdrag att koordinera vård och stöd.", kind="list"),
+        Chunk(root + ["Ledningssystem"], "- Säkerställa processer och rutiner för systematisk uppföljning.", kind="list"),
+        Chunk(
+            root + ["Äldre med missbruk/beroende", "Landstinget åtar sig att:"],
+            "Ungdomar och unga vuxna med missbruk/beroende\n- Beroendevården och psykiatrin i länet åtar sig att utveckla samverkansformer.\n- Landstingets beroendevård ska erbjuda behandling för rökstopp.",
+            kind="text",
+        ),
+        Chunk(root + ["Äldre med missbruk/beroende", "Kommunerna åtar sig att:"], "- Etablera kontakt med landstingets beroendevård för individuell bedömning.", kind="list"),
+        Chunk(root + ["Regional chefsamverkan", "Det regionala samrådet åtar sig att:"], "- Bidra till regional kunskapsutveckling.", kind="list"),
+    ]
+    found = records(document(*chunks))
+    assert [(r.principal, r.kind, r.units) for r in found] == [
+        ("gemensamt", "commitment", []),
+        ("gemensamt", "commitment", []),
+        ("region", "commitment", ["beroendevård", "psykiatri"]),
+        ("region", "commitment", ["beroendevård"]),
+        ("kommun", "commitment", []),  # the municipality's bullet naming the region's unit stays the municipality's
+    ]
+
+
+def test_prose_forms():
+    chunks = [
+        Chunk(["3.3 Regionens ansvar"], "Behandling kan ske inom både primärvård och psykiatri. Ansvaret för abstinensvård som sker i slutenvård tillhör psykiatrin. Hälso- och sjukvårdens verksamheter möter personer med riskbruk."),
+        Chunk(["9. Vård", "9.4 Region Norrbotten ansvarar för abstinensbehandling"], "Mindre komplicerad abstinensbehandling erbjuds vid länets primärvård."),
+        Chunk(["5. Implementering"], "Ledningen i Region Dalarna och Dalarnas 15 kommuner har det yttersta ansvaret för att denna överenskommelse implementeras."),
+        Chunk(["Beskrivning"], "Trots att båda huvudmännen har ansvar för de målgrupper som kartlagts finns stor variation. Kriminalvården ansvarar för att verkställa ungdomsövervakningen."),
+    ]
+    found = records(document(*chunks))
+    assert [(r.activity, r.principal, r.kind) for r in found] == [
+        ("abstinensvård som sker i slutenvård", "region", "prose"),
+        ("abstinensbehandling", "region", "prose"),
+        ("att denna överenskommelse implementeras", "gemensamt", "prose"),
+    ]
+
+
+def test_priorities_are_tagged_per_chunk():
+    doc = document(Chunk(["Bedömningsinstrument"], "rekommenderas AUDIT (prio 1) och DUDIT (prio 3)."))
+    assert [p.level for p in doc.chunks[0].priority] == [1, 3]
+
+
+def test_record_counts_by_kind():
+    doc = document(
+        Chunk(["Landstingets ansvar"], VASTERBOTTEN_LANDSTING),
+        Chunk(["3.3 Regionens ansvar"], "Ansvaret för abstinensvård som sker i slutenvård tillhör psykiatrin."),
+    )
+    assert Counter(r.kind for r in records(doc)) == {"list": 5, "prose": 1}
