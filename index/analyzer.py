@@ -34,6 +34,7 @@ _LINE_BREAK_HYPHEN = re.compile(r"-\s+")
 
 MIN_PART = 4  # shorter parts ("sam", "för") split ordinary words into nonsense
 MIN_COMPOUND = 2 * MIN_PART
+KK_MARGIN = 2.0
 LINKS = ("", "s")  # Swedish linking morpheme: tillnyktring+s+enhet
 
 
@@ -102,11 +103,17 @@ class Analyzer:
     def is_known(self, word: str) -> bool:
         return word in self.word_counts and word not in STOPWORDS
 
+    def knows_stem(self, stem: str) -> bool:
+        """Whether some corpus word has this stem, i.e. the word is a known word in another form."""
+        return stem in self._stem_counts
+
     def _count(self, part: str) -> int:
         """How often a part occurs: as a word, as the stem of inflected words, or as a first part."""
         if part in STOPWORDS:
             return 0
-        return self.word_counts.get(part) or self._stem_counts.get(self.stem(part)) or self.modifiers.get(part, 0)
+        stem = self.stem(part)
+        by_stem = self._stem_counts.get(stem, 0) if len(stem) >= MIN_PART else 0  # "aren" is no "ar"
+        return self.word_counts.get(part) or by_stem or self.modifiers.get(part, 0)
 
     def split(self, word: str) -> list[str] | None:
         """Split a compound into known words (fewest parts, then most frequent), or None.
@@ -143,6 +150,11 @@ class Analyzer:
                     )
                     if best_key is None or key > best_key:
                         best, best_key = parts, key
+        # A word the corpus uses far more often than its would-be parts is a word in its own right
+        # ("överenskommelse" is not "överens|kommelse"): the frequency test of Koehn & Knight
+        # (2003), with a margin so rare compounds whose parts are rare too still split.
+        if best and self.word_counts.get(word, 0) > KK_MARGIN * _geometric_mean([self._count(p) for p in best]):
+            best = None
         self._splits[word] = best
         return best
 

@@ -138,7 +138,6 @@ class Vocabulary:
                 key = tuple(analyzer.stem(w) for w in analyzer.words(term))
                 if key:
                     self._phrases.setdefault(key, []).append(number)
-        self._known_stems = {analyzer.stem(w) for w in analyzer.word_counts}
         self._by_length: dict[int, list[str]] = {}
         for word in analyzer.word_counts:
             self._by_length.setdefault(len(word), []).append(word)
@@ -163,7 +162,7 @@ class Vocabulary:
             len(word) < MIN_CORRECTABLE
             or not word.isalpha()
             or word in self.analyzer.word_counts
-            or self.analyzer.stem(word) in self._known_stems
+            or self.analyzer.knows_stem(self.analyzer.stem(word))
             or self.analyzer.split(word)
         ):
             return None
