@@ -141,5 +141,32 @@ def evaluate(
     typer.echo(format_report(report))
 
 
+user_cli = typer.Typer(help="Konton för redaktörer och utbildare.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+
+
+@user_cli.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Inloggningsnamn")],
+    role: Annotated[str, typer.Option("--role", help="editor (redaktör) eller trainer (utbildare)")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Läs lösenordet från standard in")] = False,
+):
+    """Skapa ett konto, eller byt lösenord och roll på ett befintligt."""
+    from app.auth import add_user, audit
+    from index.store import Store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
+    store = Store(Settings.from_env().db_path)
+    try:
+        created = add_user(store, name, role, password)
+    except ValueError as exc:
+        _fail(f"Kontot sparades inte: {exc}.", 2)
+    audit(store, None, "konto skapat" if created else "konto ändrat", f"{name} ({role}) via kb user add")
+    typer.echo(f"Kontot {name} ({role}) är {'skapat' if created else 'uppdaterat'}.")
+
+
 def main() -> None:
     cli()

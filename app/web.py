@@ -11,6 +11,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from app.admin import admin_router
+from app.auth import AuthError, auth_error_page, auth_router, csrf_token
+from app.history_pages import history_router
 from app.pages import pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, search_payload
 from index.config import Settings
@@ -31,6 +34,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     settings = settings or Settings.from_env()
     searcher = searcher or Searcher(settings)
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["csrf_token"] = csrf_token
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -101,5 +105,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return passage_of(chunk, store.document(chunk["doc_id"]))
 
     app.include_router(pages_router(searcher, templates))
+    app.add_exception_handler(AuthError, auth_error_page(templates))
+    app.include_router(auth_router(templates))
+    app.include_router(admin_router(settings, searcher, templates))
+    app.include_router(history_router(searcher, templates))
 
     return app

@@ -1,0 +1,389 @@
+"""The editors' pages: upload documents and new versions, edit metadata, retire, re-index, audit log.
+
+Every change goes through the same Indexer as `kb ingest`, in a background
+thread so the page answers at once and shows progress; the writer lock keeps
+it to one change at a time. A file is checked by its content before anything
+is written, and a file the pipeline cannot read leaves the index untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import threading
+import traceback
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from app.auth import ROLE_LABELS, audit, audit_entries, csrf_protect, require_role
+from index.build import FileResult, Indexer, WriterBusy
+from index.config import Settings
+from index.editing import retire
+from index.search import Searcher
+from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
+from ingest.model import DocumentMeta
+from ingest.pipeline import source_files
+
+MAX_UPLOAD = 20 * 1024 * 1024
+SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
+KIND_LABELS = {"pdf": "PDF", "docx": "Word (DOCX)", "txt": "text", "md": "Markdown"}
+_FOLD = str.maketrans("åäöéüÅÄÖÉÜ", "aaoeuAAOEU")
+
+
+class UploadRefused(ValueError):
+    """A file refused before anything is written; the message is shown to the editor."""
+
+
+def sniff(content: bytes, file_name: str) -> str:
+    """The file's kind from its bytes; the name only chooses between plain text and Markdown."""
+    claimed = SUFFIX_KIND.get(Path(file_name).suffix.lower())
+    if content.startswith(b"%PDF-"):
+        kind = "pdf"
+    elif content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            raise UploadRefused("Filen ser ut som ett zip-arkiv men är skadad.") from None
+        if "word/document.xml" not in names:
+            raise UploadRefused("Zip-filen är inget Word-dokument (DOCX). Spara dokumentet som .docx och försök igen.")
+        kind = "docx"
+    elif b"\x00" not in content and _is_utf8(content):
+        kind = "md" if claimed == "md" else "txt"
+    else:
+        raise UploadRefused(
+            "Filtypen stöds inte: filen är varken PDF, Word (DOCX) eller text i UTF-8."
+            + (f" Filen heter .{file_name.rsplit('.', 1)[-1]} men innehållet stämmer inte." if claimed else "")
+        )
+    if claimed and {claimed, kind} != {"txt", "md"} and claimed != kind:
+        raise UploadRefused(
+            f"Filen heter {Path(file_name).suffix} men innehållet är {KIND_LABELS[kind]}, inte {KIND_LABELS[claimed]}."
+        )
+    if not content.strip():
+        raise UploadRefused("Filen är tom.")
+    return kind
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def safe_doc_id(name: str) -> str:
+    """A file-system and URL safe id from a file name: 'Överenskommelse 2024 (1).pdf' -> 'overenskommelse-2024-1'."""
+    stem = Path(name.replace("\\", "/")).name
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    slug = "-".join(re.findall(r"[a-z0-9]+", stem.translate(_FOLD).lower()))[:80].strip("-")
+    return slug
+
+
+def manifest_toml(meta: DocumentMeta) -> str:
+    """A one-entry manifest, so the metadata travels with the kept upload (and survives --rebuild)."""
+    lines = [f"[documents.{meta.doc_id}]"]
+    for key in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status"):
+        value = getattr(meta, key)
+        if value:
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    if meta.parties:
+        lines.append(f"parties = {json.dumps(meta.parties, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+def meta_from_form(doc_id: str, form: dict, parties: list[str]) -> DocumentMeta:
+    """Validate editor input with the manifest's rules; raises ValueError with a Swedish message."""
+    title = " ".join((form.get("title") or "").split())
+    if not title or len(title) > 300:
+        raise ValueError("Titeln måste vara 1–300 tecken.")
+    region = None
+    if (form.get("region") or "").strip():
+        region = canonical_region(form["region"])
+        if region is None:
+            raise ValueError(f"Okänt län: {form['region']!r}.")
+    doc_type = (form.get("doc_type") or "").strip() or None
+    if doc_type and doc_type not in DOC_TYPES:
+        raise ValueError(f"Okänd dokumenttyp: {doc_type!r}.")
+    status = (form.get("status") or "gällande").strip()
+    if status not in STATUSES:
+        raise ValueError(f"Okänd status: {status!r}.")
+    dates = {}
+    for key, label in (("decided", "Beslutsdatum"), ("valid_from", "Giltig från"), ("valid_to", "Giltig till")):
+        value = (form.get(key) or "").strip()
+        if value:
+            try:
+                value = dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise ValueError(f"{label} måste vara ett datum ÅÅÅÅ-MM-DD.") from None
+        dates[key] = value or None
+    if dates["valid_from"] and dates["valid_to"] and dates["valid_from"] > dates["valid_to"]:
+        raise ValueError("Giltig till är före giltig från.")
+    return DocumentMeta(doc_id=doc_id, title=title, region=region, doc_type=doc_type, parties=parties,
+                        status=status, **dates)
+
+
+def meta_of(document: dict) -> DocumentMeta:
+    return DocumentMeta(**{k: document[k] for k in (
+        "doc_id", "title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to", "status", "guessed"
+    )})
+
+
+# -- background jobs ---------------------------------------------------------
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str  # upload | reindex | retire
+    label: str
+    who: str
+    total: int | None = None
+    done: int = 0
+    current: str = ""
+    state: str = "running"  # running | done | failed
+    message: str = ""
+    results: list[FileResult] = field(default_factory=list)
+    started: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+
+    def on_file(self, path: Path) -> None:
+        self.done += 1
+        self.current = path.name
+
+
+class Jobs:
+    """The editor actions of this process, newest first; kept in memory, the audit log keeps the record."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, job: Job, work: Callable[[Job], None]) -> Job:
+        with self._lock:
+            self._jobs[job.id] = job
+
+        def run() -> None:
+            try:
+                work(job)
+                if job.state == "running":
+                    job.state = "done"
+            except WriterBusy as exc:
+                job.state, job.message = "failed", str(exc)
+            except Exception as exc:  # shown to the editor instead of vanishing in a thread
+                traceback.print_exc()
+                job.state, job.message = "failed", f"Oväntat fel: {exc}"
+
+        threading.Thread(target=run, name=f"kb-{job.kind}-{job.id}", daemon=True).start()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def recent(self) -> list[Job]:
+        return sorted(self._jobs.values(), key=lambda j: j.started, reverse=True)[:50]
+
+
+# -- routes ------------------------------------------------------------------------
+
+
+def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
+    editor = require_role("editor")
+    router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(editor)])
+    store = searcher.store
+    jobs = Jobs()
+    indexers: list[Indexer] = []
+
+    def indexer() -> Indexer:
+        """Made on first use, sharing the searcher's model, so starting the app loads nothing extra."""
+        if not indexers:
+            indexers.append(Indexer(settings, searcher.embedder))
+        return indexers[0]
+
+    uploads = settings.data_dir / "uploads"
+
+    def render(request: Request, name: str, context: dict, status: int = 200):
+        context = {"user": editor(request), "role_labels": ROLE_LABELS} | context
+        return templates.TemplateResponse(request, f"admin/{name}", context, status_code=status)
+
+    def document_or_404(doc_id: str) -> dict:
+        document = store.document(doc_id)
+        if document is None:
+            raise HTTPException(404, "Dokumentet finns inte.")
+        return document
+
+    def upload_form(request: Request, error: str = "", status: int = 200, values: dict | None = None):
+        return render(request, "upload.html", {
+            "documents": store.documents(), "error": error, "values": values or {}, "doc_types": DOC_TYPES,
+            "statuses": STATUSES, "regions": [r.name for r in regions()], "max_mb": MAX_UPLOAD // 2**20,
+        }, status)
+
+    @router.get("", response_class=HTMLResponse)
+    def documents(request: Request):
+        return render(request, "documents.html", {
+            "documents": store.documents(include_retired=True), "jobs": [j for j in jobs.recent() if j.state == "running"],
+        })
+
+    @router.get("/upload", response_class=HTMLResponse)
+    def upload_page(request: Request, doc_id: str = ""):
+        return upload_form(request, values={"target": doc_id})
+
+    @router.post("/upload", dependencies=[Depends(csrf_protect)])
+    async def upload(
+        request: Request,
+        file: UploadFile = File(...),
+        target: str = Form(""),
+        doc_id: str = Form(""),
+        title: str = Form(""),
+        region: str = Form(""),
+        doc_type: str = Form(""),
+        status: str = Form("gällande"),
+    ):
+        user = editor(request)
+        values = {"target": target, "doc_id": doc_id, "title": title, "region": region,
+                  "doc_type": doc_type, "status": status}
+        content = await file.read(MAX_UPLOAD + 1)
+        try:
+            if len(content) > MAX_UPLOAD:
+                raise UploadRefused(f"Filen är större än {MAX_UPLOAD // 2**20} MB.")
+            kind = sniff(content, file.filename or "")
+            if target:
+                existing = document_or_404(target)
+                doc_id = target
+                meta = None if existing["guessed"] else meta_of(existing)
+            else:
+                doc_id = safe_doc_id(doc_id or file.filename or "")
+                if not doc_id:
+                    raise UploadRefused("Ange ett dokument-id med bokstäver eller siffror.")
+                if store.document(doc_id):
+                    raise UploadRefused(f"Dokumentet {doc_id} finns redan. Välj det under ”Ny version av” i stället.")
+                meta = meta_from_form(doc_id, values, []) if title.strip() else None
+        except ValueError as exc:  # UploadRefused or a metadata error
+            audit(store, user, "uppladdning nekad", f"{file.filename}: {exc}")
+            return upload_form(request, str(exc), 400, values)
+
+        folder = uploads / doc_id / dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        folder.mkdir(parents=True)
+        path = folder / f"{doc_id}.{kind}"
+        path.write_bytes(content)
+        if meta:
+            (folder / MANIFEST_NAME).write_text(manifest_toml(meta), encoding="utf-8")
+
+        def work(job: Job) -> None:
+            try:
+                run = indexer().ingest([path], who=user["name"], on_file=job.on_file)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            job.results = run.files
+            if run.failed:
+                shutil.rmtree(folder, ignore_errors=True)  # nothing of a refused file is kept
+                job.state, job.message = "failed", f"Filen kunde inte läsas: {run.failed[0].error}"
+                audit(store, user, "uppladdning misslyckades", f"{doc_id}: {run.failed[0].error}")
+                return
+            result = run.files[0]
+            job.message = f"{doc_id} version {result.version} är sökbar." if result.version else ""
+            audit(store, user, "ny version" if target else "nytt dokument",
+                  f"{doc_id} v{result.version} ({file.filename}, {len(content)} byte)")
+
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user["name"], total=1), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    def document_form(request: Request, document: dict, error: str = "", status: int = 200):
+        return render(request, "document.html", {
+            "document": document, "versions": store.versions(document["doc_id"]), "error": error,
+            "doc_types": DOC_TYPES, "statuses": STATUSES, "regions": [r.name for r in regions()],
+            "from_corpus": settings.corpus_dir.resolve() in Path(document["source_path"]).parents,
+        }, status)
+
+    @router.get("/documents/{doc_id}", response_class=HTMLResponse)
+    def document_page(request: Request, doc_id: str):
+        return document_form(request, document_or_404(doc_id))
+
+    @router.post("/documents/{doc_id}/meta", dependencies=[Depends(csrf_protect)])
+    async def edit_meta(request: Request, doc_id: str):
+        user = editor(request)
+        document = document_or_404(doc_id)
+        form = await request.form()
+        parties = [p.strip() for p in str(form.get("parties") or "").splitlines() if p.strip()]
+        try:
+            meta = meta_from_form(doc_id, {k: str(v) for k, v in form.items()}, parties)
+        except ValueError as exc:
+            typed = {k: form.get(k) for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")}
+            return document_form(request, document | typed | {"parties": parties}, str(exc), 400)
+        store.update_meta(doc_id, meta)
+        source = Path(document["source_path"])
+        if uploads.resolve() in source.parents:  # keep the upload's manifest in step for --rebuild
+            (source.parent / MANIFEST_NAME).write_text(manifest_toml(meta), encoding="utf-8")
+        changed = [k for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status", "parties")
+                   if getattr(meta, k) != document[k]]
+        audit(store, user, "metadata ändrad", f"{doc_id}: {', '.join(changed) or 'inga ändringar'}")
+        return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+    @router.post("/documents/{doc_id}/retire", dependencies=[Depends(csrf_protect)])
+    def retire_document(request: Request, doc_id: str):
+        user = editor(request)
+        document = document_or_404(doc_id)
+        if document["retired"]:
+            return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+        def work(job: Job) -> None:
+            job.current = doc_id
+            generation = retire(indexer(), doc_id)
+            job.done = 1
+            job.message = f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar."
+            audit(store, user, "dokument upphävt", doc_id)
+
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user["name"], total=1), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    @router.post("/reindex", dependencies=[Depends(csrf_protect)])
+    def reindex(request: Request):
+        user = editor(request)
+        corpus = settings.corpus_dir
+
+        def work(job: Job) -> None:
+            run = indexer().ingest([corpus], who=user["name"], on_file=job.on_file)
+            job.results = run.files
+            changed = [f for f in run.files if f.outcome in ("new", "revised", "retired")]
+            job.message = f"Klar: index {run.generation}, {len(changed)} ändrade dokument, {len(run.failed)} fel."
+            if run.failed:
+                job.state = "failed"
+            audit(store, user, "omindexering", f"{corpus}: {job.message}")
+
+        total = len(source_files(corpus)) if corpus.is_dir() else 0
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "reindex", f"Indexering av {corpus}", user["name"], total=total), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    @router.get("/jobs", response_class=HTMLResponse)
+    def jobs_page(request: Request):
+        return render(request, "jobs.html", {"jobs": jobs.recent(), "corpus": settings.corpus_dir})
+
+    def job_or_404(job_id: str) -> Job:
+        job = jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, "Jobbet finns inte (det kan ha körts före en omstart).")
+        return job
+
+    @router.get("/jobs/{job_id}", response_class=HTMLResponse)
+    def job_page(request: Request, job_id: str):
+        return render(request, "job.html", {"job": job_or_404(job_id)})
+
+    @router.get("/jobs/{job_id}/progress", response_class=HTMLResponse)
+    def job_progress(request: Request, job_id: str):
+        return render(request, "_progress.html", {"job": job_or_404(job_id)})
+
+    @router.get("/audit", response_class=HTMLResponse)
+    def audit_page(request: Request):
+        return render(request, "audit.html", {"entries": audit_entries(store)})
+
+    return router

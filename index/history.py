@@ -1,0 +1,164 @@
+"""Versions of a document and what changed between them, read from the Store.
+
+Chunks are never deleted: each carries the first and last version it belonged
+to, so any version's passages can be rebuilt and compared. Editors and readers
+care most about who became responsible for what, so those changes are called out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from rapidfuzz import fuzz
+
+from index.store import Store
+
+CHANGED_THRESHOLD = 60  # rapidfuzz ratio (0-100) above which a removed+added pair is one edited passage
+CLOSEST_THRESHOLD = 40  # below this an old passage has no current counterpart worth pointing to
+
+PRINCIPAL_LABELS = {"region": "region", "kommun": "kommun", "gemensamt": "gemensamt", None: "ej angivet"}
+
+
+def versions(store: Store, doc_id: str) -> list[dict]:
+    """Newest first: version, content_hash, ingested_at, ingested_by, source_file, report."""
+    return store.versions(doc_id)
+
+
+def chunks_of_version(store: Store, doc_id: str, version: int) -> list[dict]:
+    """The passages the document had in `version`, in reading order."""
+    return [
+        c
+        for c in store.document_chunks(doc_id, active_only=False)
+        if c["first_version"] <= version <= c["last_version"]
+    ]
+
+
+def diff(store: Store, doc_id: str, old: int, new: int) -> dict:
+    """Added, removed and changed passages between two versions, with responsibility and priority changes."""
+    before = chunks_of_version(store, doc_id, old)
+    after = chunks_of_version(store, doc_id, new)
+    before_ids = {c["chunk_id"] for c in before}
+    after_ids = {c["chunk_id"] for c in after}
+    removed = [c for c in before if c["chunk_id"] not in after_ids]
+    added = [c for c in after if c["chunk_id"] not in before_ids]
+
+    candidates = sorted(
+        (
+            (fuzz.ratio(r["text"], a["text"]), i, j)
+            for i, r in enumerate(removed)
+            for j, a in enumerate(added)
+            if r["section_path"] == a["section_path"]
+        ),
+        reverse=True,
+    )
+    paired_removed: set[int] = set()
+    paired_added: set[int] = set()
+    changed = []
+    for score, i, j in candidates:
+        if score < CHANGED_THRESHOLD or i in paired_removed or j in paired_added:
+            continue
+        paired_removed.add(i)
+        paired_added.add(j)
+        old_chunk, new_chunk = removed[i], added[j]
+        changed.append(
+            {
+                "section": new_chunk["section"],
+                "old": old_chunk,
+                "new": new_chunk,
+                "similarity": round(score),
+                "words": word_diff(old_chunk["text"], new_chunk["text"]),
+                "notes": _tag_changes([old_chunk], [new_chunk]),
+            }
+        )
+    changed.sort(key=lambda c: c["new"]["ord"])
+    return {
+        "doc_id": doc_id,
+        "from": old,
+        "to": new,
+        "added": [c for j, c in enumerate(added) if j not in paired_added],
+        "removed": [c for i, c in enumerate(removed) if i not in paired_removed],
+        "changed": changed,
+        "notes": _tag_changes(before, after),
+    }
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """(op, text) runs with op in same | removed | added, word by word, for showing an edit inline."""
+    a, b = re.findall(r"\S+\s*", old), re.findall(r"\S+\s*", new)
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            runs.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("removed", "".join(a[i1:i2])))
+        if j2 > j1:
+            runs.append(("added", "".join(b[j1:j2])))
+    return runs
+
+
+def _tag_changes(before: list[dict], after: list[dict]) -> list[str]:
+    """Lines like 'Abstinensvård: region → gemensamt' for responsibilities and priorities that differ."""
+    notes = []
+    old_resp, new_resp = _responsibilities(before), _responsibilities(after)
+    for key in sorted(old_resp.keys() & new_resp.keys()):
+        (activity, old_p), (_, new_p) = old_resp[key], new_resp[key]
+        if old_p != new_p:
+            notes.append(f"{activity}: {PRINCIPAL_LABELS.get(old_p, old_p)} → {PRINCIPAL_LABELS.get(new_p, new_p)}")
+    for key in sorted(new_resp.keys() - old_resp.keys()):
+        activity, principal = new_resp[key]
+        notes.append(f"Nytt ansvar – {activity}: {PRINCIPAL_LABELS.get(principal, principal)}")
+    for key in sorted(old_resp.keys() - new_resp.keys()):
+        activity, principal = old_resp[key]
+        notes.append(f"Ansvar borttaget – {activity}: {PRINCIPAL_LABELS.get(principal, principal)}")
+    old_prio, new_prio = _priorities(before), _priorities(after)
+    for key in sorted(old_prio.keys() & new_prio.keys()):
+        (recommendation, old_l), (_, new_l) = old_prio[key], new_prio[key]
+        if old_l != new_l:
+            notes.append(f"Prioritet för {recommendation}: {old_l} → {new_l}")
+    for key in sorted(new_prio.keys() - old_prio.keys()):
+        recommendation, label = new_prio[key]
+        notes.append(f"Ny rekommendation – {recommendation}: {label}")
+    for key in sorted(old_prio.keys() - new_prio.keys()):
+        recommendation, label = old_prio[key]
+        notes.append(f"Rekommendation borttagen – {recommendation}: {label}")
+    return notes
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _responsibilities(chunks: list[dict]) -> dict[str, tuple[str, str | None]]:
+    """Activity → principal; the strongest statement (X before K) wins when a version says it twice."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for chunk in chunks:
+        for r in sorted(chunk["responsibility"], key=lambda r: r.get("strength") != "X"):
+            out.setdefault(_key(r["activity"]), (r["activity"], r["principal"]))
+    return out
+
+
+def _priorities(chunks: list[dict]) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for chunk in chunks:
+        for p in chunk["priority"]:
+            label = p["label"] + (f" ({p['level']})" if p.get("level") else "")
+            out.setdefault(_key(p["recommendation"]), (p["recommendation"], label))
+    return out
+
+
+def closest_current(store: Store, chunk: dict) -> dict | None:
+    """For a superseded passage, the most similar passage the document has now (with "similarity")."""
+    if chunk["active"]:
+        return chunk | {"similarity": 100}
+    best, best_score = None, 0.0
+    for candidate in store.document_chunks(chunk["doc_id"]):
+        score = fuzz.ratio(chunk["text"], candidate["text"])
+        if candidate["section_path"] == chunk["section_path"]:
+            score += 10  # an edit usually stays in its section
+        if score > best_score:
+            best, best_score = candidate, score
+    if best is None or best_score < CLOSEST_THRESHOLD:
+        return None
+    return best | {"similarity": round(min(best_score, 100))}
