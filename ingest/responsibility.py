@@ -145,9 +145,11 @@ def _prose(sentence: str) -> list[Responsibility]:
 
 def _continues(item: str, line: str) -> bool:
     """A converter may break an item over a blank line: "… enligt HSL § 3 f och" / "SoL 5 kap. § 9 a."."""
-    if len(line.split()) > 12 or item.endswith((".", "!", "?", ";")):
+    if item.endswith((".", "!", "?", ";")):
         return False
-    return line[0].islower() or line[0] == "(" or item.endswith(",") or item.split()[-1].lower() in _JOINERS
+    if line[0].islower():
+        return True
+    return len(line.split()) <= 12 and (line[0] == "(" or item.endswith(",") or item.split()[-1].lower() in _JOINERS)
 
 
 def _sentences(text: str) -> list[str]:
@@ -160,6 +162,7 @@ class _Tagger:
     def __init__(self) -> None:
         self.lead: tuple[str, str] | None = None
         self.lead_path: list[str] = []
+        self.topical = False  # the lead governs topic sub-blocks ("åtar sig att: SIP", "Äldre …"), so sibling sections too
         self.headings_seen: set[tuple[str, ...]] = set()
 
     def chunk(self, chunk: Chunk) -> list[Responsibility]:
@@ -174,7 +177,8 @@ class _Tagger:
         heading_lead = _lead(path[-1]) if path else None
         if heading_lead:
             self.lead, self.lead_path = heading_lead, path
-        elif not (self.lead and path[:-1] == self.lead_path[:-1]):
+            self.topical = bool(re.search(r":\s*\S", path[-1]))
+        elif path != self.lead_path and not (self.topical and path[:-1] == self.lead_path[:-1]):
             self.lead = None
 
         last_item: Responsibility | None = None  # the record of the item just read, which a wrapped line continues
@@ -197,13 +201,14 @@ class _Tagger:
                 continue
             last_item = None
             if line.endswith(":"):
-                self.lead = _lead(line)
-                self.lead_path = path
+                self.lead, self.lead_path, self.topical = _lead(line), path, False
                 records += [] if self.lead else _prose(line)
             else:
                 # Commitment blocks are split by short topic lines ("Äldre med missbruk/beroende"); prose ends any lead.
                 topic = not line.endswith((".", "!", "?")) and len(line.split()) <= 20
-                if not (topic and self.lead and self.lead[1] == "commitment"):
+                if topic and self.lead and self.lead[1] == "commitment":
+                    self.topical = True
+                else:
                     self.lead = None
                 for sentence in _sentences(line):
                     records += _prose(sentence)

@@ -1,10 +1,13 @@
 """Responsibility records from chunks shaped like the parser's, built from real corpus passages."""
 
 from collections import Counter
+from functools import cache
+from pathlib import Path
 
 import pytest
 
 from ingest.model import Chunk, ParsedDocument, TableData
+from ingest.parse import parse_file
 from ingest.responsibility import find_units, principal_of, tag_document
 
 DALARNA_COLUMNS = ["Primärvård", "Somatiska kliniker", "Psykiatrisk vård (inkl. beroendevård, VUP, BUP)", "Socialtjänst"]
@@ -27,6 +30,7 @@ DALARNA_ROWS = [
     ("Orosanmälan barnsocialtjänsten enligt 14 kap. 1 § Socialtjänstlagen", [P, S, PSY, SOC]),
 ]
 UNIT = {P: "primärvård", S: "somatisk vård", PSY: "psykiatri", SOC: "socialtjänst"}
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def document(*chunks: Chunk) -> ParsedDocument:
@@ -39,10 +43,24 @@ def records(doc: ParsedDocument):
     return [r for c in doc.chunks for r in c.responsibility]
 
 
+@cache
+def corpus(name: str) -> list:
+    """Records of a real corpus document, tagged the way the pipeline does it."""
+    doc = parse_file(CORPUS / name)
+    tag_document(doc)
+    return records(doc)
+
+
+DALARNA = "dalarna-overenskommelse-2021.txt"
+NORRBOTTEN = "norrbotten-handlingsplan-2021.md"
+VASTERBOTTEN = "vasterbotten-lansoverenskommelse-2016.txt"
+STOCKHOLM = "stockholm-overenskommelse-missbruk-2016.md"
+HARNOSAND = "harnosand-socialnamnden-2022-02-24.txt"
+
+
 @pytest.fixture(scope="module")
 def dalarna_matrix():
-    table = TableData("Ansvarsfördelning vård och omsorg", DALARNA_COLUMNS, [(label, {c: "X" for c in cols}) for label, cols in DALARNA_ROWS])
-    return records(document(Chunk(["3. Ansvarsfördelning"], "…", kind="table", table=table)))
+    return [r for r in corpus(DALARNA) if r.kind == "matrix"]
 
 
 def test_dalarna_matrix_is_complete_with_exact_marks(dalarna_matrix):
@@ -174,3 +192,70 @@ def test_record_counts_by_kind():
         Chunk(["3.3 Regionens ansvar"], "Ansvaret för abstinensvård som sker i slutenvård tillhör psykiatrin."),
     )
     assert Counter(r.kind for r in records(doc)) == {"list": 5, "prose": 1}
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds"),
+    [
+        (DALARNA, {"list": 39, "matrix": 14, "prose": 6}),
+        (NORRBOTTEN, {"matrix": 56, "prose": 3}),
+        (VASTERBOTTEN, {"list": 33, "prose": 2}),
+        (STOCKHOLM, {"commitment": 105, "prose": 3}),
+        (HARNOSAND, {"prose": 3}),
+    ],
+)
+def test_corpus_record_counts_by_kind(name, kinds):
+    assert Counter(r.kind for r in corpus(name)) == kinds
+
+
+def test_norrbotten_matrix_rows_all_present_with_principal():
+    doc = parse_file(CORPUS / NORRBOTTEN)
+    rows = [label for c in doc.chunks if c.table for label, _ in c.table.rows]
+    assert len(rows) == 48
+    matrix = [r for r in corpus(NORRBOTTEN) if r.kind == "matrix"]
+    assert {r.activity for r in matrix if r.strength == "X"} == set(rows)
+    principal = {r.activity: r.principal for r in matrix if r.strength == "X"}
+    assert principal["Abstinensbehandling unga och vuxna"] == "region"
+    assert principal["Substitutionsbehandling vid opioid/opiatberoende (LARO)"] == "region"
+    assert principal["Boende först"] == "kommun"
+    assert principal["Arbete/sysselsättning"] == "kommun"
+    assert principal["Motivationsarbete"] == "gemensamt"
+    weak = [(r.activity, r.units) for r in matrix if r.strength == "K"]
+    assert ("Medicinska test/biologiska markörer", ["ungdomsmottagning"]) in weak
+    assert len(weak) == 8
+
+
+def test_vasterbotten_actor_lists():
+    lists = [r for r in corpus(VASTERBOTTEN) if r.kind == "list"]
+    kommun = [r.activity for r in lists if r.principal == "kommun"]
+    region = [r.activity for r in lists if r.principal == "region"]
+    assert len(kommun) == 18 and len(region) == 15
+    assert kommun[0] == "tidig upptäckt, screening"
+    assert "hälso- och sjukvård i ordinärt boende enligt tröskelprincipen" in kommun
+    assert "läkemedelsassisterad behandling vid beroendetillstånd (LARO)" in region
+    assert "tillnyktringsverksamhet" in region
+
+
+def test_stockholm_commitments_by_actor():
+    commitments = [r for r in corpus(STOCKHOLM) if r.kind == "commitment"]
+    assert Counter(r.principal for r in commitments) == {"gemensamt": 58, "region": 27, "kommun": 20}  # counted per lead in the source
+    rok = [r for r in commitments if r.activity.startswith("Beroendevården och psykiatrin")]
+    assert {r.principal for r in rok} == {"region"}
+    # "Utvecklingsbehov" after a commitment block is not a commitment.
+    assert not [r for r in commitments if r.activity.startswith("Förstärka ett barn- och familjeperspektiv")]
+    # The regional council is not a principal: its commitments get no record.
+    assert not [r for r in commitments if r.activity.startswith("Bidra till regional kunskap")]
+
+
+def abstinence(name: str):
+    return {r.principal for r in corpus(name) if "abstinens" in r.activity.lower()}
+
+
+def test_abstinence_responsibility_per_document():
+    assert abstinence(NORRBOTTEN) == {"region"}  # 9.4 heading and the matrix row
+    assert abstinence(DALARNA) == {"region"}  # prose "tillhör psykiatrin", the region's list and the matrix
+    assert abstinence(VASTERBOTTEN) == {"region"}  # "Landstingets ansvar" list
+    assert abstinence(STOCKHOLM) == set()  # says nothing about it
+    # Härnösand only describes where abstinence care happens; it assigns no responsibility for it.
+    assert abstinence(HARNOSAND) == set()
+    assert ("All behandling av skadligt bruk och beroende", "region") in {(r.activity, r.principal) for r in corpus(HARNOSAND)}
