@@ -26,7 +26,7 @@ _LEAD_WORDS = re.compile(r"\bansvar|\båtar sig\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])")
 # Prose forms; the subject must end right before the verb, as in a Swedish main clause.
 _PROSE = [
-    re.compile(r"(?P<who>[^.;:]{2,80}?)\s+(?:ska\s+)?(?-i:ansvara)(?:r)?(?:\s+\w+){0,3}?\s+för\s+(?P<what>[^.;]+)", re.IGNORECASE),
+    re.compile(r"(?P<who>[^.;:]{2,80}?)\s+(?:ska\s+)?(?-i:ansvarar?)(?:\s+\w+){0,3}?\s+för\s+(?P<what>[^.;]+)", re.IGNORECASE),
     re.compile(
         r"(?P<who>[^.;:]{2,80}?)\s+(?-i:har|tar|ska\s+ta)\s+(?:det\s+yttersta\s+|ett\s+(?:särskilt\s+|samlat\s+)?|)ansvar(?:et)?\s+för\s+(?P<what>[^.;]+)",
         re.IGNORECASE,
@@ -35,7 +35,7 @@ _PROSE = [
     re.compile(r"(?P<what>[^.;:]{4,120}?)\s+ska\s+vara\s+ett\s+ansvar\s+för\s+(?P<who>[^.;]+)", re.IGNORECASE),
 ]
 # A subject opened by a subordinator ("Trots att båda huvudmännen har ansvar för …") is not the main clause.
-_SUBORDINATE = re.compile(r"^(?:att|om|när|trots|eftersom|då|medan|även om)\b", re.IGNORECASE)
+_SUBORDINATE = re.compile(r"^(?:att|om|när|trots|eftersom|då|medan)\b|\b(?:trots|om|när|eftersom) att\b", re.IGNORECASE)
 _JOINERS = {"och", "eller", "samt", "med", "i", "för", "av", "enligt", "om", "till", "vid", "inom", "på"}
 _VAGUE = {"detta", "dessa", "det", "den", "vad"}
 
@@ -133,7 +133,7 @@ def _prose(sentence: str) -> list[Responsibility]:
     for pattern in _PROSE:
         for m in pattern.finditer(sentence):
             who = " ".join(m["who"].split(",")[-1].split()[-6:])
-            if _SUBORDINATE.match(who) or re.search(r"\b(?:trots|om|när|eftersom) att\b|^\w+ att\b", who, re.IGNORECASE):
+            if _SUBORDINATE.search(who):
                 continue
             what = " ".join(m["what"].split()).strip(" ,")
             principal = _actor(who)
