@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.admin import admin_router
 from app.auth import AuthError, auth_error_page, auth_router, csrf_token
+from app.courses import courses_router
 from app.history_pages import history_router
 from app.pages import pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, search_payload
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return passage_of(chunk, store.document(chunk["doc_id"]))
 
     app.include_router(pages_router(searcher, templates))
+    app.include_router(courses_router(searcher, templates))
     app.add_exception_handler(AuthError, auth_error_page(templates))
     app.include_router(auth_router(templates))
     app.include_router(admin_router(settings, searcher, templates))
