@@ -1,0 +1,101 @@
+"""Our own development questions (tests/data/questions.jsonl) are well-formed and their golds are real.
+
+Each gold must occur, exactly once, in the stated corpus document when both are reduced to
+lower-case letters and digits — the same comparison the evaluation uses to count a hit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from index.evaluate import letters_and_digits
+
+TESTS = Path(__file__).resolve().parent
+QUESTIONS_FILE = TESTS / "data" / "questions.jsonl"
+CORPUS = TESTS.parent / "corpus"
+SHARED_DEV = TESTS.parent.parent / "shared" / "eval" / "dev.jsonl"
+
+REQUIRED = {"id", "question", "doc", "gold", "principal", "kind"}
+ALLOWED = REQUIRED | {"priority"}
+PRINCIPALS = {"region", "kommun", "gemensamt", None}
+KINDS = {"responsibility", "priority", "fact"}
+
+
+def _load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+QUESTIONS = _load(QUESTIONS_FILE)
+
+
+@cache
+def corpus_docs() -> dict[str, Path]:
+    return {p.stem: p for p in CORPUS.iterdir() if p.is_file() and p.suffix in (".txt", ".md", ".pdf", ".docx", ".html")}
+
+
+@cache
+def doc_letters(doc: str) -> str:
+    return letters_and_digits(corpus_docs()[doc].read_text(encoding="utf-8"))
+
+
+def test_file_has_questions_for_every_document():
+    assert len(QUESTIONS) == 40
+    assert {q["doc"] for q in QUESTIONS} == set(corpus_docs())
+
+
+def test_ids_unique():
+    ids = [q["id"] for q in QUESTIONS]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_questions_unique():
+    texts = [q["question"].strip().lower() for q in QUESTIONS]
+    assert len(texts) == len(set(texts))
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
+def test_fields_valid(q):
+    assert REQUIRED <= q.keys() <= ALLOWED, q.keys() ^ REQUIRED
+    assert isinstance(q["id"], str) and q["id"].strip()
+    assert isinstance(q["question"], str) and q["question"].strip()
+    assert q["doc"] in corpus_docs()
+    assert q["principal"] in PRINCIPALS
+    assert q["kind"] in KINDS
+    if q["kind"] == "priority":
+        level = q.get("priority")
+        assert level == "FoU" or (isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 10)
+        if level == "FoU":
+            assert "fou" in q["gold"].lower()
+        else:
+            # the gold carries the level exactly as the text states it
+            assert re.search(rf"\b(?:prio|prioritet|prioriteringsgrad)\.?\s*{level}(?!\d)", q["gold"], re.I), q["gold"]
+    else:
+        assert "priority" not in q
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q["id"])
+def test_gold_occurs_once_in_its_document(q):
+    assert 5 <= len(q["gold"].split()) <= 15, q["gold"]
+    gold = letters_and_digits(q["gold"])
+    assert gold, q["gold"]
+    assert doc_letters(q["doc"]).count(gold) == 1, f"{q['id']}: gold found {doc_letters(q['doc']).count(gold)} times"
+
+
+@pytest.mark.skipif(not SHARED_DEV.exists(), reason="shared dev questions not available")
+def test_different_from_shared_dev_questions():
+    dev = _load(SHARED_DEV)
+    dev_questions = {d["question"].strip().lower() for d in dev}
+    dev_ids = {d["id"] for d in dev}
+    for q in QUESTIONS:
+        assert q["id"] not in dev_ids
+        assert q["question"].strip().lower() not in dev_questions
+        gold = letters_and_digits(q["gold"])
+        for d in dev:
+            if d["doc"] == q["doc"]:
+                other = letters_and_digits(d["gold"])
+                assert gold not in other and other not in gold, (q["id"], d["id"])
