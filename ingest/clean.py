@@ -102,6 +102,20 @@ def clean(raw: RawText) -> CleanText:
     return out
 
 
+def mostly_marks(text: str) -> bool:
+    """"X x x x", "PATRIARK34 X X", "12 3": matrix marks and numbers rather than words; never a title or a label.
+
+    Words are letter runs of two or more ("Bilaga 1" and "1. Inledning" keep their word); noise is
+    single letters, numbers and words with a glued number ("Freda32"). More noise than words, with at
+    least one real mark among it, is a mark row; "HSL § 8 b" stays a (law) title.
+    """
+    tokens = re.sub(r"[*#\[\]^()|]", " ", text).split()
+    words = sum(1 for t in tokens if re.fullmatch(r"[^\W\d_]{2,}(?:[-/][^\W\d_]+)*[.,:;!?”\"]*", t))
+    noise = sum(1 for t in tokens if re.fullmatch(r"[^\W\d_][.,:;]?|[\d.,:/–-]*\d[\d.,:/–-]*|[^\W\d_]+\d+[.,:;]?", t))
+    marks = sum(1 for t in tokens if t in ("x", "X", "K") or re.fullmatch(r"[^\W\d_]+\d+[.,:;]?", t))
+    return words == 0 or (noise > words and marks > 0)
+
+
 def _is_mark_spacing(text: str) -> bool:
     """Spacing carries meaning in a flattened X/K matrix row ("x  x x"), so it is kept there."""
     return bool(re.search(r"(?:^|\s)[xXK](?:\s{1,2}[xXK]?)*\s*$", text))

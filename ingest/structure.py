@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.clean import CleanText, Line
+from ingest.clean import CleanText, Line, mostly_marks
 from ingest.model import TableData
 from ingest.tables import continues, find_tables
 
@@ -165,6 +165,8 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
         if any(i < j + found[j][3] for j in found if j < i):
             continue
         text = lines[i].text
+        if mostly_marks(strip_marks(text)):
+            continue  # a mark row ("X x x x") or a bare number is never a title
         md = MD_RE.match(text)
         if md:
             title = strip_marks(md.group("title"))
@@ -206,7 +208,7 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
         if _caps_title(text):
             title = text.strip()
             used = 1
-            if _caps_title(nxt(i)) and not text.rstrip().endswith((".", ":")):
+            if _caps_title(nxt(i)) and not mostly_marks(nxt(i)) and not text.rstrip().endswith((".", ":")):
                 title += " " + nxt(i).strip()
                 used = nonblank[pos[i] + 1] - i + 1
             found[i] = (_caps_to_title(title), None, 8, used)

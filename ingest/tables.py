@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from ingest.clean import Line
+from ingest.clean import Line, mostly_marks
 from ingest.model import TableData
 
 MARKS = {"x": "X", "X": "X", "K": "K", "k": "K"}
@@ -153,8 +153,8 @@ def _spaced_tables(lines: list[Line]) -> list[TableSpan]:
             row_lines.append((start, i))
             prev = i
         head_start, title, columns, caption = _spaced_header(lines, first_label_start, ncols)
-        if any(c in MARKS or len(c.split()) > 8 for c in columns):
-            continue  # marks inside the header: not a matrix but text that happens to end in "X"
+        if not _real_matrix(columns, [label for label, _ in rows], ncols):
+            continue
         data = [
             (label, {columns[n]: MARKS[m] for n, m in enumerate(marks) if m in MARKS and n < len(columns)})
             for label, marks in rows
@@ -162,6 +162,22 @@ def _spaced_tables(lines: list[Line]) -> list[TableSpan]:
         table = TableData(title=title or caption, columns=columns, rows=data)
         spans.append(TableSpan(head_start, group[-1] + 1, table, row_lines))
     return spans
+
+
+def _real_matrix(columns: list[str], labels: list[str], ncols: int) -> bool:
+    """A matrix has a named header cell for every mark column and a word label on every row.
+
+    Without that the marks cannot be placed (an instrument list per municipality whose header
+    is one run-together line), and the passage is better kept as plain text than as a table
+    with "Kolumn 1…" or a row label like "X x x".
+    """
+    if len(columns) < ncols or any(not c or c.startswith("Kolumn ") for c in columns):
+        return False
+    if any(c in MARKS or len(c.split()) > 8 or mostly_marks(c) for c in columns):
+        return False  # marks inside the header: not a matrix but text that happens to end in "X"
+    if len({c.lower() for c in columns}) < len(columns):
+        return False  # the same header twice: the "header" is row labels of another table
+    return all(label and not mostly_marks(label) for label in labels)
 
 
 def _blocks_before(lines: list[Line], end: int) -> list[tuple[int, list[str]]]:

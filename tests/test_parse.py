@@ -167,3 +167,25 @@ def test_parse_raw_and_errors():
     assert doc.chunks[0].section_path == ["1 Syfte"] and doc.report.sections == 1
     with pytest.raises(IngestError):
         parse_raw(RawText(lines=["", "  ", "12"], format="txt"), "y", "y.txt")
+
+
+def test_no_section_title_of_marks_or_digits(docs):
+    from ingest.clean import mostly_marks
+
+    for name, doc in docs.items():
+        titles = {t for c in doc.chunks for t in c.section_path}
+        assert not [t for t in titles if mostly_marks(t)], name
+        assert not any(re.fullmatch(r"(?i)[x\s]+", t) for t in titles)
+    assert mostly_marks("X x x x x x x") and mostly_marks("Patriark34 x x estr35 x x")
+    assert not mostly_marks("Bilaga 1") and not mostly_marks("HSL § 8 b") and not mostly_marks("1. Inledning")
+
+
+def test_harnosand_instrument_lists_are_text_not_false_matrices(docs):
+    doc = docs["harnosand"]
+    for c in doc.chunks:
+        if c.table:
+            assert not any(col.startswith("Kolumn ") or "Sundsvall Timrå" in col for col in c.table.columns)
+            assert all(label and not re.fullmatch(r"(?i)[x\s]*", label) for label, _ in c.table.rows)
+    listing = [c for c in doc.chunks if "CRA enskilt" in c.text]
+    assert listing and all(c.kind == "text" for c in listing)
+    assert any("PATRIARK34" in c.text or "Patriark" in c.text for c in doc.chunks if c.kind == "text")
