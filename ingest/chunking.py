@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from ingest.model import Chunk, Footnote, TableData
 from ingest.structure import Block, strip_marks
 from ingest.tables import render_rows
@@ -212,6 +214,71 @@ class DocumentBuilder:
         return out
 
 
+# Common finite verbs: a line with one of them is a sentence that lost its full stop, not a title.
+FINITE_VERBS = {
+    "är", "var", "har", "hade", "ska", "skall", "kan", "kunde", "bör", "borde", "får", "fick", "måste",
+    "gäller", "finns", "fanns", "blir", "blev", "innebär", "avser", "omfattar", "ger", "sker", "behöver",
+    "önskar", "vill", "ansvarar", "erbjuds", "erbjuder", "ingår", "beskrivs", "beskriver", "bedöms",
+}
+
+
+def _title_only(chunk: Chunk) -> bool:
+    """One short line without sentence punctuation or finite verb: a title or subtitle, not body text."""
+    text = chunk.text.strip()
+    return (
+        chunk.kind == "text"
+        and "\n" not in text
+        and 0 < len(text.split()) <= 25
+        and not text.endswith((".", "!", "?", ":", ";", ","))
+        and not text[:1].islower()
+        and not any(w.lower().strip(",;”\"()") in FINITE_VERBS for w in text.split())
+    )
+
+
+def _repeats_elsewhere(builder: "DocumentBuilder", chunk: Chunk) -> bool:
+    """The line names something printed elsewhere too: a heading, or a running/document title."""
+    line = chunk.text.strip()
+    if any(line.lower() == t.lower() for t in chunk.section_path):
+        return True
+    if len(line.split()) < 4:
+        return False
+    doc = builder.text
+    others = (doc[: chunk.char_start] + "\n" + doc[chunk.char_end :]).split("\n")
+    return any(
+        len(o) >= 0.8 * len(line) and fuzz.partial_ratio(line.lower(), o.lower()) >= 90
+        for o in others
+        if o.strip()
+    )
+
+
+def fold_title_only(builder: "DocumentBuilder") -> None:
+    """A chunk must carry body text: a lone title line joins the next chunk of its section, or is dropped.
+
+    Dropped only when the line repeats a heading or a title printed elsewhere in the document; its
+    words stay in the document text, they just do not make a passage of their own.
+    """
+    out: list[Chunk] = []
+    chunks = builder.chunks
+    doc = builder.text
+    for n, c in enumerate(chunks):
+        if not _title_only(c):
+            out.append(c)
+            continue
+        nxt = chunks[n + 1] if n + 1 < len(chunks) else None
+        if nxt is not None and nxt.section_path == c.section_path and nxt.kind in ("text", "list") and len(nxt.text.split()) + len(c.text.split()) <= MAX_WORDS:
+            nxt.char_start = c.char_start
+            nxt.text = doc[nxt.char_start : nxt.char_end]
+            nxt.line_start = min(nxt.line_start or c.line_start, c.line_start or nxt.line_start)
+            nxt.page = c.page if c.page is not None else nxt.page
+            nxt.kind = "text"
+            nxt.footnotes = _refs(nxt.text)
+            continue
+        if _repeats_elsewhere(builder, c):
+            continue
+        out.append(c)
+    builder.chunks = out
+
+
 def _refs(text: str) -> list[str]:
     return list(dict.fromkeys(FOOTNOTE_REF_RE.findall(text)))
 
@@ -237,4 +304,5 @@ def build_chunks(blocks: list[Block]) -> tuple[DocumentBuilder, int]:
             body.append(block)
     if body or heading:
         builder.add_section(path, body, heading)
+    fold_title_only(builder)
     return builder, sections

@@ -44,6 +44,8 @@ MD_AUTOLINK_RE = re.compile(r"<(https?://[^>]+)>")
 FOOTNOTE_RE = re.compile(r"^(?:(?P<paren>\d{1,3})\)|\[(?P<md>\d{1,3})\]:?|(?P<sup>\d{1,3})\u200b?(?=\s))\s+(?P<text>\S.*)$")
 # "pengar1." / "handling”7." / "ansvarsområde4": a word that ends in a footnote number
 GLUED_RE = re.compile(r"(?<=[a-zåäöé”\")])(\d{1,3})(?=[\s.,;:)]|$)")
+# "---", "* * *", "___" and Markdown table rules ("|---|:--|", "---\t--\t---"): layout, never text
+RULE_RE = re.compile(r"^\s*(?:(?:[-*_=]\s*){3,}|\|?\s*:?-{2,}:?\s*(?:[|\t]\s*:?-{2,}:?\s*)+\|?)$")
 SUSPENDED_NEXT = {"och", "eller", "samt", "respektive", "resp.", "som", "till", "&", "o", "/"}
 SENTENCE_END = (".", "!", "?", ":", ";")
 
@@ -70,6 +72,10 @@ def clean(raw: RawText) -> CleanText:
             continue
         if not text.strip():
             kept.append(Line("", ln.src, ln.page))
+            continue
+        if RULE_RE.match(text):
+            out.removed["rule"] += 1
+            kept.append(Line("", ln.src, ln.page))  # a rule separates like a blank line
             continue
         if _is_garbage(text):
             out.removed["garbage"] += 1

@@ -189,3 +189,20 @@ def test_harnosand_instrument_lists_are_text_not_false_matrices(docs):
     listing = [c for c in doc.chunks if "CRA enskilt" in c.text]
     assert listing and all(c.kind == "text" for c in listing)
     assert any("PATRIARK34" in c.text or "Patriark" in c.text for c in doc.chunks if c.kind == "text")
+
+
+def test_horizontal_rules_dropped_and_no_title_only_chunks(docs):
+    for name, doc in docs.items():
+        for c in body_chunks(doc):
+            assert not re.search(r"(?m)^\s*(?:[-*_]\s*){3,}$", c.text), (name, c.text[:80])
+            assert not re.search(r"(?m)^-{2,}(?:\t-{2,})+", c.text)
+    stockholm = body_chunks(docs["stockholm"])
+    assert not any(c.text.strip().startswith("---") for c in stockholm)
+    lone = [c for c in stockholm if c.section_path[-1:] in (["Bilaga"], ["Samverkan kring personer med missbruk/beroende"])]
+    assert not lone  # subtitles under a heading carry no body text of their own
+    for c in stockholm:
+        words = c.text.split()
+        assert len(words) >= 4 or "\n" in c.text or c.text.rstrip().endswith((".", ":")) or "[" in c.text, c.text
+    # sentences that lost their full stop are body text and stay
+    assert any(c.text.startswith("Målgruppen är ungdomar 13–17 år") for c in stockholm)
+    assert any(c.text.startswith("Från: Samuel Svan") for c in stockholm)
