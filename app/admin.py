@@ -8,6 +8,7 @@ is written, and a file the pipeline cannot read leaves the index untouched.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -278,15 +279,21 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         if meta:
             (folder / MANIFEST_NAME).write_text(manifest_toml(meta), encoding="utf-8")
 
+        def discard() -> None:
+            """Nothing of a refused file is kept; the document's folder goes too if this was all it had."""
+            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                folder.parent.rmdir()
+
         def work(job: Job) -> None:
             try:
                 run = indexer().ingest([path], who=user["name"], on_file=job.on_file)
             except BaseException:
-                shutil.rmtree(folder, ignore_errors=True)
+                discard()
                 raise
             job.results = run.files
             if run.failed:
-                shutil.rmtree(folder, ignore_errors=True)  # nothing of a refused file is kept
+                discard()
                 job.state, job.message = "failed", f"Filen kunde inte läsas: {run.failed[0].error}"
                 audit(store, user, "uppladdning misslyckades", f"{doc_id}: {run.failed[0].error}")
                 return

@@ -1,0 +1,207 @@
+"""The editors' pages on a real app over a temp data dir seeded with one corpus document."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import time
+import zipfile
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.auth import add_user
+from index.config import Settings
+from tests.conftest import CORPUS
+from tests.test_auth import PASSWORD, csrf_of, login
+from tests.test_history import DOC, revise
+
+NEW_DOC_MD = """# Samverkansrutin för LARO i Testlän
+
+## Ansvar
+
+Regionen ansvarar för läkemedelsassisterad behandling vid opioidberoende.
+Kommunen ansvarar för boendestöd till personer i LARO.
+"""
+
+
+def zip_without_document() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("content.xml", "<x/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, embedder):
+    from app.web import create_app
+    from index.build import Indexer
+    from index.search import Searcher
+
+    root = tmp_path_factory.mktemp("admin")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / f"{DOC}.txt", corpus)
+    shutil.copy(CORPUS / "manifest.toml", corpus)
+    settings = Settings.from_env(data_dir=root / "data", corpus_dir=corpus)
+    Indexer(settings, embedder).ingest([corpus], who="start")
+    searcher = Searcher(settings, embedder)
+    add_user(searcher.store, "rut", "editor", PASSWORD)
+    with TestClient(create_app(settings, searcher)) as client:
+        assert login(client, "rut").status_code == 303
+        yield client, searcher, settings
+
+
+def token(client) -> str:
+    return csrf_of(client.get("/admin/upload").text)
+
+
+def upload(client, name: str, content: bytes, **fields):
+    return client.post(
+        "/admin/upload",
+        data={"csrf": token(client), **fields},
+        files={"file": (name, content)},
+        follow_redirects=False,
+    )
+
+
+def wait_for(client, response) -> str:
+    """Follow a job redirect and poll its progress fragment until the job ends."""
+    assert response.status_code == 303, response.text
+    job = response.headers["location"]
+    assert re.fullmatch(r"/admin/jobs/\w+", job)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        fragment = client.get(job + "/progress").text
+        if 'hx-trigger="every 1s"' not in fragment:
+            return fragment
+        time.sleep(0.5)
+    raise AssertionError("the job did not finish")
+
+
+def snapshot(searcher, settings):
+    store = searcher.store
+    uploads = settings.data_dir / "uploads"
+    return (
+        [(d["doc_id"], d["current_version"], d["retired"]) for d in store.documents(include_retired=True)],
+        store.generation(),
+        sorted(p.name for p in uploads.rglob("*")) if uploads.exists() else [],
+    )
+
+
+def test_document_list(env):
+    client, _, _ = env
+    page = client.get("/admin")
+    assert page.status_code == 200
+    assert DOC in page.text and "Länsövergripande" in page.text
+
+
+def test_reindex_of_an_unchanged_folder_changes_nothing(env):
+    client, searcher, settings = env
+    before = snapshot(searcher, settings)
+    fragment = wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False))
+    assert "Klar" in fragment and "Inga filer var ändrade" in fragment
+    assert snapshot(searcher, settings) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("avtal.pdf", b"\x89PNG\r\n\x1a\n" + bytes(64), "varken PDF"),
+        ("avtal.pdf", "Det här är bara text.".encode(), "heter .pdf men innehållet är text"),
+        ("avtal.docx", zip_without_document(), "inget Word-dokument"),
+        ("avtal.txt", "text\x00med nolltecken".encode(), "varken PDF"),
+        ("avtal.txt", "ogiltig utf-8 \xe5".encode("latin-1"), "varken PDF"),
+    ],
+)
+def test_a_file_of_the_wrong_kind_is_refused_and_nothing_changes(env, name, content, message):
+    client, searcher, settings = env
+    before = snapshot(searcher, settings)
+    response = upload(client, name, content)
+    assert response.status_code == 400
+    assert message in response.text
+    assert snapshot(searcher, settings) == before
+
+
+def test_a_file_too_large_is_refused(env):
+    from app.admin import MAX_UPLOAD
+
+    client, searcher, settings = env
+    before = snapshot(searcher, settings)
+    response = upload(client, "stor.txt", b"a" * (MAX_UPLOAD + 1))
+    assert response.status_code == 400 and "större än 20 MB" in response.text
+    assert snapshot(searcher, settings) == before
+
+
+def test_a_pdf_the_pipeline_cannot_read_leaves_everything_as_it_was(env):
+    client, searcher, settings = env
+    before = snapshot(searcher, settings)
+    fragment = wait_for(client, upload(client, "trasig.pdf", b"%PDF-1.4\nnot really a pdf\n", title="Trasig"))
+    assert "Misslyckades" in fragment and "Filen kunde inte läsas" in fragment
+    assert snapshot(searcher, settings) == before
+    assert "uppladdning misslyckades" in client.get("/admin/audit").text
+
+
+def test_a_revised_text_becomes_version_2_with_its_diff(env):
+    client, searcher, _ = env
+    revised = revise((CORPUS / f"{DOC}.txt").read_text(encoding="utf-8"))
+    fragment = wait_for(client, upload(client, "ny version.txt", revised.encode(), target=DOC))
+    assert "Klart" in fragment and f"{DOC} version 2" in fragment
+    document = searcher.store.document(DOC)
+    assert document["current_version"] == 2 and not document["guessed"]  # the manifest metadata is kept
+
+    versions = client.get(f"/documents/{DOC}/versions")
+    assert versions.status_code == 200
+    assert "Version 2 (gällande)" in versions.text and "Version 1" in versions.text and "av rut" in versions.text
+
+    diff = client.get(f"/documents/{DOC}/diff?from=1&to=2")
+    assert "Abstinensvård: region → gemensamt" in diff.text
+    assert "<del>psykiatrin. </del>" in diff.text and "<ins>beroendevården vid Falu lasarett. </ins>" in diff.text
+    assert "ny version" in client.get("/admin/audit").text
+
+
+def test_a_new_markdown_document_with_metadata(env):
+    client, searcher, _ = env
+    fragment = wait_for(client, upload(
+        client, "LARO rutin.md", NEW_DOC_MD.encode(), title="Samverkansrutin LARO", region="Dalarna",
+        doc_type="handlingsplan", status="förslag",
+    ))
+    assert "Klart" in fragment
+    document = searcher.store.document("laro-rutin")
+    assert (document["title"], document["region"], document["status"], document["format"]) == (
+        "Samverkansrutin LARO", "Dalarna", "förslag", "md",
+    )
+    again = upload(client, "laro_rutin.md", NEW_DOC_MD.encode())
+    assert again.status_code == 400 and "finns redan" in again.text
+
+
+def test_editing_metadata(env):
+    client, searcher, _ = env
+    page = client.get("/admin/documents/laro-rutin")
+    form = {"csrf": csrf_of(page.text), "title": "Rutin för LARO", "region": "Dalarna", "doc_type": "handlingsplan",
+            "status": "gällande", "valid_from": "2024-01-01", "valid_to": "2023-01-01", "parties": ""}
+    refused = client.post("/admin/documents/laro-rutin/meta", data=form, follow_redirects=False)
+    assert refused.status_code == 400 and "Giltig till är före giltig från" in refused.text
+    saved = client.post("/admin/documents/laro-rutin/meta", data=form | {"valid_to": "2026-12-31",
+                        "parties": "Region Dalarna\nFalu kommun"}, follow_redirects=False)
+    assert saved.status_code == 303
+    document = searcher.store.document("laro-rutin")
+    assert (document["title"], document["valid_to"], document["parties"]) == (
+        "Rutin för LARO", "2026-12-31", ["Region Dalarna", "Falu kommun"],
+    )
+    assert "metadata ändrad" in client.get("/admin/audit").text
+
+
+def test_retiring_takes_a_document_out_of_search_and_keeps_its_history(env):
+    client, searcher, _ = env
+    assert any(h.chunk["doc_id"] == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
+    page = client.get("/admin/documents/laro-rutin")
+    fragment = wait_for(client, client.post(
+        "/admin/documents/laro-rutin/retire", data={"csrf": csrf_of(page.text)}, follow_redirects=False
+    ))
+    assert "borttaget ur sökningen" in fragment
+    assert searcher.store.document("laro-rutin")["retired"]
+    assert not any(h.chunk["doc_id"] == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
+    assert client.get("/documents/laro-rutin/versions").status_code == 200
+    assert "dokument upphävt" in client.get("/admin/audit").text
