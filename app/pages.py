@@ -71,8 +71,13 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters) -> dic
     answer = compose_answer(query, hits)
     if answer and answer["chunk_id"]:
         hit = next(h for h in hits if h.chunk["chunk_id"] == answer["chunk_id"])
-        answer["heading"] = hit.chunk["section_path"][-1] if hit.chunk["section_path"] else None
-        answer["page"] = hit.chunk["page"]
+        answer |= {
+            "region": hit.document["region"],
+            "title": hit.document["title"],
+            "section": hit.chunk["section"],
+            "heading": hit.chunk["section_path"][-1] if hit.chunk["section_path"] else None,
+            "page": hit.chunk["page"],
+        }
     results = []
     for hit in hits:
         result = result_of(hit)
