@@ -19,6 +19,11 @@ from ingest.tables import continues, find_tables
 NUMBERED_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*)\.?\s+(?P<title>[A-ZÅÄÖÉ\"”].*)$")
 MD_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*$")
 BOLD_RE = re.compile(r"^\*\*(?P<title>[^*]+?)\*\*\s*(?:\*(?P<sub>[^*]+)\*)?\s*$")
+# A committee item: "§ 12 Title", "§ 12" over its title, "Ärende 12", "3. Ärende: Title"
+ITEM_RE = re.compile(r"^(?:§\s*(?P<par>\d{1,3})(?:\s+(?P<ptitle>[A-ZÅÄÖ].*))?|Ärende\s+\d{1,3}|\d{1,2}\.\s*Ärende\s*:\s*\S.*)\s*$")
+# The first heading of a Swedish official memo (tjänsteskrivelse); the lines above it are the item title
+PROPOSAL_HEAD_RE = re.compile(r"^(?:förslag till beslut|beslutsförslag)\s*:?\s*$", re.I)
+ITEM_LEVEL = 0
 BACK_MATTER = ("bilaga", "bilagor", "referenser", "källor", "källförteckning", "litteraturlista")
 CONTINUES_WORDS = {"och", "eller", "samt", "i", "för", "av", "med", "till", "om", "på", "vid", "inom"}
 SENTENCE_END = (".", "!", "?", ":", ";", ",")
@@ -130,11 +135,15 @@ def _paragraph_break(block: Block, ln: Line, clean: CleanText) -> bool:
 
 
 def _push(stack: list[_Open], item: _Open, toc: list[str]) -> None:
+    """Committee items (level 0) are the floor: only the next item closes one."""
     low = item.title.lower()
-    if item.depth is None and low.startswith(BACK_MATTER):
+    floor = 1 if stack and stack[0].level == ITEM_LEVEL else 0
+    if item.level == ITEM_LEVEL:
         stack.clear()
+    elif item.depth is None and low.startswith(BACK_MATTER):
+        del stack[floor:]
     elif item.depth is not None:
-        while stack and (stack[-1].depth is None or stack[-1].depth >= item.depth):
+        while len(stack) > floor and (stack[-1].depth is None or stack[-1].depth >= item.depth):
             stack.pop()
     else:
         while stack and stack[-1].depth is None and stack[-1].level >= item.level:
@@ -161,10 +170,18 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
         n = pos[i] - 1
         return lines[nonblank[n]].text if n >= 0 else ""
 
+    items = _item_titles(lines, nonblank, pos)
+    found.update(items)
     for i in nonblank:
+        if i in items:
+            last_top, seen_numbers = 0, set()  # numbering starts again in every item's papers
+            continue
         if any(i < j + found[j][3] for j in found if j < i):
             continue
         text = lines[i].text
+        if PROPOSAL_HEAD_RE.match(text.strip()):
+            found[i] = (text.strip().rstrip(":").strip(), None, 9, 1)
+            continue
         if mostly_marks(strip_marks(text)):
             continue  # a mark row ("X x x x") or a bare number is never a title
         md = MD_RE.match(text)
@@ -216,6 +233,75 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
         if _title_line(text, prv(i), nxt(i), nxt(i, 2), i - 1 in found or pos[i] == 0):
             found[i] = (text.strip(), None, 9, 1)
     return found
+
+
+def _item_titles(lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> dict[int, tuple[str, int | None, int, int]]:
+    """Where each committee item starts, so that every item is a top-level section of its own.
+
+    Two shapes: an explicit item mark ("§ 12", "Ärende 12", "3. Ärende: …"), and the title block of
+    a memo, i.e. up to four short title-shaped lines (a title may wrap) right above "Förslag till beslut".
+    """
+    found: dict[int, tuple[str, int | None, int, int]] = {}
+    for n, i in enumerate(nonblank):
+        text = lines[i].text.strip()
+        m = ITEM_RE.match(text)
+        if m:
+            ptitle = m.group("ptitle") or ""
+            if m.group("par") and (not ptitle or ptitle.startswith("Dnr")):
+                # "§ 4 Dnr 2021-000830" over a title block: the item is named by the block
+                block = _title_block(lines, nonblank, n + 1)
+                if block:
+                    title = join_lines([lines[j].text for j in block])
+                    found[i] = (f"§ {m.group('par')} {title}", None, ITEM_LEVEL, block[-1] - i + 1)
+                    continue
+            if ptitle and not ptitle.startswith("Dnr") and not _heading_shape(ptitle, 14):
+                continue
+            used = 1
+            nxt = lines[nonblank[n + 1]].text.strip() if n + 1 < len(nonblank) else ""
+            last = text.split()[-1].lower()
+            if (text.endswith(",") or last in CONTINUES_WORDS) and nonblank[n + 1] - i <= 4 and 0 < len(nxt.split()) <= 8 and ":" not in nxt:
+                text, used = f"{text} {nxt}", nonblank[n + 1] - i + 1  # a wrapped item title
+            found[i] = (text, None, ITEM_LEVEL, used)
+            continue
+        if not PROPOSAL_HEAD_RE.match(text) or n == 0:
+            continue
+        # the contiguous block of lines right above (one blank line apart at most)
+        k = n - 1
+        if nonblank[k] < i - 2 or any(j in found for j in nonblank[max(0, k - 3) : k + 1]):
+            continue
+        block = [nonblank[k]]
+        while k > 0 and nonblank[k - 1] == nonblank[k] - 1 and len(block) < 5:
+            k -= 1
+            block.insert(0, nonblank[k])
+        texts = [lines[j].text.strip() for j in block]
+        title = join_lines(texts)
+        if (
+            len(block) > 4
+            or len(title.split()) > 30
+            or not title[:1].isupper()
+            or any(t.endswith((".", "!", "?", ";", ":")) for t in texts)
+            or any(t.startswith(("- ", "#")) or "\t" in t for t in texts)
+            or mostly_marks(title)
+        ):
+            continue
+        found[block[0]] = (strip_marks(title), None, ITEM_LEVEL, block[-1] - block[0] + 1)
+    return found
+
+
+def _title_block(lines: list[Line], nonblank: list[int], n: int) -> list[int]:
+    """Up to four consecutive short lines from nonblank[n] that read as one title (no sentence end)."""
+    if n >= len(nonblank):
+        return []
+    block = [nonblank[n]]
+    while len(block) < 4 and n + len(block) < len(nonblank) and nonblank[n + len(block)] == block[-1] + 1:
+        if lines[block[-1]].text.rstrip().endswith((".", "!", "?", ":", ";")):
+            break
+        block.append(nonblank[n + len(block)])
+    texts = [lines[j].text.strip() for j in block]
+    title = join_lines(texts)
+    if not title[:1].isupper() or len(title.split()) > 30 or mostly_marks(title) or any(t.startswith(("- ", "#")) for t in texts):
+        return []
+    return block
 
 
 def _wraps(title: str, following: str) -> bool:

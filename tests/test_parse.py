@@ -206,3 +206,37 @@ def test_horizontal_rules_dropped_and_no_title_only_chunks(docs):
     # sentences that lost their full stop are body text and stay
     assert any(c.text.startswith("Målgruppen är ungdomar 13–17 år") for c in stockholm)
     assert any(c.text.startswith("Från: Samuel Svan") for c in stockholm)
+
+
+def test_harnosand_items_are_top_level_and_classified_alone(docs):
+    doc = docs["harnosand"]
+    tops = top_level(doc)
+    for title in (
+        "Återrapport - Riktade statsbidrag gällande habiliteringsersättning",  # wraps over two lines
+        "Bostad med särskild service LSS i Gånsviksdalen",
+        "Avgift kost för brukare inom SoL/socialpsykiatri",
+        "Missbruk- och beroendeplan Västernorrland",
+        "8. Ärende: Översyn riktlinjer över ansökan och väntelistan till särskilda boenden",
+    ):
+        assert title in tops, title
+    assert any(t.startswith("§ 4 Överenskommelse mellan Social- och Skolförvaltning") for t in tops)
+    on = {tuple(c.section_path[:1]): c.on_topic for c in body_chunks(doc) if c.section_path}
+    for title in (
+        "Återrapport - Riktade statsbidrag gällande habiliteringsersättning",
+        "Uppstart bostad med särskild service: gruppbostad med teckeninriktning",
+        "Bostad med särskild service LSS i Gånsviksdalen",
+        "Avgift kost för brukare inom SoL/socialpsykiatri",
+        "8. Ärende: Översyn riktlinjer över ansökan och väntelistan till särskilda boenden",
+        "Ärende 12",
+        "Ärende 13",
+    ):
+        assert on[(title,)] is False, title
+    waiting = [t for t in tops if t.startswith("Rapportering av ej verkställda beslut")]
+    assert waiting and on[(waiting[0],)] is False
+    assert on[("Missbruk- och beroendeplan Västernorrland",)] is True
+    habil = [c for c in body_chunks(doc) if "habiliteringsersättning" in c.text and c.section_path]  # [] is the agenda
+    assert habil and not any(c.on_topic for c in habil)
+    assert all(c.section_path[0].endswith("habiliteringsersättning") for c in habil)
+    plan = [c for c in body_chunks(doc) if c.section_path[:1] == ["Missbruk- och beroendeplan Västernorrland"]]
+    assert any(c.proposal and "Förslag till beslut" in c.section_path for c in plan)
+    assert any("Samsjuklighet" in c.section_path for c in plan)
