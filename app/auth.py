@@ -28,6 +28,7 @@ from index.config import Settings
 
 ROLES = ("editor", "trainer")
 ROLE_LABELS = {"editor": "redaktör", "trainer": "utbildare"}
+ROLE_HOME = {"editor": "/admin", "trainer": "/courses"}
 SESSION_COOKIE = "kb_session"
 SESSION_MAX_AGE = 12 * 3600
 ANONYMOUS_CSRF_MAX_AGE = 3600
@@ -219,10 +220,10 @@ async def csrf_protect(request: Request) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only paths on this site, never `//host` or `/\\host`."""
+    """Only paths on this site, never `//host` or `/\\host`; empty means the role's home page."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
-    return "/admin"
+    return ""
 
 
 def require_role(*roles: str):
@@ -270,7 +271,7 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         )
 
     @router.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request, next: str = "/admin"):
+    def login_page(request: Request, next: str = ""):
         return login_form(request, safe_next(next))
 
     @router.post("/login", response_class=HTMLResponse)
@@ -278,7 +279,7 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         request: Request,
         name: str = Form(""),
         password: str = Form(""),
-        next: str = Form("/admin"),
+        next: str = Form(""),
         csrf: str = Form(""),
     ):
         check_csrf(request, csrf)
@@ -297,7 +298,7 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
             return login_form(request, safe_next(next), name, "Fel namn eller lösenord.", 401)
         db.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
         audit(db, user, "inloggning", "")
-        response = RedirectResponse(safe_next(next), status_code=303)
+        response = RedirectResponse(safe_next(next) or ROLE_HOME[user["role"]], status_code=303)
         cookie = _serializer(request, "session").dumps({"name": user["name"], "sid": secrets.token_urlsafe(16)})
         response.set_cookie(
             SESSION_COOKIE, cookie, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",

@@ -74,7 +74,7 @@ def test_next_never_leaves_the_site(app_env):
 
 def test_trainer_cannot_reach_editor_pages_or_actions(app_env):
     client, _, _ = app_env
-    login(client, "tage")
+    assert login(client, "tage", next_="").headers["location"] == "/courses"
     assert client.get("/admin").status_code == 403
     token = csrf_of(client.get("/login").text)
     response = client.post("/admin/reindex", data={"csrf": token}, follow_redirects=False)
