@@ -118,7 +118,53 @@ def build_blocks(clean: CleanText) -> list[Block]:
         current.lines.append(ln)
         i += 1
     flush()
-    return blocks
+    return _rejoin_broken_sentences(blocks)
+
+
+BOX_WORDS = 25  # a framed text inserted mid-sentence is short
+
+
+def _rejoin_broken_sentences(blocks: list[Block]) -> list[Block]:
+    """Join a sentence that a floating box (or a page break) cut in two.
+
+    The text before the break ends without sentence punctuation and the text after it starts in
+    lower case; between them stand only box material (an ALL-CAPS box title, short framed text)
+    or nothing. The continuation moves up to the sentence it belongs to; the box stays after it.
+    """
+    out: list[Block] = []
+    for block in blocks:
+        if block.kind == "text" and block.lines[0].text[:1].islower() and not block.lines[0].text.startswith(("http", "www")):
+            target = _broken_sentence_before(out)
+            if target is not None:
+                target.lines.extend(block.lines)
+                continue
+        elif block.kind == "text" and out and out[-1].kind == "heading" and _caps_title(out[-1].lines[0].text):
+            # double-spaced text: the box text and the continuation after it came out as one block
+            k = next((k for k in range(1, len(block.lines)) if block.lines[k].text[:1].islower()
+                      and block.lines[k - 1].text.rstrip().endswith((".", "!", "?"))), None)
+            box = Block("text", block.lines[:k], block.path) if k else None
+            target = _broken_sentence_before(out + [box]) if box and len(box.text.split()) <= BOX_WORDS else None
+            if target is not None:
+                target.lines.extend(block.lines[k:])
+                block.lines = block.lines[:k]
+        out.append(block)
+    return out
+
+
+def _broken_sentence_before(out: list[Block]) -> Block | None:
+    """The nearest text block ending mid-sentence, past at most a box title and short framed texts."""
+    for block in reversed(out[-6:]):
+        text = block.text.rstrip()
+        if block.kind == "heading" and _caps_title(block.lines[0].text) and not mostly_marks(block.lines[0].text):
+            continue  # the box title
+        if block.kind != "text":
+            return None
+        if text[-1:].isalpha() or text.endswith(","):
+            return block  # unfinished sentence
+        if len(text.split()) <= BOX_WORDS:
+            continue  # short framed text of the box
+        return None
+    return None
 
 
 def _continues_item(block: Block, ln: Line) -> bool:

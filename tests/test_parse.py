@@ -240,3 +240,23 @@ def test_harnosand_items_are_top_level_and_classified_alone(docs):
     plan = [c for c in body_chunks(doc) if c.section_path[:1] == ["Missbruk- och beroendeplan Västernorrland"]]
     assert any(c.proposal and "Förslag till beslut" in c.section_path for c in plan)
     assert any("Samsjuklighet" in c.section_path for c in plan)
+
+
+def test_sentence_broken_by_floating_box_is_joined(docs):
+    lines = [
+        "# 1 Ansvar", "",
+        "Regionen och kommunerna ska gemensamt erbjuda abstinensbehandling till personer som",
+        "", "TERMER I ÖVERENSKOMMELSEN", "",
+        "Vård och omsorg avser hälso- och sjukvård och socialtjänst.", "",
+        "behöver det, oavsett var de bor i länet. Ansvaret gäller även helger.",
+    ]
+    doc = parse_raw(RawText(lines=lines, format="md"), "box", "box.md")
+    joined = [c for c in doc.chunks if "erbjuda abstinensbehandling till personer som behöver det, oavsett" in c.text]
+    assert joined and joined[0].section_path == ["1 Ansvar"]
+    assert any("Vård och omsorg avser" in c.text for c in doc.chunks)
+    for c in doc.chunks:
+        assert doc.text[c.char_start : c.char_end] == c.text
+    # page-break splits in the corpus are joined the same way
+    nb = docs["norrbotten"].text
+    assert "Alla barn ska ha samma rättigheter och lika värde" in nb
+    assert "kan en SIP behöva upprättas enligt HSL (3f §) och SoL (1 kap, 7 §). Det räcker" in docs["stockholm"].text
