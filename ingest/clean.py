@@ -187,7 +187,7 @@ def _extract_footnotes(lines: list[Line], out: CleanText) -> list[Line]:
             starts_ok = not m.group("text")[:1].islower()
             if not starts_ok or not expected <= int(num) <= expected + 3:
                 num = None
-            elif plain and not (int(num) == expected and _referenced(body, num)):
+            elif plain and not (int(num) <= expected + 2 and _referenced(body, num)):  # a lost note may be skipped
                 num = None
         if num is None:
             body.append(ln)
@@ -222,15 +222,40 @@ def _extract_footnotes(lines: list[Line], out: CleanText) -> list[Line]:
         expected = int(num) + 1
         i = j
     refs = set(out.footnotes)
+    pending = sorted((int(n) for n in refs))  # numbers not yet seen referenced, in order
     for ln in body:
         if ln.text:
             ln.text = GLUED_RE.sub(lambda m: f" [^{m.group(1)}]" if m.group(1) in refs else m.group(0), ln.text)
+            ln.text = _split_code_markers(ln.text, pending)
             ln.text = re.sub(r"\s?\[\^(\d+)\]", r" [^\1]", ln.text)
+            for n in re.findall(r"\[\^(\d+)\]", ln.text):
+                if int(n) in pending:
+                    pending.remove(int(n))
     return body
 
 
+CODE_GLUED_RE = re.compile(r"\b([A-ZÅÄÖ]{2,}-)(\d{2,4})(?=[\s.,;:)]|$)")
+
+
+def _split_code_markers(text: str, pending: list[int]) -> str:
+    """"ICD-101" / "DSM-52": a marker glued to a code's number. Split only for the next footnote
+    still waiting for its reference, so "ICD-10" alone, or with any other trailing digit, stays."""
+
+    def fix(m: re.Match) -> str:
+        digits = m.group(2)
+        if not pending:
+            return m.group(0)
+        want = str(pending[0])
+        if digits.endswith(want) and len(digits) > len(want):
+            pending.pop(0)
+            return f"{m.group(1)}{digits[: -len(want)]} [^{want}]"
+        return m.group(0)
+
+    return CODE_GLUED_RE.sub(fix, text)
+
+
 def _referenced(body: list[Line], num: str) -> bool:
-    pat = re.compile(rf"[a-zåäö”)]{num}(?:[\s.,;:)]|$)|\[\^{num}\]")
+    pat = re.compile(rf"[a-zåäö”)]{num}(?:[\s.,;:)]|$)|\[\^{num}\]|\b[A-ZÅÄÖ]{{2,}}-\d+{num}(?:[\s.,;:)]|$)")
     return any(pat.search(ln.text) for ln in body[-400:])
 
 

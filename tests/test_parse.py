@@ -260,3 +260,17 @@ def test_sentence_broken_by_floating_box_is_joined(docs):
     nb = docs["norrbotten"].text
     assert "Alla barn ska ha samma rättigheter och lika värde" in nb
     assert "kan en SIP behöva upprättas enligt HSL (3f §) och SoL (1 kap, 7 §). Det räcker" in docs["stockholm"].text
+
+
+def test_harnosand_plain_footnotes_extracted(docs):
+    doc = docs["harnosand"]
+    numbers = [f.number for f in doc.footnotes]
+    assert numbers[:16] == [str(n) for n in range(1, 17)] and len(numbers) >= 20
+    body = "\n".join(c.text for c in body_chunks(doc))
+    for n in numbers:
+        assert f"[^{n}]" in body, n
+    assert "ICD-10 [^1]" in doc.text and "ICD-101" not in doc.text and "DSM-5 [^2]" in doc.text
+    assert "ICD-10-SE" in doc.text  # the code itself is never split
+    assert not any(c.text.startswith("Den internationella sjukdomsklassifikationen") for c in body_chunks(doc))
+    note = next(c for c in doc.chunks if c.kind == "footnote" and c.footnotes == ["1"])
+    assert note.section_path and note.section_path[0] == "Missbruk- och beroendeplan Västernorrland"
