@@ -6,6 +6,7 @@ the next query loads it, while queries already running finish on the old one.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,9 +21,12 @@ from index.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 100
-RRF_K = 60
-DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 0.5
+DENSE_ALONE = 0.5  # cosine a passage needs to enter without any lexical match
+FAVOURED_FLOOR = 0.35  # a favoured region's passage comes first if it scores this share of the best
+RECORD_BOOST = 1.0  # for "who" questions, by the share of the question a responsibility record covers
+PRIORITY_BOOST = 0.2
 NEAR_DUPLICATE = 90  # rapidfuzz token_set_ratio above which two passages are one result
 
 
@@ -37,6 +41,7 @@ class Hit:
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # chunk ids collapsed into this one
+    record: tuple[dict, float] | None = None  # the responsibility record that best matches, with its coverage
 
 
 @dataclass
@@ -87,21 +92,29 @@ class Searcher:
                 )
             return self._generation
 
-    def search(self, query: str, k: int = 10, region: str | None = None, mode: str = "hybrid") -> list[Hit]:
+    def regions(self) -> list[str]:
+        return sorted({d["region"] for d in self.store.documents() if d["region"]})
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        region: str | None = None,
+        mode: str = "hybrid",
+        prefer_region: str | None = None,
+    ) -> list[Hit]:
+        """`region` filters; a region named in the query, else `prefer_region` (the user's own), comes first."""
         generation = self._current()
-        ranked: dict[int, float] = {}
-        if mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_query(query)
-            for rank, (rowid, _) in enumerate(generation.vectors.search(vector, CANDIDATES)):
-                ranked[rowid] = ranked.get(rowid, 0.0) + DENSE_WEIGHT / (RRF_K + rank)
-        if mode in ("hybrid", "bm25"):
-            for rank, (rowid, _) in enumerate(generation.lexical.search(query, CANDIDATES)):
-                rowid = int(rowid)
-                ranked[rowid] = ranked.get(rowid, 0.0) + LEXICAL_WEIGHT / (RRF_K + rank)
-        chunks = self.store.chunks_by_rowid(list(ranked))
+        intent = understand(query, self.regions())
+        text = intent.topic or query
+        lexical = generation.lexical.search(text, CANDIDATES) if mode != "dense" else []
+        dense = generation.vectors.search(self.embedder.embed_query(text), CANDIDATES) if mode != "bm25" else []
+        fused = fuse([(int(i), s) for i, s in lexical], dense)
+        chunks = self.store.chunks_by_rowid(list(fused))
+        terms = _content_terms(generation.lexical, text)
         documents: dict[str, dict] = {}
         hits = []
-        for rowid, score in sorted(ranked.items(), key=lambda item: -item[1]):
+        for rowid, score in fused.items():
             chunk = chunks.get(rowid)
             if chunk is None:
                 continue
@@ -110,12 +123,95 @@ class Searcher:
             )
             if region and (document["region"] or "").lower() != region.lower():
                 continue
-            hits.append(Hit(chunk, document, score * _structure_factor(chunk, document)))
+            hit = Hit(chunk, document, score * _structure_factor(chunk, document))
+            hit.record = _best_record(generation.lexical, chunk, terms)
+            hit.score *= _intent_factor(hit, intent)
+            hits.append(hit)
         hits.sort(key=lambda h: -h.score)
+        favoured = intent.region or prefer_region
+        if favoured and hits:
+            floor = FAVOURED_FLOOR * hits[0].score
+            hits.sort(key=lambda h: not (h.document["region"] == favoured and h.score >= floor))
         hits = _collapse_near_duplicates(hits, k)
         for hit in hits:
-            hit.highlights = generation.lexical.highlight_spans(hit.chunk["text"], query)
+            hit.highlights = generation.lexical.highlight_spans(hit.chunk["text"], text)
         return hits
+
+
+@dataclass
+class Intent:
+    responsibility: bool
+    priority: bool
+    region: str | None  # a region the query names
+    topic: str | None  # the query without the region's name, when it names one
+
+
+_RESPONSIBILITY_WORDS = re.compile(
+    r"\b(vem|vilka?|vart|var|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad)\b", re.I
+)
+_PRIORITY_WORDS = re.compile(r"\b(prio\w*|rekommend\w*|riktlinje\w*|bör|evidens\w*)\b", re.I)
+
+
+def understand(query: str, regions: list[str]) -> Intent:
+    """What kind of question this is, from its words alone."""
+    region, topic = None, None
+    for name in regions:
+        match = re.search(r"\b(i |inom |för )?(region )?" + re.escape(name.lower()) + r"\w*", query.lower())
+        if match:
+            region = name
+            rest = (query[: match.start()] + query[match.end() :]).strip(" ,.?")
+            topic = rest if rest else None
+            break
+    return Intent(bool(_RESPONSIBILITY_WORDS.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic)
+
+
+def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]]) -> dict[int, float]:
+    """Weighted sum of the two retrievers' scores, each scaled to the best of its own list.
+
+    A passage the lexical side did not find needs a clearly good dense score to
+    enter, so a question that matches nothing does not return the least bad passages.
+    """
+    fused: dict[int, float] = {}
+    if lexical:
+        top = lexical[0][1]
+        for rowid, score in lexical:
+            fused[rowid] = LEXICAL_WEIGHT * score / top
+    for rowid, score in dense:
+        if rowid in fused or score >= DENSE_ALONE:
+            fused[rowid] = fused.get(rowid, 0.0) + DENSE_WEIGHT * max(score, 0.0)
+    return dict(sorted(fused.items(), key=lambda item: -item[1]))
+
+
+def _content_terms(lexical: LexicalIndex, query: str) -> dict[str, float]:
+    """The query's weighted terms without the words that only ask "who"."""
+    asking = set(lexical.analyzer.query_tokens(_ASKING))
+    return {t: w for t, w in lexical.vocabulary.expand(query) if t not in asking}
+
+
+_ASKING = "vem vilka vart ansvar ansvarar ansvaret ansvarig huvudman huvudmannen erbjuder utför gör"
+
+
+def _best_record(lexical: LexicalIndex, chunk: dict, terms: dict[str, float]) -> tuple[dict, float] | None:
+    """The responsibility record in the passage whose activity covers most of what was asked."""
+    if not terms or not chunk["responsibility"]:
+        return None
+    total = sum(terms.values())
+    best = None
+    for record in chunk["responsibility"]:
+        tokens = set(lexical.analyzer.index_tokens(record["activity"] + " " + " ".join(record["units"])))
+        covered = sum(w for t, w in terms.items() if t in tokens) / total
+        if covered > 0 and (best is None or covered > best[1]):
+            best = (record, covered)
+    return best
+
+
+def _intent_factor(hit: "Hit", intent: Intent) -> float:
+    factor = 1.0
+    if intent.responsibility and hit.record:
+        factor *= 1 + RECORD_BOOST * hit.record[1]
+    if intent.priority and hit.chunk["priority"]:
+        factor *= 1 + PRIORITY_BOOST
+    return factor
 
 
 def _structure_factor(chunk: dict, document: dict) -> float:

@@ -79,7 +79,7 @@ def principal_of(units: list[str]) -> str | None:
     return principals.pop() if len(principals) == 1 else "gemensamt"
 
 
-def _actor(text: str) -> str | None:
+def principal_named_in(text: str) -> str | None:
     """The principal an actor phrase names: "Landstinget" → region, "Kommunerna och regionen" → gemensamt."""
     principals = {principal for _, _, principal in _found("actors", text)}
     principals |= {principal for _, _, principal in _found("units", text)}
@@ -117,7 +117,7 @@ def _lead(text: str) -> tuple[str, str] | None:
     """(principal, kind) of a heading or lead line that assigns what follows to an actor."""
     text = _SENTENCE.split(text.strip().rstrip(":"))[-1]
     m = _LEAD_WORDS.search(text)
-    principal = _actor(text[: m.start()]) if m else None
+    principal = principal_named_in(text[: m.start()]) if m else None
     if principal is None:
         return None
     return principal, "commitment" if re.search(r"\båtar sig\b", text, re.IGNORECASE) else "list"
@@ -136,7 +136,7 @@ def _prose(sentence: str) -> list[Responsibility]:
             if _SUBORDINATE.search(who):
                 continue
             what = " ".join(m["what"].split()).strip(" ,")
-            principal = _actor(who)
+            principal = principal_named_in(who)
             if principal and what.lower() not in _VAGUE and len(what) > 3:
                 units = _item_units(who, principal)
                 out.append(Responsibility(what, principal, units, "prose"))

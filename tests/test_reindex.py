@@ -1,0 +1,155 @@
+"""Editors revise and remove documents while staff keep searching.
+
+Each test works on its own copy of part of the real corpus in its own data dir.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from index.build import Indexer, WriterBusy, writer_lock
+from index.search import Searcher
+from index.store import Store
+from tests.conftest import CORPUS, make_settings
+
+NORRBOTTEN = "norrbotten-handlingsplan-2021"
+OLD_SENTENCE = "Abstinensbehandling för unga under 18 år ska ges vid länets barnmedicinska verksamheter"
+NEW_SENTENCE = "Abstinensbehandling för unga under 18 år ska ges vid den regionala ungdomsmottagningen i Kiruna"
+
+
+@pytest.fixture
+def workspace(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in (f"{NORRBOTTEN}.md", "manifest.toml"):
+        shutil.copy(CORPUS / name, corpus)
+    settings = make_settings(tmp_path / "data")
+    indexer = Indexer(settings, embedder)
+    indexer.ingest([corpus])
+    return corpus, settings, indexer
+
+
+def texts(searcher: Searcher, query: str, k: int = 10) -> list[str]:
+    return [h.chunk["text"] for h in searcher.search(query, k=k)]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_revising_one_section_reembeds_only_that_section(workspace, embedder):
+    corpus, settings, indexer = workspace
+    store = Store(settings.db_path)
+    before = {r["chunk_id"]: r["text"] for r in store.active_chunks()}
+    source = corpus / f"{NORRBOTTEN}.md"
+    original = source.read_text(encoding="utf-8")
+    assert OLD_SENTENCE in flat(original)
+    revised = original.replace("länets barnmedicinska verksamheter", "den regionala ungdomsmottagningen i Kiruna", 1)
+    assert revised != original
+    source.write_text(revised, encoding="utf-8")
+
+    run = indexer.ingest([corpus])
+
+    result = next(r for r in run.files if r.doc_id == NORRBOTTEN)
+    assert (result.outcome, result.version) == ("revised", 2)
+    after = {r["chunk_id"]: r["text"] for r in store.active_chunks()}
+    changed = set(after) - set(before)
+    assert 1 <= len(changed) <= 2, "only the revised section's chunks are new"
+    assert run.embedded == len(changed)
+    assert len(set(before) & set(after)) == len(after) - len(changed), "unchanged passages keep their ids"
+
+    searcher = Searcher(settings, embedder)
+    found = [flat(t) for t in texts(searcher, "abstinensbehandling för unga under 18 år")]
+    assert any(NEW_SENTENCE in t for t in found)
+    assert not any(OLD_SENTENCE in t for t in found)
+    gone = set(before) - set(after)
+    old = store.chunk(gone.pop())
+    assert old is not None and not old["active"], "the superseded passage is kept for its permalink"
+
+
+def test_removed_document_leaves_search_but_keeps_its_history(workspace, embedder):
+    corpus, settings, indexer = workspace
+    store = Store(settings.db_path)
+    some_chunk = store.active_chunks()[0]["chunk_id"]
+    (corpus / f"{NORRBOTTEN}.md").unlink()
+
+    run = indexer.ingest([corpus])
+
+    assert [(r.doc_id, r.outcome) for r in run.files] == [(NORRBOTTEN, "retired")]
+    assert Searcher(settings, embedder).search("Norrbus barn och unga", k=5) == []
+    assert store.document(NORRBOTTEN)["retired"]
+    assert store.chunk(some_chunk)["active"] is False
+    assert store.versions(NORRBOTTEN), "history is kept"
+
+
+def test_a_second_writer_is_refused_with_a_message(workspace):
+    corpus, settings, indexer = workspace
+    with writer_lock(settings.data_dir):
+        with pytest.raises(WriterBusy, match="En annan indexering pågår"):
+            indexer.ingest([corpus])
+
+
+def test_searches_during_an_ingest_all_succeed(workspace, embedder):
+    corpus, settings, indexer = workspace
+    shutil.copy(CORPUS / "dalarna-overenskommelse-2021.txt", corpus)
+    searcher = Searcher(settings, embedder)
+    searcher.load()
+    first_generation = Store(settings.db_path).generation()
+    answers, errors = [], []
+    done = threading.Event()
+
+    def keep_searching():
+        while not done.is_set():
+            try:
+                answers.append(len(searcher.search("samordnad individuell plan SIP", k=5)))
+            except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+                errors.append(exc)
+
+    worker = threading.Thread(target=keep_searching)
+    worker.start()
+    try:
+        indexer.ingest([corpus])
+    finally:
+        done.set()
+        worker.join()
+    assert errors == []
+    assert len(answers) > 3 and all(n > 0 for n in answers)
+    assert Store(settings.db_path).generation() == first_generation + 1
+    regions = {h.document["region"] for h in searcher.search("samordnad individuell plan SIP", k=10)}
+    assert "Dalarna" in regions, "the searcher switched to the new generation"
+
+
+def test_kill_9_during_ingest_leaves_the_previous_index(workspace, embedder):
+    corpus, settings, indexer = workspace
+    searcher = Searcher(settings, embedder)
+    queries = ["vem ansvarar för abstinensbehandling", "LVM läkarintyg", "Norrbus"]
+    before = {q: texts(searcher, q) for q in queries}
+    generation = Store(settings.db_path).generation()
+    shutil.copy(CORPUS / "dalarna-overenskommelse-2021.txt", corpus)
+
+    env = os.environ | {"KB_DATA_DIR": str(settings.data_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from app.cli import main; main()", "ingest", str(corpus)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    building = settings.data_dir / "generations" / f"{generation + 1}.tmp"
+    deadline = time.monotonic() + 600
+    while not building.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the ingest was killed while building the new generation"
+
+    assert Store(settings.db_path).generation() == generation
+    assert {q: texts(Searcher(settings, embedder), q) for q in queries} == before
+    run = indexer.ingest([corpus])
+    assert run.generation == generation + 1
+    assert not building.exists()
