@@ -75,9 +75,21 @@ def chunk_id(doc_id: str, section_path: list[str], text: str, occurrence: int) -
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-def embedding_text(section_path: list[str], text: str) -> str:
-    """The heading path gives the model context a short passage lacks."""
-    return (" › ".join(section_path) + "\n" + text).strip()
+WINDOW_WORDS = 60
+WINDOW_STRIDE = 40
+
+
+def embedding_windows(section_path: list[str], text: str) -> list[str]:
+    """Overlapping windows of a passage, each under its heading path.
+
+    Small models read only the first couple of hundred tokens, fewer still of
+    Swedish; a passage is found by its best window, so nothing past the start
+    is invisible to dense retrieval.
+    """
+    heading = " › ".join(section_path)
+    words = text.split()
+    starts = range(0, max(len(words) - WINDOW_WORDS, 0) + WINDOW_STRIDE, WINDOW_STRIDE) if words else [0]
+    return [(heading + "\n" + " ".join(words[i : i + WINDOW_WORDS])).strip() for i in starts]
 
 
 def lexical_text(section_path: list[str], text: str) -> str:
@@ -249,20 +261,22 @@ class Indexer:
             row["chunk_id"] = key if occurrence == 0 else chunk_id(
                 document.doc_id, chunk.section_path, chunk.text, occurrence
             )
-            row["embed_key"] = self.embedder.content_key(embedding_text(chunk.section_path, chunk.text))
+            windows = embedding_windows(chunk.section_path, chunk.text)
+            row["embed_keys"] = [self.embedder.content_key(w) for w in windows]
+            row["windows"] = windows
             rows.append(row)
         return rows
 
     def _embed_missing(self, chunks: list[dict], prepared) -> int:
-        keys = list(dict.fromkeys(c["embed_key"] for c in chunks))
-        cached = self.store.cached_vectors(keys, self.embedder.dimension)
-        todo = {c["embed_key"]: embedding_text(c["section_path"], c["text"]) for c in chunks if c["embed_key"] not in cached}
+        windows = {key: text for c in chunks for key, text in zip(c["embed_keys"], c["windows"])}
+        cached = self.store.cached_vectors(list(windows), self.embedder.dimension)
+        todo = {key: text for key, text in windows.items() if key not in cached}
         if todo:
             vectors = self.embedder.embed_passages(list(todo.values()), progress=False)
             self.store.put_vectors(list(todo.keys()), vectors)
         for _, result, _, doc_chunks in prepared:
-            result.embedded = sum(1 for c in doc_chunks if c["embed_key"] in todo)
-        return len(todo)
+            result.embedded = sum(1 for c in doc_chunks if any(k in todo for k in c["embed_keys"]))
+        return sum(1 for c in chunks if any(k in todo for k in c["embed_keys"]))
 
     def _build_generation(self, generation: int) -> None:
         """Build indexes for the active chunks as seen inside the open transaction."""
@@ -273,9 +287,10 @@ class Indexer:
         shutil.rmtree(target, ignore_errors=True)
         tmp.mkdir(parents=True)
         dimension = self.embedder.dimension
-        vectors = self.store.cached_vectors([r["embed_key"] for r in rows], dimension)
-        matrix = np.stack([vectors[r["embed_key"]] for r in rows]) if rows else np.zeros((0, dimension), "float32")
-        VectorIndex.build(np.array([r["id"] for r in rows]), matrix, dimension).save(tmp / "vectors.faiss")
+        windows = [(r["id"], key) for r in rows for key in json.loads(r["embed_keys"])]
+        vectors = self.store.cached_vectors([key for _, key in windows], dimension)
+        matrix = np.stack([vectors[key] for _, key in windows]) if windows else np.zeros((0, dimension), "float32")
+        VectorIndex.build(np.array([rowid for rowid, _ in windows]), matrix, dimension).save(tmp / "vectors.faiss")
         LexicalIndex.build(
             [str(r["id"]) for r in rows],
             [lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows],

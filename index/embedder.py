@@ -17,6 +17,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 class Embedder:
     def __init__(self, model_name: str, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 32):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # keeps `kb search --json` output clean
 
         self.model_name = model_name
         self.query_prefix = query_prefix

@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     table_data TEXT,
     responsibility TEXT NOT NULL DEFAULT '[]',
     priority TEXT NOT NULL DEFAULT '[]',
-    embed_key TEXT NOT NULL,
+    embed_keys TEXT NOT NULL,
     first_version INTEGER NOT NULL,
     last_version INTEGER NOT NULL,
     active INTEGER NOT NULL
@@ -184,7 +184,7 @@ class Store:
     def active_chunks(self) -> list[sqlite3.Row]:
         """What the search indexes are built from: row id, text and heading of every searchable chunk."""
         return self.connection().execute(
-            "SELECT id, chunk_id, section_path, text, embed_key FROM chunks WHERE active ORDER BY id"
+            "SELECT id, chunk_id, section_path, text, embed_keys FROM chunks WHERE active ORDER BY id"
         ).fetchall()
 
     def responsibilities(self, chunk_ids: list[str] | None = None) -> list[dict]:
@@ -261,14 +261,14 @@ class Store:
             db.execute(
                 """INSERT INTO chunks (chunk_id, doc_id, ord, section_path, text, kind, page, line_start, line_end,
                        char_start, char_end, on_topic, proposal, footnotes, table_data, responsibility, priority,
-                       embed_key, first_version, last_version, active)
+                       embed_keys, first_version, last_version, active)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                    ON CONFLICT (chunk_id) DO UPDATE SET ord = excluded.ord, page = excluded.page,
                        line_start = excluded.line_start, line_end = excluded.line_end,
                        char_start = excluded.char_start, char_end = excluded.char_end,
                        on_topic = excluded.on_topic, proposal = excluded.proposal, footnotes = excluded.footnotes,
                        table_data = excluded.table_data, responsibility = excluded.responsibility,
-                       priority = excluded.priority, embed_key = excluded.embed_key,
+                       priority = excluded.priority, embed_keys = excluded.embed_keys,
                        last_version = excluded.last_version, active = 1""",
                 (
                     chunk["chunk_id"], doc_id, ord_, json.dumps(chunk["section_path"], ensure_ascii=False),
@@ -276,7 +276,7 @@ class Store:
                     chunk["char_start"], chunk["char_end"], int(chunk["on_topic"]), int(chunk["proposal"]),
                     json.dumps(chunk["footnotes"]), _json_or_none(chunk["table"]),
                     json.dumps(chunk["responsibility"], ensure_ascii=False),
-                    json.dumps(chunk["priority"], ensure_ascii=False), chunk["embed_key"], version, version,
+                    json.dumps(chunk["priority"], ensure_ascii=False), json.dumps(chunk["embed_keys"]), version, version,
                 ),
             )
         db.execute("DELETE FROM responsibilities WHERE doc_id = ?", (doc_id,))
@@ -346,7 +346,7 @@ def _document(row: sqlite3.Row) -> dict:
 
 def _chunk(row: sqlite3.Row) -> dict:
     chunk = dict(row)
-    for key in ("section_path", "footnotes", "responsibility", "priority"):
+    for key in ("section_path", "footnotes", "responsibility", "priority", "embed_keys"):
         chunk[key] = json.loads(chunk[key])
     chunk["table"] = json.loads(chunk.pop("table_data")) if row["table_data"] else None
     chunk["on_topic"] = bool(chunk["on_topic"])

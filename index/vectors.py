@@ -1,5 +1,8 @@
 """The dense index: FAISS, inner product over normalised vectors, keyed by chunk row id.
 
+A chunk has one vector per window; a search returns each chunk once, with its
+best window's score.
+
 A county's corpus (thousands of chunks) is searched exactly. Past
 `EXACT_LIMIT` vectors the index switches to IVF with an inverted list per
 cluster, so a national corpus of about a million chunks stays fast and in
@@ -17,6 +20,7 @@ import numpy as np
 
 EXACT_LIMIT = 100_000
 _PROBES = 48
+_WINDOWS_PER_HIT = 4  # over-fetch, since several windows of one chunk can rank together
 
 
 class VectorIndex:
@@ -28,7 +32,7 @@ class VectorIndex:
         ids = np.asarray(ids, dtype="int64")
         vectors = np.ascontiguousarray(vectors, dtype="float32")
         if len(ids) <= EXACT_LIMIT:
-            index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+            index = faiss.IndexIDMap(faiss.IndexFlatIP(dimension))
         else:
             nlist = int(4 * math.sqrt(len(ids)))
             quantizer = faiss.IndexFlatIP(dimension)
@@ -63,5 +67,10 @@ class VectorIndex:
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         if self._index.ntotal == 0:
             return []
-        scores, ids = self._index.search(np.asarray(query, dtype="float32").reshape(1, -1), min(k, self._index.ntotal))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        wanted = min(k * _WINDOWS_PER_HIT, self._index.ntotal)
+        scores, ids = self._index.search(np.asarray(query, dtype="float32").reshape(1, -1), wanted)
+        best: dict[int, float] = {}
+        for i, s in zip(ids[0], scores[0]):
+            if i >= 0 and int(i) not in best:
+                best[int(i)] = float(s)
+        return list(best.items())[:k]
