@@ -22,7 +22,7 @@ from index.vectors import VectorIndex
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 100
 LEXICAL_WEIGHT = 1.0
-DENSE_WEIGHT = 0.5
+DENSE_WEIGHT = 0.15
 DENSE_ALONE = 0.5  # cosine a passage needs to enter without any lexical match
 FAVOURED_FLOOR = 0.35  # a favoured region's passage comes first if it scores this share of the best
 RECORD_BOOST = 1.0  # for "who" questions, by the share of the question a responsibility record covers
