@@ -1,20 +1,20 @@
 """The answer card: who is responsible, said first, quoted from the passage that says so.
 
-The answer is built only from responsibility records the ingest found in the
-passages retrieved for the question; when none of them covers the question,
-the answer says that the documents do not state it, rather than guessing.
+The answer is read off the best-ranked passages in order: a responsibility
+record the ingest found that covers the question, or else the sentence that
+covers the question when it names its actor. When neither exists the answer
+says the documents do not state it, rather than guessing.
 """
 
 from __future__ import annotations
 
 import re
 
-from ingest.chunking import split_sentences
+from index.search import EVIDENCE_HITS, Hit
 from ingest.responsibility import find_units, principal_named_in
-from index.search import Hit
 
-MIN_COVERAGE = 0.3  # share of the question's content terms a record must cover to answer it
-CONSIDERED_HITS = 5
+MIN_RECORD_COVERAGE = 0.3  # share of the question's content terms a record must cover
+MIN_SENTENCE_COVERAGE = 0.5  # a free sentence must cover more: it carries more words by chance
 
 # Questions about who does what get an answer card even when the documents are silent.
 _RESPONSIBILITY_QUESTION = re.compile(r"\b(vem|vilka?|vart|ansvar\w*|huvudman\w*|gör vad)\b", re.I)
@@ -40,38 +40,27 @@ def quote(text: str, activity: str) -> str:
     return text
 
 
-def stated_in_passage(hit: Hit) -> dict | None:
-    """The principal named in the sentence of the top passage that matched the question best.
+def statement_of(hit: Hit) -> dict | None:
+    """Who the passage says is responsible for what was asked, if it says so."""
+    if hit.record and hit.record[1] >= MIN_RECORD_COVERAGE:
+        record = hit.record[0]
+        return _statement(hit, record["principal"], record["units"], quote(hit.chunk["text"], record["activity"]))
+    if hit.sentence and hit.sentence[1] >= MIN_SENTENCE_COVERAGE:
+        sentence = hit.sentence[0]
+        principal = principal_named_in(sentence)
+        if principal is None:
+            principal = next(filter(None, map(principal_named_in, reversed(hit.chunk["section_path"]))), None)
+        if principal:
+            return _statement(hit, principal, find_units(sentence), sentence.strip())
+    return None
 
-    For passages the ingest found no record in: the sentence itself names the
-    actor ("regionens beroendeverksamhet har inte möjlighet att …"), or the
-    heading it sits under does ("Landstinget åtar sig att").
-    """
-    text = hit.chunk["text"]
-    sentences, start = [], 0
-    for sentence in split_sentences(text):
-        begin = text.find(sentence, start)
-        sentences.append((begin, begin + len(sentence), sentence))
-        start = max(start, begin + len(sentence))
-    matched = lambda lo, hi: sum(1 for a, b in hit.highlights if lo <= a < hi)  # noqa: E731
-    begin, end, sentence = max(sentences, key=lambda s: matched(s[0], s[1]), default=(0, 0, ""))
-    if not sentence or not matched(begin, end):
-        return None
-    principal = principal_named_in(sentence)
-    units = find_units(sentence)
-    if principal is None:
-        for heading in reversed(hit.chunk["section_path"]):
-            principal = principal_named_in(heading)
-            if principal:
-                break
-    if principal is None:
-        return None
+
+def _statement(hit: Hit, principal: str, units: list[str], text: str) -> dict:
     return {
         "principal": principal,
         "units": units,
         "chunk_id": hit.chunk["chunk_id"],
-        "text": sentence.strip(),
-        "activity": "",
+        "text": text,
         "region": hit.document["region"],
         "section": hit.chunk["section"],
         "title": hit.document["title"],
@@ -79,40 +68,20 @@ def stated_in_passage(hit: Hit) -> dict | None:
 
 
 def compose_answer(query: str, hits: list[Hit]) -> dict | None:
-    """Per region, the best record among the top hits; the first region (the searcher's own) leads."""
+    """Per region, the first statement among the top hits; the first region (the searcher's own) leads.
+
+    With several regions, `principal` is the lead region's; the others are in `regions`.
+    """
     per_region: dict[str | None, dict] = {}
-    for hit in hits[:CONSIDERED_HITS]:
-        if not hit.record or hit.record[1] < MIN_COVERAGE:
-            continue
-        record = hit.record[0]
-        per_region.setdefault(
-            hit.document["region"],
-            {
-                "principal": record["principal"],
-                "units": record["units"],
-                "chunk_id": hit.chunk["chunk_id"],
-                "text": quote(hit.chunk["text"], record["activity"]),
-                "activity": record["activity"],
-                "region": hit.document["region"],
-                "section": hit.chunk["section"],
-                "title": hit.document["title"],
-            },
-        )
-    if not per_region and hits:
-        stated = stated_in_passage(hits[0])
-        if stated:
-            per_region[hits[0].document["region"]] = stated
+    for hit in hits[:EVIDENCE_HITS]:
+        if hit.document["region"] not in per_region:
+            stated = statement_of(hit)
+            if stated:
+                per_region[hit.document["region"]] = stated
     if not per_region:
         if _RESPONSIBILITY_QUESTION.search(query):
             return {"principal": None, "units": [], "chunk_id": None, "text": NOT_STATED, "regions": []}
         return None
     answers = list(per_region.values())
     lead = answers[0]
-    principals = {a["principal"] for a in answers}
-    return {
-        "principal": lead["principal"] if len(principals) > 1 else principals.pop(),
-        "units": lead["units"],
-        "chunk_id": lead["chunk_id"],
-        "text": lead["text"],
-        "regions": answers,
-    }
+    return {key: lead[key] for key in ("principal", "units", "chunk_id", "text")} | {"regions": answers}

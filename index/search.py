@@ -18,6 +18,7 @@ from index.config import Settings
 from index.lexical import LexicalIndex
 from index.store import Store
 from index.vectors import VectorIndex
+from ingest.chunking import split_sentences
 
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 100
@@ -27,6 +28,7 @@ DENSE_ALONE = 0.5  # cosine a passage needs to enter without any lexical match
 FAVOURED_FLOOR = 0.35  # a favoured region's passage comes first if it scores this share of the best
 RECORD_BOOST = 1.0  # for "who" questions, by the share of the question a responsibility record covers
 PRIORITY_BOOST = 0.2
+EVIDENCE_HITS = 5  # hits whose best sentence is found, for the answer card
 NEAR_DUPLICATE = 90  # rapidfuzz token_set_ratio above which two passages are one result
 
 
@@ -42,6 +44,7 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # chunk ids collapsed into this one
     record: tuple[dict, float] | None = None  # the responsibility record that best matches, with its coverage
+    sentence: tuple[str, float] | None = None  # the sentence that best matches, with its coverage (top hits only)
 
 
 @dataclass
@@ -133,8 +136,10 @@ class Searcher:
             floor = FAVOURED_FLOOR * hits[0].score
             hits.sort(key=lambda h: not (h.document["region"] == favoured and h.score >= floor))
         hits = _collapse_near_duplicates(hits, k)
-        for hit in hits:
+        for rank, hit in enumerate(hits):
             hit.highlights = generation.lexical.highlight_spans(hit.chunk["text"], text)
+            if rank < EVIDENCE_HITS:
+                hit.sentence = _best_sentence(generation.lexical, hit.chunk["text"], terms)
         return hits
 
 
@@ -191,18 +196,36 @@ def _content_terms(lexical: LexicalIndex, query: str) -> dict[str, float]:
 _ASKING = "vem vilka vart ansvar ansvarar ansvaret ansvarig huvudman huvudmannen erbjuder utför gör"
 
 
+def _coverage(lexical: LexicalIndex, text: str, terms: dict[str, float]) -> float:
+    """How much of the question a piece of text answers: matched weight per word asked.
+
+    Expansions earn partial credit but do not enlarge the question, so a
+    synonym-rich word is not harder to cover than a plain one.
+    """
+    tokens = set(lexical.analyzer.index_tokens(text))
+    asked = sum(1 for w in terms.values() if w >= 1.0) or 1
+    return min(1.0, sum(w for t, w in terms.items() if t in tokens) / asked)
+
+
 def _best_record(lexical: LexicalIndex, chunk: dict, terms: dict[str, float]) -> tuple[dict, float] | None:
     """The responsibility record in the passage whose activity covers most of what was asked."""
     if not terms or not chunk["responsibility"]:
         return None
-    total = sum(terms.values())
-    best = None
-    for record in chunk["responsibility"]:
-        tokens = set(lexical.analyzer.index_tokens(record["activity"] + " " + " ".join(record["units"])))
-        covered = sum(w for t, w in terms.items() if t in tokens) / total
-        if covered > 0 and (best is None or covered > best[1]):
-            best = (record, covered)
-    return best
+    scored = [
+        (record, _coverage(lexical, record["activity"] + " " + " ".join(record["units"]), terms))
+        for record in chunk["responsibility"]
+    ]
+    best = max(scored, key=lambda item: item[1])
+    return best if best[1] > 0 else None
+
+
+def _best_sentence(lexical: LexicalIndex, text: str, terms: dict[str, float]) -> tuple[str, float] | None:
+    """The sentence of a passage that covers most of what was asked, for quoting and for the answer."""
+    if not terms:
+        return None
+    scored = [(sentence, _coverage(lexical, sentence, terms)) for sentence in split_sentences(text)]
+    best = max(scored, key=lambda item: item[1], default=None)
+    return best if best and best[1] > 0 else None
 
 
 def _intent_factor(hit: "Hit", intent: Intent) -> float:

@@ -47,6 +47,8 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> "VectorIndex":
+        """For serving: one thread per query, since concurrent queries already share the cores."""
+        faiss.omp_set_num_threads(1)
         index = faiss.read_index(str(path))
         ivf = faiss.try_extract_index_ivf(index)
         if ivf is not None:
