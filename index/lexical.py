@@ -19,6 +19,10 @@ from index.analyzer import Analyzer
 from index.vocabulary import Vocabulary
 
 
+SUBJECT_LENGTH = 6  # shorter unknown words are more often abbreviations or typos than subjects
+GENERIC_SHARE = 0.02  # a term in this share of passages or more says little about a subject
+
+
 class LexicalIndex:
     def __init__(self, ids: list[str], retriever: bm25s.BM25 | None, vocabulary: Vocabulary):
         self.ids = ids
@@ -74,6 +78,36 @@ class LexicalIndex:
             scores += weight * self.retriever.get_scores_from_ids(token_ids)
         top_scores, top_indices = topk(scores, min(k, len(self.ids)), backend="numpy", sorted=True)
         return [(self.ids[i], float(s)) for s, i in zip(top_scores, top_indices) if s > 0]
+
+    def document_share(self, term: str) -> float:
+        """Share of passages that contain an analysed term (0 for an unknown term)."""
+        token_id = self.retriever.vocab_dict.get(term) if self.retriever is not None else None
+        if token_id is None:
+            return 0.0
+        indptr = self.retriever.scores["indptr"]
+        return float(indptr[token_id + 1] - indptr[token_id]) / max(len(self.ids), 1)
+
+    def off_corpus(self, query: str) -> bool:
+        """True when the question's specific subject is not in the corpus at all.
+
+        A content word the corpus has never seen in any form (no stem, no part,
+        no correction, no synonym) is the subject the user asks about; if all
+        the query matched besides it are words most passages share, the
+        passages found do not answer it ("vem ansvarar för snöröjning").
+        """
+        if self.retriever is None:
+            return True
+        expanded = dict(self.vocabulary.expand(query))
+        unknown = [
+            word
+            for word in self.analyzer.words(query)
+            if len(word) >= SUBJECT_LENGTH
+            and not any(t in self.retriever.vocab_dict for t, _ in self.vocabulary.expand(word))
+        ]
+        if not unknown:
+            return False
+        matched = [t for t in expanded if t in self.retriever.vocab_dict]
+        return all(self.document_share(t) >= GENERIC_SHARE for t in matched)
 
     def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of the words in `text` that match the query after analysis and expansion."""

@@ -23,7 +23,7 @@ from ingest.chunking import split_sentences
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 100
 LEXICAL_WEIGHT = 1.0
-DENSE_WEIGHT = 0.15
+DENSE_WEIGHT = 0.3
 DENSE_ALONE = 0.5  # cosine a passage needs to enter without any lexical match
 FAVOURED_FLOOR = 0.35  # a favoured region's passage comes first if it scores this share of the best
 RECORD_BOOST = 1.0  # for "who" questions, by the share of the question a responsibility record covers
@@ -106,15 +106,22 @@ class Searcher:
         mode: str = "hybrid",
         prefer_region: str | None = None,
     ) -> list[Hit]:
-        """`region` filters; a region named in the query, else `prefer_region` (the user's own), comes first."""
+        """`region` filters; a region named in the query, else `prefer_region` (the user's own), comes first.
+
+        Returns no hits when the question's subject is not in the corpus at all.
+        """
         generation = self._current()
         intent = understand(query, self.regions())
         text = intent.topic or query
-        lexical = generation.lexical.search(text, CANDIDATES) if mode != "dense" else []
+        if mode != "dense" and generation.lexical.off_corpus(text):
+            return []
+        lexical = [(int(i), s) for i, s in generation.lexical.search(text, CANDIDATES)] if mode != "dense" else []
         dense = generation.vectors.search(self.embedder.embed_query(text), CANDIDATES) if mode != "bm25" else []
-        fused = fuse([(int(i), s) for i, s in lexical], dense)
-        chunks = self.store.chunks_by_rowid(list(fused))
+        chunks = self.store.chunks_by_rowid(list({i for i, _ in lexical} | {i for i, _ in dense}))
         terms = _content_terms(generation.lexical, text)
+        # The English default model reads Swedish poorly: it gets a say where the words do not match.
+        confidence = _coverage(generation.lexical, _full_text(chunks[lexical[0][0]]), terms) if lexical else 0.0
+        fused = fuse(lexical, dense, DENSE_WEIGHT * (1 - confidence))
         documents: dict[str, dict] = {}
         hits = []
         for rowid, score in fused.items():
@@ -131,10 +138,11 @@ class Searcher:
             hit.score *= _intent_factor(hit, intent)
             hits.append(hit)
         hits.sort(key=lambda h: -h.score)
-        favoured = intent.region or prefer_region
-        if favoured and hits:
+        if intent.region:  # asked about a region by name: all of its passages first
+            hits.sort(key=lambda h: h.document["region"] != intent.region)
+        elif prefer_region and hits:  # the user's own region first, where it answers about as well
             floor = FAVOURED_FLOOR * hits[0].score
-            hits.sort(key=lambda h: not (h.document["region"] == favoured and h.score >= floor))
+            hits.sort(key=lambda h: not (h.document["region"] == prefer_region and h.score >= floor))
         hits = _collapse_near_duplicates(hits, k)
         for rank, hit in enumerate(hits):
             hit.highlights = generation.lexical.highlight_spans(hit.chunk["text"], text)
@@ -170,7 +178,11 @@ def understand(query: str, regions: list[str]) -> Intent:
     return Intent(bool(_RESPONSIBILITY_WORDS.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic)
 
 
-def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]]) -> dict[int, float]:
+def _full_text(chunk: dict) -> str:
+    return " ".join(chunk["section_path"]) + "\n" + chunk["text"]
+
+
+def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]], dense_weight: float) -> dict[int, float]:
     """Weighted sum of the two retrievers' scores, each scaled to the best of its own list.
 
     A passage the lexical side did not find needs a clearly good dense score to
@@ -183,7 +195,7 @@ def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]]) -> di
             fused[rowid] = LEXICAL_WEIGHT * score / top
     for rowid, score in dense:
         if rowid in fused or score >= DENSE_ALONE:
-            fused[rowid] = fused.get(rowid, 0.0) + DENSE_WEIGHT * max(score, 0.0)
+            fused[rowid] = fused.get(rowid, 0.0) + dense_weight * max(score, 0.0)
     return dict(sorted(fused.items(), key=lambda item: -item[1]))
 
 

@@ -191,6 +191,9 @@ class Vocabulary:
         for word in self.analyzer.words(query):
             add(word, ORIGINAL_WEIGHT)
             alternatives = {self.analyzer.stem(word): ORIGINAL_WEIGHT}
+            # A compound's parts find synonyms too: "självmordstankar" reaches "suicid".
+            for part in self.analyzer.analyze_word(word)[1:]:
+                alternatives.setdefault(part, ORIGINAL_WEIGHT * PART_WEIGHT)
             corrected = self.correct(word)
             if corrected:
                 add(corrected, CORRECTION_WEIGHT)
