@@ -14,7 +14,7 @@ from index.search import EVIDENCE_HITS, Hit
 from ingest.responsibility import find_units, principal_named_in
 
 MIN_RECORD_COVERAGE = 0.3  # share of the question's content terms a record must cover
-MIN_SENTENCE_COVERAGE = 0.5  # a free sentence must cover more: it carries more words by chance
+MIN_SENTENCE_COVERAGE = 0.3  # a free sentence must cover more: it carries more words by chance
 
 # Questions about who does what get an answer card even when the documents are silent.
 _RESPONSIBILITY_QUESTION = re.compile(r"\b(vem|vilka?|vart|ansvar\w*|huvudman\w*|gör vad)\b", re.I)

@@ -6,6 +6,7 @@ the next query loads it, while queries already running finish on the old one.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ DENSE_ALONE = 0.5  # cosine a passage needs to enter without any lexical match
 FAVOURED_FLOOR = 0.35  # a favoured region's passage comes first if it scores this share of the best
 RECORD_BOOST = 1.0  # for "who" questions, by the share of the question a responsibility record covers
 PRIORITY_BOOST = 0.2
+RARE_SHARE = 0.01  # terms in at most this share of passages are fully informative
 EVIDENCE_HITS = 5  # hits whose best sentence is found, for the answer card
 NEAR_DUPLICATE = 90  # rapidfuzz token_set_ratio above which two passages are one result
 
@@ -211,12 +213,20 @@ _ASKING = "vem vilka vart ansvar ansvarar ansvaret ansvarig huvudman huvudmannen
 def _coverage(lexical: LexicalIndex, text: str, terms: dict[str, float]) -> float:
     """How much of the question a piece of text answers: matched weight per word asked.
 
-    Expansions earn partial credit but do not enlarge the question, so a
-    synonym-rich word is not harder to cover than a plain one.
+    Each term counts by how informative it is, so "behandling" alone does not
+    cover "abstinensbehandling". Expansions earn partial credit but do not
+    enlarge the question, so a synonym-rich word is not harder to cover.
     """
     tokens = set(lexical.analyzer.index_tokens(text))
-    asked = sum(1 for w in terms.values() if w >= 1.0) or 1
-    return min(1.0, sum(w for t, w in terms.items() if t in tokens) / asked)
+    asked = sum(_information(lexical, t) for t, w in terms.items() if w >= 1.0)
+    matched = sum(w * _information(lexical, t) for t, w in terms.items() if t in tokens)
+    return min(1.0, matched / asked) if asked else 0.0
+
+
+def _information(lexical: LexicalIndex, term: str) -> float:
+    """1 for a term in at most 1 % of passages (or none), falling towards 0 for a term in all of them."""
+    share = lexical.document_share(term)
+    return 1.0 if share <= RARE_SHARE else math.log(share) / math.log(RARE_SHARE)
 
 
 def _best_record(lexical: LexicalIndex, chunk: dict, terms: dict[str, float]) -> tuple[dict, float] | None:
