@@ -29,7 +29,6 @@ from fastapi.templating import Jinja2Templates
 from app.auth import ROLE_LABELS, audit, audit_entries, csrf_protect, require_role
 from index.build import FileResult, Indexer, WriterBusy
 from index.config import Settings
-from index.editing import retire
 from index.search import Searcher
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta
@@ -345,7 +344,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             job.current = doc_id
-            generation = retire(indexer(), doc_id)
+            generation = indexer().retire(doc_id)
             job.done = 1
             job.message = f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar."
             audit(store, user, "dokument upphävt", doc_id)

@@ -63,11 +63,8 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters) -> dic
     The answer is composed from what is shown, so it agrees with the filters and "mitt län".
     """
     region = filters.region if filters.only_region else None
-    hits = [h for h in searcher.search(query, k=CANDIDATES, region=region) if filters.keeps(h)]
-    if filters.region:
-        own = filters.region.lower()
-        hits.sort(key=lambda h: (h.document["region"] or "").lower() != own)
-    hits = hits[:PAGE_SIZE]
+    found = searcher.search(query, k=CANDIDATES, region=region, prefer_region=filters.region or None)
+    hits = [h for h in found if filters.keeps(h)][:PAGE_SIZE]
     answer = compose_answer(query, hits)
     if answer and answer["chunk_id"]:
         hit = next(h for h in hits if h.chunk["chunk_id"] == answer["chunk_id"])

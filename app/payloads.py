@@ -5,10 +5,11 @@ The web pages, the CLI and the HTTP API share them, so the three always agree.
 
 from __future__ import annotations
 
-from index.answer import compose_answer, principal_of_records
+from index.answer import MIN_RECORD_COVERAGE, compose_answer, principal_of_records
 from index.search import Hit, Searcher
 
 MAX_QUERY = 300  # characters; longer input is a paste, not a question
+RESPONSIBILITY_HITS = 20
 
 
 def priority_of(chunk: dict) -> dict | None:
@@ -43,20 +44,38 @@ def result_of(hit: Hit) -> dict:
 ANSWER_FIELDS = ("principal", "units", "chunk_id", "text")
 
 
-def search_payload(
-    searcher: Searcher, query: str, k: int = 10, region: str | None = None, for_page: bool = False
-) -> dict:
-    """The API's search response; `for_page` adds what only the HTML needs (citation, highlight spans)."""
+def search_payload(searcher: Searcher, query: str, k: int = 10, region: str | None = None) -> dict:
+    """The API's search response."""
     hits = searcher.search(query, k=k, region=region)
     answer = compose_answer(query, hits)
-    results = [result_of(h) for h in hits]
-    if for_page:
-        for result, hit in zip(results, hits):
-            result["highlights"] = hit.highlights
-            result["status"] = hit.document["status"]
-    elif answer is not None:
+    if answer is not None:
         answer = {key: answer[key] for key in ANSWER_FIELDS}
-    return {"query": query, "answer": answer, "results": results}
+    return {"query": query, "answer": answer, "results": [result_of(h) for h in hits]}
+
+
+def responsibility_payload(searcher: Searcher, query: str, region: str | None = None) -> dict:
+    """Responsibility records that answer the question, grouped by region in ranking order."""
+    by_region: dict[str | None, list[dict]] = {}
+    for hit in searcher.search(query, k=RESPONSIBILITY_HITS, region=region):
+        if not hit.record or hit.record[1] < MIN_RECORD_COVERAGE:
+            continue
+        record, chunk = hit.record[0], hit.chunk
+        by_region.setdefault(hit.document["region"], []).append(
+            {
+                "activity": record["activity"],
+                "principal": record["principal"],
+                "units": record["units"],
+                "kind": record["kind"],
+                "strength": record["strength"],
+                "chunk_id": chunk["chunk_id"],
+                "doc_id": chunk["doc_id"],
+                "title": hit.document["title"],
+                "section": chunk["section"],
+                "text": chunk["text"],
+                "url": f"/passage/{chunk['chunk_id']}",
+            }
+        )
+    return {"query": query, "regions": [{"region": r, "records": recs} for r, recs in by_region.items()]}
 
 
 def passage_of(chunk: dict, document: dict) -> dict:

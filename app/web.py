@@ -16,7 +16,7 @@ from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import courses_router
 from app.history_pages import history_router
 from app.pages import pages_router
-from app.payloads import MAX_QUERY, document_of, passage_of, search_payload
+from app.payloads import MAX_QUERY, document_of, passage_of, responsibility_payload, search_payload
 from index.config import Settings
 from index.search import IndexMissing, Searcher
 
@@ -82,6 +82,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         if not q.strip():
             raise HTTPException(422, "Frågan är tom.")
         return search_payload(searcher, q.strip(), k=k, region=region or None)
+
+    @app.get("/api/responsibility", tags=["sök"])
+    def api_responsibility(q: QueryText, region: str | None = None):
+        """Who is responsible: the matching records grouped by region, each with its passage."""
+        if not q.strip():
+            raise HTTPException(422, "Frågan är tom.")
+        return responsibility_payload(searcher, q.strip(), region=region or None)
 
     @app.get("/api/documents", tags=["dokument"])
     def api_documents():

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -203,18 +204,34 @@ class Indexer:
         prepared = [(doc, res, src, self._prepare_chunks(doc)) for doc, res, src in parsed]
         embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared)
 
-        db = self.store.connection()
-        generation = current + 1
-        with transaction(db):
+        with self._next_generation() as (db, generation):
             for document, result, source_file, chunks in prepared:
                 row = _document_row(document, source_file)
                 result.version = self.store.write_version(db, row, chunks, who)
             for doc_id in retired:
                 self.store.retire(db, doc_id)
+        return IngestRun(results, generation, embedded)
+
+    def retire(self, doc_id: str) -> int:
+        """Take a document out of search, history kept; returns the new generation. Raises KeyError, WriterBusy."""
+        with writer_lock(self.settings.data_dir):
+            if self.store.document(doc_id) is None:
+                raise KeyError(doc_id)
+            with self._next_generation() as (db, generation):
+                self.store.retire(db, doc_id)
+        return generation
+
+    @contextmanager
+    def _next_generation(self):
+        """Changes made inside become searchable together with indexes built from them, in one commit."""
+        db = self.store.connection()
+        current = self.store.generation()
+        generation = current + 1
+        with transaction(db):
+            yield db, generation
             self._build_generation(generation)
             self.store.set_generation(db, generation)
         self._drop_old_generations(keep={generation, current})
-        return IngestRun(results, generation, embedded)
 
     # -- steps -------------------------------------------------------------
 

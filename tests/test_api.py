@@ -82,3 +82,19 @@ def test_query_is_reflected_safely(client):
     page = client.get("/", params={"q": '<script>alert(1)</script>'})
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_responsibility_records_grouped_by_region(client):
+    body = client.get("/api/responsibility", params={"q": "vem ansvarar för abstinensbehandling"}).json()
+    assert body["query"] == "vem ansvarar för abstinensbehandling"
+    regions = {group["region"]: group["records"] for group in body["regions"]}
+    assert {"Dalarna", "Norrbotten", "Västerbotten"} <= set(regions)
+    for records in regions.values():
+        for record in records:
+            assert record["principal"] in {"region", "kommun", "gemensamt"}
+            assert record["url"] == f"/passage/{record['chunk_id']}"
+            assert "abstinens" in (record["activity"] + record["text"]).lower()
+    assert {r["principal"] for r in regions["Dalarna"]} == {"region"}
+    only = client.get("/api/responsibility", params={"q": "abstinensvård", "region": "Dalarna"}).json()
+    assert [g["region"] for g in only["regions"]] == ["Dalarna"]
+    assert client.get("/api/responsibility", params={"q": ""}).status_code == 422
