@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 
+import pypdf
 import pytest
 
 from index.build import Indexer, WriterBusy, writer_lock
@@ -153,3 +154,43 @@ def test_kill_9_during_ingest_leaves_the_previous_index(workspace, embedder):
     run = indexer.ingest([corpus])
     assert run.generation == generation + 1
     assert not building.exists()
+
+
+def test_bad_files_leave_the_index_as_it_was(workspace, embedder, tmp_path):
+    """A broken PDF, an encrypted PDF and a zero-byte file each get their reason; nothing else changes."""
+    from tests.test_readers import _pdf
+
+    corpus, settings, indexer = workspace
+    store = Store(settings.db_path)
+    searcher = Searcher(settings, embedder)
+    before = (store.generation(), [r["chunk_id"] for r in store.active_chunks()], texts(searcher, "Norrbus"))
+    whole = _pdf(tmp_path / "hel.pdf").read_bytes()
+    (corpus / "trasig.pdf").write_bytes(whole[: len(whole) // 3])
+    writer = pypdf.PdfWriter(clone_from=str(tmp_path / "hel.pdf"))
+    writer.encrypt(user_password="hemligt", owner_password="ägare", algorithm="AES-256")
+    with (corpus / "krypterad.pdf").open("wb") as handle:
+        writer.write(handle)
+    (corpus / "tom.txt").write_bytes(b"")
+
+    run = indexer.ingest([corpus])
+
+    reasons = {r.doc_id: r.error for r in run.failed}
+    assert set(reasons) == {"trasig", "krypterad", "tom"}
+    assert "PDF kan inte läsas" in reasons["trasig"]
+    assert "krypterad" in reasons["krypterad"]
+    assert "tom" in reasons["tom"]
+    assert (store.generation(), [r["chunk_id"] for r in store.active_chunks()], texts(searcher, "Norrbus")) == before
+
+
+def test_rebuild_rereads_the_kept_sources_without_the_corpus_folder(workspace, embedder):
+    corpus, settings, indexer = workspace
+    store = Store(settings.db_path)
+    before = sorted(r["chunk_id"] for r in store.active_chunks())
+    shutil.rmtree(corpus)
+
+    run = indexer.ingest([], rebuild=True)
+
+    assert [(r.doc_id, r.outcome) for r in run.files] == [(NORRBOTTEN, "revised")]
+    assert run.embedded == 0, "the vectors come from the cache"
+    assert sorted(r["chunk_id"] for r in store.active_chunks()) == before
+    assert Searcher(settings, embedder).search("Norrbus", k=1)
