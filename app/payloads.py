@@ -22,9 +22,8 @@ def priority_of(chunk: dict) -> dict | None:
     return {"level": top["level"], "label": top["label"]}
 
 
-def result_of(hit: Hit) -> dict:
-    chunk, document = hit.chunk, hit.document
-    records = chunk["responsibility"]
+def citation_of(chunk: dict, document: dict) -> dict:
+    """Where a passage stands and what it says: shared by every shape that shows a passage."""
     return {
         "chunk_id": chunk["chunk_id"],
         "doc_id": chunk["doc_id"],
@@ -33,11 +32,18 @@ def result_of(hit: Hit) -> dict:
         "section": chunk["section"],
         "page": chunk["page"],
         "text": chunk["text"],
+        "url": f"/passage/{chunk['chunk_id']}",
+    }
+
+
+def result_of(hit: Hit) -> dict:
+    chunk, document = hit.chunk, hit.document
+    records = chunk["responsibility"]
+    return citation_of(chunk, document) | {
         "score": round(hit.score, 6),
         "principal": principal_of_records(records),
         "units": sorted({u for r in records for u in r["units"]}),
         "priority": priority_of(chunk),
-        "url": f"/passage/{chunk['chunk_id']}",
     }
 
 
@@ -61,38 +67,20 @@ def responsibility_payload(searcher: Searcher, query: str, region: str | None = 
             continue
         record, chunk = hit.record[0], hit.chunk
         by_region.setdefault(hit.document["region"], []).append(
-            {
-                "activity": record["activity"],
-                "principal": record["principal"],
-                "units": record["units"],
-                "kind": record["kind"],
-                "strength": record["strength"],
-                "chunk_id": chunk["chunk_id"],
-                "doc_id": chunk["doc_id"],
-                "title": hit.document["title"],
-                "section": chunk["section"],
-                "text": chunk["text"],
-                "url": f"/passage/{chunk['chunk_id']}",
-            }
+            {key: record[key] for key in ("activity", "principal", "units", "kind", "strength")}
+            | citation_of(chunk, hit.document)
         )
     return {"query": query, "regions": [{"region": r, "records": recs} for r, recs in by_region.items()]}
 
 
 def passage_of(chunk: dict, document: dict) -> dict:
-    return {
-        "chunk_id": chunk["chunk_id"],
-        "doc_id": chunk["doc_id"],
-        "title": document["title"],
-        "region": document["region"],
-        "section": chunk["section"],
+    return citation_of(chunk, document) | {
         "section_path": chunk["section_path"],
-        "page": chunk["page"],
         "line_start": chunk["line_start"],
         "line_end": chunk["line_end"],
         "char_start": chunk["char_start"],
         "char_end": chunk["char_end"],
         "kind": chunk["kind"],
-        "text": chunk["text"],
         "on_topic": chunk["on_topic"],
         "proposal": chunk["proposal"],
         "footnotes": chunk["footnotes"],
@@ -100,7 +88,6 @@ def passage_of(chunk: dict, document: dict) -> dict:
         "responsibility": chunk["responsibility"],
         "priority": chunk["priority"],
         "current": chunk["active"],
-        "url": f"/passage/{chunk['chunk_id']}",
     }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from index.config import Settings
+from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.store import Store, transaction
 from index.vectors import VectorIndex
@@ -131,12 +132,10 @@ class Indexer:
         self._embedder = embedder
 
     @property
-    def embedder(self):
+    def embedder(self) -> Embedder:
+        """Loaded on first use, so a run with nothing to embed never loads the model."""
         if self._embedder is None:
-            from index.embedder import Embedder
-
-            s = self.settings
-            self._embedder = Embedder(s.embedding_model, s.query_prefix, s.passage_prefix)
+            self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
 
     def ingest(

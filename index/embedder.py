@@ -28,6 +28,10 @@ class Embedder:
         self._model = SentenceTransformer(model_name, device="cpu")
         self.dimension = self._model.get_embedding_dimension()
 
+    @classmethod
+    def from_settings(cls, settings) -> "Embedder":
+        return cls(settings.embedding_model, settings.query_prefix, settings.passage_prefix)
+
     def content_key(self, passage: str) -> str:
         """Cache key: the same passage under the same model and prefix is never embedded twice."""
         raw = f"{self.model_name}\x00{self.passage_prefix}\x00{passage}".encode()

@@ -100,29 +100,27 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 
 def _tag_changes(before: list[dict], after: list[dict]) -> list[str]:
     """Lines like 'Abstinensvård: region → gemensamt' for responsibilities and priorities that differ."""
+    principal = lambda p: PRINCIPAL_LABELS.get(p, p)  # noqa: E731
+    return _changes(
+        _responsibilities(before), _responsibilities(after), principal,
+        changed="{name}: {old} → {new}", added="Nytt ansvar – {name}: {new}", removed="Ansvar borttaget – {name}: {old}",
+    ) + _changes(
+        _priorities(before), _priorities(after), str,
+        changed="Prioritet för {name}: {old} → {new}",
+        added="Ny rekommendation – {name}: {new}",
+        removed="Rekommendation borttagen – {name}: {old}",
+    )
+
+
+def _changes(old: dict, new: dict, label, *, changed: str, added: str, removed: str) -> list[str]:
+    """Notes for values under the same key that differ, and for keys only one side has."""
     notes = []
-    old_resp, new_resp = _responsibilities(before), _responsibilities(after)
-    for key in sorted(old_resp.keys() & new_resp.keys()):
-        (activity, old_p), (_, new_p) = old_resp[key], new_resp[key]
-        if old_p != new_p:
-            notes.append(f"{activity}: {PRINCIPAL_LABELS.get(old_p, old_p)} → {PRINCIPAL_LABELS.get(new_p, new_p)}")
-    for key in sorted(new_resp.keys() - old_resp.keys()):
-        activity, principal = new_resp[key]
-        notes.append(f"Nytt ansvar – {activity}: {PRINCIPAL_LABELS.get(principal, principal)}")
-    for key in sorted(old_resp.keys() - new_resp.keys()):
-        activity, principal = old_resp[key]
-        notes.append(f"Ansvar borttaget – {activity}: {PRINCIPAL_LABELS.get(principal, principal)}")
-    old_prio, new_prio = _priorities(before), _priorities(after)
-    for key in sorted(old_prio.keys() & new_prio.keys()):
-        (recommendation, old_l), (_, new_l) = old_prio[key], new_prio[key]
-        if old_l != new_l:
-            notes.append(f"Prioritet för {recommendation}: {old_l} → {new_l}")
-    for key in sorted(new_prio.keys() - old_prio.keys()):
-        recommendation, label = new_prio[key]
-        notes.append(f"Ny rekommendation – {recommendation}: {label}")
-    for key in sorted(old_prio.keys() - new_prio.keys()):
-        recommendation, label = old_prio[key]
-        notes.append(f"Rekommendation borttagen – {recommendation}: {label}")
+    for key in sorted(old.keys() & new.keys()):
+        (name, before), (_, after) = old[key], new[key]
+        if before != after:
+            notes.append(changed.format(name=name, old=label(before), new=label(after)))
+    notes += [added.format(name=new[k][0], new=label(new[k][1])) for k in sorted(new.keys() - old.keys())]
+    notes += [removed.format(name=old[k][0], old=label(old[k][1])) for k in sorted(old.keys() - new.keys())]
     return notes
 
 

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from index.build import generation_dir
 from index.config import Settings
+from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.store import Store
 from index.vectors import VectorIndex
@@ -65,12 +66,10 @@ class Searcher:
         self._reload = threading.Lock()
 
     @property
-    def embedder(self):
+    def embedder(self) -> Embedder:
+        """Loaded on first use, so a run with nothing to embed never loads the model."""
         if self._embedder is None:
-            from index.embedder import Embedder
-
-            s = self.settings
-            self._embedder = Embedder(s.embedding_model, s.query_prefix, s.passage_prefix)
+            self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
 
     def load(self) -> None:

@@ -22,8 +22,7 @@ DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 def embedder():
     from index.embedder import Embedder
 
-    s = Settings.from_env()
-    return Embedder(s.embedding_model, s.query_prefix, s.passage_prefix)
+    return Embedder.from_settings(Settings.from_env())
 
 
 def make_settings(data_dir: Path) -> Settings:
