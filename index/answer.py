@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from index.search import EVIDENCE_HITS, Hit
-from ingest.responsibility import find_units, principal_named_in
+from ingest.responsibility import find_units, principal_named_in, principal_of
 
 MIN_RECORD_COVERAGE = 0.3  # share of the question's content terms a record must cover
 MIN_SENTENCE_COVERAGE = 0.3  # a free sentence must cover more: it carries more words by chance
@@ -44,15 +44,21 @@ def statement_of(hit: Hit) -> dict | None:
     """Who the passage says is responsible for what was asked, if it says so."""
     if hit.record and hit.record[1] >= MIN_RECORD_COVERAGE:
         record = hit.record[0]
-        return _statement(hit, record["principal"], record["units"], quote(hit.chunk["text"], record["activity"]))
+        text = quote(hit.chunk["text"], record["activity"])
+        return _statement(hit, record["principal"], record["units"] or _units_of(text, record["principal"]), text)
     if hit.sentence and hit.sentence[1] >= MIN_SENTENCE_COVERAGE:
         sentence = hit.sentence[0]
         principal = principal_named_in(sentence)
         if principal is None:
             principal = next(filter(None, map(principal_named_in, reversed(hit.chunk["section_path"]))), None)
         if principal:
-            return _statement(hit, principal, find_units(sentence), sentence.strip())
+            return _statement(hit, principal, _units_of(sentence, principal), sentence.strip())
     return None
+
+
+def _units_of(text: str, principal: str) -> list[str]:
+    """The units a statement names that belong to its principal ("primärvård, BUP" for the region)."""
+    return [u for u in find_units(text) if principal == "gemensamt" or principal_of([u]) == principal]
 
 
 def _statement(hit: Hit, principal: str, units: list[str], text: str) -> dict:
