@@ -20,7 +20,8 @@ from index.vocabulary import Vocabulary
 
 
 SUBJECT_LENGTH = 6  # shorter unknown words are more often abbreviations or typos than subjects
-GENERIC_SHARE = 0.02  # a term in this share of passages or more says little about a subject
+GENERIC_SHARE = 0.02  # a term in this share of passages or more says little about a subject …
+GENERIC_PASSAGES = 10  # … unless it is in fewer passages than this (a small corpus)
 
 
 class LexicalIndex:
@@ -107,7 +108,8 @@ class LexicalIndex:
         if not unknown:
             return False
         matched = [t for t in expanded if t in self.retriever.vocab_dict]
-        return all(self.document_share(t) >= GENERIC_SHARE for t in matched)
+        generic = max(GENERIC_SHARE, GENERIC_PASSAGES / len(self.ids))
+        return all(self.document_share(t) >= generic for t in matched)
 
     def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of the words in `text` that match the query after analysis and expansion."""

@@ -22,3 +22,39 @@ def test_each_retriever_alone_still_answers(searcher):
     for mode in ("bm25", "dense"):
         hits = searcher.search("läkemedelsassisterad behandling vid opioidberoende", k=5, mode=mode)
         assert hits, mode
+
+
+FAQ = {
+    "lvm-anmalan.txt": "Vem får anmäla behov av vård enligt LVM?\n\nAlla kan kontakta socialtjänsten. "
+    "Myndigheter som i sin verksamhet får kännedom om någon som kan antas behöva vård enligt LVM "
+    "är skyldiga att genast anmäla det till socialnämnden.",
+    "laro-kontakt.txt": "Hur kommer man i kontakt med LARO-mottagningen?\n\nLäkemedelsassisterad "
+    "behandling vid opioidberoende ges av regionens beroendemottagning. Remiss skrivs av läkare "
+    "i primärvården eller psykiatrin, men man kan också söka själv.",
+    "anhoriga.txt": "Finns det stöd för anhöriga?\n\nKommunens anhörigstöd erbjuder samtal och "
+    "gruppverksamhet för närstående till personer med missbruk eller spelproblem.",
+    "sip.txt": "Vad är en SIP?\n\nEn samordnad individuell plan upprättas när den enskilde behöver "
+    "insatser från både socialtjänsten och hälso- och sjukvården.",
+}
+
+
+def test_any_folder_of_short_swedish_texts_is_searchable(tmp_path, embedder):
+    """A FAQ folder without a manifest: guessed metadata, and the same Swedish search."""
+    from index.build import Indexer
+    from index.search import Searcher
+    from tests.conftest import make_settings
+
+    folder = tmp_path / "faq"
+    folder.mkdir()
+    for name, text in FAQ.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    run = Indexer(settings, embedder).ingest([folder])
+    assert not run.failed
+    searcher = Searcher(settings, embedder)
+    assert all(searcher.store.document(name.removesuffix(".txt"))["guessed"] for name in FAQ)
+    assert searcher.search("anmälningsskyldighet lvm", k=1)[0].chunk["doc_id"] == "lvm-anmalan"
+    assert searcher.search("läkemedelsasisterad behandling", k=1)[0].chunk["doc_id"] == "laro-kontakt"
+    assert searcher.search("stöd till närstående", k=1)[0].chunk["doc_id"] == "anhoriga"
+    assert searcher.search("vad är sip", k=1)[0].chunk["doc_id"] == "sip"
+    assert searcher.search("vem ansvarar för snöröjning") == []
