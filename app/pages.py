@@ -122,9 +122,6 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     courses = CourseStore(store)
     templates.env.globals.update(expired=expired, can_edit_courses=can_edit_courses)
 
-    def regions() -> list[str]:
-        return sorted({d["region"] for d in store.documents() if d["region"]})
-
     def doc_types() -> list[str]:
         return sorted({d["doc_type"] for d in store.documents() if d["doc_type"]})
 
@@ -148,7 +145,7 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     ):
         q = q.strip()[:MAX_QUERY]
         chosen = request.cookies.get(REGION_COOKIE, "") if region is None else region
-        known = regions()
+        known = store.regions()
         filters = Filters(
             region=chosen if chosen in known else "",
             only_region=bool(only) and chosen in known,

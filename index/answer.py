@@ -8,16 +8,11 @@ says the documents do not state it, rather than guessing.
 
 from __future__ import annotations
 
-import re
-
-from index.search import EVIDENCE_HITS, Hit
+from index.search import EVIDENCE_HITS, RESPONSIBILITY_QUESTION, Hit
 from ingest.responsibility import find_units, principal_named_in, principal_of
 
 MIN_RECORD_COVERAGE = 0.3  # share of the question's content terms a record must cover
-MIN_SENTENCE_COVERAGE = 0.3  # a free sentence must cover more: it carries more words by chance
-
-# Questions about who does what get an answer card even when the documents are silent.
-_RESPONSIBILITY_QUESTION = re.compile(r"\b(vem|vilka?|vart|ansvar\w*|huvudman\w*|gör vad)\b", re.I)
+MIN_SENTENCE_COVERAGE = 0.3  # the same for a sentence that names its actor
 
 NOT_STATED = "De indexerade dokumenten säger inte uttryckligen vem som ansvarar för detta."
 
@@ -85,7 +80,7 @@ def compose_answer(query: str, hits: list[Hit]) -> dict | None:
             if stated:
                 per_region[hit.document["region"]] = stated
     if not per_region:
-        if _RESPONSIBILITY_QUESTION.search(query):
+        if RESPONSIBILITY_QUESTION.search(query):  # a who-question is told the documents are silent
             return {"principal": None, "units": [], "chunk_id": None, "text": NOT_STATED, "regions": []}
         return None
     answers = list(per_region.values())

@@ -97,7 +97,7 @@ class Searcher:
             return self._generation
 
     def regions(self) -> list[str]:
-        return sorted({d["region"] for d in self.store.documents() if d["region"]})
+        return self.store.regions()
 
     def search(
         self,
@@ -160,8 +160,8 @@ class Intent:
     topic: str | None  # the query without the region's name, when it names one
 
 
-_RESPONSIBILITY_WORDS = re.compile(
-    r"\b(vem|vilka?|vart|var|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad)\b", re.I
+RESPONSIBILITY_QUESTION = re.compile(
+    r"\b(vem|vems|vilka?|vart|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad)\b", re.I
 )
 _PRIORITY_WORDS = re.compile(r"\b(prio\w*|rekommend\w*|riktlinje\w*|bör|evidens\w*)\b", re.I)
 
@@ -176,7 +176,7 @@ def understand(query: str, regions: list[str]) -> Intent:
             rest = (query[: match.start()] + query[match.end() :]).strip(" ,.?")
             topic = rest if rest else None
             break
-    return Intent(bool(_RESPONSIBILITY_WORDS.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic)
+    return Intent(bool(RESPONSIBILITY_QUESTION.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic)
 
 
 def _full_text(chunk: dict) -> str:

@@ -144,6 +144,13 @@ class Store:
             sql += " WHERE NOT d.retired"
         return [_document(row) for row in self.connection().execute(sql + " ORDER BY d.region, d.title")]
 
+    def regions(self) -> list[str]:
+        """The regions of searchable documents."""
+        rows = self.connection().execute(
+            "SELECT DISTINCT region FROM documents WHERE NOT retired AND region IS NOT NULL ORDER BY region"
+        )
+        return [row[0] for row in rows]
+
     def document(self, doc_id: str) -> dict | None:
         row = self.connection().execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return _document(row) if row else None
