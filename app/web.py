@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         title="Vem gör vad",
         description="Sök i överenskommelser och riktlinjer för missbruks- och beroendevården.",
         lifespan=lifespan,
+        docs_url=None,  # served below from app/static: FastAPI's own page loads Swagger UI from a CDN
+        redoc_url=None,
     )
     app.state.ready = False
     app.state.searcher = searcher
@@ -71,10 +73,18 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     # -- programs ----------------------------------------------------------
 
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request):
+        return templates.TemplateResponse(request, "docs.html")
+
     @app.get("/healthz", tags=["drift"])
     def healthz():
         if not app.state.ready:
-            raise HTTPException(503, "Indexet är inte laddat.")
+            try:  # an index built after start-up (by an editor) makes the service ready
+                searcher.load()
+                app.state.ready = True
+            except IndexMissing:
+                raise HTTPException(503, "Indexet är inte laddat.") from None
         return {"status": "ok", "generation": store.generation()}
 
     @app.get("/api/search", tags=["sök"])

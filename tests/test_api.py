@@ -1,5 +1,7 @@
 """The HTTP API: shapes, errors and the pages that serve people."""
 
+import re
+
 PRINCIPALS = {"region", "kommun", "gemensamt", None}
 RESULT_KEYS = {
     "chunk_id", "doc_id", "title", "region", "section", "page", "text", "score", "principal", "units", "priority", "url",
@@ -98,3 +100,13 @@ def test_responsibility_records_grouped_by_region(client):
     only = client.get("/api/responsibility", params={"q": "abstinensvård", "region": "Dalarna"}).json()
     assert [g["region"] for g in only["regions"]] == ["Dalarna"]
     assert client.get("/api/responsibility", params={"q": ""}).status_code == 422
+
+
+def test_api_documentation_is_served_locally(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+        assert client.get(asset).status_code == 200, asset
+    spec = client.get("/openapi.json").json()
+    assert {"/api/search", "/api/responsibility", "/api/documents", "/healthz"} <= set(spec["paths"])
