@@ -29,6 +29,7 @@ from fastapi.templating import Jinja2Templates
 from app.auth import ROLE_LABELS, audit, audit_entries, csrf_protect, require_role
 from index.build import FileResult, Indexer, WriterBusy
 from index.config import Settings
+from app.pages import document_or_404
 from index.search import Searcher
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta
@@ -215,12 +216,6 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         context = {"user": editor(request), "role_labels": ROLE_LABELS} | context
         return templates.TemplateResponse(request, f"admin/{name}", context, status_code=status)
 
-    def document_or_404(doc_id: str) -> dict:
-        document = store.document(doc_id)
-        if document is None:
-            raise HTTPException(404, "Dokumentet finns inte.")
-        return document
-
     def upload_form(request: Request, error: str = "", status: int = 200, values: dict | None = None):
         return render(request, "upload.html", {
             "documents": store.documents(), "error": error, "values": values or {}, "doc_types": DOC_TYPES,
@@ -257,7 +252,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 raise UploadRefused(f"Filen är större än {MAX_UPLOAD // 2**20} MB.")
             kind = sniff(content, file.filename or "")
             if target:
-                existing = document_or_404(target)
+                existing = document_or_404(store, target)
                 doc_id = target
                 meta = None if existing["guessed"] else meta_of(existing)
             else:
@@ -313,12 +308,12 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
     def document_page(request: Request, doc_id: str):
-        return document_form(request, document_or_404(doc_id))
+        return document_form(request, document_or_404(store, doc_id))
 
     @router.post("/documents/{doc_id}/meta", dependencies=[Depends(csrf_protect)])
     async def edit_meta(request: Request, doc_id: str):
         user = editor(request)
-        document = document_or_404(doc_id)
+        document = document_or_404(store, doc_id)
         form = await request.form()
         parties = [p.strip() for p in str(form.get("parties") or "").splitlines() if p.strip()]
         try:
@@ -338,7 +333,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     @router.post("/documents/{doc_id}/retire", dependencies=[Depends(csrf_protect)])
     def retire_document(request: Request, doc_id: str):
         user = editor(request)
-        document = document_or_404(doc_id)
+        document = document_or_404(store, doc_id)
         if document["retired"]:
             return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from index import history
+from app.pages import document_or_404
 from index.search import Searcher
 
 
@@ -18,15 +19,9 @@ def history_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = searcher.store
 
-    def document_or_404(doc_id: str) -> dict:
-        document = store.document(doc_id)
-        if document is None:
-            raise HTTPException(404, "Dokumentet finns inte.")
-        return document
-
     @router.get("/documents/{doc_id}/versions", response_class=HTMLResponse)
     def versions_page(request: Request, doc_id: str):
-        document = document_or_404(doc_id)
+        document = document_or_404(store, doc_id)
         return templates.TemplateResponse(
             request, "versions.html", {"document": document, "versions": history.versions(store, doc_id)}
         )
@@ -38,7 +33,7 @@ def history_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
         old: int | None = Query(None, alias="from", ge=1),
         new: int | None = Query(None, alias="to", ge=1),
     ):
-        document = document_or_404(doc_id)
+        document = document_or_404(store, doc_id)
         numbers = [v["version"] for v in history.versions(store, doc_id)]
         new = new or numbers[0]
         old = old or max(new - 1, 1)

@@ -15,6 +15,7 @@ from app.payloads import MAX_QUERY, result_of
 from index.answer import compose_answer, principal_of_records
 from index.history import closest_current
 from index.search import Hit, Searcher
+from index.store import Store
 
 REGION_COOKIE = "kb_region"
 REGION_COOKIE_AGE = 365 * 24 * 3600
@@ -50,6 +51,14 @@ class Filters:
             if self.principal not in named:
                 return False
         return True
+
+
+def document_or_404(store: Store, doc_id: str) -> dict:
+    """The document for a page, or the page's 404."""
+    document = store.document(doc_id)
+    if document is None:
+        raise HTTPException(404, "Dokumentet finns inte.")
+    return document
 
 
 def expired(document: dict) -> bool:
@@ -191,9 +200,7 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
     def document_page(request: Request, doc_id: str, passage: str = ""):
-        document = store.document(doc_id)
-        if document is None:
-            raise HTTPException(404, "Dokumentet finns inte.")
+        document = document_or_404(store, doc_id)
         chunks = store.document_chunks(doc_id)
         toc, opens = table_of_contents(chunks)
         return render(
