@@ -8,6 +8,7 @@ correction against the corpus vocabulary. Nothing here knows any particular coun
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -117,6 +118,9 @@ def mine_abbreviations(texts: Iterable[str]) -> dict[str, dict[str, int]]:
     }
 
 
+EXPANSION_CACHE = 1024  # distinct recent queries
+
+
 class Vocabulary:
     """Expands a query into weighted analysed terms; built from the corpus it will search."""
 
@@ -141,6 +145,9 @@ class Vocabulary:
         self._by_length: dict[int, list[str]] = {}
         for word in analyzer.word_counts:
             self._by_length.setdefault(len(word), []).append(word)
+        # One search expands the same query for retrieval, coverage and every highlighted hit;
+        # typo correction scans the vocabulary, so each query is expanded once.
+        self._expanded = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
 
     @classmethod
     def build(cls, texts: Iterable[str], analyzer: Analyzer | None = None, thesaurus_path: Path = THESAURUS_PATH) -> "Vocabulary":
@@ -178,6 +185,9 @@ class Vocabulary:
 
     def expand(self, query: str) -> list[tuple[str, float]]:
         """Weighted analysed terms for a query: as typed 1.0, everything inferred lower."""
+        return list(self._expanded(query))
+
+    def _expand(self, query: str) -> tuple[tuple[str, float], ...]:
         weights: dict[str, float] = {}
 
         def add(word: str, weight: float) -> None:
@@ -207,7 +217,7 @@ class Vocabulary:
                     found = min(alts[stem] for stem, alts in zip(phrase, window))
                     for number in numbers:
                         self._add_group(number, found, add)
-        return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(sorted(weights.items(), key=lambda item: (-item[1], item[0])))
 
     def _add_group(self, number: int, found: float, add) -> None:
         group = self.groups[number]
