@@ -19,9 +19,11 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
 # The Snowball/NLTK Swedish list (shipped with bm25s) plus function words it lacks that
-# agreements use in nearly every sentence and that carry no topic.
+# agreements use in nearly every sentence and that carry no topic, and the spoken forms of
+# listed words that staff type ("kan man lvm:a nån").
 EXTRA_STOPWORDS = ("ska", "skall", "samt", "även", "hos", "genom", "bör", "sker", "finns")
-STOPWORDS = frozenset(STOPWORDS_SWEDISH) | frozenset(EXTRA_STOPWORDS)
+SPOKEN_STOPWORDS = ("nån", "nåt", "nåra", "nånting", "sån", "sånt", "såna", "dom", "mej", "dej", "sej", "va")
+STOPWORDS = frozenset(STOPWORDS_SWEDISH) | frozenset(EXTRA_STOPWORDS) | frozenset(SPOKEN_STOPWORDS)
 
 # Letters and digits; combining marks stay inside the word so a decomposed "å" does not split it.
 _LETTERS = r"(?:[^\W_]|[\u0300-\u036f])+"
@@ -32,10 +34,13 @@ WORD_RE = re.compile(
 )
 _LINE_BREAK_HYPHEN = re.compile(r"-\s+")
 
-MIN_PART = 4  # shorter parts ("sam", "för") split ordinary words into nonsense
+MIN_PART = 4  # shorter parts ("sam", "för") split ordinary words into nonsense …
+MIN_HEAD = 3  # … except a first part the corpus uses as a word: "oro|s|anmälan", "hem|tjänst"
 MIN_COMPOUND = 2 * MIN_PART
 KK_MARGIN = 2.0
 LINKS = ("", "s")  # Swedish linking morpheme: tillnyktring+s+enhet
+# Noun-forming suffixes that Snowball leaves on: anmäl|an, anmäl|ning, behandl|ing, gravid|itet, upplev|else.
+DERIVATIONS = ("ing", "ning", "an", "itet", "else")
 
 
 def normalize(word: str) -> str:
@@ -92,8 +97,16 @@ class Analyzer:
             yield match.start(), match.end(), normalize(match.group())
 
     def words(self, text: str) -> list[str]:
-        """Normalised words, stop words removed."""
-        return [w for _, _, w in self.word_spans(text) if w not in STOPWORDS]
+        """Normalised words, stop words and stray letters ("lvm:a") removed.
+
+        The same words as `word_spans` gives, normalised in one pass over the text: this runs
+        over every candidate passage of every query.
+        """
+        found = (
+            (_LINE_BREAK_HYPHEN.sub("", w) if "-" in w else w).lower()
+            for w in WORD_RE.findall(unicodedata.normalize("NFKC", text))
+        )
+        return [w for w in found if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
     def stem(self, word: str) -> str:
         return self._stemmer.stemWord(word)
@@ -127,7 +140,7 @@ class Analyzer:
         best: list[str] | None = None
         best_key: tuple | None = None
         if len(word) >= MIN_COMPOUND and word.isalpha():
-            for i in range(MIN_PART, len(word) - MIN_PART + 1):
+            for i in range(MIN_HEAD, len(word) - MIN_PART + 1):
                 head = word[:i]
                 if not (self.is_known(head) or head in self.modifiers):  # first parts are not inflected
                     continue
@@ -169,6 +182,19 @@ class Analyzer:
             tokens = [primary, *dict.fromkeys(p for p in parts if p != primary)]
             self._cache[word] = tokens
         return tokens
+
+    @staticmethod
+    def derivations(stem: str) -> list[str]:
+        """Stems that share a base ("anmälan" ~ "anmäl", "anmälning"; "graviditet" ~ "gravid").
+
+        Candidates only: the caller keeps the ones its index holds.
+        """
+        if len(stem) < MIN_PART:
+            return []
+        bases = [stem] + [stem[: -len(s)] for s in DERIVATIONS if stem.endswith(s) and len(stem) - len(s) >= MIN_PART]
+        found = dict.fromkeys(bases + [base + suffix for base in bases for suffix in DERIVATIONS])
+        found.pop(stem)
+        return list(found)
 
     def index_tokens(self, text: str) -> list[str]:
         return [token for word in self.words(text) for token in self.analyze_word(word)]

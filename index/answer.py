@@ -8,11 +8,12 @@ says the documents do not state it, rather than guessing.
 
 from __future__ import annotations
 
-from index.search import EVIDENCE_HITS, RESPONSIBILITY_QUESTION, Hit
+from index.search import RESPONSIBILITY_QUESTION, Hit
 from ingest.responsibility import find_units, principal_named_in, principal_of
 
 MIN_RECORD_COVERAGE = 0.3  # share of the question's content terms a record must cover
 MIN_SENTENCE_COVERAGE = 0.3  # the same for a sentence that names its actor
+ANSWER_HITS = 5  # the answer is read off this many of the best passages
 
 NOT_STATED = "De indexerade dokumenten säger inte uttryckligen vem som ansvarar för detta."
 
@@ -74,7 +75,7 @@ def compose_answer(query: str, hits: list[Hit]) -> dict | None:
     With several regions, `principal` is the lead region's; the others are in `regions`.
     """
     per_region: dict[str | None, dict] = {}
-    for hit in hits[:EVIDENCE_HITS]:
+    for hit in hits[:ANSWER_HITS]:
         if hit.document["region"] not in per_region:
             stated = statement_of(hit)
             if stated:

@@ -63,15 +63,24 @@ class LexicalIndex:
             retriever = bm25s.BM25.load(directory / "bm25", mmap=True, show_progress=False)
         return cls(ids, retriever, Vocabulary.load(directory))
 
+    def knows(self, term: str) -> bool:
+        return self.retriever is not None and term in self.retriever.vocab_dict
+
+    def terms(self, query: str) -> dict[str, float]:
+        """The query's weighted terms that this index holds."""
+        return dict(self.vocabulary.expand(query, known=self.knows))
+
+    def concepts(self, query: str) -> list[dict[str, float]]:
+        """Per query word, its weighted terms that this index holds."""
+        return self.vocabulary.concepts(query, known=self.knows)
+
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The k best passages for the query with their scores; passages matching nothing are left out."""
         if self.retriever is None or k <= 0:
             return []
         by_weight: dict[float, list[int]] = defaultdict(list)
-        for term, weight in self.vocabulary.expand(query):
-            token_id = self.retriever.vocab_dict.get(term)
-            if token_id is not None:
-                by_weight[weight].append(token_id)
+        for term, weight in self.terms(query).items():
+            by_weight[weight].append(self.retriever.vocab_dict[term])
         if not by_weight:
             return []
         scores = np.zeros(len(self.ids), dtype=np.float32)
@@ -98,22 +107,18 @@ class LexicalIndex:
         """
         if self.retriever is None:
             return True
-        expanded = dict(self.vocabulary.expand(query))
         unknown = [
-            word
-            for word in self.analyzer.words(query)
-            if len(word) >= SUBJECT_LENGTH
-            and not any(t in self.retriever.vocab_dict for t, _ in self.vocabulary.expand(word))
+            word for word in self.analyzer.words(query) if len(word) >= SUBJECT_LENGTH and not self.terms(word)
         ]
         if not unknown:
             return False
-        matched = [t for t in expanded if t in self.retriever.vocab_dict]
+        matched = self.terms(query)
         generic = max(GENERIC_SHARE, GENERIC_PASSAGES / len(self.ids))
         return all(self.document_share(t) >= generic for t in matched)
 
     def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of the words in `text` that match the query after analysis and expansion."""
-        terms = {term for term, _ in self.vocabulary.expand(query)}
+        terms = self.terms(query)
         return [
             (start, end)
             for start, end, word in self.analyzer.word_spans(text)

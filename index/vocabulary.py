@@ -15,7 +15,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.toml"
 
 ORIGINAL_WEIGHT = 1.0
 PART_WEIGHT = 0.5  # a compound's parts say less than the compound
+DERIVED_WEIGHT = 0.7  # "anmälan" for "anmäla": the same act, another word class
 CORRECTION_WEIGHT = 0.8
 SYNONYM_WEIGHT = 0.6
 MINED_WEIGHT = 0.5  # abbreviations mined from the corpus, not checked by a person
@@ -147,7 +148,7 @@ class Vocabulary:
             self._by_length.setdefault(len(word), []).append(word)
         # One search expands the same query for retrieval, coverage and every highlighted hit;
         # typo correction scans the vocabulary, so each query is expanded once.
-        self._expanded = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
+        self._concepts = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
 
     @classmethod
     def build(cls, texts: Iterable[str], analyzer: Analyzer | None = None, thesaurus_path: Path = THESAURUS_PATH) -> "Vocabulary":
@@ -183,31 +184,49 @@ class Vocabulary:
 
     # -- expansion ----------------------------------------------------------------------
 
-    def expand(self, query: str) -> list[tuple[str, float]]:
+    def expand(self, query: str, known: Callable[[str], bool] | None = None) -> list[tuple[str, float]]:
         """Weighted analysed terms for a query: as typed 1.0, everything inferred lower."""
-        return list(self._expanded(query))
-
-    def _expand(self, query: str) -> tuple[tuple[str, float], ...]:
         weights: dict[str, float] = {}
+        for concept in self.concepts(query, known):
+            for term, weight in concept.items():
+                weights[term] = max(weights.get(term, 0.0), weight)
+        return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
 
-        def add(word: str, weight: float) -> None:
-            primary, *parts = self.analyzer.analyze_word(word)
-            weights[primary] = max(weights.get(primary, 0.0), weight)
-            for part in parts:
-                weights[part] = max(weights.get(part, 0.0), weight * PART_WEIGHT)
+    def concepts(self, query: str, known: Callable[[str], bool] | None = None) -> list[dict[str, float]]:
+        """Per query word, the weighted terms it may stand for.
 
+        With `known` (does the index hold this term?), terms the index lacks are dropped and
+        a query word the documents never use in the form typed counts in full through the
+        forms they do use: "sprutbyte" searches "sprututbyte" as hard as a word the corpus knows.
+        """
+        if known is None:
+            return [dict(concept) for concept in self._concepts(query)]
+        found = []
+        for concept in self._concepts(query):
+            present = {term: weight for term, weight in concept.items() if known(term)}
+            if present:
+                scale = ORIGINAL_WEIGHT / max(present.values())
+                found.append({term: weight * scale for term, weight in present.items()})
+        return found
+
+    def _expand(self, query: str) -> tuple[dict[str, float], ...]:
+        """One concept per query word: the terms it may stand for, with their weights."""
+        concepts: list[dict[str, float]] = []
         # Each query position with the stems it may stand for (as typed, or corrected).
         positions: list[dict[str, float]] = []
         for word in self.analyzer.words(query):
-            add(word, ORIGINAL_WEIGHT)
+            concept: dict[str, float] = {}
+            self._add_word(concept, word, ORIGINAL_WEIGHT)
             alternatives = {self.analyzer.stem(word): ORIGINAL_WEIGHT}
             # A compound's parts find synonyms too: "självmordstankar" reaches "suicid".
             for part in self.analyzer.analyze_word(word)[1:]:
                 alternatives.setdefault(part, ORIGINAL_WEIGHT * PART_WEIGHT)
+            self._add_compound_synonyms(concept, word)
             corrected = self.correct(word)
             if corrected:
-                add(corrected, CORRECTION_WEIGHT)
+                self._add_word(concept, corrected, CORRECTION_WEIGHT)
                 alternatives[self.analyzer.stem(corrected)] = CORRECTION_WEIGHT
+            concepts.append(concept)
             positions.append(alternatives)
 
         for phrase, numbers in self._phrases.items():
@@ -216,17 +235,41 @@ class Vocabulary:
                 if all(stem in alts for stem, alts in zip(phrase, window)):
                     found = min(alts[stem] for stem, alts in zip(phrase, window))
                     for number in numbers:
-                        self._add_group(number, found, add)
-        return tuple(sorted(weights.items(), key=lambda item: (-item[1], item[0])))
+                        for concept in concepts[start : start + len(phrase)]:
+                            self._add_group(concept, number, found)
+        return tuple(concepts)
 
-    def _add_group(self, number: int, found: float, add) -> None:
+    def _add_compound_synonyms(self, concept: dict[str, float], word: str) -> None:
+        """The compound with a part swapped for its synonym: "självmordstankar" → "suicidtankar"."""
+        parts = self.analyzer.split(word) or []
+        for i, part in enumerate(parts):
+            for number in self._phrases.get((self.analyzer.stem(part),), ()):
+                group = self.groups[number]
+                for term in group.terms:
+                    if " " in term or term.lower() == part:
+                        continue
+                    for link in ("", "s") if i < len(parts) - 1 else ("",):
+                        variant = "".join(parts[:i]) + term.lower() + link + "".join(parts[i + 1 :])
+                        self._add_word(concept, variant, group.weight)
+
+    def _add_word(self, concept: dict[str, float], word: str, weight: float) -> None:
+        primary, *parts = self.analyzer.analyze_word(word)
+        related = [(primary, weight)]
+        related += [(derived, weight * DERIVED_WEIGHT) for derived in self.analyzer.derivations(primary)]
+        for part in parts:
+            related += [(part, weight * PART_WEIGHT)]
+            related += [(derived, weight * PART_WEIGHT * DERIVED_WEIGHT) for derived in self.analyzer.derivations(part)]
+        for term, term_weight in related:
+            concept[term] = max(concept.get(term, 0.0), term_weight)
+
+    def _add_group(self, concept: dict[str, float], number: int, found: float) -> None:
         group = self.groups[number]
         for term in group.terms:
             words = self.analyzer.words(term)
             # A long expansion must not outweigh the short word the user typed.
             weight = found * group.weight / math.sqrt(max(len(words), 1))
             for word in words:
-                add(word, weight)
+                self._add_word(concept, word, weight)
 
     # -- persistence --------------------------------------------------------------------
 

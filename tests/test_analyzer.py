@@ -41,6 +41,25 @@ def test_compounds_yield_their_parts(analyzer):
     assert {analyzer.stem("tillnyktring"), analyzer.stem("enheter")} <= parts("tillnyktringsenheter")
 
 
+def test_short_first_part_splits_only_when_the_corpus_uses_it_as_a_word(analyzer):
+    assert analyzer.split("orosanmälan") == ["oro", "anmälan"]
+    assert analyzer.stem("anmälningar") in analyzer.index_tokens("orosanmälningar")
+    assert analyzer.split("samverkan") is None  # "sam" is no word of its own
+
+
+def test_spoken_forms_and_stray_letters_are_not_words(analyzer):
+    assert analyzer.words("kan man lvm:a nån för spelberoende") == ["lvm", "spelberoende"]
+    assert analyzer.words("avd 7") == ["avd", "7"]
+
+
+def test_derivations_link_verb_noun_and_adjective_forms(analyzer):
+    stem = analyzer.stem
+    assert {stem("anmälan"), stem("anmälning")} <= set(analyzer.derivations(stem("anmäla")))
+    assert stem("gravid") in analyzer.derivations(stem("graviditet"))
+    assert stem("behandla") in analyzer.derivations(stem("behandling"))
+    assert analyzer.derivations("vår") == []  # too short to carry a suffix
+
+
 def test_ordinary_words_are_not_split(analyzer):
     for word in ("behandling", "kommunerna", "beroende", "samverkan", "information"):
         assert analyzer.split(word) is None, word

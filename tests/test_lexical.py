@@ -50,6 +50,25 @@ def test_staff_questions_reach_the_documents_wording(index, passages, query, exp
     assert any(expected in text for text in top_texts(index, passages, query, k))
 
 
+def test_word_the_corpus_lacks_counts_in_full_through_the_form_it_uses(index):
+    stem = index.analyzer.stem
+    (sprutbyte,) = index.concepts("sprutbyte")
+    assert stem("sprutbyte") not in sprutbyte  # the index never says "sprutbyte" …
+    assert sprutbyte[stem("sprututbyte")] == 1.0  # … so its synonym carries the word
+    (anmalan,) = index.concepts("anmälan")
+    assert anmalan[stem("anmälan")] == 1.0 and 0 < anmalan[stem("anmälning")] < 1
+
+
+def test_compound_part_synonym_makes_the_documents_compound(index, passages):
+    (thoughts,) = index.concepts("självmordstankar")
+    assert thoughts[index.analyzer.stem("suicidtankar")] == 1.0
+    assert any("suicidtankar" in text for text in top_texts(index, passages, "självmordstankar", 3))
+
+
+def test_derived_forms_reach_each_other(index, passages):
+    assert any("graviditet" in text for text in top_texts(index, passages, "gravid orosanmälan", 5))
+
+
 def test_correct_rare_word_is_searched_as_typed(index, passages):
     texts = top_texts(index, passages, "norrbus", 3)
     assert texts and all("norrbus" in text for text in texts)
