@@ -7,6 +7,7 @@ handful of vectorised passes whatever the number of passages, no loop over docum
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -17,11 +18,13 @@ from bm25s.selection import topk
 
 from index.analyzer import Analyzer
 from index.vocabulary import Vocabulary
+from ingest.chunking import split_sentences
 
 
 SUBJECT_LENGTH = 6  # shorter unknown words are more often abbreviations or typos than subjects
 GENERIC_SHARE = 0.02  # a term in this share of passages or more says little about a subject …
 GENERIC_PASSAGES = 10  # … unless it is in fewer passages than this (a small corpus)
+SENTENCE_CACHE = 4096  # analysed candidate passages kept: the same ones come up query after query
 
 
 class LexicalIndex:
@@ -29,6 +32,7 @@ class LexicalIndex:
         self.ids = ids
         self.retriever = retriever  # None for an empty corpus, which bm25s cannot index
         self.vocabulary = vocabulary
+        self.sentences = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._sentences)
 
     @property
     def analyzer(self) -> Analyzer:
@@ -115,6 +119,10 @@ class LexicalIndex:
         matched = self.terms(query)
         generic = max(GENERIC_SHARE, GENERIC_PASSAGES / len(self.ids))
         return all(self.document_share(t) >= generic for t in matched)
+
+    def _sentences(self, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """A passage's sentences, each with its analysed terms."""
+        return tuple((sentence, frozenset(self.analyzer.index_tokens(sentence))) for sentence in split_sentences(text))
 
     def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of the words in `text` that match the query after analysis and expansion."""

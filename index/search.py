@@ -20,7 +20,6 @@ from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.store import Store
 from index.vectors import VectorIndex
-from ingest.chunking import split_sentences
 
 MODES = ("hybrid", "bm25", "dense")
 CANDIDATES = 100
@@ -266,8 +265,7 @@ class Question:
         heading = self.tokens(path[-1]) if path else set()
         passage = self.tokens(" ".join(path[:-1])) | heading
         best: tuple[str, float] | None = None
-        for sentence in split_sentences(chunk["text"]):
-            tokens = self.tokens(sentence)
+        for sentence, tokens in self.lexical.sentences(chunk["text"]):
             passage |= tokens
             covered = self.coverage(tokens)
             if covered > 0 and (best is None or covered > best[1]):
