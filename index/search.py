@@ -116,6 +116,7 @@ class Searcher:
         Returns no hits when the question's subject is not in the corpus at all.
         """
         generation = self._current()
+        query = generation.lexical.vocabulary.corrected(query)  # "rekomenderas" asks about priority too
         intent = understand(query, self.regions())
         text = intent.topic or query
         if mode != "dense" and generation.lexical.off_corpus(text):

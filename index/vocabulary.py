@@ -182,6 +182,16 @@ class Vocabulary:
         best, _, _ = min(matches, key=lambda m: (m[1], -self.analyzer.word_counts[m[0]]))
         return best
 
+    def corrected(self, query: str) -> str:
+        """The query with each typo replaced by the corpus word it stands for."""
+        pieces, last = [], 0
+        for start, end, word in self.analyzer.word_spans(query):
+            correction = self.correct(word)
+            if correction:
+                pieces += [query[last:start], correction]
+                last = end
+        return "".join(pieces) + query[last:]
+
     # -- expansion ----------------------------------------------------------------------
 
     def expand(self, query: str, known: Callable[[str], bool] | None = None) -> list[tuple[str, float]]:

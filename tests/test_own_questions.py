@@ -44,7 +44,7 @@ def doc_letters(doc: str) -> str:
 
 
 def test_file_has_questions_for_every_document():
-    assert len(QUESTIONS) == 40
+    assert len(QUESTIONS) == 56
     assert {q["doc"] for q in QUESTIONS} == set(corpus_docs())
 
 

@@ -74,6 +74,11 @@ def test_typos_are_corrected_against_the_corpus(vocabulary):
     assert vocabulary.correct("sommarn") == "sommaren"
 
 
+def test_corrected_query_keeps_everything_but_the_typos(vocabulary):
+    assert vocabulary.corrected("Vad rekomenderas vid spelberonde?") == "Vad rekommenderas vid spelberoende?"
+    assert vocabulary.corrected("LARO i Norrbotten") == "LARO i Norrbotten"
+
+
 def test_correct_rare_and_short_words_are_left_alone(vocabulary):
     for word in ("norrbus", "klometiazol", "soc", "lvm", "spelberoende", "abstinensbehandlingen"):
         assert vocabulary.correct(word) is None, word
