@@ -29,7 +29,7 @@ DENSE_ALONE = 0.5  # cosine a passage needs to enter without any lexical match
 FAVOURED_FLOOR = 0.2  # a favoured region's passage comes first if it scores this share of the best
 # Passage evidence, added to the fused score in hybrid mode: the share of the question that the
 # whole passage, its best sentence and its own heading cover. Chosen where both the shared and
-# our own development questions gain (see README, "Retrieval quality").
+# our own development questions gain (README, "Measured retrieval").
 PASSAGE_EVIDENCE = 0.5
 SENTENCE_EVIDENCE = 0.25
 HEADING_EVIDENCE = 0.5
@@ -232,11 +232,7 @@ class Question:
         self.concepts = [
             concept for concept in lexical.concepts(query) if not any(t in asking for t, w in concept.items() if w >= 1.0)
         ]
-        self.terms: dict[str, float] = {}
-        for concept in self.concepts:
-            for term, weight in concept.items():
-                self.terms[term] = max(self.terms.get(term, 0.0), weight)
-        self.information = {t: _information(lexical, t) for t in self.terms}
+        self.information = {t: _information(lexical, t) for concept in self.concepts for t in concept}
         self.importance = [
             max(self.information[t] for t, w in concept.items() if w >= 1.0) for concept in self.concepts
         ]
@@ -260,7 +256,7 @@ class Question:
         BM25 favours short passages that repeat one query word; a long list or matrix that
         states the whole answer in one row, or under a heading that names it, is better.
         """
-        if not self.terms:
+        if not self.concepts:
             return Evidence(None, 0.0)
         path = chunk["section_path"]
         heading = self.tokens(path[-1]) if path else set()
@@ -280,7 +276,7 @@ class Question:
 
     def best_record(self, chunk: dict) -> tuple[dict, float] | None:
         """The responsibility record in the passage whose activity covers most of what was asked."""
-        if not self.terms or not chunk["responsibility"]:
+        if not self.concepts or not chunk["responsibility"]:
             return None
         scored = [
             (record, self.coverage(self.tokens(record["activity"] + " " + " ".join(record["units"]))))
