@@ -119,7 +119,7 @@ def mine_abbreviations(texts: Iterable[str]) -> dict[str, dict[str, int]]:
     }
 
 
-EXPANSION_CACHE = 1024  # distinct recent queries
+EXPANSION_CACHE = 1024  # distinct recent queries, and distinct words corrected
 
 
 class Vocabulary:
@@ -146,9 +146,11 @@ class Vocabulary:
         self._by_length: dict[int, list[str]] = {}
         for word in analyzer.word_counts:
             self._by_length.setdefault(len(word), []).append(word)
-        # One search expands the same query for retrieval, coverage and every highlighted hit;
-        # typo correction scans the vocabulary, so each query is expanded once.
+        # One search expands the same query for retrieval, coverage and every highlighted hit,
+        # and corrects it before that; typo correction scans the vocabulary, so each query is
+        # expanded once and each word corrected once.
         self._concepts = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
+        self.correct = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._correct)
 
     @classmethod
     def build(cls, texts: Iterable[str], analyzer: Analyzer | None = None, thesaurus_path: Path = THESAURUS_PATH) -> "Vocabulary":
@@ -158,7 +160,7 @@ class Vocabulary:
 
     # -- typo tolerance -----------------------------------------------------------------
 
-    def correct(self, word: str) -> str | None:
+    def _correct(self, word: str) -> str | None:
         """The corpus word a query word is a typo of, or None when it should stay as typed.
 
         Only words the corpus does not know, whose stem it does not know either and that are
