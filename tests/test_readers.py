@@ -78,24 +78,22 @@ def test_single_page_pdf_keeps_its_only_lines(tmp_path):
     assert read_file(tmp_path / "en.pdf").lines == ["Rubrik på första raden", "Brödtext."]
 
 
-def test_encrypted_pdf_is_refused(tmp_path):
-    writer = pypdf.PdfWriter(clone_from=str(_pdf(tmp_path / "klar.pdf")))
-    writer.encrypt(user_password="hemligt", owner_password="ägare", algorithm="AES-256")
-    path = tmp_path / "krypterad.pdf"
+def _encrypted_pdf(path: Path, user_password: str, algorithm: str) -> Path:
+    writer = pypdf.PdfWriter(clone_from=str(_pdf(path.with_name("klar.pdf"))))
+    writer.encrypt(user_password=user_password, owner_password="ägare", algorithm=algorithm)
     with path.open("wb") as fh:
         writer.write(fh)
+    return path
+
+
+def test_encrypted_pdf_is_refused(tmp_path):
     with pytest.raises(IngestError, match="krypterad"):
-        read_file(path)
+        read_file(_encrypted_pdf(tmp_path / "krypterad.pdf", "hemligt", "AES-256"))
 
 
 def test_owner_password_only_pdf_is_read(tmp_path):
     """Such a PDF only restricts printing/copying; every viewer opens it without a password."""
-    writer = pypdf.PdfWriter(clone_from=str(_pdf(tmp_path / "klar.pdf")))
-    writer.encrypt(user_password="", owner_password="ägare", algorithm="AES-128")
-    path = tmp_path / "begransad.pdf"
-    with path.open("wb") as fh:
-        writer.write(fh)
-    assert "# Ansvarsfördelning" in read_file(path).lines
+    assert "# Ansvarsfördelning" in read_file(_encrypted_pdf(tmp_path / "begransad.pdf", "", "AES-128")).lines
 
 
 def test_truncated_pdf_gives_one_line_reason(tmp_path):
