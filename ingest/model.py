@@ -43,6 +43,7 @@ class DocumentMeta:
     valid_to: str | None = None
     status: str = "gällande"  # gällande | förslag | remiss | upphävd
     guessed: bool = False  # title/region guessed from text and file name, not from the manifest
+    in_scope: bool = False  # the editor says every part is on topic, even inside a committee bundle
 
 
 @dataclass
@@ -127,3 +128,4 @@ class ParsedDocument:
     report: IngestReport
     footnotes: list[Footnote] = field(default_factory=list)
     meta: DocumentMeta | None = None
+    head: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)

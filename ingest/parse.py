@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ingest.chunking import build_chunks
 from ingest.clean import clean
+from ingest.header import read_head, strip_head
 from ingest.model import IngestError, IngestReport, ParsedDocument, RawText
 from ingest.readers import read_file
 from ingest.redact import redact
@@ -14,6 +15,7 @@ from ingest.topic import mark_proposals, mark_topics
 
 
 MIN_WORDS = 5
+BUNDLE_ITEMS = 2  # committee items from which a document is a bundle of unrelated matters
 
 
 def parse_file(path: Path) -> ParsedDocument:
@@ -22,7 +24,8 @@ def parse_file(path: Path) -> ParsedDocument:
 
 
 def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
-    cleaned = clean(raw)
+    head = read_head(raw.lines)
+    cleaned = clean(RawText(strip_head(raw.lines, head), raw.format, raw.pages, raw.page_count))
     redactions = _redact_lines(cleaned)
     words = sum(len(ln.text.split()) for ln in cleaned.lines if ln.text)
     if words < MIN_WORDS:
@@ -34,7 +37,7 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
     chunks = builder.chunks
     if not chunks:
         raise IngestError("ingen text kunde delas upp i avsnitt")
-    off_topic = mark_topics(chunks)
+    off_topic = mark_topics(chunks, bundle=sum(b.item for b in blocks) >= BUNDLE_ITEMS)
     mark_proposals(chunks)
     report = IngestReport(
         format=raw.format,
@@ -55,6 +58,7 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
         chunks=chunks,
         report=report,
         footnotes=footnotes,
+        head=head.fields | ({"heading_title": cleaned.title} if cleaned.title else {}),
     )
 
 
