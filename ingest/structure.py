@@ -205,11 +205,18 @@ def _sentence_dash(current: Block | None, ln: Line) -> bool:
     """"… lägga press på personen" / "- ibland kan ökad stress …": a dash inside a sentence, not a bullet."""
     if current is None or current.kind != "text" or not ln.text[2:3].islower():
         return False
-    return not current.lines[-1].text.rstrip().endswith((":", ".", "!", "?"))
+    last = current.lines[-1].text.rstrip()
+    if re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", last, re.IGNORECASE):
+        return False  # "Läkaren ansvarar för att" over its list, the colon lost
+    return not last.endswith((":", ".", "!", "?"))
 
 
 def _item_follows(lines: list[Line], i: int, headings: dict) -> bool:
-    """Lines between two items of one list belong to the item above them, whatever case they start in."""
+    """Lines between two items of one list belong to the item above them, whatever case they start in,
+    unless the line leads a list of its own ("Sjuksköterskans ansvar för att:")."""
+    text = lines[i].text.rstrip()
+    if text.endswith(":") or re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", text, re.IGNORECASE):
+        return False
     for j in range(i + 1, len(lines)):
         text = lines[j].text
         if not text or j in headings:
