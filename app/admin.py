@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.auth import ROLE_LABELS, audit, audit_entries, csrf_protect, require_role
-from index.build import FileResult, Indexer, WriterBusy
+from index.build import EMBEDDING, READING, FileResult, Indexer, Progress, WriterBusy
 from index.config import Settings
 from app.pages import document_or_404
 from index.search import Searcher
@@ -152,14 +152,21 @@ class Job:
     total: int | None = None
     done: int = 0
     current: str = ""
+    stage: str = ""
     state: str = "running"  # running | done | failed
     message: str = ""
     results: list[FileResult] = field(default_factory=list)
     started: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
 
-    def on_file(self, path: Path) -> None:
-        self.done += 1
-        self.current = path.name
+    def on_progress(self, step: Progress) -> None:
+        """The page shows the stage; reading counts files, embedding counts text windows."""
+        self.stage = step.stage
+        if step.stage == READING:
+            self.done, self.total, self.current = step.done, step.total, step.item or ""
+        elif step.stage == EMBEDDING:
+            self.current = f"{step.done} av {step.total} textavsnitt"
+        else:
+            self.current = ""
 
 
 class Jobs:
@@ -281,7 +288,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             try:
-                run = indexer().ingest([path], who=user["name"], on_file=job.on_file)
+                run = indexer().ingest([path], who=user["name"], progress=job.on_progress)
             except BaseException:
                 discard()
                 raise
@@ -353,7 +360,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         corpus = settings.corpus_dir
 
         def work(job: Job) -> None:
-            run = indexer().ingest([corpus], who=user["name"], on_file=job.on_file)
+            run = indexer().ingest([corpus], who=user["name"], progress=job.on_progress)
             job.results = run.files
             changed = [f for f in run.files if f.outcome in ("new", "revised", "retired")]
             job.message = f"Klar: index {run.generation}, {len(changed)} ändrade dokument, {len(run.failed)} fel."

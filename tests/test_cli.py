@@ -19,7 +19,12 @@ def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
         cli, ["ingest", str(folder), str(tmp_path / "saknas.pdf")], env={"KB_DATA_DIR": str(tmp_path / "data")}
     )
     assert result.exit_code == 1
-    assert "new       norrbotten-handlingsplan-2021 v1" in result.output
+    assert "nytt        norrbotten-handlingsplan-2021 v1 · md ·" in result.output
+    assert "Läser 1/2: norrbotten-handlingsplan-2021.md" in result.output  # progress names each file in turn
+    assert "Läser 2/2: tom.txt" in result.output
+    assert "Bäddar in textavsnitt:" in result.output
+    assert "Klart: indexgeneration 1. 1 nytt dokument, 0 nya versioner" in result.output
+    assert not any(word in result.output for word in ("new ", "Index generation", "1 tabeller"))
     error_lines = [line for line in result.output.splitlines() if line.startswith("FEL")]
     assert len(error_lines) == 2
     assert any("tom.txt" in line for line in error_lines)
