@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.auth import ROLE_LABELS, audit, audit_entries, csrf_protect, require_role
+from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
 from index.build import EMBEDDING, READING, FileResult, Indexer, Progress, WriterBusy
 from index.config import Settings
 from app.pages import document_or_404
@@ -316,6 +317,13 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
     def document_page(request: Request, doc_id: str):
         return document_form(request, document_or_404(store, doc_id))
+
+    @router.get("/documents/{doc_id}/reading", response_class=HTMLResponse)
+    def reading_page(request: Request, doc_id: str):
+        reading = reading_of(store, document_or_404(store, doc_id)["doc_id"])
+        return render(request, "reading.html", {
+            "reading": reading, "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
+        })
 
     @router.post("/documents/{doc_id}/meta", dependencies=[Depends(csrf_protect)])
     async def edit_meta(request: Request, doc_id: str):

@@ -94,6 +94,20 @@ def ingest(
 
 
 @cli.command()
+def inspect(
+    doc_id: Annotated[str, typer.Argument(help="Dokumentets id (filnamnet utan filändelse)")],
+):
+    """Visa hur ett dokument lästes: avsnitt, stycken, ansvarsuttalanden, prioriteringar, vad som rensades bort."""
+    from app.inspect import format_reading, reading_of
+    from index.store import Store
+
+    reading = reading_of(Store(Settings.from_env().db_path), doc_id)
+    if reading is None:
+        _fail(f"Dokumentet {doc_id!r} finns inte i kunskapsbasen.", 2)
+    typer.echo(format_reading(reading))
+
+
+@cli.command()
 def search(
     query: Annotated[str, typer.Argument(help="Frågan")],
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="Antal träffar")] = 5,

@@ -149,6 +149,9 @@ class IngestReport:
     redactions: int = 0
     off_topic: int = 0
     warnings: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)
+    removed: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text with personal data masked)
+    redacted_lines: list[int] = field(default_factory=list)  # source lines where personal data was masked
 
 
 @dataclass

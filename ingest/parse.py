@@ -26,7 +26,7 @@ def parse_file(path: Path) -> ParsedDocument:
 def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
     head = read_head(raw.lines)
     cleaned = clean(RawText(strip_head(raw.lines, head), raw.format, raw.pages, raw.page_count))
-    redactions = _redact_lines(cleaned)
+    redactions, redacted_lines = _redact_lines(cleaned)
     words = sum(len(ln.text.split()) for ln in cleaned.lines if ln.text)
     if words < MIN_WORDS:
         raise IngestError("filen innehåller ingen läsbar text" if words == 0 else "filen innehåller för lite text")
@@ -49,6 +49,9 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
         redactions=redactions,
         off_topic=off_topic,
         warnings=_warnings(cleaned, blocks, sections),
+        metadata=dict(head.fields),
+        removed=_removed(cleaned),
+        redacted_lines=redacted_lines,
     )
     return ParsedDocument(
         doc_id=doc_id,
@@ -62,20 +65,34 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
     )
 
 
-def _redact_lines(cleaned) -> int:
+def _removed(cleaned) -> list[tuple[int, str, str]]:
+    """What cleaning took out, for the editor's view; masked like the text, and a signature
+    certificate only by its first line (it lists private persons)."""
+    out = []
+    for line, reason, text in cleaned.removed_lines:
+        if reason == "signature" and out and out[-1][1] == "signature":
+            continue
+        out.append((line, reason, redact(text)[0]))
+    return out
+
+
+def _redact_lines(cleaned) -> tuple[int, list[int]]:
     """Personal data goes before anything is chunked or indexed; line by line keeps the source map exact."""
     total = 0
+    lines = []
     for ln in cleaned.lines:
         if ln.text and "\t" not in ln.text:
             ln.text, n = redact(ln.text)
             total += n
+            if n:
+                lines.append(ln.src)
     footnotes = {}
     for number, (text, src) in cleaned.footnotes.items():
         text, n = redact(text)
         total += n
         footnotes[number] = (text, src)
     cleaned.footnotes = footnotes
-    return total
+    return total, lines
 
 
 def _warnings(cleaned, blocks, sections: int) -> list[str]:

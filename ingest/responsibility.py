@@ -480,8 +480,9 @@ class _Tagger:
             numbering = re.match(r"\d+(?:\.\d+)*\.?\s+", path[-1])
             at = numbering.end() if numbering else 0
             for statement in [] if _PURE_LEAD.search(path[-1]) else _clauses(path[-1], at, len(path[-1]), self.context):
-                statement.heading = True
-                records.append(statement)
+                if statement.kind != "instruction":  # "Dokumentera och följ upp" titles a section, it is no instruction
+                    statement.heading = True
+                    records.append(statement)
         heading_lead = _lead(path[-1], self.context) if path else None
         if heading_lead:
             self.lead, self.lead_text, self.lead_path = heading_lead, path[-1], path

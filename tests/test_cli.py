@@ -1,6 +1,7 @@
 """The `kb` command as an editor or a script uses it."""
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -48,3 +49,16 @@ def test_search_and_serve_without_an_index_say_how_to_build_it(tmp_path):
         result = runner.invoke(cli, args, env=env)
         assert result.exit_code == 2
         assert "kb ingest" in result.output
+
+
+def test_inspect_shows_how_a_document_was_read(settings, ingest_run):
+    env = {"KB_DATA_DIR": str(settings.data_dir)}
+    result = runner.invoke(cli, ["inspect", "dalarna-overenskommelse-2021"], env=env)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Avsnitt (" in out and "3.3.1 Insatser som regionen ansvarar för" in out
+    assert "rad: Abstinensvård — Primärvård (X)" in out  # a matrix as rows
+    assert re.search(r"region\s+list\s+.*abstinensbehandling i öppen- och slutenvård", out)
+    assert "sidhuvud eller sidfot (6)" in out  # what cleaning removed, and why
+    missing = runner.invoke(cli, ["inspect", "finns-inte"], env=env)
+    assert missing.exit_code == 2 and "finns inte" in missing.output
