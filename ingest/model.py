@@ -101,12 +101,13 @@ class Priority:
 
 @dataclass
 class TableData:
-    """A table row group as structured marks, so a chunk made from it keeps its columns."""
+    """A table row group as structured cells, so a chunk made from it keeps its columns."""
 
     title: str
     columns: list[str]
-    rows: list[tuple[str, dict[str, str]]]  # (row label, {column: "X" | "K"})
+    rows: list[tuple[str, dict[str, str]]]  # (row label, {column: "X" | "K"}), or {column: cell text} for recommendations
     group: str | None = None  # e.g. the Norrbotten matrix section "Tidig upptäckt"
+    kind: str = "matrix"  # matrix (marks per unit) | recommendations (a guideline table: a row per recommendation)
 
 
 @dataclass

@@ -131,3 +131,40 @@ def _leading(fragment: str) -> int:
     """Characters of joiners and spaces that open a fragment ("och ", ", "), so a span starts at its first word."""
     stripped = _LEADING_JOINER.sub("", fragment.lstrip())
     return len(fragment) - len(stripped) if stripped else 0
+
+
+_CELL_LEVEL = re.compile(r"(?:prio\w*\s*)?(?P<lo>\d{1,2})(?:\s*[-–]\s*\d{1,2})?\b", re.IGNORECASE)
+
+
+def level_of_cell(cell: str) -> tuple[int | None, str] | None:
+    """A guideline table's Prioritet cell: "3", "Prio 3", "1–3", "FoU", "Icke-göra"; None when it states none."""
+    text = cell.strip()
+    if re.fullmatch(r"(?i)fou", text):
+        return None, "FoU"
+    if re.fullmatch(r"(?i)icke[- ]?göra", text):
+        return None, "icke-göra"
+    m = _CELL_LEVEL.fullmatch(text)
+    if m and 1 <= int(m["lo"]) <= 10:
+        return int(m["lo"]), label_of(int(m["lo"]))
+    return None
+
+
+def table_recommendations(text: str, rows: list[tuple[str, dict[str, str]]]) -> list[Priority]:
+    """One recommendation per row of a guideline table: its condition, action, level and row id,
+    spanning the row's line in the rendered table text."""
+    out = []
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        lines.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    for n, (row, cells) in enumerate(rows):
+        by_name = {col.lower(): value for col, value in cells.items()}
+        condition = next((v for k, v in by_name.items() if k.startswith("tillstånd")), "") or None
+        action = next((v for k, v in by_name.items() if k.startswith("åtgärd")), "")
+        level = level_of_cell(next((v for k, v in by_name.items() if k.startswith("prioritet")), ""))
+        if level is None or not action:
+            continue
+        start, end = lines[min(n + 1, len(lines) - 1)]  # line 0 is the table's title
+        recommendation = f"{condition}: {action}" if condition else action
+        out.append(Priority(level[0], level[1], recommendation, condition, action, None if row.startswith("Rad ") else row, start, end))
+    return out

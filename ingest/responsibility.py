@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from ingest.actors import Mention, column_units, combine, mentions, principal_of, principal_named_in, unit_principal
 from ingest.model import Actor, Chunk, ParsedDocument, Responsibility
-from ingest.priority import find_priorities
+from ingest.priority import find_priorities, table_recommendations
 
 _ITEM = re.compile(r"^(?:[-•–]|\d{1,2}[.)])\s+")
 # What makes a line lead a list, or a heading govern its section: the actor comes before it.
@@ -565,5 +565,12 @@ def tag_document(doc: ParsedDocument) -> None:
     """Sets priority and responsibility statements on every chunk, in place."""
     tagger = _Tagger(DocumentContext.of(doc))
     for chunk in doc.chunks:
+        if chunk.table is not None and chunk.table.kind == "recommendations":
+            chunk.priority = table_recommendations(chunk.text, chunk.table.rows)
+            chunk.responsibility = []
+            continue
         chunk.priority = find_priorities(chunk.text)
         chunk.responsibility = tagger.chunk(chunk)
+        for statement in chunk.responsibility:
+            if statement.kind == "field" and chunk.section_path:
+                statement.activity = chunk.section_path[-1]  # "Ansvarig huvudman: Kommunen" answers for its section
