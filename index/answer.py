@@ -25,7 +25,7 @@ from index.status import document_status
 
 ANSWER_HITS = 8  # statements are read off this many of the best passages
 MIN_MATCH = 0.5  # share of the answerable question a statement must cover to be stated
-MIN_COVERAGE = 0.25  # and share of the whole question
+MIN_COVERAGE = 0.35  # and share of the whole question
 MIN_RECOMMENDATION_MATCH = 0.5  # the same for a recommendation
 FACT_MATCH = 0.75  # a question that asks neither who nor how strongly gets a card only for a near-complete match
 VOTE_MARGIN = 0.3  # statements this close to the best vote on the principal (or level) …
@@ -89,7 +89,7 @@ class Answer:
     reason: str | None = None  # why the card abstains, in Swedish
     candidates: list[Statement] = field(default_factory=list)
     regions: list[Statement] = field(default_factory=list)  # the best statement of each other region
-    region_note: str | None = None  # "Inga dokument från Jämtland finns i kunskapsbasen …"
+    region_note: str | None = None  # "Kunskapsbasen har inga dokument från <län> …"
 
     @property
     def principal(self) -> str | None:

@@ -40,7 +40,7 @@ _LABEL_RE = re.compile(
 )
 # Statements of validity without a label: "Dokumentet gäller tillsvidare", "Gäller tills vidare".
 _UNTIL_FURTHER = re.compile(r"^\s*(?:dokumentet\s+)?gäller\s+tills?\s*vidare\.?\s*$", re.IGNORECASE)
-# The issuing body on a line of its own: "Vård- och omsorgsförvaltningen", "Socialnämnden", "Botkyrka kommun".
+# The issuing body on a line of its own: "Vård- och omsorgsförvaltningen", "Socialnämnden", "Exempelby kommun".
 _ISSUER = re.compile(
     r"^\s*(?:[A-ZÅÄÖ][\w-]*(?:\s+(?:och|i|för)\s+|\s+|-\s*och\s+)?){0,5}"
     r"(?:\w*förvaltning(?:en)?|\w*nämnd(?:en)?|kommun|[Rr]egion\s+[A-ZÅÄÖ]\w+|\w+\s+läns\s+landsting)\s*$"

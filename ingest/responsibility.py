@@ -10,14 +10,14 @@ Five forms carry responsibility:
 - a clause whose subject is the actor: "Landstingets beroendevård erbjuder …", "Socialtjänsten får inte
   kräva …", "Läkaren ska genast göra anmälan till socialnämnden" (the socialnämnd only receives it);
 - a passive or a cleft that names the actor after the verb: "… utfärdas av primärvård", "Ansvaret för
-  läkarinsatser … vilar på Region Stockholm", "… ska vara ett ansvar för kommunen".
+  läkarinsatser … vilar på regionen", "… ska vara ett ansvar för kommunen".
 
 Every statement keeps its exact span in the passage, the actor as written, its principal and units,
 every actor it names with that actor's role (doer, recipient or mentioned), the modality and negation,
 and a leading condition ("Vid …", "Om …").
 
 A role's principal (läkaren, sjuksköterskan, enhetschef) comes from, in order: the document's own
-employment statements ("Ansvaret för läkarinsatser på SÄBO vilar på Region Stockholm"; "Kommunen …
+employment statements ("Ansvaret för läkarinsatser på SÄBO vilar på regionen"; "Kommunen …
 ansvarar för den sjukvård som ingår i sjuksköterskas … ansvarsområde"), the law where it fixes one
 (ingest/data/units.toml: a physician is the region's), and the issuer of a routine (a kommun's
 routine speaks of the kommun's staff). Otherwise the statement has no principal: better none than
@@ -75,7 +75,7 @@ _IMPERATIVE = re.compile(
     r"hänvisa|motivera|prata|lyssna|beröm|skydda|undvik|inhämta|genomför|fyll|skicka|ordna))\b"
 )
 _OWNERSHIP = [
-    # "Ansvaret för abstinensvård … tillhör psykiatrin", "… vilar på Region Stockholm"
+    # "Ansvaret för abstinensvård … tillhör psykiatrin", "… vilar på regionen"
     re.compile(
         r"\b[Aa]nsvaret\s+(?:för|att)\s+(?P<what>[^.;]+?)\s+(?:tillhör|ligger\s+(?:ytterst\s+)?(?:hos|på)|vilar\s+(?:ytterst\s+)?på|åligger|kvarstår\s+hos)\s+(?P<who>[^.;]+)"
     ),
@@ -240,10 +240,10 @@ def _subject(text: str, begin: int, end: int, trailing: bool = False) -> tuple[i
     """The actor phrase that opens the subject text[begin:end].
 
     Returns its span, whether its actors are joined by "eller" (either of them, not both) and the
-    principal of a place it names for its roles ("chef på boendet", "läkare från Familjeläkarna").
+    principal of a place it names for its roles ("chef på boendet", "läkare från vårdcentralen").
     The actor must open the subject ("Länets primärvård", "Kommunen och/eller annan privat vårdgivare
     som …"): a subject about something else that only mentions an actor ("Samverkansmöte mellan
-    Familjeläkarna …", "Sjuksköterskans bedömningar") is not a statement about the actor.
+    vårdcentralen …", "Sjuksköterskans bedömningar") is not a statement about the actor.
     With `trailing`, the predicate may follow the phrase (the subject after the verb, an agent).
     """
     label = re.match(r"[^()]{0,30}\([^()]{0,80}\)\s+(?=[A-ZÅÄÖ])", text[begin:end])
@@ -388,7 +388,7 @@ def _clauses(text: str, start: int, end: int, context: DocumentContext) -> list[
 
 
 def _passive_infinitive(after: str) -> bool:
-    """"Läkare från Familjeläkarna ska alltid kontaktas": the subject is acted on, not acting."""
+    """"Läkare från vårdcentralen ska alltid kontaktas": the subject is acted on, not acting."""
     m = re.match(r"\s*(?:(?:inte|ej|alltid|även|också|då|genast)\s+)*(\w+)", after)
     return bool(m) and m.group(1).lower().endswith("as") and m.group(1).lower() not in ("bas", "las")
 
@@ -476,7 +476,7 @@ class _Tagger:
         path = chunk.section_path
         records: list[Responsibility] = []
         if path and tuple(path) not in self.headings_seen:
-            self.headings_seen.add(tuple(path))  # "9.4 Region Norrbotten ansvarar för abstinensbehandling"
+            self.headings_seen.add(tuple(path))  # "9.4 Regionen ansvarar för abstinensbehandling"
             numbering = re.match(r"\d+(?:\.\d+)*\.?\s+", path[-1])
             at = numbering.end() if numbering else 0
             for statement in [] if _PURE_LEAD.search(path[-1]) else _clauses(path[-1], at, len(path[-1]), self.context):
