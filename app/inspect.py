@@ -21,6 +21,7 @@ REMOVED_LABELS = {
     "letterhead": "brevhuvud (adressruta)",
     "signature": "signeringsintyg",
     "garbage": "teckenskräp",
+    "placeholder": "mallens instruktionsrad",
 }
 HEAD_LABELS = {
     "title": "titel", "doc_name": "dokumentnamn", "heading_title": "titelrubrik", "source_url": "källadress",

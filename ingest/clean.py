@@ -68,6 +68,8 @@ LETTERHEAD_WORDS = (
 LETTERHEAD_WORD_RE = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in LETTERHEAD_WORDS) + r")(?![\w-])", re.I)
 LETTERHEAD_LABEL_RE = re.compile(r"(?:" + LETTERHEAD_WORD_RE.pattern + r"[\s:]*)+", re.I)
 LETTERHEAD_GAP = 6  # non-blank lines allowed between two labels of one block
+# A Word template's instruction left in the text: "Ta inte bort denna rad den innehåller dold information"
+PLACEHOLDER_RE = re.compile(r"^(?:ta inte bort denna rad|klicka (?:eller tryck )?här för att)\b", re.I)
 TOC_TITLE_RE = re.compile(r"(?:#+\s*)?(?:\*\*)?(?:innehåll|innehållsförteckning)(?:\*\*)?:?", re.I)
 SUSPENDED_NEXT = {"och", "eller", "samt", "respektive", "resp.", "som", "till", "&", "o", "/"}
 SENTENCE_END = (".", "!", "?", ":", ";")
@@ -103,6 +105,9 @@ def clean(raw: RawText) -> CleanText:
             continue
         if not text.strip():
             kept.append(Line("", ln.src, ln.page))
+            continue
+        if PLACEHOLDER_RE.search(text):
+            out.drop("placeholder", ln)
             continue
         if LONE_BULLET_RE.match(text):
             out.drop("bullet", ln, keep_count=False)
@@ -220,7 +225,7 @@ def _running_shape(text: str) -> bool:
         and not text.startswith(("- ", "#"))
         and not text.endswith(":")
         and not BULLET_RE.match(text)
-        and not re.match(r"(?:bilaga|appendix)\s+\d", text, re.I)
+        and not re.match(r"(?:bilaga|appendix|kapitel|avsnitt|del)\s+\d", text, re.I)
     )
 
 

@@ -253,6 +253,8 @@ _DATEISH = re.compile(
     r"^(\d{4}\s*-\s*\d{2}\s*-\s*\d{2}|\d{1,2}\s+\w+\s+\d{4}|\d{4}|\d+\s*(\(\d+\))?|sid(a)?\s*\d+.*|\d+\s*/\s*\d+)$",
     re.IGNORECASE,
 )
+# "Ta inte bort denna rad den innehåller dold information", "Klicka här för att ange text"
+_PLACEHOLDER = re.compile(r"\bta inte bort\b|\bdold information\b|\bklicka (?:eller tryck )?här\b|\bskriv (?:rubrik|titel) här\b", re.I)
 _NUMBERING = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.)\s+")
 
 
@@ -273,6 +275,8 @@ def _title_candidate(line: str) -> str | None:
     head = re.sub(r"[:.]+$", "", text).casefold()
     if head.split(" ")[0] in {"datum", "dnr", "diarienummer", "sida", "sid"}:
         return None
+    if _PLACEHOLDER.search(text):
+        return None  # a Word template's instruction line, not the document's title
     unnumbered = _NUMBERING.sub("", text)
     if unnumbered.casefold().rstrip(":. ") in _GENERIC_HEADINGS or len(unnumbered) < 3:
         return None

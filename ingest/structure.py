@@ -301,6 +301,7 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
         if md:
             title = strip_marks(md.group("title"))
             if not title or ABBREVIATION_RE.match(title) or title.endswith("?"):
+                lines[i].text = md.group("title")  # the converter's "##" marked a bold word or a question: plain text
                 continue
             if len(md.group("hashes")) == 1 and not NUMBERED_RE.match(title) and found:
                 last_top, seen_numbers = 0, set()  # a part of its own (a sub-agreement): numbering may start again

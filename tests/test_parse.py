@@ -296,3 +296,43 @@ def test_off_topic_parts_exist_only_in_the_committee_bundle(docs):
         off = [c for c in doc.chunks if not c.on_topic]
         assert bool(off) == (name == "harnosand"), name
         assert doc.report.off_topic == len(off)  # the report counts what is stored
+
+
+def parsed_text(text: str):
+    from ingest.model import RawText
+    from ingest.parse import parse_raw
+
+    return parse_raw(RawText(text.split("\n"), "md"), "test", "test.md")
+
+
+def test_reading_rules_that_no_corpus_document_needs():
+    doc = parsed_text(
+        "---\ntitle: \"Rutin för samverkan\"\nsource_url: \"https://example.org/r.pdf\"\n---\n\n"
+        "Ta inte bort denna rad den innehåller dold information\n\n"
+        "# Del 1 Allmänt\n\n1. Syfte\n\nRutinen gäller alla medarbetare som möter personer med missbruk.\n\n"
+        "## SIP\n\nEn samordnad individuell plan upprättas när insatser behövs från båda huvudmännen.\n\n"
+        "Vilka tecken ska man reagera på?\n\n•\nFörändrat beteende\n➢ Alkohollukt\n\n"
+        "# Del 2 Ansvar\n\n1. Kommunens ansvar\n\nKommunen ansvarar för boendestöd till personer med missbruk.\n"
+    )
+    assert doc.head["source_url"] == "https://example.org/r.pdf"
+    paths = {tuple(c.section_path) for c in doc.chunks}
+    assert ("Del 1 Allmänt", "1. Syfte") in paths  # an abbreviation heading ("## SIP") is no section
+    assert not any(p and (p[-1] == "SIP" or p[-1].endswith("?")) for p in paths)  # nor is a question
+    assert ("Del 2 Ansvar", "1. Kommunens ansvar") in paths  # numbering starts again in a new part
+    items = [line for c in doc.chunks for line in c.text.split("\n") if line.startswith("- ")]
+    assert items == ["- Förändrat beteende", "- Alkohollukt"]  # a bullet alone on its line, and ➢
+    assert not any("title:" in c.text or "Ta inte bort" in c.text for c in doc.chunks)
+
+
+def test_running_headers_by_their_place_and_a_signature_certificate_go():
+    pages = []
+    for n in range(1, 5):
+        body = [f"Kommunen ansvarar för uppgift {n}.{k} i samverkan med regionen." for k in range(n)]
+        pages += [f"Sida {n} (4)", "Transaktion 0922211555", "Signerat AB, CD", "", f"Avsnitt {n}", "Se bilaga", *body, ""]
+    pages += ["Verifikat", "Transaktion 0922211555", "Signerare", "Anna Andersson (AA)", "Signerade 2023-12-07 10:14:15 CET"]
+    doc = parsed_text("\n".join(pages))
+    text = "\n".join(c.text for c in doc.chunks)
+    assert "Transaktion" not in text and "Signerat" not in text and "Anna Andersson" not in text
+    assert text.count("Se bilaga") == 4  # a phrase that merely repeats stays
+    reasons = {reason for _, reason, _ in doc.report.removed}
+    assert {"footer", "page_number", "signature"} <= reasons
