@@ -164,9 +164,10 @@ def serve(
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Frågor i JSONL, som ../shared/eval/dev.jsonl")],
     mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
+    baseline: Annotated[bool, typer.Option("--baseline", help="Mät också en ren BM25 på samma stycken")] = False,
 ):
-    """Mät träffsäkerheten: Recall@1, Recall@5, MRR@10, huvudman, prioritet och svarstid."""
-    from index.evaluate import evaluate_file, format_report
+    """Mät det en person ser: träffar, huvudman och prioritet på kortet (rätt, fel, avstår), svarstid."""
+    from index.evaluate import evaluate_file, format_report, load_questions, plain_bm25
     from index.search import MODES, IndexMissing, Searcher
 
     if mode not in MODES:
@@ -174,12 +175,74 @@ def evaluate(
     if not file.is_file():
         _fail(f"Filen {file} finns inte.", 2)
     try:
-        report = evaluate_file(Searcher(Settings.from_env()), file, mode)
+        searcher = Searcher(Settings.from_env())
+        report = evaluate_file(searcher, file, mode)
+        if baseline:
+            report.baseline_mrr = plain_bm25(searcher, load_questions(file))
     except IndexMissing as exc:
         _fail(str(exc), 2)
     except ValueError as exc:
         _fail(str(exc), 2)
     typer.echo(format_report(report))
+
+
+@cli.command()
+def tune(
+    work: Annotated[Path, typer.Option(help="Mapp för testindexen (byggs en gång, återanvänds)")] = Path("var/tuning"),
+    write: Annotated[bool, typer.Option("--write", help="Skriv de valda parametrarna till index/data/ranking.toml")] = False,
+):
+    """Välj rankningsparametrarna på utvikningar av alla utvecklingsfrågor och visa tränat mot utelämnat."""
+    import json
+    import shutil
+
+    from index.build import Indexer
+    from index.config import PROJECT_DIR
+    from index.embedder import Embedder
+    from index.params import RankingParams
+    from index.tuning import Tuner, format_folds, question_sets, write_defaults
+
+    settings = Settings.from_env()
+    shared = PROJECT_DIR.parent / "shared"
+    embedder = Embedder.from_settings(settings)
+    work.mkdir(parents=True, exist_ok=True)
+
+    def index(name: str, sources: list[Path]) -> Path:
+        """A test index of these files, built once; the copies keep the folder free of READMEs."""
+        folder = work / f"{name}-källor"
+        folder.mkdir(exist_ok=True)
+        for source in sources:
+            if not (folder / source.name).exists():
+                shutil.copy(source, folder / source.name)
+        data = work / name
+        Indexer(Settings.from_env(data_dir=data), embedder, RankingParams.defaults()).ingest([folder])
+        return data
+
+    corpus_files = [p for p in settings.corpus_dir.iterdir() if p.is_file()]
+    more_files = sorted((shared / "corpus-more").glob("*.md"))
+    more_files = [p for p in more_files if p.name != "README.md"]
+    faq = work / "swefaq-svar"
+    faq.mkdir(exist_ok=True)
+    answers = shared / "eval" / "swefaq" / "answers.jsonl"
+    for line in answers.read_text(encoding="utf-8").splitlines() if answers.exists() else []:
+        entry = json.loads(line)
+        (faq / f"{entry['id']}.txt").write_text(entry["text"], encoding="utf-8")
+    typer.echo("Bygger testindexen …", err=True)
+    corpus = index("corpus", corpus_files)
+    entries = [
+        ("egna frågor, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions.jsonl"),
+        ("nya frågor, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions-corpus.jsonl"),
+        ("delade dev-frågor", corpus, shared / "eval" / "dev.jsonl"),
+    ]
+    if more_files:
+        entries.append(("andra författare", index("corpus-more", corpus_files + more_files), PROJECT_DIR / "tests" / "data" / "questions-more.jsonl"))
+    if answers.exists():
+        entries.append(("SweFAQ", index("swefaq", sorted(faq.glob("*.txt"))), shared / "eval" / "swefaq" / "dev.jsonl"))
+    start = RankingParams.defaults()
+    chosen, folds = Tuner(question_sets(entries), embedder, report=lambda line: typer.echo(line, err=True)).run(start)
+    typer.echo(format_folds(folds, chosen, start))
+    if write:
+        write_defaults(chosen)
+        typer.echo("Skrev index/data/ranking.toml; kör `kb ingest --rebuild` för att spara dem med indexet.")
 
 
 user_cli = typer.Typer(help="Konton för redaktörer och utbildare.", no_args_is_help=True)

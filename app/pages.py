@@ -15,14 +15,14 @@ from app.payloads import MAX_QUERY, answer_of, result_of
 from index.answer import compose_answer
 from index.status import STATUS_LABELS, document_status
 from index.history import closest_current
-from index.search import Hit, Searcher
+from index.search import Filters as SearchFilters
+from index.search import Searcher
 from index.store import Store
 
 REGION_COOKIE = "kb_region"
 REGION_COOKIE_AGE = 365 * 24 * 3600
 PAGE_SIZE = 10
 # Filtering and "mitt län först" happen here, over more hits than are shown.
-CANDIDATES = 50
 
 PRIORITY_LABELS = ("BÖR", "KAN", "KAN I UNDANTAGSFALL", "FoU", "icke-göra")
 PRINCIPALS = {"region": "Region", "kommun": "Kommun", "gemensamt": "Gemensamt"}
@@ -40,15 +40,12 @@ class Filters:
     def narrowing(self) -> bool:
         return bool(self.doc_type or self.priority or self.principal or self.only_region)
 
-    def keeps(self, hit: Hit) -> bool:
-        chunk, document = hit.chunk, hit.document
-        if self.doc_type and document["doc_type"] != self.doc_type:
-            return False
-        if self.priority and all(p["label"] != self.priority for p in chunk["priority"]):
-            return False
-        if self.principal and self.principal not in {r["principal"] for r in chunk["responsibility"]}:
-            return False
-        return True
+    def narrowed(self) -> SearchFilters:
+        """The filters as the searcher applies them, inside retrieval."""
+        return SearchFilters(
+            region=self.region if self.only_region else None, doc_type=self.doc_type or None,
+            priority=self.priority or None, principal=self.principal or None,
+        )
 
 
 def document_or_404(store: Store, doc_id: str) -> dict:
@@ -65,13 +62,11 @@ def expired(document: dict) -> bool:
 
 
 def search_page_payload(searcher: Searcher, query: str, filters: Filters) -> dict:
-    """Search over more candidates, filter and order them for the page, then compose the answer.
+    """Search with the page's filters, order for the searcher's county, then compose the answer.
 
     The answer is composed from what is shown, so it agrees with the filters and "mitt län".
     """
-    region = filters.region if filters.only_region else None
-    found = searcher.search(query, k=CANDIDATES, region=region, prefer_region=filters.region or None)
-    hits = [h for h in found if filters.keeps(h)][:PAGE_SIZE]
+    hits = searcher.search(query, k=PAGE_SIZE, prefer_region=filters.region or None, filters=filters.narrowed())
     reading = searcher.read(query)
     answer = answer_of(compose_answer(searcher, query, hits, prefer_region=filters.region or None))
     results = []

@@ -5,7 +5,7 @@ The web pages, the CLI and the HTTP API share them, so the three always agree.
 
 from __future__ import annotations
 
-from index.answer import MIN_MATCH, Answer, Statement, badge_of, compose_answer, statements_of
+from index.answer import Answer, Statement, badge_of, compose_answer, statements_of
 from index.search import Hit, Reading, Searcher
 from index.status import document_status
 
@@ -34,7 +34,7 @@ def principal_badge(reading: Reading, hit: Hit, principal: str | None = None) ->
     found = [
         s for s in statements_of(reading, hit, 0)
         if s.kind == "responsibility" and not s.negated and s.principal
-        and (s.principal == principal if principal else s.match >= MIN_MATCH)
+        and (s.principal == principal if principal else s.match >= reading.question.params.min_match)
     ]
     return max(found, key=lambda s: s.match, default=None)
 
@@ -116,7 +116,7 @@ def responsibility_payload(searcher: Searcher, query: str, region: str | None = 
     by_region: dict[str | None, list[dict]] = {}
     for rank, hit in enumerate(searcher.search(query, k=RESPONSIBILITY_HITS, region=region)):
         for statement in statements_of(reading, hit, rank):
-            if statement.kind == "responsibility" and statement.principal and statement.match >= MIN_MATCH:
+            if statement.kind == "responsibility" and statement.principal and statement.match >= reading.question.params.min_match:
                 by_region.setdefault(hit.document["region"], []).append(statement_of(statement))
     return {"query": query, "regions": [{"region": r, "statements": found} for r, found in by_region.items()]}
 

@@ -20,18 +20,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from index.params import RankingParams
 from index.search import Hit, Reading, Searcher
 from index.status import document_status
 
-ANSWER_HITS = 8  # statements are read off this many of the best passages
-MIN_MATCH = 0.5  # share of the answerable question a statement must cover to be stated
-MIN_COVERAGE = 0.35  # and share of the whole question
-MIN_RECOMMENDATION_MATCH = 0.5  # the same for a recommendation
-FACT_MATCH = 0.75  # a question that asks neither who nor how strongly gets a card only for a near-complete match
-VOTE_MARGIN = 0.3  # statements this close to the best vote on the principal (or level) …
-MIN_SHARE = 0.9  # … and the best one's must carry this share of the vote
-OWN_WEIGHT = 0.6  # a statement's own words, against its own words with its heading and lead
-RANK_WEIGHT = 0.05  # a small preference for statements of better-ranked passages
+# The thresholds (min_match, min_coverage, vote_margin, min_share …) are ranking parameters: index/params.py.
 # What may be done answers "who is responsible" less than what must be done.
 MODALITY_WEIGHT = {"bör": 0.9, "kan": 0.7, "får": 0.7}
 QUOTE_CHARACTERS = 700  # a longer quote ends at the sentence before this
@@ -73,6 +66,7 @@ class Statement:
     level: int | None = None
     label: str | None = None
     modality_weight: float = 1.0  # see MODALITY_WEIGHT; 1 unless the question asks who is responsible
+    rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
 
     @property
     def url(self) -> str:
@@ -107,14 +101,15 @@ class Answer:
 def compose_answer(searcher: Searcher, query: str, hits: list[Hit], prefer_region: str | None = None) -> Answer | None:
     """The card for these hits, or None when the question asks neither who nor how strongly and nothing matches well."""
     reading = searcher.read(query)
+    params = reading.question.params
     intent = (
         "responsibility" if reading.intent.responsibility
         else "priority" if reading.intent.priority
         else "permission" if reading.intent.permission
         else "fact"
     )
-    answerable = _answerable(reading, hits[:ANSWER_HITS])
-    statements = [s for rank, hit in enumerate(hits[:ANSWER_HITS]) for s in statements_of(reading, hit, rank, answerable)]
+    answerable = _answerable(reading, hits[: params.answer_hits])
+    statements = [s for rank, hit in enumerate(hits[: params.answer_hits]) for s in statements_of(reading, hit, rank, answerable)]
     if intent == "responsibility":
         for s in statements:
             s.modality_weight = MODALITY_WEIGHT.get(s.modality, 1.0)
@@ -122,16 +117,16 @@ def compose_answer(searcher: Searcher, query: str, hits: list[Hit], prefer_regio
     note = _region_note(reading, prefer_region)
     if intent == "fact":
         best = max(statements, key=_weight, default=None)
-        if best is None or best.match < FACT_MATCH:
+        if best is None or best.match < params.fact_match:
             return None
         intent = best.kind if best.kind == "responsibility" else "priority"
     kind = "recommendation" if intent == "priority" else "responsibility"
-    answer = _decide(intent, [s for s in statements if s.kind == kind], lead_region)
+    answer = _decide(intent, [s for s in statements if s.kind == kind], lead_region, params)
     answer.region_note = note
     return answer
 
 
-def _decide(intent: str, statements: list[Statement], lead_region: str | None) -> Answer:
+def _decide(intent: str, statements: list[Statement], lead_region: str | None, params: RankingParams) -> Answer:
     """The best statement, or an abstention with the candidates."""
     # "Ansvarar inte för" says who does not; only a question whether someone may do something is answered by it.
     usable = [s for s in statements if intent == "permission" or not (s.kind == "responsibility" and s.negated)]
@@ -141,7 +136,7 @@ def _decide(intent: str, statements: list[Statement], lead_region: str | None) -
     order = sorted(by_region, key=lambda r: (bool(lead_region) and r != lead_region, -_weight(by_region[r][0])))
     if lead_region and lead_region not in by_region:
         order = []  # the named county says nothing that matches: do not answer from another one
-    answers = [(region, _settle(by_region[region])) for region in order]
+    answers = [(region, _settle(by_region[region], params)) for region in order]
     unclear = {"responsibility": NOT_STATED, "priority": NOT_RATED}.get(intent, NOT_CLEAR)
     if not answers:
         return Answer(intent, abstained=True, reason=unclear, candidates=sorted(statements, key=_weight, reverse=True)[:CANDIDATES])
@@ -152,7 +147,7 @@ def _decide(intent: str, statements: list[Statement], lead_region: str | None) -
     return Answer(intent, statement=best, regions=others)
 
 
-def _settle(statements: list[Statement]) -> tuple[Statement | None, str | None, list[Statement]]:
+def _settle(statements: list[Statement], params: RankingParams) -> tuple[Statement | None, str | None, list[Statement]]:
     """(best, reason to abstain, candidates) among one region's statements, best first.
 
     Every statement that matches the question reasonably well is a vote for its principal (or
@@ -160,19 +155,19 @@ def _settle(statements: list[Statement]) -> tuple[Statement | None, str | None, 
     stated only when it matches well and its principal carries most of the vote.
     """
     best = statements[0]
-    threshold = MIN_MATCH if best.kind == "responsibility" else MIN_RECOMMENDATION_MATCH
+    threshold = params.min_match if best.kind == "responsibility" else params.min_recommendation_match
     candidates = statements[:CANDIDATES]
-    if best.match * best.modality_weight < threshold or best.coverage < MIN_COVERAGE:
+    if best.match * best.modality_weight < threshold or best.coverage < params.min_coverage:
         return None, None, candidates
     key = (lambda s: s.principal) if best.kind == "responsibility" else (lambda s: (s.level, s.label))
     votes: dict = {}
     for s in statements:
-        if s.match >= best.match - VOTE_MARGIN:
+        if s.match >= best.match - params.vote_margin:
             votes[key(s)] = votes.get(key(s), 0.0) + s.match / (1 + s.rank)
     if best.kind == "responsibility" and best.principal is None:
         return None, NO_PRINCIPAL, candidates
-    if votes.get(key(best), 0.0) < MIN_SHARE * sum(votes.values()):
-        if best.kind == "recommendation" and _same_recommendation([s for s in statements if s.match >= best.match - VOTE_MARGIN]):
+    if votes.get(key(best), 0.0) < params.min_share * sum(votes.values()):
+        if best.kind == "recommendation" and _same_recommendation([s for s in statements if s.match >= best.match - params.vote_margin]):
             return best, None, candidates
         return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
     return best, None, candidates
@@ -184,7 +179,7 @@ def _same_recommendation(close: list[Statement]) -> bool:
 
 
 def _weight(statement: Statement) -> float:
-    return statement.match * statement.modality_weight - RANK_WEIGHT * statement.rank
+    return statement.match * statement.modality_weight - statement.rank_weight * statement.rank
 
 
 def _region_note(reading: Reading, prefer_region: str | None) -> str | None:
@@ -215,12 +210,14 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
     chunk, document = hit.chunk, hit.document
     whole = reading.statement_question
     question = answerable or whole
+    params = reading.question.params
     path = chunk["section_path"]
     heading_tokens = question.tokens(" ".join(path[-2:])) if path else set()
     out = []
     base = dict(
         chunk_id=chunk["chunk_id"], doc_id=chunk["doc_id"], title=document["title"], region=document["region"],
         section=chunk["section"], page=chunk["page"], status=document_status(document), rank=rank,
+        rank_weight=params.rank_weight,
     )
     for record in chunk["responsibility"]:
         heading = record.get("heading", False)
@@ -232,7 +229,7 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
             Statement(
                 kind="responsibility", text=quote(source, start, end, record.get("lead"), record.get("negated", False)),
                 start=start, end=end,
-                heading=heading, match=_match(question, own, context), coverage=_match(whole, own, context),
+                heading=heading, match=_match(question, own, context, params), coverage=_match(whole, own, context, params),
                 principal=record["principal"],
                 units=record["units"], actor=record.get("actor", ""), modality=record.get("modality", ""),
                 negated=record.get("negated", False), condition=record.get("condition"), **base,
@@ -245,7 +242,7 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
         out.append(
             Statement(
                 kind="recommendation", text=quote(chunk["text"], start, end), start=start, end=end, heading=False,
-                match=_match(question, own, context), coverage=_match(whole, own, context),
+                match=_match(question, own, context, params), coverage=_match(whole, own, context, params),
                 level=tag["level"], label=tag["label"],
                 condition=tag.get("condition"), **base,
             )
@@ -265,8 +262,8 @@ def _own_words(source: str, record: dict, start: int, end: int, asks_who: bool) 
     return text
 
 
-def _match(question, own: set[str], context: set[str]) -> float:
-    return OWN_WEIGHT * question.coverage(own) + (1 - OWN_WEIGHT) * question.coverage(context)
+def _match(question, own: set[str], context: set[str], params: RankingParams) -> float:
+    return params.own_weight * question.coverage(own) + (1 - params.own_weight) * question.coverage(context)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ(\"”])|\n")
@@ -319,7 +316,7 @@ def badge_of(reading: Reading, hit: Hit, label: str | None = None) -> dict | Non
     if not recommendations:
         return None
     best = max(recommendations, key=lambda s: s.match)
-    if best.match < MIN_RECOMMENDATION_MATCH and label is None:
+    if best.match < reading.question.params.min_recommendation_match and label is None:
         return None
     tied = [s for s in recommendations if s.match >= best.match - 1e-9]
     if len({(s.level, s.label) for s in tied}) > 1:

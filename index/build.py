@@ -25,6 +25,7 @@ import numpy as np
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
+from index.params import RankingParams
 from index.store import Store, transaction
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
@@ -91,11 +92,7 @@ def chunk_id(doc_id: str, section_path: list[str], text: str, occurrence: int) -
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-WINDOW_WORDS = 60
-WINDOW_STRIDE = 40
-
-
-def embedding_windows(section_path: list[str], text: str) -> list[str]:
+def embedding_windows(section_path: list[str], text: str, size: int, stride: int) -> list[str]:
     """Overlapping windows of a passage, each under its heading path.
 
     Small models read only the first couple of hundred tokens, fewer still of
@@ -104,8 +101,8 @@ def embedding_windows(section_path: list[str], text: str) -> list[str]:
     """
     heading = " › ".join(section_path)
     words = text.split()
-    starts = range(0, max(len(words) - WINDOW_WORDS, 0) + WINDOW_STRIDE, WINDOW_STRIDE) if words else [0]
-    return [(heading + "\n" + " ".join(words[i : i + WINDOW_WORDS])).strip() for i in starts]
+    starts = range(0, max(len(words) - size, 0) + stride, stride) if words else [0]
+    return [(heading + "\n" + " ".join(words[i : i + size])).strip() for i in starts]
 
 
 def lexical_text(section_path: list[str], text: str) -> str:
@@ -140,10 +137,11 @@ class writer_lock:
 
 
 class Indexer:
-    def __init__(self, settings: Settings, embedder=None):
+    def __init__(self, settings: Settings, embedder=None, params: RankingParams | None = None):
         self.settings = settings
         self.store = Store(settings.db_path)
         self._embedder = embedder
+        self.params = params or RankingParams.defaults()  # saved with every generation built
 
     @property
     def embedder(self) -> Embedder:
@@ -291,7 +289,7 @@ class Indexer:
             row["chunk_id"] = key if occurrence == 0 else chunk_id(
                 document.doc_id, chunk.section_path, chunk.text, occurrence
             )
-            windows = embedding_windows(chunk.section_path, chunk.text)
+            windows = embedding_windows(chunk.section_path, chunk.text, self.params.window_words, self.params.window_stride)
             row["embed_keys"] = [self.embedder.content_key(w) for w in windows]
             row["windows"] = windows
             rows.append(row)
@@ -328,7 +326,9 @@ class Indexer:
         LexicalIndex.build(
             [str(r["id"]) for r in rows],
             [lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows],
+            self.params,
         ).save(tmp / "lexical")
+        (tmp / "params.json").write_text(self.params.to_json())
         (tmp / "info.json").write_text(
             json.dumps({"generation": generation, "chunks": len(rows), "model": self.settings.embedding_model})
         )

@@ -5,6 +5,7 @@ Vectors are normalised so that inner product in FAISS is cosine similarity.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 
@@ -12,6 +13,8 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+QUERY_CACHE = 2048  # recent query vectors kept
 
 
 class Embedder:
@@ -27,6 +30,7 @@ class Embedder:
         self.batch_size = batch_size
         self._model = SentenceTransformer(model_name, device="cpu")
         self.dimension = self._model.get_embedding_dimension()
+        self._query_vector = functools.lru_cache(maxsize=QUERY_CACHE)(self._embed_query)
 
     @classmethod
     def from_settings(cls, settings) -> "Embedder":
@@ -41,7 +45,13 @@ class Embedder:
         return self._encode([self.passage_prefix + p for p in passages], progress)
 
     def embed_query(self, query: str) -> np.ndarray:
-        return self._encode([self.query_prefix + query], False)[0]
+        """Cached: staff ask the same questions again, and a query vector costs most of a search."""
+        return self._query_vector(query)
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        vector = self._encode([self.query_prefix + query], False)[0]
+        vector.setflags(write=False)  # shared by every caller of the cache
+        return vector
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         if not texts:

@@ -12,11 +12,16 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from index.answer import badge_of, compose_answer
+from index.params import RankingParams
 from index.search import Searcher
+
+
+def _documented(params: RankingParams):
+    return [(f.name, getattr(params, f.name), None, None) for f in fields(params)]
 
 
 def letters_and_digits(text: str) -> str:
@@ -58,6 +63,8 @@ class Report:
     priority_badge: Outcomes = field(default_factory=Outcomes)  # the badge on the passage with the gold recommendation
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
+    baseline_mrr: float | None = None  # plain BM25 on the same passages, when asked for
+    params: str = ""  # the ranking parameters used
     misses: list[dict] = field(default_factory=list)
     wrong: list[dict] = field(default_factory=list)  # questions whose card or badge stated something wrong
 
@@ -89,6 +96,7 @@ def load_questions(path: Path) -> list[dict]:
 def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") -> Report:
     report = Report(mode, questions=len(questions))
     searcher.load()
+    report.params = " ".join(f"{name}={value}" for name, value, _, _ in _documented(searcher.params))
     latencies, reciprocal = [], []
     for question in questions:
         started = time.perf_counter()
@@ -160,6 +168,28 @@ def _wrong(question: dict, what: str, shown, answer) -> dict:
     return {"id": question.get("id"), "question": question["question"], "what": what, "shown": shown, "quote": quoted}
 
 
+def plain_bm25(searcher: Searcher, questions: list[dict]) -> float:
+    """MRR@10 of a plain BM25 (bm25s, Snowball Swedish stemming, its Swedish stop words) over the same
+    passages: the baseline the product must not lose to, measured in the same run."""
+    import bm25s
+    import Stemmer
+
+    rows = searcher.store.active_chunks()
+    stemmer = Stemmer.Stemmer("swedish")
+    tokens = bm25s.tokenize([r["text"] for r in rows], stopwords="sv", stemmer=stemmer, show_progress=False)
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    chunks = searcher.store.chunks_by_rowid([r["id"] for r in rows])
+    reciprocal = []
+    for question in questions:
+        query = bm25s.tokenize([question["question"]], stopwords="sv", stemmer=stemmer, show_progress=False)
+        found, _ = retriever.retrieve(query, k=min(10, len(rows)), show_progress=False)
+        ranked = [chunks[rows[i]["id"]] for i in found[0]]
+        rank = next((n for n, c in enumerate(ranked, 1) if is_hit(c["doc_id"], c["text"], question)), None)
+        reciprocal.append(1 / rank if rank else 0.0)
+    return sum(reciprocal) / max(len(reciprocal), 1)
+
+
 def evaluate_file(searcher: Searcher, path: Path, mode: str = "hybrid") -> Report:
     return evaluate(searcher, load_questions(path), mode)
 
@@ -183,6 +213,9 @@ def format_report(report: Report) -> str:
         f"prioritet på träff  {outcomes(report.priority_badge)}",
         f"svarstid p50/p95    {report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms",
     ]
+    if report.baseline_mrr is not None:
+        lines.append(f"ren BM25, MRR@10   {report.baseline_mrr:.3f}")
+    lines.append(f"parametrar: {report.params}")
     if report.wrong:
         lines.append("fel som visades:")
         for wrong in report.wrong:

@@ -17,13 +17,11 @@ import numpy as np
 from bm25s.selection import topk
 
 from index.analyzer import Analyzer
+from index.params import RankingParams
 from index.vocabulary import Vocabulary
 from ingest.chunking import split_sentences
 
 
-SUBJECT_LENGTH = 6  # shorter unknown words are more often abbreviations or typos than subjects
-GENERIC_SHARE = 0.02  # a term in this share of passages or more says little about a subject …
-GENERIC_PASSAGES = 10  # … unless it is in fewer passages than this (a small corpus)
 SENTENCE_CACHE = 4096  # analysed candidate passages kept: the same ones come up query after query
 TOKEN_CACHE = 32768  # analysed statements and headings kept, for the same reason
 
@@ -33,6 +31,8 @@ class LexicalIndex:
         self.ids = ids
         self.retriever = retriever  # None for an empty corpus, which bm25s cannot index
         self.vocabulary = vocabulary
+        self.params = vocabulary.params
+        self._position = {i: n for n, i in enumerate(ids)}  # id -> position in the score vector
         self.sentences = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._sentences)
         self.token_set = functools.lru_cache(maxsize=TOKEN_CACHE)(self._token_set)
 
@@ -41,14 +41,15 @@ class LexicalIndex:
         return self.vocabulary.analyzer
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "LexicalIndex":
+    def build(cls, ids: list[str], texts: list[str], params: RankingParams | None = None) -> "LexicalIndex":
         """Learn the analyzer and vocabulary from these texts, then index them."""
         if len(ids) != len(texts):
             raise ValueError("ids and texts differ in length")
-        vocabulary = Vocabulary.build(texts)
+        params = params or RankingParams.defaults()
+        vocabulary = Vocabulary.build(texts, params=params)
         retriever = None
         if texts:
-            retriever = bm25s.BM25()
+            retriever = bm25s.BM25(k1=params.bm25_k1, b=params.bm25_b)
             retriever.index([vocabulary.analyzer.index_tokens(t) for t in texts], show_progress=False)
         return cls(list(ids), retriever, vocabulary)
 
@@ -61,13 +62,13 @@ class LexicalIndex:
             self.retriever.save(directory / "bm25", show_progress=False)
 
     @classmethod
-    def load(cls, directory: Path) -> "LexicalIndex":
+    def load(cls, directory: Path, params: RankingParams | None = None) -> "LexicalIndex":
         directory = Path(directory)
         ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
         retriever = None
         if ids:
             retriever = bm25s.BM25.load(directory / "bm25", mmap=True, show_progress=False)
-        return cls(ids, retriever, Vocabulary.load(directory))
+        return cls(ids, retriever, Vocabulary.load(directory, params=params))
 
     def knows(self, term: str) -> bool:
         return self.retriever is not None and term in self.retriever.vocab_dict
@@ -80,8 +81,11 @@ class LexicalIndex:
         """Per query word, its weighted terms that this index holds."""
         return self.vocabulary.concepts(query, known=self.knows)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The k best passages for the query with their scores; passages matching nothing are left out."""
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """The k best passages for the query with their scores; passages matching nothing are left out.
+
+        `allowed` (row ids) restricts the candidates before the cut, so a filtered search finds the
+        filter's best passages however many others would outrank them."""
         if self.retriever is None or k <= 0:
             return []
         by_weight: dict[float, list[int]] = defaultdict(list)
@@ -92,6 +96,10 @@ class LexicalIndex:
         scores = np.zeros(len(self.ids), dtype=np.float32)
         for weight, token_ids in by_weight.items():
             scores += weight * self.retriever.get_scores_from_ids(token_ids)
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            mask[[self._position[str(i)] for i in allowed.tolist() if str(i) in self._position]] = True
+            scores[~mask] = 0.0
         top_scores, top_indices = topk(scores, min(k, len(self.ids)), backend="numpy", sorted=True)
         return [(self.ids[i], float(s)) for s, i in zip(top_scores, top_indices) if s > 0]
 
@@ -114,12 +122,12 @@ class LexicalIndex:
         if self.retriever is None:
             return True
         unknown = [
-            word for word in self.analyzer.words(query) if len(word) >= SUBJECT_LENGTH and not self.terms(word)
+            word for word in self.analyzer.words(query) if len(word) >= self.params.subject_length and not self.terms(word)
         ]
         if not unknown:
             return False
         matched = self.terms(query)
-        generic = max(GENERIC_SHARE, GENERIC_PASSAGES / len(self.ids))
+        generic = max(self.params.generic_share, self.params.generic_passages / len(self.ids))
         return all(self.document_share(t) >= generic for t in matched)
 
     def _token_set(self, text: str) -> frozenset[str]:

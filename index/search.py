@@ -10,8 +10,7 @@ import functools
 import math
 import re
 import threading
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
@@ -20,25 +19,12 @@ from ingest.manifest import regions as county_list
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
+from index.params import RankingParams
+from index.status import document_status
 from index.store import Store
 from index.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
-CANDIDATES = 100
-LEXICAL_WEIGHT = 1.0
-DENSE_WEIGHT = 0.3
-DENSE_ALONE = 0.5  # cosine a passage needs to enter without any lexical match
-FAVOURED_FLOOR = 0.2  # a favoured region's passage comes first if it scores this share of the best
-# Passage evidence, added to the fused score in hybrid mode: the share of the question that the
-# whole passage, its best sentence and its own heading cover. Chosen where both the shared and
-# our own development questions gain (README, "Measured retrieval").
-PASSAGE_EVIDENCE = 0.5
-SENTENCE_EVIDENCE = 0.25
-HEADING_EVIDENCE = 0.5
-RECORD_BOOST = 0.5  # for "who" questions, by the share of the question a responsibility record covers
-PRIORITY_BOOST = 1.0  # for questions about priority, passages that carry a priority level
-RARE_SHARE = 0.01  # terms in at most this share of passages are fully informative
-NEAR_DUPLICATE = 90  # rapidfuzz token_set_ratio above which two passages are one result
 
 
 class IndexMissing(RuntimeError):
@@ -61,16 +47,38 @@ class _Generation:
     number: int
     vectors: VectorIndex
     lexical: LexicalIndex
+    params: RankingParams  # those the generation was built with
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the searcher narrows to, applied inside retrieval so a county's passages are found even
+    when a million others would outrank them; empty fields do not narrow."""
+
+    region: str | None = None
+    doc_type: str | None = None
+    status: str | None = None  # a derived status (index/status.py)
+    priority: str | None = None  # a recommendation label: BÖR, KAN …
+    principal: str | None = None  # a responsibility statement's principal
+
+    def __bool__(self) -> bool:
+        return any((self.region, self.doc_type, self.status, self.priority, self.principal))
 
 
 class Searcher:
-    def __init__(self, settings: Settings, embedder=None):
+    def __init__(self, settings: Settings, embedder=None, params: RankingParams | None = None):
+        """`params` overrides those saved with each generation (for tuning and evaluation)."""
         self.settings = settings
         self.store = Store(settings.db_path)
         self._embedder = embedder
+        self._params = params
         self._generation: _Generation | None = None
         self._reload = threading.Lock()
         self._readings: dict[tuple[int, str], Reading] = {}
+
+    @property
+    def params(self) -> RankingParams:
+        return self._params or self._current().params
 
     @property
     def embedder(self) -> Embedder:
@@ -98,10 +106,12 @@ class Searcher:
                     raise IndexMissing(
                         "Inget index finns ännu. Bygg det med `kb ingest corpus/` (eller `make run`)."
                     )
-                self._generation = _Generation(
-                    number, VectorIndex.load(folder / "vectors.faiss"), LexicalIndex.load(folder / "lexical")
-                )
+                saved = folder / "params.json"
+                params = RankingParams.from_json(saved.read_text()) if saved.exists() else RankingParams.defaults()
+                lexical = LexicalIndex.load(folder / "lexical", self._params or params)
+                self._generation = _Generation(number, VectorIndex.load(folder / "vectors.faiss"), lexical, params)
             return self._generation
+
 
     def regions(self) -> list[str]:
         return self.store.regions()
@@ -117,7 +127,7 @@ class Searcher:
         corrected = generation.lexical.vocabulary.corrected(query)  # "rekomenderas" asks about priority too
         intent = understand(corrected, self.regions())
         text = intent.topic or corrected
-        reading = Reading(corrected, intent, text, Question(generation.lexical, text))
+        reading = Reading(corrected, intent, text, Question(generation.lexical, text, self.params))
         with self._reload:
             if len(self._readings) >= READING_CACHE:
                 self._readings.pop(next(iter(self._readings)))
@@ -131,23 +141,28 @@ class Searcher:
         region: str | None = None,
         mode: str = "hybrid",
         prefer_region: str | None = None,
+        filters: Filters | None = None,
     ) -> list[Hit]:
-        """`region` filters; a region named in the query, else `prefer_region` (the user's own), comes first.
+        """A region named in the query, else `prefer_region` (the user's own), comes first.
 
-        Returns no hits when the question's subject is not in the corpus at all.
+        `region` (or `filters`) narrows the candidates before ranking. Returns no hits when the
+        question's subject is not in the corpus at all.
         """
         generation = self._current()
+        params = self.params
+        filters = replace(filters or Filters(), region=region) if region else filters
+        allowed = self.store.rowids_matching(filters) if filters else None
         reading = self.read(query)
         intent, text = reading.intent, reading.text
         if mode != "dense" and generation.lexical.off_corpus(text):
             return []
-        lexical = [(int(i), s) for i, s in generation.lexical.search(text, CANDIDATES)] if mode != "dense" else []
-        dense = generation.vectors.search(self.embedder.embed_query(text), CANDIDATES) if mode != "bm25" else []
+        lexical = [(int(i), s) for i, s in generation.lexical.search(text, params.candidates, allowed)] if mode != "dense" else []
+        dense = generation.vectors.search(self.embedder.embed_query(text), params.candidates, allowed) if mode != "bm25" else []
         chunks = self.store.chunks_by_rowid(list({i for i, _ in lexical} | {i for i, _ in dense}))
         question = reading.question
         # The English default model reads Swedish poorly: it gets a say where the words do not match.
         confidence = question.coverage(question.tokens(_full_text(chunks[lexical[0][0]]))) if lexical else 0.0
-        fused = fuse(lexical, dense, DENSE_WEIGHT * (1 - confidence))
+        fused = fuse(lexical, dense, params.dense_weight * (1 - confidence), params)
         documents: dict[str, dict] = {}
         hits = []
         for rowid, score in fused.items():
@@ -157,24 +172,22 @@ class Searcher:
             document = documents.get(chunk["doc_id"]) or documents.setdefault(
                 chunk["doc_id"], self.store.document(chunk["doc_id"])
             )
-            if region and (document["region"] or "").lower() != region.lower():
-                continue
             hit = Hit(chunk, document, score)
             evidence = question.evidence(chunk)
             hit.sentence = evidence.sentence
             if mode == "hybrid":
                 hit.score += evidence.score
-            hit.score *= _structure_factor(chunk, document)
+            hit.score *= _structure_factor(chunk, document, params)
             hit.record = question.best_record(chunk)
-            hit.score *= _intent_factor(hit, intent)
+            hit.score *= _intent_factor(hit, intent, params)
             hits.append(hit)
         hits.sort(key=lambda h: -h.score)
         if intent.region:  # asked about a region by name: all of its passages first
             hits.sort(key=lambda h: h.document["region"] != intent.region)
         elif prefer_region and hits:  # the user's own region first, where it answers about as well
-            floor = FAVOURED_FLOOR * hits[0].score
+            floor = params.favoured_floor * hits[0].score
             hits.sort(key=lambda h: not (h.document["region"] == prefer_region and h.score >= floor))
-        hits = _collapse_near_duplicates(hits, k)
+        hits = _collapse_near_duplicates(hits, k, params.near_duplicate)
         for hit in hits:
             hit.highlights = generation.lexical.highlight_spans(hit.chunk["text"], text)
         return hits
@@ -261,7 +274,9 @@ def _full_text(chunk: dict) -> str:
     return " ".join(chunk["section_path"]) + "\n" + chunk["text"]
 
 
-def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]], dense_weight: float) -> dict[int, float]:
+def fuse(
+    lexical: list[tuple[int, float]], dense: list[tuple[int, float]], dense_weight: float, params: RankingParams
+) -> dict[int, float]:
     """Weighted sum of the two retrievers' scores, each scaled to the best of its own list.
 
     A passage the lexical side did not find needs a clearly good dense score to
@@ -271,9 +286,9 @@ def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]], dense
     if lexical:
         top = lexical[0][1]
         for rowid, score in lexical:
-            fused[rowid] = LEXICAL_WEIGHT * score / top
+            fused[rowid] = params.lexical_weight * score / top
     for rowid, score in dense:
-        if rowid in fused or score >= DENSE_ALONE:
+        if rowid in fused or score >= params.dense_alone:
             fused[rowid] = fused.get(rowid, 0.0) + dense_weight * max(score, 0.0)
     return dict(sorted(fused.items(), key=lambda item: -item[1]))
 
@@ -296,13 +311,14 @@ class Question:
     word do not add up to the word.
     """
 
-    def __init__(self, lexical: LexicalIndex, query: str):
+    def __init__(self, lexical: LexicalIndex, query: str, params: RankingParams):
         self.lexical = lexical
+        self.params = params
         asking = set(lexical.analyzer.query_tokens(_ASKING))  # words that only ask "who"
         self.concepts = [
             concept for concept in lexical.concepts(query) if not any(t in asking for t, w in concept.items() if w >= 1.0)
         ]
-        self.information = {t: _information(lexical, t) for concept in self.concepts for t in concept}
+        self.information = {t: _information(lexical, t, params.rare_share) for concept in self.concepts for t in concept}
         self.importance = [
             max(self.information[t] for t, w in concept.items() if w >= 1.0) for concept in self.concepts
         ]
@@ -317,7 +333,7 @@ class Question:
             if not any(t in drop for t, w in concept.items() if w >= 1.0)
         ]
         other = object.__new__(Question)
-        other.lexical, other.information = self.lexical, self.information
+        other.lexical, other.information, other.params = self.lexical, self.information, self.params
         other.concepts = [c for c, _ in kept]
         other.importance = [i for _, i in kept]
         other.asked = sum(other.importance)
@@ -326,7 +342,7 @@ class Question:
     def within(self, tokens: set[str]) -> "Question":
         """The question restricted to the words some of these tokens cover: what the found text can answer."""
         other = object.__new__(Question)
-        other.lexical, other.information = self.lexical, self.information
+        other.lexical, other.information, other.params = self.lexical, self.information, self.params
         kept = [(c, i) for c, i in zip(self.concepts, self.importance) if any(t in tokens for t in c)]
         other.concepts = [c for c, _ in kept]
         other.importance = [i for _, i in kept]
@@ -363,9 +379,9 @@ class Question:
             if covered > 0 and (best is None or covered > best[1]):
                 best = (sentence, covered)
         score = (
-            PASSAGE_EVIDENCE * self.coverage(passage)
-            + SENTENCE_EVIDENCE * (best[1] if best else 0.0)
-            + HEADING_EVIDENCE * self.coverage(heading)
+            self.params.passage_evidence * self.coverage(passage)
+            + self.params.sentence_evidence * (best[1] if best else 0.0)
+            + self.params.heading_evidence * self.coverage(heading)
         )
         return Evidence(best, score)
 
@@ -381,38 +397,35 @@ class Question:
         return best if best[1] > 0 else None
 
 
-def _information(lexical: LexicalIndex, term: str) -> float:
-    """1 for a term in at most 1 % of passages (or none), falling towards 0 for a term in all of them."""
+def _information(lexical: LexicalIndex, term: str, rare_share: float) -> float:
+    """1 for a term in at most `rare_share` of passages (or none), falling towards 0 for a term in all of them."""
     share = lexical.document_share(term)
-    return 1.0 if share <= RARE_SHARE else math.log(share) / math.log(RARE_SHARE)
+    return 1.0 if share <= rare_share else math.log(share) / math.log(rare_share)
 
 
-def _intent_factor(hit: "Hit", intent: Intent) -> float:
+def _intent_factor(hit: "Hit", intent: Intent, params: RankingParams) -> float:
     factor = 1.0
     if intent.responsibility and hit.record:
-        factor *= 1 + RECORD_BOOST * hit.record[1]
+        factor *= 1 + params.record_boost * hit.record[1]
     if intent.priority and hit.chunk["priority"]:
-        factor *= 1 + PRIORITY_BOOST
+        factor *= 1 + params.priority_boost
     return factor
 
 
-def _structure_factor(chunk: dict, document: dict) -> float:
+def _structure_factor(chunk: dict, document: dict, params: RankingParams) -> float:
     """What the document's structure says about a passage, whatever the query."""
     factor = 1.0
     if not chunk["on_topic"]:
-        factor *= 0.5
-    if chunk["proposal"] or document["status"] in ("förslag", "remiss"):
-        factor *= 0.9
-    if document["status"] == "upphävd" or _expired(document):
-        factor *= 0.85
+        factor *= params.off_topic_factor
+    status = document_status(document)
+    if chunk["proposal"] or status in ("förslag", "remiss"):
+        factor *= params.proposal_factor
+    if status in ("upphävd", "utgången"):
+        factor *= params.expired_factor
     return factor
 
 
-def _expired(document: dict) -> bool:
-    return bool(document.get("valid_to")) and document["valid_to"] < date.today().isoformat()
-
-
-def _collapse_near_duplicates(hits: list[Hit], k: int) -> list[Hit]:
+def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> list[Hit]:
     """Keep the best of each group of near-identical passages (a document repeating its own sections)."""
     kept: list[Hit] = []
     for hit in hits:
@@ -423,7 +436,7 @@ def _collapse_near_duplicates(hits: list[Hit], k: int) -> list[Hit]:
                 k
                 for k in kept
                 if k.chunk["doc_id"] == hit.chunk["doc_id"]
-                and fuzz.token_set_ratio(k.chunk["text"], hit.chunk["text"]) >= NEAR_DUPLICATE
+                and fuzz.token_set_ratio(k.chunk["text"], hit.chunk["text"]) >= threshold
             ),
             None,
         )

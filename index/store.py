@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -193,6 +194,36 @@ class Store:
         return self.connection().execute(
             "SELECT id, chunk_id, section_path, text, embed_keys FROM chunks WHERE active ORDER BY id"
         ).fetchall()
+
+    def rowids_matching(self, filters) -> np.ndarray:
+        """Row ids of the searchable passages that pass the filters (index/search.py `Filters`)."""
+        sql = ["SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.active"]
+        params: list = []
+        if filters.region:
+            sql.append("AND lower(d.region) = lower(?)")
+            params.append(filters.region)
+        if filters.doc_type:
+            sql.append("AND d.doc_type = ?")
+            params.append(filters.doc_type)
+        if filters.status:
+            today = date.today().isoformat()
+            if filters.status == "utgången":
+                sql.append("AND d.status = 'gällande' AND d.valid_to IS NOT NULL AND d.valid_to < ?")
+                params.append(today)
+            elif filters.status == "gällande":
+                sql.append("AND d.status = 'gällande' AND (d.valid_to IS NULL OR d.valid_to >= ?)")
+                params.append(today)
+            else:
+                sql.append("AND d.status = ?")
+                params.append(filters.status)
+        if filters.priority:
+            sql.append("AND c.chunk_id IN (SELECT chunk_id FROM priorities WHERE label = ?)")
+            params.append(filters.priority)
+        if filters.principal:
+            sql.append("AND c.chunk_id IN (SELECT chunk_id FROM responsibilities WHERE principal = ?)")
+            params.append(filters.principal)
+        rows = self.connection().execute(" ".join(sql), params).fetchall()
+        return np.fromiter((row[0] for row in rows), dtype="int64", count=len(rows))
 
     def responsibilities(self, chunk_ids: list[str] | None = None) -> list[dict]:
         sql = (

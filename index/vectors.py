@@ -66,11 +66,17 @@ class VectorIndex:
     def __len__(self) -> int:
         return self._index.ntotal
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best chunks; `allowed` (row ids) restricts the search itself (a FAISS id selector)."""
         if self._index.ntotal == 0:
             return []
         wanted = min(k * _WINDOWS_PER_HIT, self._index.ntotal)
-        scores, ids = self._index.search(np.asarray(query, dtype="float32").reshape(1, -1), wanted)
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype="int64"))
+            ivf = faiss.try_extract_index_ivf(self._index)
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=_PROBES) if ivf is not None else faiss.SearchParameters(sel=selector)
+        scores, ids = self._index.search(np.asarray(query, dtype="float32").reshape(1, -1), wanted, params=params)
         best: dict[int, float] = {}
         for i, s in zip(ids[0], scores[0]):
             if i >= 0 and int(i) not in best:

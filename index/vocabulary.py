@@ -23,15 +23,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from index.analyzer import STOPWORDS, Analyzer
+from index.params import RankingParams
 
 THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.toml"
 
-ORIGINAL_WEIGHT = 1.0
-PART_WEIGHT = 0.5  # a compound's parts say less than the compound
-DERIVED_WEIGHT = 0.7  # "anmälan" for "anmäla": the same act, another word class
-CORRECTION_WEIGHT = 0.8
-SYNONYM_WEIGHT = 0.6
-MINED_WEIGHT = 0.5  # abbreviations mined from the corpus, not checked by a person
+ORIGINAL_WEIGHT = 1.0  # the word as typed; the other weights (index/params.py) are shares of it
 
 MIN_CORRECTABLE = 5  # shorter words have too many one-edit neighbours
 MAX_EXPANSIONS = 3  # expansions kept per mined abbreviation, most frequent first
@@ -51,10 +47,10 @@ class Group:
     weight: float
 
 
-def load_thesaurus(path: Path = THESAURUS_PATH) -> list[Group]:
+def load_thesaurus(path: Path = THESAURUS_PATH, weight: float = 1.0) -> list[Group]:
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
-    return [Group(tuple(g["terms"]), g["source"], SYNONYM_WEIGHT) for g in data.get("group", [])]
+    return [Group(tuple(g["terms"]), g["source"], weight) for g in data.get("group", [])]
 
 
 def is_short_form(token: str) -> bool:
@@ -130,11 +126,15 @@ class Vocabulary:
         analyzer: Analyzer,
         abbreviations: dict[str, dict[str, int]],
         thesaurus: list[Group] | None = None,
+        params: RankingParams | None = None,
     ):
         self.analyzer = analyzer
         self.abbreviations = abbreviations
-        self.thesaurus = load_thesaurus() if thesaurus is None else thesaurus
-        mined = [Group((short, *longs), "mined from the corpus", MINED_WEIGHT) for short, longs in abbreviations.items()]
+        self.params = params or RankingParams.defaults()
+        self.thesaurus = load_thesaurus(weight=self.params.synonym_weight) if thesaurus is None else thesaurus
+        mined = [
+            Group((short, *longs), "mined from the corpus", self.params.mined_weight) for short, longs in abbreviations.items()
+        ]
         self.groups = self.thesaurus + mined
         # Every term of every group as its sequence of stems, to find it inside a query.
         self._phrases: dict[tuple[str, ...], list[int]] = {}
@@ -153,10 +153,14 @@ class Vocabulary:
         self.correct = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._correct)
 
     @classmethod
-    def build(cls, texts: Iterable[str], analyzer: Analyzer | None = None, thesaurus_path: Path = THESAURUS_PATH) -> "Vocabulary":
+    def build(
+        cls, texts: Iterable[str], analyzer: Analyzer | None = None, thesaurus_path: Path = THESAURUS_PATH,
+        params: RankingParams | None = None,
+    ) -> "Vocabulary":
         texts = list(texts)
         analyzer = analyzer or Analyzer.from_texts(texts)
-        return cls(analyzer, mine_abbreviations(texts), load_thesaurus(thesaurus_path))
+        params = params or RankingParams.defaults()
+        return cls(analyzer, mine_abbreviations(texts), load_thesaurus(thesaurus_path, params.synonym_weight), params)
 
     # -- typo tolerance -----------------------------------------------------------------
 
@@ -233,12 +237,12 @@ class Vocabulary:
             alternatives = {self.analyzer.stem(word): ORIGINAL_WEIGHT}
             # A compound's parts find synonyms too: "självmordstankar" reaches "suicid".
             for part in self.analyzer.analyze_word(word)[1:]:
-                alternatives.setdefault(part, ORIGINAL_WEIGHT * PART_WEIGHT)
+                alternatives.setdefault(part, ORIGINAL_WEIGHT * self.params.part_weight)
             self._add_compound_synonyms(concept, word)
             corrected = self.correct(word)
             if corrected:
-                self._add_word(concept, corrected, CORRECTION_WEIGHT)
-                alternatives[self.analyzer.stem(corrected)] = CORRECTION_WEIGHT
+                self._add_word(concept, corrected, self.params.correction_weight)
+                alternatives[self.analyzer.stem(corrected)] = self.params.correction_weight
             concepts.append(concept)
             positions.append(alternatives)
 
@@ -268,10 +272,11 @@ class Vocabulary:
     def _add_word(self, concept: dict[str, float], word: str, weight: float) -> None:
         primary, *parts = self.analyzer.analyze_word(word)
         related = [(primary, weight)]
-        related += [(derived, weight * DERIVED_WEIGHT) for derived in self.analyzer.derivations(primary)]
+        part_weight, derived_weight = self.params.part_weight, self.params.derived_weight
+        related += [(derived, weight * derived_weight) for derived in self.analyzer.derivations(primary)]
         for part in parts:
-            related += [(part, weight * PART_WEIGHT)]
-            related += [(derived, weight * PART_WEIGHT * DERIVED_WEIGHT) for derived in self.analyzer.derivations(part)]
+            related += [(part, weight * part_weight)]
+            related += [(derived, weight * part_weight * derived_weight) for derived in self.analyzer.derivations(part)]
         for term, term_weight in related:
             concept[term] = max(concept.get(term, 0.0), term_weight)
 
@@ -291,8 +296,11 @@ class Vocabulary:
         return json.dumps({"abbreviations": self.abbreviations}, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, data: str, analyzer: Analyzer, thesaurus_path: Path = THESAURUS_PATH) -> "Vocabulary":
-        return cls(analyzer, json.loads(data)["abbreviations"], load_thesaurus(thesaurus_path))
+    def from_json(
+        cls, data: str, analyzer: Analyzer, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None
+    ) -> "Vocabulary":
+        params = params or RankingParams.defaults()
+        return cls(analyzer, json.loads(data)["abbreviations"], load_thesaurus(thesaurus_path, params.synonym_weight), params)
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
@@ -301,7 +309,7 @@ class Vocabulary:
         (directory / "vocabulary.json").write_text(self.to_json(), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, thesaurus_path: Path = THESAURUS_PATH) -> "Vocabulary":
+    def load(cls, directory: Path, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None) -> "Vocabulary":
         directory = Path(directory)
         analyzer = Analyzer.load(directory / "analyzer.json")
-        return cls.from_json((directory / "vocabulary.json").read_text(encoding="utf-8"), analyzer, thesaurus_path)
+        return cls.from_json((directory / "vocabulary.json").read_text(encoding="utf-8"), analyzer, thesaurus_path, params)

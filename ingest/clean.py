@@ -325,8 +325,8 @@ def _extract_footnotes(lines: list[Line], out: CleanText) -> list[Line]:
             num = next(g for g in (m.groupdict().get(k) for k in ("paren", "md", "sup")) if g)
             plain = m.groupdict().get("sup") is not None
             starts_ok = not m.group("text")[:1].islower()
-            if not starts_ok or not expected <= int(num) <= expected + 3:
-                num = None
+            if not starts_ok or not expected <= int(num) <= expected + 3 or not any(b.text for b in body):
+                num = None  # a footnote follows body text; "1) …" opening a document is its first point
             elif plain and not (int(num) <= expected + 2 and _referenced(body, num)):  # a lost note may be skipped
                 num = None
         if num is None:

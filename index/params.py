@@ -1,0 +1,99 @@
+"""Every number that steers ranking and answering, in one place, with what it does.
+
+A generation is built with a `RankingParams` and saves it (`params.json` in the generation's
+folder), so what produced a ranking can always be told; the searcher reads it back. The defaults
+are those `kb tune` chose on held-out folds of all development question sets and wrote to
+`index/data/ranking.toml` (README, "Ranking parameters"); a field marked `rebuild` only takes
+effect when the indexes are built again (`kb ingest --rebuild`).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULTS_FILE = Path(__file__).parent / "data" / "ranking.toml"
+
+
+def knob(default, help: str, rebuild: bool = False):
+    return field(default=default, metadata={"help": help, "rebuild": rebuild})
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    # -- retrieval ------------------------------------------------------------------------------
+    candidates: int = knob(100, "Passages each retriever hands to fusion and reranking.")
+    lexical_weight: float = knob(1.0, "Weight of the lexical (BM25) score, scaled to the best lexical passage.")
+    dense_weight: float = knob(0.3, "Weight of the dense cosine; it shrinks as the best lexical passage covers the question.")
+    dense_alone: float = knob(0.5, "Cosine a passage needs to enter the results without any lexical match.")
+    bm25_k1: float = knob(1.5, "BM25 term-frequency saturation.", rebuild=True)
+    bm25_b: float = knob(0.75, "BM25 length normalisation.", rebuild=True)
+    window_words: int = knob(60, "Words per dense window; a passage is found by its best window.", rebuild=True)
+    window_stride: int = knob(40, "Words between the starts of two dense windows.", rebuild=True)
+    # -- query expansion ------------------------------------------------------------------------
+    part_weight: float = knob(0.5, "Weight of a compound's parts against the compound the user typed.")
+    derived_weight: float = knob(0.7, "Weight of another word class of the same word (anmäla → anmälan).")
+    correction_weight: float = knob(0.8, "Weight of the corpus word a typo is corrected to.")
+    synonym_weight: float = knob(0.6, "Weight of a thesaurus synonym.")
+    mined_weight: float = knob(0.5, "Weight of an abbreviation's expansion mined from the corpus.")
+    # -- reranking ------------------------------------------------------------------------------
+    passage_evidence: float = knob(0.5, "Added for the share of the question the whole passage covers.")
+    sentence_evidence: float = knob(0.25, "Added for the share of the question its best sentence covers.")
+    heading_evidence: float = knob(0.5, "Added for the share of the question its own heading covers.")
+    record_boost: float = knob(0.5, "For who-questions: factor 1 + this × the share a responsibility statement covers.")
+    priority_boost: float = knob(1.0, "For priority questions: factor 1 + this for a passage with a priority level.")
+    rare_share: float = knob(0.01, "A term in at most this share of passages counts as fully informative.")
+    off_topic_factor: float = knob(0.5, "Factor for a passage of an off-topic part of a committee bundle.")
+    proposal_factor: float = knob(0.9, "Factor for a proposal, a remiss or a draft.")
+    expired_factor: float = knob(0.85, "Factor for a revoked document or one whose validity has run out.")
+    favoured_floor: float = knob(0.2, "The searcher's own county comes first where it scores this share of the best.")
+    near_duplicate: int = knob(90, "rapidfuzz token_set_ratio above which two passages of a document are one result.")
+    # -- the "no good answer" gate -----------------------------------------------------------------
+    subject_length: int = knob(6, "An unknown query word this long or longer is the question's subject.")
+    generic_share: float = knob(0.02, "A term in this share of passages or more says little about a subject …")
+    generic_passages: int = knob(10, "… unless it is in fewer passages than this (a small corpus).")
+    # -- the answer card ------------------------------------------------------------------------
+    answer_hits: int = knob(8, "Statements are read off this many of the best passages.")
+    min_match: float = knob(0.5, "Share of the answerable question a statement must cover to be stated.")
+    min_coverage: float = knob(0.35, "Share of the whole question a statement must cover to be stated.")
+    min_recommendation_match: float = knob(0.5, "The same for a recommendation, and for a result's priority badge.")
+    fact_match: float = knob(0.75, "A question asking neither who nor how strongly gets a card only above this match.")
+    vote_margin: float = knob(0.3, "Statements this close to the best vote on the principal (or level) …")
+    min_share: float = knob(0.9, "… and the best one's principal must carry this share of the vote.")
+    own_weight: float = knob(0.6, "A statement's own words against its words with its heading and lead.")
+    rank_weight: float = knob(0.05, "Preference for statements of better-ranked passages, per rank.")
+
+    @classmethod
+    def defaults(cls) -> "RankingParams":
+        """The field defaults, overridden by what `kb tune` wrote to index/data/ranking.toml."""
+        if not DEFAULTS_FILE.exists():
+            return cls()
+        return cls().with_values(tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8")))
+
+    def with_values(self, values: dict) -> "RankingParams":
+        """A copy with these values; unknown names are refused, so a typo in a file is not ignored."""
+        known = {f.name: f for f in fields(self)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise ValueError(f"okända rankningsparametrar: {', '.join(sorted(unknown))}")
+        return replace(self, **{name: type(getattr(self, name))(value) for name, value in values.items()})
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "RankingParams":
+        """Saved parameters; a field added since they were saved keeps its default."""
+        saved = json.loads(text)
+        return cls.defaults().with_values({k: v for k, v in saved.items() if k in {f.name for f in fields(cls)}})
+
+    def to_toml(self) -> str:
+        return "".join(f"{f.name} = {getattr(self, f.name)!r}\n" for f in fields(self))
+
+    @classmethod
+    def documentation(cls) -> list[tuple[str, object, str, bool]]:
+        """(name, default, help, needs a rebuild) of every field, for the README and `kb eval`."""
+        current = cls.defaults()
+        return [(f.name, getattr(current, f.name), f.metadata["help"], f.metadata["rebuild"]) for f in fields(cls)]
