@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from index.config import Settings
+from index.config import Settings, SettingsError
 
 cli = typer.Typer(help="Vem gör vad – kunskapsbas för missbruks- och beroendevården.", no_args_is_help=True)
 
@@ -17,6 +17,14 @@ cli = typer.Typer(help="Vem gör vad – kunskapsbas för missbruks- och beroend
 def _fail(message: str, code: int = 1) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    """The environment's settings, or a clear message naming the variable that cannot be used."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(f"Fel i inställningarna: {exc}", 2)
 
 
 @cli.command()
@@ -29,7 +37,7 @@ def ingest(
 
     from index.build import Indexer, WriterBusy
 
-    settings = Settings.from_env()
+    settings = _settings()
     paths = paths or [settings.corpus_dir]
     indexer = Indexer(settings)
     bar = tqdm(desc="Läser", unit=" fil", file=sys.stderr)
@@ -78,7 +86,7 @@ def search(
     from index.search import IndexMissing, Searcher
 
     try:
-        payload = search_payload(Searcher(Settings.from_env()), query, k=k, region=region)
+        payload = search_payload(Searcher(_settings()), query, k=k, region=region)
     except IndexMissing as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -110,7 +118,7 @@ def serve(
     from app.web import create_app
     from index.search import IndexMissing, Searcher
 
-    settings = Settings.from_env()
+    settings = _settings()
     searcher = Searcher(settings)
     try:
         searcher.load()
@@ -133,7 +141,7 @@ def evaluate(
     if not file.is_file():
         _fail(f"Filen {file} finns inte.", 2)
     try:
-        report = evaluate_file(Searcher(Settings.from_env()), file, mode)
+        report = evaluate_file(Searcher(_settings()), file, mode)
     except IndexMissing as exc:
         _fail(str(exc), 2)
     except ValueError as exc:
@@ -159,7 +167,7 @@ def user_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
-    store = Store(Settings.from_env().db_path)
+    store = Store(_settings().db_path)
     try:
         created = add_user(store, name, role, password)
     except ValueError as exc:
