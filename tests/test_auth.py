@@ -108,7 +108,7 @@ def test_failed_logins_are_rate_limited_per_name(app_env):
 
 def test_failed_logins_are_rate_limited_per_address(app_env):
     client, _, _ = app_env
-    for number in range(5):
+    for number in range(20):  # many names tried from one address
         assert login(client, f"gissning{number}", "fel").status_code == 401
     assert login(client, "tage").status_code == 429
 
@@ -130,3 +130,84 @@ def test_cli_adds_a_user_with_password_from_stdin(tmp_path, monkeypatch):
     assert verify_user(Store(tmp_path / "kb.sqlite"), "greta", "ett-langt-losenord") == {"name": "greta", "role": "editor"}
     refused = CliRunner().invoke(cli, ["user", "add", "greta", "--role", "admin", "--password-stdin"], input="ett-langt-losenord\n")
     assert refused.exit_code == 2
+
+
+def client_from(app, address: str) -> TestClient:
+    """A browser at another address; the app sees it as the connecting client."""
+    return TestClient(app, client=(address, 50000))
+
+
+def failures(store) -> list[tuple[str, float]]:
+    return store.connection().execute("SELECT key, at FROM login_failures ORDER BY at").fetchall()
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(app_env):
+    client, store, _ = app_env
+    attacker = client_from(client.app, "203.0.113.9")
+    statuses = [login(attacker, "rut", "fel-lösenord").status_code for _ in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    assert login(client_from(client.app, "198.51.100.7"), "rut").status_code == 303  # the owner, elsewhere
+
+
+def test_the_wait_doubles_with_each_failure_after_the_free_ones(app_env):
+    client, store, _ = app_env
+    attacker = client_from(client.app, "203.0.113.9")
+    for _ in range(5):
+        login(attacker, "rut", "fel-lösenord")
+    blocked = login(attacker, "rut", "fel-lösenord")
+    assert blocked.status_code == 429 and "Vänta 30 sekunder" in blocked.text
+
+    def let_time_pass(seconds: float) -> None:
+        store.connection().execute("UPDATE login_failures SET at = at - ?", (seconds,))
+
+    let_time_pass(31)
+    assert login(attacker, "rut", "fel-lösenord").status_code == 401  # one more try after the wait
+    assert "Vänta en minut" in login(attacker, "rut", "fel-lösenord").text  # and now twice as long
+    let_time_pass(61)
+    assert login(attacker, "rut", "fel-lösenord").status_code == 401
+    assert "Vänta 2 minuter" in login(attacker, "rut", "fel-lösenord").text
+
+
+def test_a_browser_that_signed_in_before_is_not_blocked_by_failures_elsewhere(app_env):
+    client, store, _ = app_env
+    laptop = client_from(client.app, "198.51.100.7")
+    assert login(laptop, "rut").status_code == 303
+    laptop.post("/logout", data={"csrf": csrf_of(laptop.get("/admin").text)})
+    # an attacker spreads guesses over many addresses: the name itself gets slowed for unknown browsers
+    for number in range(25):
+        login(client_from(client.app, f"203.0.113.{number}"), "rut", "fel-lösenord")
+    assert login(client_from(client.app, "192.0.2.1"), "rut").status_code == 429
+    assert login(laptop, "rut").status_code == 303  # the owner's own browser signs in at once
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app_env):
+    client, _, _ = app_env
+    login(client, "rut")
+    copied = client.cookies.get("kb_session")
+    thief = TestClient(client.app, cookies={"kb_session": copied})
+    assert thief.get("/admin", follow_redirects=False).status_code == 200
+    client.post("/logout", data={"csrf": csrf_of(client.get("/admin").text)})
+    assert thief.get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_a_new_password_ends_every_session_of_the_account(app_env, monkeypatch):
+    from app.cli import cli
+
+    client, _, settings = app_env
+    login(client, "rut")
+    assert client.get("/admin", follow_redirects=False).status_code == 200
+    monkeypatch.setenv("KB_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(cli, ["user", "add", "rut", "--role", "editor", "--password-stdin"], input="ett-nytt-losenord\n")
+    assert result.exit_code == 0, result.output
+    assert client.get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_an_overlong_login_name_is_refused_and_neither_stored_nor_shown(app_env):
+    client, store, _ = app_env
+    name = "å" * 65
+    response = login(client, name, "fel")
+    assert response.status_code == 400 and "högst 64 tecken" in response.text
+    assert name not in response.text
+    assert failures(store) == []
+    audited = store.connection().execute("SELECT count(*) FROM audit_log WHERE detail LIKE ?", (f"%{name}%",)).fetchone()
+    assert audited[0] == 0
