@@ -27,6 +27,14 @@ def _settings() -> Settings:
         _fail(f"Fel i inställningarna: {exc}", 2)
 
 
+def _settings() -> Settings:
+    """The environment's settings, or a clear message naming the variable that cannot be used."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(f"Fel i inställningarna: {exc}", 2)
+
+
 @cli.command()
 def ingest(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Filer eller mappar (standard: corpus/)")] = None,
@@ -124,7 +132,8 @@ def serve(
         searcher.load()
     except IndexMissing as exc:
         _fail(str(exc), 2)
-    uvicorn.run(create_app(settings, searcher), host=host, port=port)
+    # uvicorn's own proxy handling believes X-Forwarded-For from any local client; the app's follows KB_TRUSTED_PROXIES.
+    uvicorn.run(create_app(settings, searcher), host=host, port=port, proxy_headers=False)
 
 
 @cli.command(name="eval")

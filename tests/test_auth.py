@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.auth import add_user
+from index.config import Settings
 from index.store import Store
-from tests.conftest import make_settings
+from tests.conftest import CORPUS, make_settings
 
 PASSWORD = "korrekt-hast-batteri"
 
@@ -211,3 +212,42 @@ def test_an_overlong_login_name_is_refused_and_neither_stored_nor_shown(app_env)
     assert failures(store) == []
     audited = store.connection().execute("SELECT count(*) FROM audit_log WHERE detail LIKE ?", (f"%{name}%",)).fetchone()
     assert audited[0] == 0
+    huge = login(client, "x" * 900_000, "fel")
+    assert huge.status_code == 413 and "x" * 1000 not in huge.text
+    assert failures(store) == []
+
+
+@pytest.mark.parametrize("header", ["Origin", "Referer"])
+def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token(app_env, header):
+    client, store, _ = app_env
+    token = csrf_of(client.get("/login").text)
+    foreign = "https://evil.example" + ("/sida" if header == "Referer" else "")
+    response = client.post(
+        "/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
+        headers={header: foreign}, follow_redirects=False,
+    )
+    assert response.status_code == 403 and "annan webbplats (evil.example)" in response.text
+    assert "kb_session" not in response.headers.get("set-cookie", "")
+    own = client.post(
+        "/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
+        headers={header: "http://testserver" + ("/login" if header == "Referer" else "")}, follow_redirects=False,
+    )
+    assert own.status_code == 303
+
+
+def test_secure_cookies_and_hsts_when_the_setting_says_so(tmp_path, embedder, monkeypatch):
+    from app.web import create_app
+    from index.search import Searcher
+
+    monkeypatch.delenv("KB_SECRET_KEY", raising=False)
+    for secure in (False, True):
+        settings = Settings.from_env(data_dir=tmp_path / str(secure), corpus_dir=CORPUS, secure_cookies=secure)
+        add_user(Store(settings.db_path), "rut", "editor", PASSWORD)
+        with TestClient(create_app(settings, Searcher(settings, embedder))) as client:
+            response = login(client, "rut")
+            cookies = response.headers.get_list("set-cookie")
+            region = client.get("/", params={"region": "Dalarna"}).headers.get_list("set-cookie")
+        assert len(cookies) == 2 and region
+        for cookie in cookies + region:
+            assert ("; secure" in cookie.lower()) is secure, cookie
+        assert ("strict-transport-security" in response.headers) is secure
