@@ -134,10 +134,10 @@ def meta_from_form(doc_id: str, form: dict, parties: list[str]) -> DocumentMeta:
                         status=status, **dates)
 
 
-def meta_of(document: dict) -> DocumentMeta:
-    return DocumentMeta(**{k: document[k] for k in (
-        "doc_id", "title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to", "status", "guessed"
-    )})
+def file_meta_of(store, document: dict) -> DocumentMeta:
+    """What the document's own manifest entry says (not the editors' edits, which are kept apart)."""
+    base = store.file_meta(document)
+    return DocumentMeta(doc_id=document["doc_id"], guessed=base["guessed"], **base["values"])
 
 
 # -- background jobs ---------------------------------------------------------
@@ -146,7 +146,7 @@ def meta_of(document: dict) -> DocumentMeta:
 @dataclass
 class Job:
     id: str
-    kind: str  # upload | reindex | retire
+    kind: str  # upload | reindex | retire | reinstate
     label: str
     who: str
     total: int | None = None
@@ -253,8 +253,12 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             kind = sniff(content, file.filename or "")
             if target:
                 existing = document_or_404(store, target)
+                if existing["retired"]:
+                    raise UploadRefused(
+                        f"Dokumentet {target} är borttaget ur sökningen. Ta tillbaka det på dess sida först."
+                    )
                 doc_id = target
-                meta = None if existing["guessed"] else meta_of(existing)
+                meta = None if existing["guessed"] else file_meta_of(store, existing)
             else:
                 doc_id = safe_doc_id(doc_id or file.filename or "")
                 if not doc_id:
@@ -300,10 +304,13 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     def document_form(request: Request, document: dict, error: str = "", status: int = 200):
+        source = Path(document["source_path"])
         return render(request, "document.html", {
             "document": document, "versions": store.versions(document["doc_id"]), "error": error,
             "doc_types": DOC_TYPES, "statuses": STATUSES, "regions": [r.name for r in regions()],
-            "from_corpus": settings.corpus_dir.resolve() in Path(document["source_path"]).parents,
+            "from_corpus": settings.corpus_dir.resolve() in source.parents,
+            "from_upload": uploads.resolve() in source.parents,
+            "provenance": store.meta_provenance(document["doc_id"]),
         }, status)
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
@@ -321,13 +328,16 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         except ValueError as exc:
             typed = {k: form.get(k) for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")}
             return document_form(request, document | typed | {"parties": parties}, str(exc), 400)
-        store.update_meta(doc_id, meta)
-        source = Path(document["source_path"])
-        if uploads.resolve() in source.parents:  # keep the upload's manifest in step for --rebuild
-            (source.parent / MANIFEST_NAME).write_text(manifest_toml(meta), encoding="utf-8")
-        changed = [k for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status", "parties")
-                   if getattr(meta, k) != document[k]]
+        changed = store.update_meta(doc_id, meta, user["name"])
         audit(store, user, "metadata ändrad", f"{doc_id}: {', '.join(changed) or 'inga ändringar'}")
+        return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+    @router.post("/documents/{doc_id}/meta/reset", dependencies=[Depends(csrf_protect)])
+    def reset_meta(request: Request, doc_id: str):
+        user = editor(request)
+        document_or_404(store, doc_id)
+        store.reset_meta(doc_id)
+        audit(store, user, "metadata återställd", f"{doc_id}: värdena från manifestet eller texten gäller igen")
         return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 
     @router.post("/documents/{doc_id}/retire", dependencies=[Depends(csrf_protect)])
@@ -339,12 +349,32 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             job.current = doc_id
-            generation = indexer().retire(doc_id)
+            generation = indexer().retire(doc_id, user["name"])
             job.done = 1
-            job.message = f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar."
+            job.message = (
+                f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
+                "och dokumentet förblir borttaget vid omindexering tills en redaktör tar tillbaka det."
+            )
             audit(store, user, "dokument upphävt", doc_id)
 
         job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user["name"], total=1), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    @router.post("/documents/{doc_id}/reinstate", dependencies=[Depends(csrf_protect)])
+    def reinstate_document(request: Request, doc_id: str):
+        user = editor(request)
+        document = document_or_404(store, doc_id)
+        if not document["retired_by"]:  # not retired, or retired because its file is gone: ingest decides
+            return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+        def work(job: Job) -> None:
+            job.current = doc_id
+            generation = indexer().reinstate(doc_id)
+            job.done = 1
+            job.message = f"{document['title']} är sökbart igen (index {generation})."
+            audit(store, user, "dokument återinfört", doc_id)
+
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user["name"], total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/reindex", dependencies=[Depends(csrf_protect)])
@@ -356,7 +386,10 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             run = indexer().ingest([corpus], who=user["name"], on_file=job.on_file)
             job.results = run.files
             changed = [f for f in run.files if f.outcome in ("new", "revised", "retired")]
+            skipped = [f for f in run.files if f.outcome == "skipped"]
             job.message = f"Klar: index {run.generation}, {len(changed)} ändrade dokument, {len(run.failed)} fel."
+            if skipped:
+                job.message += f" {len(skipped)} borttagna ur sökningen av en redaktör lästes inte in."
             if run.failed:
                 job.state = "failed"
             audit(store, user, "omindexering", f"{corpus}: {job.message}")

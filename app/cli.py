@@ -35,6 +35,14 @@ def _settings() -> Settings:
         _fail(f"Fel i inställningarna: {exc}", 2)
 
 
+def _settings() -> Settings:
+    """The environment's settings, or a clear message naming the variable that cannot be used."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(f"Fel i inställningarna: {exc}", 2)
+
+
 @cli.command()
 def ingest(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Filer eller mappar (standard: corpus/)")] = None,
@@ -43,7 +51,7 @@ def ingest(
     """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
     from tqdm import tqdm
 
-    from index.build import Indexer, WriterBusy
+    from index.build import Indexer, MissingSources, WriterBusy
 
     settings = _settings()
     paths = paths or [settings.corpus_dir]
@@ -51,7 +59,7 @@ def ingest(
     bar = tqdm(desc="Läser", unit=" fil", file=sys.stderr)
     try:
         run = indexer.ingest(paths, rebuild=rebuild, on_file=lambda p: bar.update(1) or bar.set_postfix_str(p.name))
-    except WriterBusy as exc:
+    except (WriterBusy, MissingSources) as exc:
         _fail(str(exc), 2)
     except ValueError as exc:  # a malformed manifest
         _fail(f"Fel i manifest: {exc}", 2)
@@ -65,6 +73,8 @@ def ingest(
         line = f"{result.outcome:<9} {result.doc_id}"
         if result.version:
             line += f" v{result.version}"
+        if result.note:
+            line += f" · {result.note}"
         if report and result.outcome in ("new", "revised"):
             line += (
                 f" · {report.get('format')} · {report.get('sections', 0)} avsnitt · {report.get('chunks', 0)} stycken"
