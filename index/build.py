@@ -25,11 +25,12 @@ import numpy as np
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
+from index.sandbox import Limits, read_bounded, read_isolated
 from index.store import Store, transaction
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
 from ingest.model import IngestError, ParsedDocument
-from ingest.pipeline import MANIFEST_NAME, ingest_file, source_files
+from ingest.pipeline import MANIFEST_NAME, source_files
 
 
 class WriterBusy(RuntimeError):
@@ -134,6 +135,7 @@ class Indexer:
     def __init__(self, settings: Settings, embedder=None):
         self.settings = settings
         self.store = Store(settings.db_path)
+        self.limits = Limits.from_settings(settings)
         self._embedder = embedder
 
     @property
@@ -150,12 +152,18 @@ class Indexer:
         rebuild: bool = False,
         who: str | None = None,
         on_file: Callable[[Path], None] | None = None,
+        isolated: bool = False,
     ) -> IngestRun:
-        """Ingest files and folders. Raises WriterBusy, ManifestError and, with `rebuild`, MissingSources."""
-        with writer_lock(self.settings.data_dir):
-            return self._ingest(list(paths), rebuild, who, on_file)
+        """Ingest files and folders. `isolated` reads each file in a child process with a memory and
+        time limit (for uploads, whose content nobody vetted); otherwise in this process.
 
-    def _ingest(self, paths: list[Path], rebuild: bool, who: str | None, on_file) -> IngestRun:
+        Raises WriterBusy, ManifestError and, with `rebuild`, MissingSources.
+        """
+        read = read_isolated if isolated else read_bounded
+        with writer_lock(self.settings.data_dir):
+            return self._ingest(list(paths), rebuild, who, on_file, read)
+
+    def _ingest(self, paths: list[Path], rebuild: bool, who: str | None, on_file, read) -> IngestRun:
         results: list[FileResult] = []
         sources: list[Source] = []
         folders: list[Path] = []
@@ -193,7 +201,7 @@ class Indexer:
                 result.outcome, result.version, result.report = "unchanged", existing["current_version"], existing["report"]
                 continue
             try:
-                document = ingest_file(source.path, source.manifest, doc_id=source.doc_id)
+                document = read(source.path, source.manifest, source.doc_id, self.limits)
             except IngestError as exc:
                 result.error = str(exc)
                 continue

@@ -60,7 +60,7 @@ def largest_file(folder) -> int:
     return max((p.stat().st_size for p in folder.rglob("*") if p.is_file()), default=0)
 
 
-@pytest.mark.parametrize(("size", "status"), [(GIGABYTE, 413)])
+@pytest.mark.parametrize(("size", "status"), [(GIGABYTE, 413), (15 * 2**20, 303)])
 def test_an_anonymous_upload_is_refused_before_its_body_is_read(server, size, status):
     """A gigabyte is refused for its size, a file within the limit for want of a session: both unread."""
     base, _, tmp = server
