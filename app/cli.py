@@ -27,22 +27,6 @@ def _settings() -> Settings:
         _fail(f"Fel i inställningarna: {exc}", 2)
 
 
-def _settings() -> Settings:
-    """The environment's settings, or a clear message naming the variable that cannot be used."""
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        _fail(f"Fel i inställningarna: {exc}", 2)
-
-
-def _settings() -> Settings:
-    """The environment's settings, or a clear message naming the variable that cannot be used."""
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        _fail(f"Fel i inställningarna: {exc}", 2)
-
-
 @cli.command()
 def ingest(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Filer eller mappar (standard: corpus/)")] = None,
@@ -166,6 +150,44 @@ def evaluate(
     except ValueError as exc:
         _fail(str(exc), 2)
     typer.echo(format_report(report))
+
+
+@cli.command()
+def backup(file: Annotated[Path, typer.Argument(help="Arkivet som skapas, t.ex. kb-2026-12-01.tar.gz")]):
+    """Säkerhetskopiera databas, källfiler, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""
+    from index.backup import BackupError, backup as make_backup
+    from index.build import WriterBusy
+
+    try:
+        summary = make_backup(_settings(), file)
+    except (BackupError, WriterBusy) as exc:
+        _fail(str(exc), 2)
+    typer.echo(
+        f"Säkerhetskopian {file} är skriven ({summary['bytes'] / 2**20:.1f} MB): {summary['documents']} dokument, "
+        f"{summary['versions']} versioner, {summary['accounts']} konton, {summary['courses']} kurser, "
+        f"{summary['audit_entries']} loggrader, index {summary['generation']}."
+    )
+    if not summary["secret_key"]:
+        typer.secho("Nyckeln för inloggningar ingår inte (KB_SECRET_KEY är satt): spara den separat.", fg=typer.colors.YELLOW)
+
+
+@cli.command()
+def restore(file: Annotated[Path, typer.Argument(help="Ett arkiv från kb backup")]):
+    """Återställ en säkerhetskopia till KB_DATA_DIR, som måste vara tom eller saknas."""
+    from index.backup import BackupError, restore as restore_backup
+
+    settings = _settings()
+    try:
+        summary = restore_backup(settings, file)
+    except BackupError as exc:
+        _fail(str(exc), 2)
+    typer.echo(
+        f"Återställt till {settings.data_dir} från kopian {summary['created']}: {summary['documents']} dokument, "
+        f"{summary['accounts']} konton, {summary['courses']} kurser, {summary['audit_entries']} loggrader, "
+        f"index {summary['generation']}. Starta tjänsten med kb serve."
+    )
+    if not summary["secret_key"]:
+        typer.secho("Nyckeln för inloggningar ingick inte: sätt samma KB_SECRET_KEY som förut.", fg=typer.colors.YELLOW)
 
 
 user_cli = typer.Typer(help="Konton för redaktörer och utbildare.", no_args_is_help=True)

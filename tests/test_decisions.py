@@ -1,4 +1,4 @@
-"""What an editor decided stays decided: through re-indexing, --rebuild and new versions.
+"""What an editor decided stays decided: through re-indexing, --rebuild, new versions, and a backup restored elsewhere.
 
 A real app over a temp data dir seeded with one corpus document, real SQLite,
 the real pipeline and model; the `kb` command as an operator runs it.
@@ -7,6 +7,8 @@ the real pipeline and model; the `kb` command as an operator runs it.
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +20,9 @@ from index.build import Indexer
 from index.config import Settings
 from index.search import Searcher
 from tests.conftest import CORPUS
-from tests.test_admin import upload, wait_for
+from tests.test_admin import NEW_DOC_MD, upload, wait_for
 from tests.test_auth import PASSWORD, csrf_of, login
+from tests.ui_fixtures import _copy_data_dir
 
 DOC = "norrbotten-handlingsplan-2021"
 QUERY = "Norrbus barn och unga"
@@ -120,3 +123,62 @@ def test_metadata_edits_win_over_the_manifest_through_every_kind_of_ingest(site,
         manifest["title"], manifest["status"], manifest["valid_to"], manifest["parties"]
     )
     assert "metadata återställd" in client.get("/admin/audit").text
+
+
+def test_a_backup_restored_into_another_folder_gives_the_service_back(site, embedder, tmp_path):
+    from app.web import create_app
+
+    client, searcher, settings, corpus = site
+    assert "Klart" in wait_for(client, upload(client, "LARO rutin.md", NEW_DOC_MD.encode(), title="LARO-rutin"))
+    form = {"title": "LARO-rutin (redigerad)", "region": "Västerbotten", "doc_type": "", "status": "gällande",
+            "decided": "", "valid_from": "", "valid_to": "", "parties": ""}
+    assert admin_post(client, "/admin/documents/laro-rutin/meta", **form).status_code == 303
+    course = client.post("/courses", data={"title": "Introduktion", "csrf": csrf_of(client.get("/courses").text)},
+                         follow_redirects=False)
+    assert course.status_code == 303
+    queries = ["vem ansvarar för boendestöd i LARO", QUERY, "anmälningsskyldighet"]
+
+    def state(data_dir) -> dict:
+        with sqlite3.connect(data_dir / "kb.sqlite") as db:
+            tables = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                      for t in ("users", "courses", "course_items", "audit_log", "meta_edits")}
+            tables["documents"] = db.execute(
+                "SELECT doc_id, title, region, status, retired, current_version FROM documents ORDER BY 1").fetchall()
+        return tables
+
+    before = state(settings.data_dir)
+    searches = {q: [h.chunk["chunk_id"] for h in searcher.search(q, k=5)] for q in queries}
+
+    original = tmp_path / "original"  # back up a copy, then delete it: the restore must need nothing of it
+    _copy_data_dir(settings.data_dir, original)
+    archive = tmp_path / "kopia.tar.gz"
+    result = kb(Settings.from_env(data_dir=original, corpus_dir=corpus), "backup", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "2 dokument" in result.output and "1 kurser" in result.output
+    shutil.rmtree(original)
+
+    restored = Settings.from_env(data_dir=tmp_path / "annan-mapp", corpus_dir=corpus)
+    result = kb(restored, "restore", str(archive))
+    assert result.exit_code == 0, result.output
+    assert state(restored.data_dir) == before
+    again = Searcher(restored, embedder)
+    assert {q: [h.chunk["chunk_id"] for h in again.search(q, k=5)] for q in queries} == searches
+    with TestClient(create_app(restored, again), cookies=dict(client.cookies)) as same_browser:
+        assert same_browser.get("/admin", follow_redirects=False).status_code == 200  # the session key came along
+
+    run = Indexer(restored, embedder).ingest([corpus], rebuild=True)
+    assert {f.doc_id: f.outcome for f in run.files} == {DOC: "revised", "laro-rutin": "revised"}
+    document = again.store.document("laro-rutin")
+    assert (document["title"], document["region"]) == ("LARO-rutin (redigerad)", "Västerbotten")
+
+    kept = Path(again.store.versions("laro-rutin")[0]["source_file"])
+    assert restored.data_dir.resolve() in kept.parents  # the restored folder's own copy
+    kept.unlink()
+    generation = again.store.generation()
+    result = kb(restored, "ingest", "--rebuild", str(corpus))
+    assert result.exit_code == 2
+    assert "källfilen saknas" in result.output and "laro-rutin" in result.output and "inget ändrades" in result.output
+    assert again.store.generation() == generation
+
+    refused = kb(restored, "restore", str(archive))
+    assert refused.exit_code == 2 and "inte tom" in refused.output
