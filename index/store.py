@@ -130,19 +130,32 @@ class Store:
         self._upgrade()
 
     def _upgrade(self) -> None:
-        """Bring a database written by an older release up to date; does nothing on a current one."""
+        """Bring a database written by an older release up to date.
+
+        Looks first and writes only when something is out of date, so opening
+        a current database never waits for a running ingest's write lock.
+        """
         db = self.connection()
-        columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
-        for column, kind in _ADDED_COLUMNS.items():
-            if column not in columns:
-                db.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
+
+        def missing_columns() -> list[str]:
+            present = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+            return [column for column in _ADDED_COLUMNS if column not in present]
+
         # Older releases stored absolute paths; a path into a data dir (this one or the one a backup came from)
         # becomes relative when the same file is found here.
-        for table, key, column in (("documents", "doc_id", "source_path"), ("versions", "rowid", "source_file")):
-            for row_key, stored in db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} LIKE '/%'").fetchall():
-                relative = self._relative_in_data_dir(stored)
-                if relative != stored:
-                    db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (relative, row_key))
+        moves = [
+            (table, key, column, row_key, stored, relative)
+            for table, key, column in (("documents", "doc_id", "source_path"), ("versions", "rowid", "source_file"))
+            for row_key, stored in db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} LIKE '/%'").fetchall()
+            if (relative := self._relative_in_data_dir(stored)) != stored
+        ]
+        if not missing_columns() and not moves:
+            return
+        with transaction(db):
+            for column in missing_columns():  # asked again: another process may have just done it
+                db.execute(f"ALTER TABLE documents ADD COLUMN {column} {_ADDED_COLUMNS[column]}")
+            for table, key, column, row_key, stored, relative in moves:
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ? AND {column} = ?", (relative, row_key, stored))
 
     def _relative_in_data_dir(self, stored: str) -> str:
         path = Path(stored)

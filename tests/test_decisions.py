@@ -182,3 +182,21 @@ def test_a_backup_restored_into_another_folder_gives_the_service_back(site, embe
 
     refused = kb(restored, "restore", str(archive))
     assert refused.exit_code == 2 and "inte tom" in refused.output
+
+
+def test_a_database_from_an_older_release_with_absolute_paths_works_in_another_folder(site, embedder, tmp_path):
+    """Older releases stored absolute paths into their data dir; copied elsewhere, --rebuild skipped uploads."""
+    from index.store import Store
+
+    client, searcher, settings, corpus = site
+    copied = tmp_path / "kopierad"
+    _copy_data_dir(settings.data_dir, copied)
+    with sqlite3.connect(copied / "kb.sqlite") as db:
+        for table, column in (("documents", "source_path"), ("versions", "source_file")):
+            db.execute(f"UPDATE {table} SET {column} = '/srv/gammal/data/' || {column} WHERE {column} NOT LIKE '/%'")
+    moved = Settings.from_env(data_dir=copied, corpus_dir=corpus)
+    store = Store(moved.db_path)
+    upload_source = Path(store.document("laro-rutin")["source_path"])
+    assert copied.resolve() in upload_source.parents and upload_source.is_file()
+    run = Indexer(moved, embedder).ingest([corpus], rebuild=True)
+    assert {f.doc_id: f.outcome for f in run.files}["laro-rutin"] == "revised"
