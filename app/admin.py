@@ -274,8 +274,10 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         target, doc_id, title = values["target"], values["doc_id"], values["title"]
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
+            await form.close()
             return upload_form(request, "Välj en fil att ladda upp.", 400, values)
         content = await file.read(settings.max_upload + 1)
+        await form.close()  # the spooled copy goes now; what is kept is written below
         try:
             if len(content) > settings.max_upload:
                 raise UploadRefused(f"Filen är större än {settings.max_upload_mb} MB.")
