@@ -32,8 +32,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
 from app.auth import ROLE_LABELS, audit, audit_entries, check_csrf, csrf_protect, require_role
+from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
 from app.pages import document_or_404
-from index.build import FileResult, Indexer, WriterBusy
+from index.build import EMBEDDING, READING, FileResult, Indexer, Progress, WriterBusy
 from index.config import Settings
 from index.sandbox import check_docx_size
 from index.search import Searcher
@@ -178,14 +179,21 @@ class Job:
     total: int | None = None
     done: int = 0
     current: str = ""
+    stage: str = ""
     state: str = "running"  # running | done | failed
     message: str = ""
     results: list[FileResult] = field(default_factory=list)
     started: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
 
-    def on_file(self, path: Path) -> None:
-        self.done += 1
-        self.current = path.name
+    def on_progress(self, step: Progress) -> None:
+        """The page shows the stage; reading counts files, embedding counts text windows."""
+        self.stage = step.stage
+        if step.stage == READING:
+            self.done, self.total, self.current = step.done, step.total, step.item or ""
+        elif step.stage == EMBEDDING:
+            self.current = f"{step.done} av {step.total} textavsnitt"
+        else:
+            self.current = ""
 
 
 class Jobs:
@@ -316,7 +324,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             try:
-                run = indexer().ingest([path], who=user["name"], on_file=job.on_file, isolated=True)
+                run = indexer().ingest([path], who=user["name"], progress=job.on_progress, isolated=True)
             except BaseException:
                 discard()
                 raise
@@ -347,6 +355,13 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
     def document_page(request: Request, doc_id: str):
         return document_form(request, document_or_404(store, doc_id))
+
+    @router.get("/documents/{doc_id}/reading", response_class=HTMLResponse)
+    def reading_page(request: Request, doc_id: str):
+        reading = reading_of(store, document_or_404(store, doc_id)["doc_id"])
+        return render(request, "reading.html", {
+            "reading": reading, "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
+        })
 
     @router.post("/documents/{doc_id}/meta", dependencies=[Depends(csrf_protect)])
     async def edit_meta(request: Request, doc_id: str):
@@ -414,7 +429,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         corpus = settings.corpus_dir
 
         def work(job: Job) -> None:
-            run = indexer().ingest([corpus], who=user["name"], on_file=job.on_file)
+            run = indexer().ingest([corpus], who=user["name"], progress=job.on_progress)
             job.results = run.files
             changed = [f for f in run.files if f.outcome in ("new", "revised", "retired")]
             skipped = [f for f in run.files if f.outcome == "skipped"]

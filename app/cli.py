@@ -27,53 +27,97 @@ def _settings() -> Settings:
         _fail(f"Fel i inställningarna: {exc}", 2)
 
 
+OUTCOMES = {
+    "new": "nytt", "revised": "ny version", "unchanged": "oförändrat", "failed": "FEL", "retired": "borttaget",
+    "skipped": "överhoppat",
+}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _report_line(result) -> str:
+    """One document's line of the ingest summary, in Swedish."""
+    line = f"{OUTCOMES[result.outcome]:<11} {result.doc_id}"
+    if result.version:
+        line += f" v{result.version}"
+    if result.note:
+        line += f" · {result.note}"
+    report = result.report
+    if report and result.outcome in ("new", "revised"):
+        parts = [
+            report.get("format"),
+            _count(report.get("sections", 0), "avsnitt", "avsnitt"),
+            _count(report.get("chunks", 0), "stycke", "stycken"),
+            _count(report.get("tables", 0), "tabell", "tabeller"),
+            _count(report.get("footnotes", 0), "fotnot", "fotnoter"),
+            _count(report.get("redactions", 0), "maskning", "maskningar"),
+            _count(report.get("off_topic", 0), "stycke utanför ämnet", "stycken utanför ämnet"),
+            _count(result.embedded, "nytt inbäddat stycke", "nya inbäddade stycken"),
+        ]
+        if report.get("pages"):
+            parts.append(_count(report["pages"], "sida", "sidor"))
+        line += " · " + " · ".join(parts)
+    return line
+
+
 @cli.command()
 def ingest(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Filer eller mappar (standard: corpus/)")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Läs om alla dokument från sparade källfiler")] = False,
 ):
     """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
-    from tqdm import tqdm
-
-    from index.build import Indexer, MissingSources, WriterBusy
+    from index.build import READING, Indexer, MissingSources, WriterBusy
 
     settings = _settings()
     paths = paths or [settings.corpus_dir]
     indexer = Indexer(settings)
-    bar = tqdm(desc="Läser", unit=" fil", file=sys.stderr)
+
+    def show(step) -> None:
+        """A line per file read and per stage, so a long embedding run never looks hung."""
+        if step.stage == READING:
+            typer.echo(f"Läser {step.done}/{step.total}: {step.item}", err=True)
+        elif step.total:
+            typer.echo(f"Bäddar in textavsnitt: {step.done}/{step.total}", err=True)
+        else:
+            typer.echo("Bygger sökindexet …", err=True)
+
     try:
-        run = indexer.ingest(paths, rebuild=rebuild, on_file=lambda p: bar.update(1) or bar.set_postfix_str(p.name))
+        run = indexer.ingest(paths, rebuild=rebuild, progress=show)
     except (WriterBusy, MissingSources) as exc:
         _fail(str(exc), 2)
     except ValueError as exc:  # a malformed manifest
         _fail(f"Fel i manifest: {exc}", 2)
-    finally:
-        bar.close()
     for result in run.files:
         if result.outcome == "failed":
             typer.secho(f"FEL  {result.path}: {result.error}", fg=typer.colors.RED, err=True)
             continue
-        report = result.report
-        line = f"{result.outcome:<9} {result.doc_id}"
-        if result.version:
-            line += f" v{result.version}"
-        if result.note:
-            line += f" · {result.note}"
-        if report and result.outcome in ("new", "revised"):
-            line += (
-                f" · {report.get('format')} · {report.get('sections', 0)} avsnitt · {report.get('chunks', 0)} stycken"
-                f" · {report.get('tables', 0)} tabeller · {report.get('footnotes', 0)} fotnoter"
-                f" · {report.get('redactions', 0)} maskade · {report.get('off_topic', 0)} utanför ämnet"
-                f" · {result.embedded} nya vektorer"
-            )
-            if report.get("pages"):
-                line += f" · {report['pages']} sidor"
-        typer.echo(line)
-        for warning in report.get("warnings", []) if result.outcome in ("new", "revised") else []:
-            typer.secho(f"          varning: {warning}", fg=typer.colors.YELLOW)
-    typer.echo(f"Index generation {run.generation}; {run.embedded} stycken bäddades in.")
+        typer.echo(_report_line(result))
+        for warning in result.report.get("warnings", []) if result.outcome in ("new", "revised") else []:
+            typer.secho(f"            varning: {warning}", fg=typer.colors.YELLOW)
+    counts = {o: sum(1 for f in run.files if f.outcome == o) for o in OUTCOMES}
+    typer.echo(
+        f"Klart: indexgeneration {run.generation}. {_count(counts['new'], 'nytt dokument', 'nya dokument')}, "
+        f"{_count(counts['revised'], 'ny version', 'nya versioner')}, {counts['unchanged']} oförändrade, "
+        f"{counts['retired']} borttagna, {counts['skipped']} överhoppade, {counts['failed']} med fel; {_count(run.embedded, 'stycke', 'stycken')} bäddades in."
+    )
     if run.failed:
         raise typer.Exit(1)
+
+
+@cli.command()
+def inspect(
+    doc_id: Annotated[str, typer.Argument(help="Dokumentets id (filnamnet utan filändelse)")],
+):
+    """Visa hur ett dokument lästes: avsnitt, stycken, ansvarsuttalanden, prioriteringar, vad som rensades bort."""
+    from app.inspect import format_reading, reading_of
+    from index.store import Store
+
+    reading = reading_of(Store(_settings().db_path), doc_id)
+    if reading is None:
+        _fail(f"Dokumentet {doc_id!r} finns inte i kunskapsbasen.", 2)
+    typer.echo(format_reading(reading))
 
 
 @cli.command()

@@ -11,8 +11,9 @@ from fastapi.templating import Jinja2Templates
 
 from app.auth import current_user
 from app.courses import CourseStore, can_edit_courses
-from app.payloads import MAX_QUERY, result_of
-from index.answer import compose_answer, principal_of_records
+from app.payloads import MAX_QUERY, answer_of, result_of
+from index.answer import compose_answer
+from index.status import STATUS_LABELS, document_status
 from index.history import closest_current
 from index.search import Hit, Searcher
 from index.store import Store
@@ -45,11 +46,8 @@ class Filters:
             return False
         if self.priority and all(p["label"] != self.priority for p in chunk["priority"]):
             return False
-        if self.principal:
-            records = chunk["responsibility"]
-            named = {r["principal"] for r in records} | {principal_of_records(records)}
-            if self.principal not in named:
-                return False
+        if self.principal and self.principal not in {r["principal"] for r in chunk["responsibility"]}:
+            return False
         return True
 
 
@@ -74,23 +72,14 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters) -> dic
     region = filters.region if filters.only_region else None
     found = searcher.search(query, k=CANDIDATES, region=region, prefer_region=filters.region or None)
     hits = [h for h in found if filters.keeps(h)][:PAGE_SIZE]
-    answer = compose_answer(query, hits)
-    if answer and answer["chunk_id"]:
-        hit = next(h for h in hits if h.chunk["chunk_id"] == answer["chunk_id"])
-        answer |= {
-            "region": hit.document["region"],
-            "title": hit.document["title"],
-            "section": hit.chunk["section"],
-            "heading": hit.chunk["section_path"][-1] if hit.chunk["section_path"] else None,
-            "page": hit.chunk["page"],
-        }
+    reading = searcher.read(query)
+    answer = answer_of(compose_answer(searcher, query, hits, prefer_region=filters.region or None))
     results = []
     for hit in hits:
-        result = result_of(hit)
+        result = result_of(hit, reading, filters.principal or None, filters.priority or None)
         doc_region = hit.document["region"]
         result.update(
             highlights=hit.highlights,
-            status=hit.document["status"],
             proposal=hit.chunk["proposal"],
             valid_to=hit.document["valid_to"],
             doc_type=hit.document["doc_type"],
@@ -129,7 +118,9 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = searcher.store
     courses = CourseStore(store)
-    templates.env.globals.update(expired=expired, can_edit_courses=can_edit_courses)
+    templates.env.globals.update(
+        expired=expired, can_edit_courses=can_edit_courses, document_status=document_status, status_labels=STATUS_LABELS
+    )
 
     def doc_types() -> list[str]:
         return sorted({d["doc_type"] for d in store.documents() if d["doc_type"]})

@@ -1,25 +1,16 @@
-"""The JSON shapes of the public API, built from store rows and search hits.
+"""The JSON shapes of the public API, built from store rows, search hits and the answer card.
 
 The web pages, the CLI and the HTTP API share them, so the three always agree.
 """
 
 from __future__ import annotations
 
-from index.answer import MIN_RECORD_COVERAGE, compose_answer, principal_of_records
-from index.search import Hit, Searcher
+from index.answer import MIN_MATCH, Answer, Statement, badge_of, compose_answer, statements_of
+from index.search import Hit, Reading, Searcher
+from index.status import document_status
 
 MAX_QUERY = 300  # characters; longer input is a paste, not a question
 RESPONSIBILITY_HITS = 20
-
-
-def priority_of(chunk: dict) -> dict | None:
-    """The strongest recommendation level stated in the passage."""
-    tags = chunk["priority"]
-    if not tags:
-        return None
-    numbered = [t for t in tags if t["level"] is not None]
-    top = min(numbered, key=lambda t: t["level"]) if numbered else tags[0]
-    return {"level": top["level"], "label": top["label"]}
 
 
 def citation_of(chunk: dict, document: dict) -> dict:
@@ -36,41 +27,98 @@ def citation_of(chunk: dict, document: dict) -> dict:
     }
 
 
-def result_of(hit: Hit) -> dict:
-    chunk, document = hit.chunk, hit.document
-    records = chunk["responsibility"]
-    return citation_of(chunk, document) | {
+def principal_badge(reading: Reading, hit: Hit, principal: str | None = None) -> Statement | None:
+    """The responsibility statement of a passage that answers the question, for its result badge:
+    never the passage's records lumped together, and nothing when none of them matches. With
+    `principal` (the searcher filters on it), the best statement naming that principal."""
+    found = [
+        s for s in statements_of(reading, hit, 0)
+        if s.kind == "responsibility" and not s.negated and s.principal
+        and (s.principal == principal if principal else s.match >= MIN_MATCH)
+    ]
+    return max(found, key=lambda s: s.match, default=None)
+
+
+def result_of(hit: Hit, reading: Reading, principal: str | None = None, label: str | None = None) -> dict:
+    """A result with the badges that answer the question; filters name the principal or label asked for."""
+    stated = principal_badge(reading, hit, principal)
+    return citation_of(hit.chunk, hit.document) | {
         "score": round(hit.score, 6),
-        "principal": principal_of_records(records),
-        "units": sorted({u for r in records for u in r["units"]}),
-        "priority": priority_of(chunk),
+        "principal": stated.principal if stated else None,
+        "units": stated.units if stated else [],
+        "priority": badge_of(reading, hit, label),
+        "status": document_status(hit.document),
     }
 
 
-ANSWER_FIELDS = ("principal", "units", "chunk_id", "text")
+def statement_of(statement: Statement) -> dict:
+    """A statement as the API gives it: the quote, its exact span, who and how bindingly, and its citation."""
+    out = {
+        "kind": statement.kind,
+        "text": statement.text,
+        "span": {"start": statement.start, "end": statement.end, "in": "heading" if statement.heading else "text"},
+        "chunk_id": statement.chunk_id,
+        "doc_id": statement.doc_id,
+        "title": statement.title,
+        "region": statement.region,
+        "section": statement.section,
+        "page": statement.page,
+        "status": statement.status,
+        "url": statement.url,
+    }
+    if statement.kind == "responsibility":
+        out |= {
+            "actor": statement.actor,
+            "principal": statement.principal,
+            "units": statement.units,
+            "modality": statement.modality,
+            "negated": statement.negated,
+            "condition": statement.condition,
+        }
+    else:
+        out |= {"priority": {"level": statement.level, "label": statement.label}, "condition": statement.condition}
+    return out
+
+
+def answer_of(answer: Answer | None) -> dict | None:
+    """The card: principal (or priority) with the statement that says so, or an abstention with candidates."""
+    if answer is None:
+        return None
+    statement = answer.statement
+    return {
+        "intent": answer.intent,
+        "principal": answer.principal,
+        "units": statement.units if statement and answer.principal else [],
+        "priority": answer.priority,
+        "chunk_id": statement.chunk_id if statement else None,
+        "text": statement.text if statement else answer.reason,
+        "status": statement.status if statement else None,
+        "statement": statement_of(statement) if statement else None,
+        "abstained": answer.abstained,
+        "reason": answer.reason,
+        "candidates": [statement_of(s) for s in answer.candidates],
+        "regions": [statement_of(s) for s in answer.regions],
+        "region_note": answer.region_note,
+    }
 
 
 def search_payload(searcher: Searcher, query: str, k: int = 10, region: str | None = None) -> dict:
     """The API's search response."""
     hits = searcher.search(query, k=k, region=region)
-    answer = compose_answer(query, hits)
-    if answer is not None:
-        answer = {key: answer[key] for key in ANSWER_FIELDS}
-    return {"query": query, "answer": answer, "results": [result_of(h) for h in hits]}
+    reading = searcher.read(query)
+    answer = compose_answer(searcher, query, hits)
+    return {"query": query, "answer": answer_of(answer), "results": [result_of(h, reading) for h in hits]}
 
 
 def responsibility_payload(searcher: Searcher, query: str, region: str | None = None) -> dict:
-    """Responsibility records that answer the question, grouped by region in ranking order."""
+    """Responsibility statements that answer the question, grouped by region in ranking order."""
+    reading = searcher.read(query)
     by_region: dict[str | None, list[dict]] = {}
-    for hit in searcher.search(query, k=RESPONSIBILITY_HITS, region=region):
-        if not hit.record or hit.record[1] < MIN_RECORD_COVERAGE:
-            continue
-        record, chunk = hit.record[0], hit.chunk
-        by_region.setdefault(hit.document["region"], []).append(
-            {key: record[key] for key in ("activity", "principal", "units", "kind", "strength")}
-            | citation_of(chunk, hit.document)
-        )
-    return {"query": query, "regions": [{"region": r, "records": recs} for r, recs in by_region.items()]}
+    for rank, hit in enumerate(searcher.search(query, k=RESPONSIBILITY_HITS, region=region)):
+        for statement in statements_of(reading, hit, rank):
+            if statement.kind == "responsibility" and statement.principal and statement.match >= MIN_MATCH:
+                by_region.setdefault(hit.document["region"], []).append(statement_of(statement))
+    return {"query": query, "regions": [{"region": r, "statements": found} for r, found in by_region.items()]}
 
 
 def passage_of(chunk: dict, document: dict) -> dict:

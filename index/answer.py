@@ -1,89 +1,328 @@
-"""The answer card: who is responsible, said first, quoted from the passage that says so.
+"""The answer card: the statement that answers the question, its principal or priority, or honest silence.
 
-The answer is read off the best-ranked passages in order: a responsibility
-record the ingest found that covers the question, or else the sentence that
-covers the question when it names its actor. When neither exists the answer
-says the documents do not state it, rather than guessing.
+The card is read off statements, never off whole passages: the responsibility statements and
+guideline recommendations that ingest found, each with its exact span. The question is matched to
+the statements of the best-ranked passages (how much of the question a statement covers, its own
+words weighing more than its heading's), and then:
+
+- a who-question gets the principal of the statement that matches best, quoted whole, with its
+  citation and the document's status; a priority question gets the recommendation with its level;
+- when the best statement matches weakly, when the statements that match about as well name
+  different principals (or levels), or when the best one names no principal, the card abstains:
+  it says the documents do not state it clearly and lists the candidate statements.
+
+A wrong principal sends a client to the wrong place; an abstention with the candidates does not.
+Every threshold below was set on our own development questions (README, "Measured answers").
 """
 
 from __future__ import annotations
 
-from index.search import RESPONSIBILITY_QUESTION, Hit
-from ingest.responsibility import find_units, principal_named_in, principal_of
+import re
+from dataclasses import dataclass, field
 
-MIN_RECORD_COVERAGE = 0.3  # share of the question's content terms a record must cover
-MIN_SENTENCE_COVERAGE = 0.3  # the same for a sentence that names its actor
-ANSWER_HITS = 5  # the answer is read off this many of the best passages
+from index.search import Hit, Reading, Searcher
+from index.status import document_status
 
-NOT_STATED = "De indexerade dokumenten säger inte uttryckligen vem som ansvarar för detta."
+ANSWER_HITS = 8  # statements are read off this many of the best passages
+MIN_MATCH = 0.5  # share of the answerable question a statement must cover to be stated
+MIN_COVERAGE = 0.35  # and share of the whole question
+MIN_RECOMMENDATION_MATCH = 0.5  # the same for a recommendation
+FACT_MATCH = 0.75  # a question that asks neither who nor how strongly gets a card only for a near-complete match
+VOTE_MARGIN = 0.3  # statements this close to the best vote on the principal (or level) …
+MIN_SHARE = 0.9  # … and the best one's must carry this share of the vote
+OWN_WEIGHT = 0.6  # a statement's own words, against its own words with its heading and lead
+RANK_WEIGHT = 0.05  # a small preference for statements of better-ranked passages
+# What may be done answers "who is responsible" less than what must be done.
+MODALITY_WEIGHT = {"bör": 0.9, "kan": 0.7, "får": 0.7}
+QUOTE_CHARACTERS = 700  # a longer quote ends at the sentence before this
+CANDIDATES = 4  # candidate statements listed when the card abstains
+
+NOT_STATED = "De indexerade dokumenten säger inte tydligt vem som ansvarar för detta."
+NOT_RATED = "De indexerade dokumenten anger ingen tydlig prioritet för just detta."
+NOT_CLEAR = "De indexerade dokumenten säger inte tydligt något om just detta."
+DISAGREE = "Dokumenten säger olika saker om vem som ansvarar; jämför underlagen nedan."
+DISAGREE_LEVEL = "Flera rekommendationer med olika prioritet passar frågan; jämför dem nedan."
+NO_PRINCIPAL = "Det närmaste uttalandet nämner en aktör men inte om det är regionen eller kommunen."
 
 
-def principal_of_records(records: list[dict]) -> str | None:
-    """One principal when a passage's records agree, gemensamt when both sides are named."""
-    firm = [r for r in records if r.get("principal") and r.get("strength", "X") == "X"]
-    principals = {r["principal"] for r in firm or records if r.get("principal")}
-    if len(principals) == 1:
-        return principals.pop()
-    return "gemensamt" if principals else None
+@dataclass
+class Statement:
+    """A statement as the card shows it: quoted, cited and weighed against the question."""
+
+    kind: str  # responsibility | recommendation
+    chunk_id: str
+    doc_id: str
+    title: str
+    region: str | None
+    section: str
+    page: int | None
+    status: str  # the document's derived status (index/status.py)
+    text: str  # the quote: whole sentences, the lead line before a list item
+    start: int  # the statement's span in its passage (or in its heading, see `heading`)
+    end: int
+    heading: bool
+    match: float  # share of what the found passages can answer that this statement covers
+    coverage: float  # share of the whole question
+    rank: int
+    principal: str | None = None
+    units: list[str] = field(default_factory=list)
+    actor: str = ""
+    modality: str = ""
+    negated: bool = False
+    condition: str | None = None
+    level: int | None = None
+    label: str | None = None
+    modality_weight: float = 1.0  # see MODALITY_WEIGHT; 1 unless the question asks who is responsible
+
+    @property
+    def url(self) -> str:
+        return f"/passage/{self.chunk_id}"
 
 
-def quote(text: str, activity: str) -> str:
-    """The line of the passage that states the record, or the passage itself."""
-    probe = activity.lower()[:40]
-    for line in text.splitlines():
-        if probe and probe in line.lower():
-            return line.strip()
-    return text
+@dataclass
+class Answer:
+    """What the card says. `abstained` cards carry the candidates instead of a statement."""
+
+    intent: str  # responsibility | permission | priority | fact
+    statement: Statement | None = None
+    abstained: bool = False
+    reason: str | None = None  # why the card abstains, in Swedish
+    candidates: list[Statement] = field(default_factory=list)
+    regions: list[Statement] = field(default_factory=list)  # the best statement of each other region
+    region_note: str | None = None  # "Kunskapsbasen har inga dokument från <län> …"
+
+    @property
+    def principal(self) -> str | None:
+        if self.abstained or self.statement is None or self.statement.kind != "responsibility":
+            return None
+        return self.statement.principal
+
+    @property
+    def priority(self) -> dict | None:
+        if self.abstained or self.statement is None or self.statement.kind != "recommendation":
+            return None
+        return {"level": self.statement.level, "label": self.statement.label}
 
 
-def statement_of(hit: Hit) -> dict | None:
-    """Who the passage says is responsible for what was asked, if it says so."""
-    if hit.record and hit.record[1] >= MIN_RECORD_COVERAGE:
-        record = hit.record[0]
-        text = quote(hit.chunk["text"], record["activity"])
-        return _statement(hit, record["principal"], record["units"] or _units_of(text, record["principal"]), text)
-    if hit.sentence and hit.sentence[1] >= MIN_SENTENCE_COVERAGE:
-        sentence = hit.sentence[0]
-        principal = principal_named_in(sentence)
-        if principal is None:
-            principal = next(filter(None, map(principal_named_in, reversed(hit.chunk["section_path"]))), None)
-        if principal:
-            return _statement(hit, principal, _units_of(sentence, principal), sentence.strip())
+def compose_answer(searcher: Searcher, query: str, hits: list[Hit], prefer_region: str | None = None) -> Answer | None:
+    """The card for these hits, or None when the question asks neither who nor how strongly and nothing matches well."""
+    reading = searcher.read(query)
+    intent = (
+        "responsibility" if reading.intent.responsibility
+        else "priority" if reading.intent.priority
+        else "permission" if reading.intent.permission
+        else "fact"
+    )
+    answerable = _answerable(reading, hits[:ANSWER_HITS])
+    statements = [s for rank, hit in enumerate(hits[:ANSWER_HITS]) for s in statements_of(reading, hit, rank, answerable)]
+    if intent == "responsibility":
+        for s in statements:
+            s.modality_weight = MODALITY_WEIGHT.get(s.modality, 1.0)
+    lead_region = reading.intent.region or (prefer_region if reading.intent.own_region or prefer_region else None)
+    note = _region_note(reading, prefer_region)
+    if intent == "fact":
+        best = max(statements, key=_weight, default=None)
+        if best is None or best.match < FACT_MATCH:
+            return None
+        intent = best.kind if best.kind == "responsibility" else "priority"
+    kind = "recommendation" if intent == "priority" else "responsibility"
+    answer = _decide(intent, [s for s in statements if s.kind == kind], lead_region)
+    answer.region_note = note
+    return answer
+
+
+def _decide(intent: str, statements: list[Statement], lead_region: str | None) -> Answer:
+    """The best statement, or an abstention with the candidates."""
+    # "Ansvarar inte för" says who does not; only a question whether someone may do something is answered by it.
+    usable = [s for s in statements if intent == "permission" or not (s.kind == "responsibility" and s.negated)]
+    by_region: dict[str | None, list[Statement]] = {}
+    for s in sorted(usable, key=_weight, reverse=True):
+        by_region.setdefault(s.region, []).append(s)
+    order = sorted(by_region, key=lambda r: (bool(lead_region) and r != lead_region, -_weight(by_region[r][0])))
+    if lead_region and lead_region not in by_region:
+        order = []  # the named county says nothing that matches: do not answer from another one
+    answers = [(region, _settle(by_region[region])) for region in order]
+    unclear = {"responsibility": NOT_STATED, "priority": NOT_RATED}.get(intent, NOT_CLEAR)
+    if not answers:
+        return Answer(intent, abstained=True, reason=unclear, candidates=sorted(statements, key=_weight, reverse=True)[:CANDIDATES])
+    region, (best, reason, candidates) = answers[0]
+    others = [b for _, (b, why, _) in answers[1:] if b is not None and why is None]
+    if best is None or reason:
+        return Answer(intent, abstained=True, reason=reason or unclear, candidates=candidates, regions=others)
+    return Answer(intent, statement=best, regions=others)
+
+
+def _settle(statements: list[Statement]) -> tuple[Statement | None, str | None, list[Statement]]:
+    """(best, reason to abstain, candidates) among one region's statements, best first.
+
+    Every statement that matches the question reasonably well is a vote for its principal (or
+    level), weighted by how well it matches and how high its passage ranks. The best statement is
+    stated only when it matches well and its principal carries most of the vote.
+    """
+    best = statements[0]
+    threshold = MIN_MATCH if best.kind == "responsibility" else MIN_RECOMMENDATION_MATCH
+    candidates = statements[:CANDIDATES]
+    if best.match * best.modality_weight < threshold or best.coverage < MIN_COVERAGE:
+        return None, None, candidates
+    key = (lambda s: s.principal) if best.kind == "responsibility" else (lambda s: (s.level, s.label))
+    votes: dict = {}
+    for s in statements:
+        if s.match >= best.match - VOTE_MARGIN:
+            votes[key(s)] = votes.get(key(s), 0.0) + s.match / (1 + s.rank)
+    if best.kind == "responsibility" and best.principal is None:
+        return None, NO_PRINCIPAL, candidates
+    if votes.get(key(best), 0.0) < MIN_SHARE * sum(votes.values()):
+        if best.kind == "recommendation" and _same_recommendation([s for s in statements if s.match >= best.match - VOTE_MARGIN]):
+            return best, None, candidates
+        return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
+    return best, None, candidates
+
+
+def _same_recommendation(close: list[Statement]) -> bool:
+    """A recommendation quoted twice (a summary repeating a section) is one, whatever else matched."""
+    return len({re.sub(r"\W+", " ", s.text.lower()) for s in close}) == 1
+
+
+def _weight(statement: Statement) -> float:
+    return statement.match * statement.modality_weight - RANK_WEIGHT * statement.rank
+
+
+def _region_note(reading: Reading, prefer_region: str | None) -> str | None:
+    intent = reading.intent
+    if intent.unknown_region:
+        return f"Kunskapsbasen har inga dokument från {intent.unknown_region}; svaret gäller andra län."
+    if intent.own_region and not prefer_region:
+        return "Välj ditt län för att få svar för just ditt län."
     return None
 
 
-def _units_of(text: str, principal: str) -> list[str]:
-    """The units a statement names that belong to its principal ("primärvård, BUP" for the region)."""
-    return [u for u in find_units(text) if principal == "gemensamt" or principal_of([u]) == principal]
+def _answerable(reading: Reading, hits: list[Hit]):
+    """The question as far as the found passages can answer it: words none of them contains
+    ("enkel", "labbprover") cannot tell their statements apart, so they do not count against any."""
+    question = reading.statement_question
+    found: set[str] = set()
+    for hit in hits:
+        found |= question.tokens(" ".join(hit.chunk["section_path"]) + "\n" + hit.chunk["text"])
+    return question.within(found)
 
 
-def _statement(hit: Hit, principal: str, units: list[str], text: str) -> dict:
-    return {
-        "principal": principal,
-        "units": units,
-        "chunk_id": hit.chunk["chunk_id"],
-        "text": text,
-        "region": hit.document["region"],
-        "section": hit.chunk["section"],
-        "title": hit.document["title"],
-    }
+def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> list[Statement]:
+    """Every statement and recommendation of a passage, weighed against the question.
 
-
-def compose_answer(query: str, hits: list[Hit]) -> dict | None:
-    """Per region, the first statement among the top hits; the first region (the searcher's own) leads.
-
-    With several regions, `principal` is the lead region's; the others are in `regions`.
+    `match` is the share of the answerable question (see _answerable) the statement covers;
+    `coverage` the share of the whole question, so a statement about one word of it is not enough.
     """
-    per_region: dict[str | None, dict] = {}
-    for hit in hits[:ANSWER_HITS]:
-        if hit.document["region"] not in per_region:
-            stated = statement_of(hit)
-            if stated:
-                per_region[hit.document["region"]] = stated
-    if not per_region:
-        if RESPONSIBILITY_QUESTION.search(query):  # a who-question is told the documents are silent
-            return {"principal": None, "units": [], "chunk_id": None, "text": NOT_STATED, "regions": []}
+    chunk, document = hit.chunk, hit.document
+    whole = reading.statement_question
+    question = answerable or whole
+    path = chunk["section_path"]
+    heading_tokens = question.tokens(" ".join(path[-2:])) if path else set()
+    out = []
+    base = dict(
+        chunk_id=chunk["chunk_id"], doc_id=chunk["doc_id"], title=document["title"], region=document["region"],
+        section=chunk["section"], page=chunk["page"], status=document_status(document), rank=rank,
+    )
+    for record in chunk["responsibility"]:
+        heading = record.get("heading", False)
+        source = path[-1] if heading and path else chunk["text"]
+        start, end = record.get("start", 0), record.get("end", 0) or len(source)
+        own = question.tokens(_own_words(source, record, start, end, reading.intent.responsibility))
+        context = own | heading_tokens | question.tokens(record.get("lead") or "")
+        out.append(
+            Statement(
+                kind="responsibility", text=quote(source, start, end, record.get("lead"), record.get("negated", False)),
+                start=start, end=end,
+                heading=heading, match=_match(question, own, context), coverage=_match(whole, own, context),
+                principal=record["principal"],
+                units=record["units"], actor=record.get("actor", ""), modality=record.get("modality", ""),
+                negated=record.get("negated", False), condition=record.get("condition"), **base,
+            )
+        )
+    for tag in chunk["priority"]:
+        start, end = tag.get("start", 0), tag.get("end", 0) or len(chunk["text"])
+        own = question.tokens(" ".join(filter(None, [tag.get("action") or tag["recommendation"], tag.get("condition")])))
+        context = own | heading_tokens
+        out.append(
+            Statement(
+                kind="recommendation", text=quote(chunk["text"], start, end), start=start, end=end, heading=False,
+                match=_match(question, own, context), coverage=_match(whole, own, context),
+                level=tag["level"], label=tag["label"],
+                condition=tag.get("condition"), **base,
+            )
+        )
+    return out
+
+
+def _own_words(source: str, record: dict, start: int, end: int, asks_who: bool) -> str:
+    """What a statement says. A who-question does not know the actor, so the actor's words in it
+    ("rum åt doktorn") name someone else: they must meet the activity, not the actor."""
+    if not asks_who:
+        return " ".join([source[start:end], record.get("actor", ""), " ".join(record["units"])])
+    text = source[start:end]
+    for actor in record.get("actors", []):
+        if actor["role"] == "doer" and start <= actor["start"] < actor["end"] <= end:
+            text = text[: actor["start"] - start] + " " * (actor["end"] - actor["start"]) + text[actor["end"] - start :]
+    return text
+
+
+def _match(question, own: set[str], context: set[str]) -> float:
+    return OWN_WEIGHT * question.coverage(own) + (1 - OWN_WEIGHT) * question.coverage(context)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ(\"”])|\n")
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The whole sentence(s) holding text[start:end]."""
+    begin = 0
+    for m in _SENTENCE_END.finditer(text, 0, min(len(text), start + 1)):  # +1: the boundary looks at the next letter
+        if m.end() <= start:
+            begin = m.end()
+    stop = _SENTENCE_END.search(text, end)
+    return text[begin : stop.start() if stop else len(text)]
+
+
+_CONTRAST = re.compile(r"\s*(?:Däremot|Men|Dock|Undantag|Om\s+(?:personen|den\s+enskilde|patienten)\s+samtycker)\b")
+
+
+def quote(text: str, start: int, end: int, lead: str | None = None, negated: bool = False) -> str:
+    """The statement in whole sentences, never cut inside a word or a parenthesis; a list item under its lead.
+
+    What may not be done is quoted with the exception that follows it ("… får inte kräva provtagning.
+    Däremot om personen samtycker …"): half of it would mislead."""
+    body = _sentence_around(text, start, end).strip()
+    if negated:
+        after = text.find(body) + len(body)
+        if _CONTRAST.match(text[after:]):
+            body = (body + " " + _sentence_around(text, after + 1, after + 2).strip()).strip()
+    if len(body) > QUOTE_CHARACTERS:
+        cut = max((m.end() for m in re.finditer(r"[.!?](?=\s)", body[:QUOTE_CHARACTERS])), default=0)
+        if cut < len(text[start:end]) or cut == 0:
+            cut = body.rfind(" ", 0, QUOTE_CHARACTERS)
+            while body.count("(", 0, cut) > body.count(")", 0, cut) and body.rfind("(", 0, cut) > 0:
+                cut = body.rfind(" ", 0, body.rfind("(", 0, cut))
+        body = body[:cut].rstrip(" ,;:") + " …"
+    if lead and not body.startswith(lead):
+        return f"{lead.strip()}\n{body}"
+    return body
+
+
+def badge_of(reading: Reading, hit: Hit, label: str | None = None) -> dict | None:
+    """The priority a result shows: that of the recommendation(s) in it that match the question best,
+    never simply the passage's strongest; None when none of its recommendations matches.
+
+    With `label` (the searcher filters on it) the best recommendation of that label, however weakly it
+    matches: the filter is why the passage is shown."""
+    recommendations = [
+        s for s in statements_of(reading, hit, 0) if s.kind == "recommendation" and label in (None, s.label)
+    ]
+    if not recommendations:
         return None
-    answers = list(per_region.values())
-    lead = answers[0]
-    return {key: lead[key] for key in ("principal", "units", "chunk_id", "text")} | {"regions": answers}
+    best = max(recommendations, key=lambda s: s.match)
+    if best.match < MIN_RECOMMENDATION_MATCH and label is None:
+        return None
+    tied = [s for s in recommendations if s.match >= best.match - 1e-9]
+    if len({(s.level, s.label) for s in tied}) > 1:
+        # two recommendations of different levels match equally: no single level to show
+        return {"level": None, "label": label} if label else None
+    return {"level": best.level, "label": best.label}

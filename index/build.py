@@ -41,6 +41,20 @@ class MissingSources(RuntimeError):
     """--rebuild found documents whose kept source file is gone; nothing was changed."""
 
 
+READING, EMBEDDING, BUILDING = "läser", "bäddar in", "bygger index"
+EMBED_BATCH = 256  # text windows embedded between two progress reports
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an ingest has come: reading file `done` of `total`, embedding window `done` of `total`, building."""
+
+    stage: str  # READING | EMBEDDING | BUILDING
+    done: int
+    total: int
+    item: str | None  # the file being read
+
+
 @dataclass
 class Source:
     path: Path  # the bytes to read
@@ -151,7 +165,7 @@ class Indexer:
         *,
         rebuild: bool = False,
         who: str | None = None,
-        on_file: Callable[[Path], None] | None = None,
+        progress: Callable[[Progress], None] | None = None,
         isolated: bool = False,
     ) -> IngestRun:
         """Ingest files and folders. `isolated` reads each file in a child process with a memory and
@@ -161,9 +175,11 @@ class Indexer:
         """
         read = read_isolated if isolated else read_bounded
         with writer_lock(self.settings.data_dir):
-            return self._ingest(list(paths), rebuild, who, on_file, read)
+            return self._ingest(list(paths), rebuild, who, progress or (lambda step: None), read)
 
-    def _ingest(self, paths: list[Path], rebuild: bool, who: str | None, on_file, read) -> IngestRun:
+    def _ingest(
+        self, paths: list[Path], rebuild: bool, who: str | None, progress: Callable[[Progress], None], read
+    ) -> IngestRun:
         results: list[FileResult] = []
         sources: list[Source] = []
         folders: list[Path] = []
@@ -181,9 +197,8 @@ class Indexer:
             sources.extend(self._stored_sources(already={s.doc_id for s in sources}))
 
         parsed: list[tuple[ParsedDocument, FileResult, Path]] = []
-        for source in sources:
-            if on_file:
-                on_file(source.path)
+        for number, source in enumerate(sources, 1):
+            progress(Progress(READING, number, len(sources), source.origin.name))
             result = FileResult(str(source.origin), source.doc_id, "failed")
             results.append(result)
             try:
@@ -219,8 +234,9 @@ class Indexer:
             return IngestRun(results, current, 0)
 
         prepared = [(doc, res, src, self._prepare_chunks(doc)) for doc, res, src in parsed]
-        embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared)
+        embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared, progress)
 
+        progress(Progress(BUILDING, 0, 1, None))
         with self._next_generation() as (db, generation):
             for document, result, source_file, chunks in prepared:
                 row = _document_row(document, source_file)
@@ -327,13 +343,17 @@ class Indexer:
             rows.append(row)
         return rows
 
-    def _embed_missing(self, chunks: list[dict], prepared) -> int:
+    def _embed_missing(self, chunks: list[dict], prepared, progress: Callable[[Progress], None]) -> int:
         windows = {key: text for c in chunks for key, text in zip(c["embed_keys"], c["windows"])}
         cached = self.store.cached_vectors(list(windows), self.embedder.dimension)
         todo = {key: text for key, text in windows.items() if key not in cached}
-        if todo:
-            vectors = self.embedder.embed_passages(list(todo.values()), progress=False)
-            self.store.put_vectors(list(todo.keys()), vectors)
+        keys = list(todo)
+        for start in range(0, len(keys), EMBED_BATCH):  # in batches, so a long run says how far it has come
+            progress(Progress(EMBEDDING, start, len(keys), None))
+            batch = keys[start : start + EMBED_BATCH]
+            self.store.put_vectors(batch, self.embedder.embed_passages([todo[k] for k in batch], progress=False))
+        if keys:
+            progress(Progress(EMBEDDING, len(keys), len(keys), None))
         for _, result, _, doc_chunks in prepared:
             result.embedded = sum(1 for c in doc_chunks if any(k in todo for k in c["embed_keys"]))
         return sum(1 for c in chunks if any(k in todo for k in c["embed_keys"]))

@@ -1,4 +1,11 @@
-"""Retrieval evaluation on questions with a gold document and a verbatim gold passage."""
+"""Evaluation of what a person sees: the passages found, the card's principal and the priority shown.
+
+Questions have a gold document and a verbatim gold passage; who-questions a gold principal (or
+`"expect": "abstain"` where the documents do not say it clearly), priority questions the level of
+the recommendation asked about. The card is scored right, wrong or abstained, separately: a wrong
+principal is worse than none. The priority is scored twice: on the card, and on the badge of the
+passage that holds the gold recommendation.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.answer import compose_answer
+from index.answer import badge_of, compose_answer
 from index.search import Searcher
 
 
@@ -21,17 +28,46 @@ def is_hit(result_doc: str, result_text: str, question: dict) -> bool:
 
 
 @dataclass
+class Outcomes:
+    """How often what was shown was right, wrong, or not shown (abstained)."""
+
+    right: int = 0
+    wrong: int = 0
+    abstained: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    @property
+    def total(self) -> int:
+        return self.right + self.wrong + self.abstained
+
+    def share(self, outcome: str) -> float | None:
+        return getattr(self, outcome) / self.total if self.total else None
+
+
+@dataclass
 class Report:
     mode: str
     questions: int = 0
     recall_at_1: float = 0.0
     recall_at_5: float = 0.0
     mrr_at_10: float = 0.0
-    principal_accuracy: float | None = None
-    priority_accuracy: float | None = None
+    principal: Outcomes = field(default_factory=Outcomes)  # the card's principal on who-questions
+    priority_card: Outcomes = field(default_factory=Outcomes)  # the card's level on priority questions
+    priority_badge: Outcomes = field(default_factory=Outcomes)  # the badge on the passage with the gold recommendation
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
     misses: list[dict] = field(default_factory=list)
+    wrong: list[dict] = field(default_factory=list)  # questions whose card or badge stated something wrong
+
+    @property
+    def principal_accuracy(self) -> float | None:
+        return self.principal.share("right")
+
+    @property
+    def priority_accuracy(self) -> float | None:
+        return self.priority_badge.share("right")
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -54,11 +90,10 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
     report = Report(mode, questions=len(questions))
     searcher.load()
     latencies, reciprocal = [], []
-    principal_checks, priority_checks = [], []
     for question in questions:
         started = time.perf_counter()
         hits = searcher.search(question["question"], k=10, mode=mode)
-        answer = compose_answer(question["question"], hits)
+        answer = compose_answer(searcher, question["question"], hits)
         latencies.append((time.perf_counter() - started) * 1000)
         rank = next(
             (i for i, h in enumerate(hits, 1) if is_hit(h.chunk["doc_id"], h.chunk["text"], question)), None
@@ -66,10 +101,24 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
         reciprocal.append(1 / rank if rank else 0.0)
         report.recall_at_1 += rank == 1
         report.recall_at_5 += bool(rank and rank <= 5)
-        if question.get("principal") is not None:
-            principal_checks.append(bool(answer) and answer["principal"] == question["principal"])
+        stated = None
+        if question.get("principal") is not None or question.get("expect") == "abstain":
+            stated = answer.principal if answer else None
+            outcome = _principal_outcome(stated, question)
+            report.principal.add(outcome)
+            if outcome == "wrong":
+                report.wrong.append(_wrong(question, "huvudman", stated, answer))
         if question.get("priority") is not None:
-            priority_checks.append(rank is not None and _priority_matches(hits[rank - 1].chunk, question["priority"]))
+            card = answer.priority if answer else None
+            outcome = "abstained" if card is None else "right" if _level_is(card, question["priority"]) else "wrong"
+            report.priority_card.add(outcome)
+            if outcome == "wrong":
+                report.wrong.append(_wrong(question, "prioritet på kortet", card, answer))
+            badge = badge_of(searcher.read(question["question"]), hits[rank - 1]) if rank else None
+            outcome = "abstained" if badge is None else "right" if _level_is(badge, question["priority"]) else "wrong"
+            report.priority_badge.add(outcome)
+            if outcome == "wrong":
+                report.wrong.append(_wrong(question, "prioritet på träffen", badge, None))
         if not rank or rank > 5:
             top = hits[0].chunk if hits else None
             report.misses.append(
@@ -84,10 +133,6 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
     report.recall_at_1 /= n
     report.recall_at_5 /= n
     report.mrr_at_10 = sum(reciprocal) / n
-    if principal_checks:
-        report.principal_accuracy = sum(principal_checks) / len(principal_checks)
-    if priority_checks:
-        report.priority_accuracy = sum(priority_checks) / len(priority_checks)
     latencies.sort()
     if latencies:
         report.latency_p50_ms = latencies[len(latencies) // 2]
@@ -95,14 +140,24 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
     return report
 
 
-def _priority_matches(chunk: dict, expected) -> bool:
-    """The passage that answers carries the expected level (an int, or "FoU")."""
-    for tag in chunk["priority"]:
-        if expected == "FoU" and tag["label"] == "FoU":
-            return True
-        if isinstance(expected, int) and tag["level"] == expected:
-            return True
-    return False
+def _principal_outcome(stated: str | None, question: dict) -> str:
+    if stated is None:
+        return "right" if question.get("expect") == "abstain" else "abstained"
+    if question.get("expect") == "abstain":
+        return "wrong"
+    return "right" if stated == question["principal"] else "wrong"
+
+
+def _level_is(shown: dict, expected) -> bool:
+    """The level shown is the expected one (an int, or "FoU" / "icke-göra")."""
+    if isinstance(expected, int):
+        return shown["level"] == expected
+    return shown["label"].lower() == str(expected).lower()
+
+
+def _wrong(question: dict, what: str, shown, answer) -> dict:
+    quoted = answer.statement.text[:100] if answer and answer.statement else None
+    return {"id": question.get("id"), "question": question["question"], "what": what, "shown": shown, "quote": quoted}
 
 
 def evaluate_file(searcher: Searcher, path: Path, mode: str = "hybrid") -> Report:
@@ -113,15 +168,25 @@ def format_report(report: Report) -> str:
     def pct(value):
         return "–" if value is None else f"{value:.3f}"
 
+    def outcomes(o: Outcomes) -> str:
+        if not o.total:
+            return "–"
+        return f"rätt {o.right}, fel {o.wrong}, avstår {o.abstained} av {o.total}"
+
     lines = [
         f"läge {report.mode}, {report.questions} frågor",
         f"Recall@1            {pct(report.recall_at_1)}",
         f"Recall@5            {pct(report.recall_at_5)}",
         f"MRR@10              {pct(report.mrr_at_10)}",
-        f"huvudman, träffsäk. {pct(report.principal_accuracy)}",
-        f"prioritet, träffsäk.{pct(report.priority_accuracy)}",
+        f"huvudman på kortet  {outcomes(report.principal)}",
+        f"prioritet på kortet {outcomes(report.priority_card)}",
+        f"prioritet på träff  {outcomes(report.priority_badge)}",
         f"svarstid p50/p95    {report.latency_p50_ms:.1f} / {report.latency_p95_ms:.1f} ms",
     ]
+    if report.wrong:
+        lines.append("fel som visades:")
+        for wrong in report.wrong:
+            lines.append(f"  {wrong['id']}: {wrong['question']!r} {wrong['what']}: {wrong['shown']}; {wrong['quote']!r}")
     if report.misses:
         lines.append("missar (inte bland de fem första):")
         for miss in report.misses:

@@ -25,6 +25,7 @@ SUBJECT_LENGTH = 6  # shorter unknown words are more often abbreviations or typo
 GENERIC_SHARE = 0.02  # a term in this share of passages or more says little about a subject …
 GENERIC_PASSAGES = 10  # … unless it is in fewer passages than this (a small corpus)
 SENTENCE_CACHE = 4096  # analysed candidate passages kept: the same ones come up query after query
+TOKEN_CACHE = 32768  # analysed statements and headings kept, for the same reason
 
 
 class LexicalIndex:
@@ -33,6 +34,7 @@ class LexicalIndex:
         self.retriever = retriever  # None for an empty corpus, which bm25s cannot index
         self.vocabulary = vocabulary
         self.sentences = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._sentences)
+        self.token_set = functools.lru_cache(maxsize=TOKEN_CACHE)(self._token_set)
 
     @property
     def analyzer(self) -> Analyzer:
@@ -119,6 +121,10 @@ class LexicalIndex:
         matched = self.terms(query)
         generic = max(GENERIC_SHARE, GENERIC_PASSAGES / len(self.ids))
         return all(self.document_share(t) >= generic for t in matched)
+
+    def _token_set(self, text: str) -> frozenset[str]:
+        """A text's analysed terms (a statement, a heading), cached."""
+        return frozenset(self.analyzer.index_tokens(text))
 
     def _sentences(self, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """A passage's sentences, each with its analysed terms."""

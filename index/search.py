@@ -6,6 +6,7 @@ the next query loads it, while queries already running finish on the old one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -15,6 +16,7 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from index.build import generation_dir
+from ingest.manifest import regions as county_list
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
@@ -68,6 +70,7 @@ class Searcher:
         self._embedder = embedder
         self._generation: _Generation | None = None
         self._reload = threading.Lock()
+        self._readings: dict[tuple[int, str], Reading] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -103,6 +106,24 @@ class Searcher:
     def regions(self) -> list[str]:
         return self.store.regions()
 
+    def read(self, query: str) -> "Reading":
+        """The question as the search and the answer understand it, corrected once per generation."""
+        generation = self._current()
+        key = (generation.number, query)
+        with self._reload:
+            cached = self._readings.get(key)
+        if cached is not None:
+            return cached
+        corrected = generation.lexical.vocabulary.corrected(query)  # "rekomenderas" asks about priority too
+        intent = understand(corrected, self.regions())
+        text = intent.topic or corrected
+        reading = Reading(corrected, intent, text, Question(generation.lexical, text))
+        with self._reload:
+            if len(self._readings) >= READING_CACHE:
+                self._readings.pop(next(iter(self._readings)))
+            self._readings[key] = reading
+        return reading
+
     def search(
         self,
         query: str,
@@ -116,15 +137,14 @@ class Searcher:
         Returns no hits when the question's subject is not in the corpus at all.
         """
         generation = self._current()
-        query = generation.lexical.vocabulary.corrected(query)  # "rekomenderas" asks about priority too
-        intent = understand(query, self.regions())
-        text = intent.topic or query
+        reading = self.read(query)
+        intent, text = reading.intent, reading.text
         if mode != "dense" and generation.lexical.off_corpus(text):
             return []
         lexical = [(int(i), s) for i, s in generation.lexical.search(text, CANDIDATES)] if mode != "dense" else []
         dense = generation.vectors.search(self.embedder.embed_query(text), CANDIDATES) if mode != "bm25" else []
         chunks = self.store.chunks_by_rowid(list({i for i, _ in lexical} | {i for i, _ in dense}))
-        question = Question(generation.lexical, text)
+        question = reading.question
         # The English default model reads Swedish poorly: it gets a say where the words do not match.
         confidence = question.coverage(question.tokens(_full_text(chunks[lexical[0][0]]))) if lexical else 0.0
         fused = fuse(lexical, dense, DENSE_WEIGHT * (1 - confidence))
@@ -164,27 +184,77 @@ class Searcher:
 class Intent:
     responsibility: bool
     priority: bool
-    region: str | None  # a region the query names
-    topic: str | None  # the query without the region's name, when it names one
+    region: str | None  # a region the query names that the index holds
+    topic: str | None  # the query without the region's name or "mitt län", when it names one
+    own_region: bool = False  # "i mitt län", "hos oss": the searcher's own county
+    unknown_region: str | None = None  # a county the query names that no indexed document is from
+    permission: bool = False  # "får soc kräva urinprov", "måste läkaren anmäla": may (or must) someone do something
 
 
+@dataclass
+class Reading:
+    """A query as understood: corrected, its intent and region, and its content words."""
+
+    query: str  # with typos corrected
+    intent: Intent
+    text: str  # what is searched: the query without region words
+    question: "Question"
+
+    @functools.cached_property
+    def statement_question(self) -> "Question":
+        """What a statement must cover: the question without its asking words ("vem", "prio", "hur")."""
+        return self.question.without(ANSWER_ASKING)
+
+
+READING_CACHE = 512
+# Words that ask who, how strongly or whether, rather than about what: a statement need not contain them.
+ANSWER_ASKING = (
+    "vem vems vilka vilken vilket vart var hur ansvar ansvarar ansvaret ansvarig huvudman huvudmannen "
+    "prio prioritet prioriterad prioriterat prioriteringsgrad rekommenderas rekommendation rekommenderat "
+    "riktlinje riktlinjer riktlinjerna högt enligt enl jmf istället finns nån någon man vi jag tar hand "
+    "ska skall får kan bör gäller gör göra"
+)
 RESPONSIBILITY_QUESTION = re.compile(
-    r"\b(vem|vems|vilka?|vart|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad)\b", re.I
+    r"\b(vem|vems|vilka?|vart|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad|betalar|bekostar)\b", re.I
 )
 _PRIORITY_WORDS = re.compile(r"\b(prio\w*|rekommend\w*|riktlinje\w*|bör|evidens\w*)\b", re.I)
+_PERMISSION = re.compile(r"\s*(?:får|kan|ska|skall|måste|bör|behöver)\s+\w+", re.I)
+_OWN_REGION = re.compile(r"\b(?:i|inom|för|hos)\s+(?:mitt|vårt|min|vår)\s+(?:län|region|landsting|kommun)\b|\bhos\s+oss\b", re.I)
 
 
 def understand(query: str, regions: list[str]) -> Intent:
     """What kind of question this is, from its words alone."""
-    region, topic = None, None
-    for name in regions:
-        match = re.search(r"\b(i |inom |för )?(region )?" + re.escape(name.lower()) + r"\w*", query.lower())
+    region, topic, unknown = None, None, None
+    rest = query
+    own = _OWN_REGION.search(query)
+    if own:
+        rest = (query[: own.start()] + query[own.end() :]).strip(" ,.?")
+    for name, pattern in _county_patterns():
+        match = pattern.search(rest)
         if match:
-            region = name
-            rest = (query[: match.start()] + query[match.end() :]).strip(" ,.?")
-            topic = rest if rest else None
+            if name in regions:
+                region = name
+            else:
+                unknown = name
+            rest = (rest[: match.start()] + rest[match.end() :]).strip(" ,.?")
             break
-    return Intent(bool(RESPONSIBILITY_QUESTION.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic)
+    if rest != query:
+        topic = rest or None
+    return Intent(
+        bool(RESPONSIBILITY_QUESTION.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic, bool(own), unknown,
+        bool(_PERMISSION.match(query)),
+    )
+
+
+@functools.cache
+def _county_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """Every county's name, official name, variants and short forms ("sthlm"), longest first."""
+    out = []
+    for lan in county_list():
+        forms = {lan.name, lan.official, *lan.variants, *lan.file_names}
+        for form in sorted(forms, key=len, reverse=True):
+            out.append((lan.name, re.compile(rf"\b(?:i |inom |för |från )?(?:region )?{re.escape(form.lower())}s?\b", re.I)))
+    return tuple(sorted(out, key=lambda item: -len(item[1].pattern)))
 
 
 def _full_text(chunk: dict) -> str:
@@ -238,8 +308,33 @@ class Question:
         ]
         self.asked = sum(self.importance)
 
-    def tokens(self, text: str) -> set[str]:
-        return set(self.lexical.analyzer.index_tokens(text))
+    def without(self, words: str) -> "Question":
+        """The question without the words that only ask how (or how strongly) rather than about what."""
+        drop = set(self.lexical.analyzer.query_tokens(words))
+        kept = [
+            (concept, importance)
+            for concept, importance in zip(self.concepts, self.importance)
+            if not any(t in drop for t, w in concept.items() if w >= 1.0)
+        ]
+        other = object.__new__(Question)
+        other.lexical, other.information = self.lexical, self.information
+        other.concepts = [c for c, _ in kept]
+        other.importance = [i for _, i in kept]
+        other.asked = sum(other.importance)
+        return other
+
+    def within(self, tokens: set[str]) -> "Question":
+        """The question restricted to the words some of these tokens cover: what the found text can answer."""
+        other = object.__new__(Question)
+        other.lexical, other.information = self.lexical, self.information
+        kept = [(c, i) for c, i in zip(self.concepts, self.importance) if any(t in tokens for t in c)]
+        other.concepts = [c for c, _ in kept]
+        other.importance = [i for _, i in kept]
+        other.asked = sum(other.importance)
+        return other
+
+    def tokens(self, text: str) -> frozenset[str]:
+        return self.lexical.token_set(text)
 
     def coverage(self, tokens: set[str]) -> float:
         if not self.asked:

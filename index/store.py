@@ -354,7 +354,8 @@ class Store:
                        char_start, char_end, on_topic, proposal, footnotes, table_data, responsibility, priority,
                        embed_keys, first_version, last_version, active)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                   ON CONFLICT (chunk_id) DO UPDATE SET ord = excluded.ord, page = excluded.page,
+                   ON CONFLICT (chunk_id) DO UPDATE SET ord = excluded.ord, text = excluded.text,
+                       kind = excluded.kind, page = excluded.page,
                        line_start = excluded.line_start, line_end = excluded.line_end,
                        char_start = excluded.char_start, char_end = excluded.char_end,
                        on_topic = excluded.on_topic, proposal = excluded.proposal, footnotes = excluded.footnotes,

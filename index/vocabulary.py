@@ -22,7 +22,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from index.analyzer import Analyzer
+from index.analyzer import STOPWORDS, Analyzer
 
 THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.toml"
 
@@ -171,6 +171,7 @@ class Vocabulary:
         if (
             len(word) < MIN_CORRECTABLE
             or not word.isalpha()
+            or word in STOPWORDS  # "eller" is no typo of "heller": stop words are not in the index at all
             or word in self.analyzer.word_counts
             or self.analyzer.knows_stem(self.analyzer.stem(word))
             or self.analyzer.split(word)

@@ -9,7 +9,7 @@ mark names its column. The document text is assembled here, so offsets are exact
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -163,14 +163,14 @@ class DocumentBuilder:
         table = block.table
         groups: list[list[int]] = [[]]
         for n, row in enumerate(table.rows):
-            trial = TableData(table.title, table.columns, [table.rows[k] for k in groups[-1] + [n]], table.group)
+            trial = replace(table, rows=[table.rows[k] for k in groups[-1] + [n]])
             if groups[-1] and len(render_rows(trial).split()) > MAX_WORDS:
                 groups.append([])
             groups[-1].append(n)
         for group in groups:
             if not group:
                 continue
-            part = TableData(table.title, table.columns, [table.rows[k] for k in group], table.group)
+            part = replace(table, rows=[table.rows[k] for k in group])
             text = render_rows(part)
             start, end = self._append(text)
             lines = [block.row_lines[k] for k in group if k < len(block.row_lines)]

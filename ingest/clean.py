@@ -22,6 +22,7 @@ class Line:
     page: int | None = None
     src_end: int | None = None  # last source line when words were pulled up from the next line
     indent: int = 0  # leading spaces in the source: a PDF-to-text page break shows as an indented line
+    gaps: int = 0  # runs of 2+ spaces between words in the source: a flattened table row has several
 
 
 @dataclass
@@ -31,9 +32,20 @@ class CleanText:
     toc: list[str] = field(default_factory=list)  # titles listed in a table of contents
     double_spaced: bool = False  # blank line after nearly every line: blank lines are not paragraph breaks
     removed: Counter = field(default_factory=Counter)  # what was dropped, by reason
+    removed_lines: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text)
+    title: str | None = None  # the title the document's own title heading spells, if it has one
+
+    def drop(self, reason: str, line: "Line", keep_count: bool = True) -> None:
+        """Count a dropped line, and keep it for the editor's view of how the document was read."""
+        self.removed[reason] += 1
+        if keep_count:
+            self.removed_lines.append((line.src, reason, line.text.strip()))
 
 
-BULLET_RE = re.compile(r"^[\uf0b7\uf0a7\uf076\uf0d8\u2022\u25cf\u25aa\u25a0\u2023\u2043\u2219\u00b7\u25e6*-]\s+|^[\uf0b7\uf0a7\u2022\u25cf\u25aa]")
+# Bullet glyphs of word processors and PDF fonts (Symbol and Wingdings code points included).
+BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\u2022\u25cf\u25aa\u25a0\u25a1\u2023\u2043\u2219\u00b7\u25e6\u25cb\u27a2\u27a4\u25ba\u25b6\u2713\u2714\u25c6\u2666"
+BULLET_RE = re.compile(rf"^[{BULLETS}*-]\s+|^[{BULLETS}]")
+LONE_BULLET_RE = re.compile(rf"^[{BULLETS}*-]$")
 TOC_RE = re.compile(r"^(?P<title>.*?\S)\s*\.{4,}\s*(?:\t\s*)?(?:\*\*|</?b>)*\s*\d*\s*(?:\*\*|</?b>)*\s*$")
 PAGE_NO_RE = re.compile(r"^(?:sid(?:a|an)?\s*)?\d{1,3}(?:\s*(?:\(\d{1,3}\)|/\s*\d{1,3}|av\s+\d{1,3}))?$", re.I)
 HTML_TAG_RE = re.compile(r"</?(?:b|i|u|em|strong|span|font|br|p|div|a)(?:\s[^>]*)?/?>", re.I)
@@ -46,6 +58,17 @@ FOOTNOTE_RE = re.compile(r"^(?:(?P<paren>\d{1,3})\)|\[(?P<md>\d{1,3})\]:?|(?P<su
 GLUED_RE = re.compile(r"(?<=[a-zåäöé”\")])(\d{1,3})(?=[\s.,;:)]|$)")
 # "---", "* * *", "___" and Markdown table rules ("|---|:--|", "---\t--\t---"): layout, never text
 RULE_RE = re.compile(r"^\s*(?:(?:[-*_=]\s*){3,}|\|?\s*:?-{2,}:?\s*(?:[|\t]\s*:?-{2,}:?\s*)+\|?)$")
+GAP_RE = re.compile(r"(?<=\S)(?: {2,}|\t)(?=\S)")
+RUNNING_REACH = 8  # lines around a page mark where running headers and footers stand
+LETTERHEAD_WORDS = (
+    "postadress", "besöksadress", "leveransadress", "telefon", "telefax", "fax", "växel", "e-post",
+    "hemsida", "webbplats", "webb", "organisationsnr", "organisationsnummer", "org.nr", "bankgiro",
+    "plusgiro", "postgiro", "sms",
+)
+LETTERHEAD_WORD_RE = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in LETTERHEAD_WORDS) + r")(?![\w-])", re.I)
+LETTERHEAD_LABEL_RE = re.compile(r"(?:" + LETTERHEAD_WORD_RE.pattern + r"[\s:]*)+", re.I)
+LETTERHEAD_GAP = 6  # non-blank lines allowed between two labels of one block
+TOC_TITLE_RE = re.compile(r"(?:#+\s*)?(?:\*\*)?(?:innehåll|innehållsförteckning)(?:\*\*)?:?", re.I)
 SUSPENDED_NEXT = {"och", "eller", "samt", "respektive", "resp.", "som", "till", "&", "o", "/"}
 SENTENCE_END = (".", "!", "?", ":", ";")
 
@@ -54,7 +77,13 @@ def clean(raw: RawText) -> CleanText:
     """Why one function: the steps depend on each other's order (footers before footnotes, tags before markers)."""
     pages = raw.pages or [None] * len(raw.lines)
     lines = [
-        Line(text=t.rstrip().replace("\u00a0", " "), src=i + 1, page=pages[i], indent=len(t) - len(t.lstrip(" ")))
+        Line(
+            text=t.rstrip().replace("\u00a0", " "),
+            src=i + 1,
+            page=pages[i],
+            indent=len(t) - len(t.lstrip(" ")),
+            gaps=len(GAP_RE.findall(t.strip())),
+        )
         for i, t in enumerate(raw.lines)
     ]
     out = CleanText(lines=[])
@@ -63,30 +92,37 @@ def clean(raw: RawText) -> CleanText:
     wrapped = bool(nonblank) and sum(len(ln.text) for ln in nonblank) / len(nonblank) < 110
     out.double_spaced = wrapped and followed_by_blank > 0.6 * len(nonblank)
 
-    page_footer = _page_footer_lines(lines)
+    dropped = _running_lines(lines) | _letterhead_lines(lines) | _signature_certificate(lines)
+    toc_lines = _toc_lines(lines)
     kept: list[Line] = []
+    bullet_pending = False  # a bullet glyph stood alone on its line: the item is on the next line
     for ln in lines:
         text = ln.text.strip(" ") if "\t" in ln.text else ln.text.strip()
-        if ln.src in page_footer:
-            out.removed["footer"] += 1
+        if ln.src in dropped:
+            out.drop(dropped[ln.src], ln)
             continue
         if not text.strip():
             kept.append(Line("", ln.src, ln.page))
             continue
+        if LONE_BULLET_RE.match(text):
+            out.drop("bullet", ln, keep_count=False)
+            bullet_pending = True
+            continue
         if RULE_RE.match(text):
-            out.removed["rule"] += 1
+            out.drop("rule", ln, keep_count=False)
             kept.append(Line("", ln.src, ln.page))  # a rule separates like a blank line
             continue
         if _is_garbage(text):
-            out.removed["garbage"] += 1
+            out.drop("garbage", ln)
             continue
         toc = TOC_RE.match(HTML_TAG_RE.sub("", text))
-        if toc:
-            out.toc.append(_strip_inline(toc.group("title")))
-            out.removed["toc"] += 1
+        if toc or ln.src in toc_lines:
+            if toc:
+                out.toc.append(_strip_inline(toc.group("title")))
+            out.drop("toc", ln)
             continue
         if PAGE_NO_RE.match(text):
-            out.removed["page_number"] += 1
+            out.drop("page_number", ln)
             continue
         text = SUP_RE.sub(r"[^\1]", text)
         text = HTML_TAG_RE.sub("", text)
@@ -94,6 +130,9 @@ def clean(raw: RawText) -> CleanText:
         text = MD_AUTOLINK_RE.sub(r"\1", text)
         text = MD_ESCAPE_RE.sub(r"\1", text)
         text = BULLET_RE.sub("- ", text) if not text.startswith("**") else text
+        if bullet_pending and not text.startswith("- "):
+            text = "- " + text
+        bullet_pending = False
         text = re.sub(r"[ ]{2,}(?=\S)", lambda m: m.group(0) if _is_mark_spacing(text) else " ", text)
         if re.fullmatch(r"[ xXK]*[xXK][ xXK]*", ln.text):
             text = ln.text.rstrip()  # leading blanks of a mark row are empty matrix cells
@@ -142,28 +181,124 @@ def _norm(text: str) -> str:
     return re.sub(r"\d+", "#", text.strip().lower())
 
 
-def _page_footer_lines(lines: list[Line]) -> set[int]:
-    """Running footers in text without page info: short lines repeated near bare page-number lines.
+def _page_marks(lines: list[Line]) -> list[int]:
+    return [i for i, ln in enumerate(lines) if ln.text.strip() and PAGE_NO_RE.match(ln.text.strip())]
 
-    A line counts when its digit-normalised form occurs at least twice in the
-    document and every occurrence sits within a few lines of a page number.
+
+def _running_lines(lines: list[Line]) -> dict[int, str]:
+    """Running headers and footers in text without page info: short lines repeated at the same place
+    relative to the page marks ("Sida 6 (25)", "2/5", "12").
+
+    A line counts when its digit-normalised form occurs at least twice and most occurrences stand
+    at one and the same distance from a page mark, as "Transaktion 0922…" and "Signerat JH, AE, CM"
+    on every page of a signed PDF do; a phrase that only happens to repeat ("Se bilaga") stands at
+    varying distances. List items and lead lines never count.
     """
-    page_idx = [i for i, ln in enumerate(lines) if ln.text.strip() and PAGE_NO_RE.match(ln.text.strip())]
-    if len(page_idx) < 2:
-        return set()
-    near: dict[str, list[int]] = {}
-    for p in page_idx:
-        for j in range(max(0, p - 8), min(len(lines), p + 8)):
-            t = lines[j].text.strip()
-            if t and len(t.split()) <= 8 and j != p:
-                near.setdefault(_norm(t), []).append(j)
-    counts = Counter(_norm(ln.text) for ln in lines if ln.text.strip())
-    drop = set()
-    for key, idx in near.items():
-        uniq = sorted(set(idx))
-        if len(uniq) >= 2 and counts[key] == len(uniq):
-            drop.update(lines[j].src for j in uniq)
+    marks = _page_marks(lines)
+    if len(marks) < 2:
+        return {}
+    offsets: dict[str, list[int | None]] = {}
+    for i, ln in enumerate(lines):
+        t = ln.text.strip()
+        if not t or not _running_shape(t) or i in marks:
+            continue
+        nearest = min(marks, key=lambda p: abs(p - i))
+        offset = i - nearest if abs(i - nearest) <= RUNNING_REACH else None
+        offsets.setdefault(_norm(t), []).append(offset)
+    drop: dict[int, str] = {}
+    for key, found in offsets.items():
+        placed = Counter(o for o in found if o is not None)
+        if len(found) >= 2 and placed and placed.most_common(1)[0][1] >= max(2, 0.6 * len(found)):
+            drop.update({ln.src: "footer" for ln in lines if ln.text.strip() and _norm(ln.text) == key})
     return drop
+
+
+def _running_shape(text: str) -> bool:
+    """Short, and not a list item, a lead line or an appendix title ("Bilaga 2" tops its pages too)."""
+    return (
+        len(text.split()) <= 8
+        and not text.startswith(("- ", "#"))
+        and not text.endswith(":")
+        and not BULLET_RE.match(text)
+        and not re.match(r"(?:bilaga|appendix)\s+\d", text, re.I)
+    )
+
+
+def _letterhead_lines(lines: list[Line]) -> dict[int, str]:
+    """A letterhead block: the short label and value lines of an organisation's address box.
+
+    Three or more of its labels (Postadress, Besöksadress, Telefon, Organisationsnr, Bankgiro …)
+    within a few lines of each other make a block; it runs from the first label to the values
+    after the last one. Such blocks sit at the foot of every letter in a committee bundle.
+    """
+    labels = [i for i, ln in enumerate(lines) if ln.text.strip() and LETTERHEAD_LABEL_RE.fullmatch(ln.text.strip())]
+    drop: dict[int, str] = {}
+    group: list[int] = []
+
+    def close(group: list[int]) -> None:
+        words = sum(len(LETTERHEAD_WORD_RE.findall(lines[i].text)) for i in group)
+        if words < 3:
+            return
+        end = group[-1]
+        values = 0
+        while end + 1 < len(lines) and values < 2:
+            t = lines[end + 1].text.strip()
+            if t and not _letterhead_value(t):
+                break
+            end += 1
+            values += bool(t)
+        for i in range(group[0], end + 1):
+            if lines[i].text.strip() and (i in group or _letterhead_value(lines[i].text.strip())):
+                drop[lines[i].src] = "letterhead"
+
+    for i in labels:
+        if group and sum(1 for j in range(group[-1] + 1, i) if lines[j].text.strip()) > LETTERHEAD_GAP:
+            close(group)
+            group = []
+        group.append(i)
+    if group:
+        close(group)
+    return drop
+
+
+def _letterhead_value(text: str) -> bool:
+    """An address, number, web or mail address: short, and not a sentence."""
+    return len(text.split()) <= 6 and not text.endswith((".", ":")) and not text.startswith(("- ", "#"))
+
+
+def _signature_certificate(lines: list[Line]) -> dict[int, str]:
+    """An e-signature service's certificate page appended after the document ("Verifikat", "Transaktion …",
+    one "Signerade <date>" per signer): it is not part of the agreement and names private persons."""
+    for i, ln in enumerate(lines):
+        if ln.text.strip().lower() in ("verifikat", "signeringsverifikat", "verifikation"):
+            rest = [x.text for x in lines[i + 1 : i + 40]]
+            if any(re.match(r"\s*transaktion\s+\d{6,}", t, re.I) for t in rest) and sum(
+                bool(re.match(r"\s*signerade?\s+\d{4}-\d{2}-\d{2}", x.text, re.I)) for x in lines[i + 1 :]
+            ) >= 1:
+                return {x.src: "signature" for x in lines[i:] if x.text.strip()}
+    return {}
+
+
+def _toc_lines(lines: list[Line]) -> set[int]:
+    """Lines of a table of contents that have no dot leader of their own.
+
+    An entry may wrap ("… avvikelse- och" / "klagomålshantering ....... 22"): the first part goes with
+    the dotted line after it. The "Innehåll" heading right above the entries goes too.
+    """
+    nonblank = [i for i, ln in enumerate(lines) if ln.text.strip()]
+    dotted = {i for i in nonblank if TOC_RE.match(HTML_TAG_RE.sub("", lines[i].text.strip()))}
+    found: set[int] = set()
+    for n, i in enumerate(nonblank):
+        if i not in dotted or n == 0:
+            continue
+        before = nonblank[n - 1]
+        text = lines[i].text.strip()
+        if before not in dotted and text[:1].islower() and len(lines[before].text.split()) <= 20:
+            found.add(lines[before].src)
+        for j in nonblank[max(0, n - 3) : n]:
+            if TOC_TITLE_RE.fullmatch(lines[j].text.strip()):
+                found.add(lines[j].src)
+    return found
 
 
 def _extract_footnotes(lines: list[Line], out: CleanText) -> list[Line]:

@@ -33,13 +33,15 @@ MANIFEST_NAME = "manifest.toml"
 STATUSES = ("gällande", "förslag", "remiss", "upphävd")
 DOC_TYPES = (
     "länsöverenskommelse",
+    "överenskommelse",
+    "rutin",
     "handlingsplan",
     "nämndhandling",
     "remiss",
     "nationell riktlinje",
     "vård- och insatsprogram",
 )
-_KEYS = ("title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to", "status")
+_KEYS = ("title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to", "status", "in_scope")
 _DATE_KEYS = ("decided", "valid_from", "valid_to")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -221,11 +223,16 @@ def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
     if dates["valid_from"] and dates["valid_to"] and dates["valid_from"] > dates["valid_to"]:
         raise fail("valid_to", f"{dates['valid_to']} is before valid_from {dates['valid_from']}")
 
+    in_scope = entry.get("in_scope", False)
+    if not isinstance(in_scope, bool):
+        raise fail("in_scope", f"must be true or false, got {in_scope!r}")
+
     return DocumentMeta(
         doc_id=doc_id,
         title=title,
         region=region,
         doc_type=doc_type,
+        in_scope=in_scope,
         parties=[p.strip() for p in parties],
         decided=dates["decided"],
         valid_from=dates["valid_from"],
@@ -303,9 +310,12 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("nationell riktlinje", re.compile(r"(nationella\s+)?riktlinje", re.IGNORECASE)),
     ("vård- och insatsprogram", re.compile(r"vård-\s*och\s+insatsprogram", re.IGNORECASE)),
     ("handlingsplan", re.compile(r"handlingsplan", re.IGNORECASE)),
-    ("länsöverenskommelse", re.compile(r"överenskommelse", re.IGNORECASE)),
+    ("länsöverenskommelse", re.compile(r"läns\w*\s*överenskommelse|länsövergripande|länsöverenskommelse", re.IGNORECASE)),
+    ("överenskommelse", re.compile(r"överenskommelse", re.IGNORECASE)),
+    ("rutin", re.compile(r"\brutin", re.IGNORECASE)),
     ("nämndhandling", re.compile(r"nämnd|sammanträde|kallelse|föredragningslista|protokoll", re.IGNORECASE)),
 )
+_COUNTY_WIDE = re.compile(r"länsövergripande|länsöverenskommelse", re.IGNORECASE)
 _SOCIALSTYRELSEN = re.compile(r"socialstyrelsen", re.IGNORECASE)
 
 
@@ -328,11 +338,13 @@ def guess_doc_type(doc_id: str, title: str, text: str) -> str | None:
     def allowed(doc_type: str) -> bool:
         return doc_type != "nationell riktlinje" or has_sos
 
+    opening = text[:3000]
     for source in (title, _unfold_name(doc_id)):
         for doc_type, pattern in _TYPE_RULES:
             if allowed(doc_type) and pattern.search(source):
+                if doc_type == "överenskommelse" and _COUNTY_WIDE.search(opening):
+                    return "länsöverenskommelse"  # "Denna länsövergripande överenskommelse …"
                 return doc_type
-    opening = text[:3000]
     hits = []
     for doc_type, pattern in _TYPE_RULES:
         m = pattern.search(opening)
@@ -349,23 +361,36 @@ def guess_status(doc_id: str, title: str, doc_type: str | None) -> str:
     return "gällande"
 
 
-def guess_meta(doc_id: str, text: str) -> DocumentMeta:
-    """A description for a document the manifest does not list, marked guessed=True."""
-    title = guess_title(doc_id, text)
-    doc_type = guess_doc_type(doc_id, title, text)
+def guess_meta(doc_id: str, text: str, head: dict[str, str] | None = None) -> DocumentMeta:
+    """A description for a document the manifest does not list, marked guessed=True.
+
+    What the document's own head states (front matter, control header, title heading; see
+    ingest/header.py) comes before guesses from its text and file name.
+    """
+    head = head or {}
+    title = next((head[k] for k in ("title", "doc_name", "heading_title") if head.get(k)), None) or guess_title(doc_id, text)
+    doc_type = guess_doc_type(doc_id, " ".join([title, head.get("doc_kind", ""), head.get("heading_title", "")]), text)
     return DocumentMeta(
         doc_id=doc_id,
         title=title,
         region=guess_region(doc_id, text),
         doc_type=doc_type,
+        decided=_head_date(head, "decided"),
+        valid_from=_head_date(head, "valid_from"),
+        valid_to=_head_date(head, "valid_to"),
         status=guess_status(doc_id, title, doc_type),
         guessed=True,
     )
 
 
-def meta_for(doc_id: str, text: str, manifest: dict[str, DocumentMeta]) -> DocumentMeta:
-    """The manifest's entry for the document (a copy), else a guess from its name and text."""
+def _head_date(head: dict[str, str], key: str) -> str | None:
+    match = _ISO_DATE.search(head.get(key, ""))
+    return match.group(0) if match else None
+
+
+def meta_for(doc_id: str, text: str, manifest: dict[str, DocumentMeta], head: dict[str, str] | None = None) -> DocumentMeta:
+    """The manifest's entry for the document (a copy), else what its head says and a guess from its name and text."""
     entry = manifest.get(doc_id)
     if entry is not None:
         return dataclasses.replace(entry, doc_id=doc_id, parties=list(entry.parties))
-    return guess_meta(doc_id, text)
+    return guess_meta(doc_id, text, head)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PRINCIPALS = ("region", "kommun", "gemensamt")
+from ingest.actors import PRINCIPALS  # noqa: F401  (re-exported: the records name principals)
 
 
 class IngestError(Exception):
@@ -43,36 +43,71 @@ class DocumentMeta:
     valid_to: str | None = None
     status: str = "gällande"  # gällande | förslag | remiss | upphävd
     guessed: bool = False  # title/region guessed from text and file name, not from the manifest
+    in_scope: bool = False  # the editor says every part is on topic, even inside a committee bundle
+
+
+@dataclass
+class Actor:
+    """An organisation, unit or role a statement names, and what it is there."""
+
+    text: str  # as written: "Sjuksköterskan", "socialnämnden"
+    start: int  # offsets in the passage text
+    end: int
+    principal: str | None  # one of PRINCIPALS; None when the document does not settle it
+    role: str  # doer | recipient | mentioned
 
 
 @dataclass
 class Responsibility:
-    """Who is responsible for an activity, as one passage states it."""
+    """One responsibility statement: who does what, how bindingly and on what condition.
+
+    `start`/`end` span the statement in its passage: the list item, matrix row or sentence, whole.
+    A list item's actor is named by its lead ("Sjuksköterskan ansvarar för att:"), kept in `lead`.
+    """
 
     activity: str
-    principal: str | None  # one of PRINCIPALS
+    principal: str | None  # of the doer; None when the statement names no actor whose principal is known
     units: list[str] = field(default_factory=list)
-    kind: str = "prose"  # list | commitment | matrix | prose
+    kind: str = "prose"  # list | commitment | matrix | field | prose
     strength: str = "X"  # X = ansvarar, K = kan / i samverkan (weaker)
+    actor: str = ""  # the doer as written
+    modality: str = "ansvarar"  # ansvarar | åtar sig | ska | bör | kan | får | måste | utför
+    negated: bool = False  # "ansvarar inte för", "får inte kräva"
+    condition: str | None = None  # "Vid misstanke om …", "Om personen samtycker …"
+    start: int = 0
+    end: int = 0
+    lead: str | None = None  # the lead line of a list item, as written
+    heading: bool = False  # stated by the passage's own heading: the span is in section_path[-1]
+    actors: list[Actor] = field(default_factory=list)
 
 
 @dataclass
 class Priority:
-    """A national guideline recommendation's priority as the text states it."""
+    """A national guideline recommendation with its priority, as the text states it.
+
+    `start`/`end` span the recommendation in its passage, up to and including its mark;
+    one passage often holds several with different levels ("AUDIT (prio 1) och DUDIT (prio 3)").
+    """
 
     level: int | None  # 1-10, None for FoU / icke-göra
     label: str  # BÖR | KAN | KAN I UNDANTAGSFALL | FoU | icke-göra
-    recommendation: str  # the method and condition the level belongs to
+    recommendation: str  # the condition and method the level belongs to
+    condition: str | None = None  # tillstånd: "Vid alkoholberoende", "För personer med opioidberoende"
+    action: str = ""  # åtgärd: the method
+    row: str | None = None  # a guideline table's row id ("A12")
+    start: int = 0
+    end: int = 0
 
 
 @dataclass
 class TableData:
-    """A table row group as structured marks, so a chunk made from it keeps its columns."""
+    """A table row group as structured cells, so a chunk made from it keeps its columns."""
 
     title: str
     columns: list[str]
-    rows: list[tuple[str, dict[str, str]]]  # (row label, {column: "X" | "K"})
+    rows: list[tuple[str, dict[str, str]]]  # (row label, {column: "X" | "K"}), or {column: cell text} for recommendations
     group: str | None = None  # e.g. the Norrbotten matrix section "Tidig upptäckt"
+    kind: str = "matrix"  # matrix (marks per unit) | recommendations (a guideline table: a row per recommendation)
 
 
 @dataclass
@@ -115,6 +150,9 @@ class IngestReport:
     redactions: int = 0
     off_topic: int = 0
     warnings: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)
+    removed: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text with personal data masked)
+    redacted_lines: list[int] = field(default_factory=list)  # source lines where personal data was masked
 
 
 @dataclass
@@ -127,3 +165,4 @@ class ParsedDocument:
     report: IngestReport
     footnotes: list[Footnote] = field(default_factory=list)
     meta: DocumentMeta | None = None
+    head: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)

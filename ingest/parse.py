@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ingest.chunking import build_chunks
 from ingest.clean import clean
+from ingest.header import read_head, strip_head
 from ingest.model import IngestError, IngestReport, ParsedDocument, RawText
 from ingest.readers import read_file
 from ingest.redact import redact
@@ -14,6 +15,7 @@ from ingest.topic import mark_proposals, mark_topics
 
 
 MIN_WORDS = 5
+BUNDLE_ITEMS = 2  # committee items from which a document is a bundle of unrelated matters
 
 
 def parse_file(path: Path) -> ParsedDocument:
@@ -22,8 +24,9 @@ def parse_file(path: Path) -> ParsedDocument:
 
 
 def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
-    cleaned = clean(raw)
-    redactions = _redact_lines(cleaned)
+    head = read_head(raw.lines)
+    cleaned = clean(RawText(strip_head(raw.lines, head), raw.format, raw.pages, raw.page_count))
+    redactions, redacted_lines = _redact_lines(cleaned)
     words = sum(len(ln.text.split()) for ln in cleaned.lines if ln.text)
     if words < MIN_WORDS:
         raise IngestError("filen innehåller ingen läsbar text" if words == 0 else "filen innehåller för lite text")
@@ -34,7 +37,7 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
     chunks = builder.chunks
     if not chunks:
         raise IngestError("ingen text kunde delas upp i avsnitt")
-    off_topic = mark_topics(chunks)
+    off_topic = mark_topics(chunks, bundle=sum(b.item for b in blocks) >= BUNDLE_ITEMS)
     mark_proposals(chunks)
     report = IngestReport(
         format=raw.format,
@@ -46,6 +49,9 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
         redactions=redactions,
         off_topic=off_topic,
         warnings=_warnings(cleaned, blocks, sections),
+        metadata=dict(head.fields),
+        removed=_removed(cleaned),
+        redacted_lines=redacted_lines,
     )
     return ParsedDocument(
         doc_id=doc_id,
@@ -55,23 +61,38 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
         chunks=chunks,
         report=report,
         footnotes=footnotes,
+        head=head.fields | ({"heading_title": cleaned.title} if cleaned.title else {}),
     )
 
 
-def _redact_lines(cleaned) -> int:
+def _removed(cleaned) -> list[tuple[int, str, str]]:
+    """What cleaning took out, for the editor's view; masked like the text, and a signature
+    certificate only by its first line (it lists private persons)."""
+    out = []
+    for line, reason, text in cleaned.removed_lines:
+        if reason == "signature" and out and out[-1][1] == "signature":
+            continue
+        out.append((line, reason, redact(text)[0]))
+    return out
+
+
+def _redact_lines(cleaned) -> tuple[int, list[int]]:
     """Personal data goes before anything is chunked or indexed; line by line keeps the source map exact."""
     total = 0
+    lines = []
     for ln in cleaned.lines:
         if ln.text and "\t" not in ln.text:
             ln.text, n = redact(ln.text)
             total += n
+            if n:
+                lines.append(ln.src)
     footnotes = {}
     for number, (text, src) in cleaned.footnotes.items():
         text, n = redact(text)
         total += n
         footnotes[number] = (text, src)
     cleaned.footnotes = footnotes
-    return total
+    return total, lines
 
 
 def _warnings(cleaned, blocks, sections: int) -> list[str]:

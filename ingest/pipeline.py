@@ -31,6 +31,10 @@ def ingest_file(path: Path, manifest: dict[str, DocumentMeta], doc_id: str | Non
     document = parse_file(path)
     if doc_id:
         document.doc_id = doc_id
-    document.meta = meta_for(document.doc_id, document.text, manifest)
+    document.meta = meta_for(document.doc_id, document.text, manifest, document.head)
+    if document.meta.in_scope:
+        for chunk in document.chunks:
+            chunk.on_topic = True
+        document.report.off_topic = 0
     tag_document(document)
     return document

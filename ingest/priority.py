@@ -93,25 +93,78 @@ def _marks(text: str) -> list[tuple[int, int, int | None, str, str]]:
 
 
 def find_priorities(text: str) -> list[Priority]:
-    """Every guideline priority the text states, in reading order, each with the recommendation it rates."""
+    """Every guideline priority the text states, in reading order, each with the recommendation it rates and its span."""
     found: list[tuple[int, Priority]] = []
     previous_end = 0
     marks = _marks(text)
     for start, end, level, label, note in marks:
         sentence_start = _sentence_start(text, start)
         own_start = max(sentence_start, previous_end)
-        recommendation = _clean(text[own_start:start])
+        action = _clean(text[own_start:start])
+        condition = None
         if own_start > sentence_start:
-            condition = _CONDITION.match(_clean(text[sentence_start:start]))
-            if condition and not recommendation.startswith(condition.group(0)):
-                recommendation = f"{condition.group(0)}: {recommendation}"
-        if recommendation:
-            found.append((start, Priority(level, label, recommendation + note)))
+            shared = _CONDITION.match(_clean(text[sentence_start:start]))
+            if shared and not action.startswith(shared.group(0)):
+                condition = shared.group(0)
+        else:
+            own = _CONDITION.match(action)
+            if own:
+                condition = own.group(0)
+        if action:
+            recommendation = f"{condition}: {action}" if condition and not action.startswith(condition) else action
+            span_start = own_start + _leading(text[own_start:start])
+            found.append(
+                (start, Priority(level, label, recommendation + note, condition, action + note, None, span_start, end))
+            )
         previous_end = end
     for m in _SAME_LEVEL.finditer(text):
         earlier = [mark for mark in marks if mark[1] <= m.start() and mark[2] is not None]
         start, end = _sentence_start(text, m.start()), _sentence_end(text, m.end())
         if earlier and not any(start <= mark[0] < end for mark in marks):
             level = earlier[-1][2]
-            found.append((start, Priority(level, label_of(level), _clean(text[start:end].rstrip(".")))))
+            sentence = _clean(text[start:end].rstrip("."))
+            found.append((start, Priority(level, label_of(level), sentence, None, sentence, None, start, end)))
     return [priority for _, priority in sorted(found, key=lambda item: item[0])]
+
+
+def _leading(fragment: str) -> int:
+    """Characters of joiners and spaces that open a fragment ("och ", ", "), so a span starts at its first word."""
+    stripped = _LEADING_JOINER.sub("", fragment.lstrip())
+    return len(fragment) - len(stripped) if stripped else 0
+
+
+_CELL_LEVEL = re.compile(r"(?:prio\w*\s*)?(?P<lo>\d{1,2})(?:\s*[-–]\s*\d{1,2})?\b", re.IGNORECASE)
+
+
+def level_of_cell(cell: str) -> tuple[int | None, str] | None:
+    """A guideline table's Prioritet cell: "3", "Prio 3", "1–3", "FoU", "Icke-göra"; None when it states none."""
+    text = cell.strip()
+    if re.fullmatch(r"(?i)fou", text):
+        return None, "FoU"
+    if re.fullmatch(r"(?i)icke[- ]?göra", text):
+        return None, "icke-göra"
+    m = _CELL_LEVEL.fullmatch(text)
+    if m and 1 <= int(m["lo"]) <= 10:
+        return int(m["lo"]), label_of(int(m["lo"]))
+    return None
+
+
+def table_recommendations(text: str, rows: list[tuple[str, dict[str, str]]]) -> list[Priority]:
+    """One recommendation per row of a guideline table: its condition, action, level and row id,
+    spanning the row's line in the rendered table text."""
+    out = []
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        lines.append((offset, offset + len(line)))
+        offset += len(line) + 1
+    for n, (row, cells) in enumerate(rows):
+        by_name = {col.lower(): value for col, value in cells.items()}
+        condition = next((v for k, v in by_name.items() if k.startswith("tillstånd")), "") or None
+        action = next((v for k, v in by_name.items() if k.startswith("åtgärd")), "")
+        level = level_of_cell(next((v for k, v in by_name.items() if k.startswith("prioritet")), ""))
+        if level is None or not action:
+            continue
+        start, end = lines[min(n + 1, len(lines) - 1)]  # line 0 is the table's title
+        recommendation = f"{condition}: {action}" if condition else action
+        out.append(Priority(level[0], level[1], recommendation, condition, action, None if row.startswith("Rad ") else row, start, end))
+    return out

@@ -24,9 +24,17 @@ ITEM_RE = re.compile(r"^(?:§\s*(?P<par>\d{1,3})(?:\s+(?P<ptitle>[A-ZÅÄÖ].*))
 # The first heading of a Swedish official memo (tjänsteskrivelse); the lines above it are the item title
 PROPOSAL_HEAD_RE = re.compile(r"^(?:förslag till beslut|beslutsförslag)\s*:?\s*$", re.I)
 ITEM_LEVEL = 0
+APPENDIX_LEVEL = -1  # "Bilaga 2": top level (inside a committee item), below only the item itself
 BACK_MATTER = ("bilaga", "bilagor", "referenser", "källor", "källförteckning", "litteraturlista")
 CONTINUES_WORDS = {"och", "eller", "samt", "i", "för", "av", "med", "till", "om", "på", "vid", "inom"}
 SENTENCE_END = (".", "!", "?", ":", ";", ",")
+# "Bilaga 2", "Bilaga 2a. Samverkansrutin …", "BILAGA 3", "Del 2. Struktur": an appendix or a part starts a
+# top-level section of its own
+APPENDIX_RE = re.compile(r"^(?:bilaga|appendix|del)\s+\d{1,2}[a-z]?\b(?:[.:]?\s+[A-ZÅÄÖ].{0,80})?$", re.I)
+# A converter's heading that is only an abbreviation ("## SIP", "## LOV", "## BMI") marks a bold word, not a section
+ABBREVIATION_RE = re.compile(r"^[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{1,4}$")
+LEAD_RE = re.compile(r"\b(?:ansvar\w*|åtar sig)\b", re.IGNORECASE)  # "Läkaren ansvarar för att:" leads a list
+TABLE_GAPS = 2  # column gaps in the source line from which a line is a flattened table row, never a title
 
 
 @dataclass
@@ -36,6 +44,7 @@ class Block:
     path: list[str] = field(default_factory=list)
     table: TableData | None = None
     row_lines: list[tuple[int, int]] = field(default_factory=list)  # per table row: (first, last) source line
+    item: bool = False  # a heading that opens a committee item ("§ 12", "Ärende 8") of a bundle
 
     @property
     def text(self) -> str:
@@ -61,7 +70,9 @@ def strip_marks(text: str) -> str:
 def build_blocks(clean: CleanText) -> list[Block]:
     lines = clean.lines
     tables = {t.start: t for t in find_tables(lines)}
-    headings = _detect_headings(lines, clean, set().union(*[set(range(t.start, t.end)) for t in tables.values()]))
+    title_lines, clean.title = _document_title(lines)
+    skip = set().union(title_lines, *[set(range(t.start, t.end)) for t in tables.values()])
+    headings = _detect_headings(lines, clean, skip)
     blocks: list[Block] = []
     stack: list[_Open] = []
     current: Block | None = None
@@ -95,10 +106,13 @@ def build_blocks(clean: CleanText) -> list[Block]:
             flush()
             title, depth, level, used = headings[i]
             _push(stack, _Open(title, depth, level), clean.toc)
-            blocks.append(Block("heading", lines[i : i + used], [o.title for o in stack]))
+            blocks.append(Block("heading", lines[i : i + used], [o.title for o in stack], item=level == ITEM_LEVEL))
             i += used
             continue
         ln = lines[i]
+        if i in title_lines:
+            i += 1
+            continue
         if not ln.text:
             if not clean.double_spaced:
                 flush()
@@ -106,11 +120,18 @@ def build_blocks(clean: CleanText) -> list[Block]:
             continue
         is_item = ln.text.startswith("- ") or bool(re.match(r"^\d{1,2}[.)]\s", ln.text))
         path = [o.title for o in stack]
+        if is_item and _sentence_dash(current, ln):
+            ln.text = "– " + ln.text[2:]
+            is_item = False
+        if not is_item and current is None and PAREN_LINE_RE.fullmatch(ln.text) and blocks and blocks[-1].kind == "list" and blocks[-1].path == path:
+            blocks[-1].lines.append(ln)  # "(LARO)" on a line of its own ends the item above it
+            i += 1
+            continue
         if is_item:
             if current is None or current.kind != "list" or current.path != path:
                 flush()
                 current = Block("list", [], path)
-        elif current is not None and current.kind == "list" and _continues_item(current, ln):
+        elif current is not None and current.kind == "list" and (_continues_item(current, ln) or _item_follows(lines, i, headings)):
             pass
         elif current is None or current.kind != "text" or current.path != path or _paragraph_break(current, ln, clean):
             flush()
@@ -167,6 +188,44 @@ def _broken_sentence_before(out: list[Block]) -> Block | None:
     return None
 
 
+PAREN_LINE_RE = re.compile(r"\([^()]{1,40}\)\.?")
+
+
+def _appendix(text: str) -> bool:
+    return bool(APPENDIX_RE.match(strip_marks(MD_RE.sub(r"\g<title>", text)).strip()))
+
+
+def _attachment_list(i: int, nonblank: list[int], pos: dict[int, int], lines: list[Line]) -> bool:
+    """"Bilaga 1 …", "Bilaga 2 …" within a few lines of each other, or under "Bilagor", list the attachments."""
+    near = [lines[j].text for j in nonblank[max(0, pos[i] - 3) : pos[i] + 4] if j != i]
+    return any(_appendix(t) or t.strip().lower().rstrip(":") in ("bilagor", "bilaga") for t in near)
+
+
+def _sentence_dash(current: Block | None, ln: Line) -> bool:
+    """"… lägga press på personen" / "- ibland kan ökad stress …": a dash inside a sentence, not a bullet."""
+    if current is None or current.kind != "text" or not ln.text[2:3].islower():
+        return False
+    last = current.lines[-1].text.rstrip()
+    if re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", last, re.IGNORECASE):
+        return False  # "Läkaren ansvarar för att" over its list, the colon lost
+    return not last.endswith((":", ".", "!", "?"))
+
+
+def _item_follows(lines: list[Line], i: int, headings: dict) -> bool:
+    """Lines between two items of one list belong to the item above them, whatever case they start in,
+    unless the line leads a list of its own ("Sjuksköterskans ansvar för att:")."""
+    text = lines[i].text.rstrip()
+    if text.endswith(":") or re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", text, re.IGNORECASE):
+        return False
+    for j in range(i + 1, len(lines)):
+        text = lines[j].text
+        if not text or j in headings:
+            return False
+        if text.startswith("- "):
+            return True
+    return False
+
+
 def _continues_item(block: Block, ln: Line) -> bool:
     """A wrapped list item: the previous line did not end its sentence and this one starts in lowercase."""
     last = block.lines[-1].text
@@ -181,21 +240,25 @@ def _paragraph_break(block: Block, ln: Line, clean: CleanText) -> bool:
 
 
 def _push(stack: list[_Open], item: _Open, toc: list[str]) -> None:
-    """Committee items (level 0) are the floor: only the next item closes one."""
+    """Committee items (level 0) are the floor: only the next item closes one. An appendix closes
+    everything up to its item and is the floor for its own (numbered) sections."""
     low = item.title.lower()
-    floor = 1 if stack and stack[0].level == ITEM_LEVEL else 0
+    items = 1 if stack and stack[0].level == ITEM_LEVEL else 0
+    floor = items + (1 if len(stack) > items and stack[items].level == APPENDIX_LEVEL else 0)
     if item.level == ITEM_LEVEL:
         stack.clear()
-    elif item.depth is None and low.startswith(BACK_MATTER):
-        del stack[floor:]
+    elif item.level == APPENDIX_LEVEL or (item.depth is None and low.startswith(BACK_MATTER)):
+        del stack[items:]
     elif item.depth is not None:
         while len(stack) > floor and (stack[-1].depth is None or stack[-1].depth >= item.depth):
             stack.pop()
     else:
-        while stack and stack[-1].depth is None and stack[-1].level >= item.level:
+        while len(stack) > floor and stack[-1].depth is None and stack[-1].level >= item.level:
             stack.pop()
-        if item.level <= 2:
-            while stack and stack[-1].level >= item.level:
+        if item.level == 1 or (item.level == 2 and not any(o.depth is not None and o.level > 6 for o in stack)):
+            # where the document numbers its sections on plain lines, numbers decide depth: a converter's
+            # "##" inside "4. Medicinsk bedömning" is a subsection of it, not a sibling
+            while len(stack) > floor and stack[-1].level >= item.level:
                 stack.pop()
     stack.append(item)
 
@@ -228,13 +291,19 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
         if PROPOSAL_HEAD_RE.match(text.strip()):
             found[i] = (text.strip().rstrip(":").strip(), None, 9, 1)
             continue
-        if mostly_marks(strip_marks(text)):
-            continue  # a mark row ("X x x x") or a bare number is never a title
+        if mostly_marks(strip_marks(text)) or lines[i].gaps >= TABLE_GAPS:
+            continue  # a mark row ("X x x x"), a bare number or a flattened table row is never a title
+        if _appendix(text) and not _attachment_list(i, nonblank, pos, lines):
+            found[i] = (strip_marks(MD_RE.sub(r"\g<title>", text)).strip(), None, APPENDIX_LEVEL, 1)
+            last_top, seen_numbers = 0, set()  # an appendix numbers its own sections
+            continue
         md = MD_RE.match(text)
         if md:
             title = strip_marks(md.group("title"))
-            if not title:
+            if not title or ABBREVIATION_RE.match(title) or title.endswith("?"):
                 continue
+            if len(md.group("hashes")) == 1 and not NUMBERED_RE.match(title) and found:
+                last_top, seen_numbers = 0, set()  # a part of its own (a sub-agreement): numbering may start again
             num = NUMBERED_RE.match(title)
             depth = len(num.group("num").split(".")) if num else None
             if num:
@@ -255,7 +324,7 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
             nums = tuple(int(x) for x in num.group("num").split("."))
             title = num.group("title").strip()
             used = 1
-            if _wraps(title, nxt(i)):
+            if _wraps(title, nxt(i)) or _wrapped_tail(lines, nonblank, pos, i):
                 title = f"{title} {nxt(i).strip()}"
                 used = nonblank[pos[i] + 1] - i + 1
             if len(nums) > 1 and _numbered_ok(nums, title, last_top, seen_numbers):
@@ -263,11 +332,13 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
                 last_top = max(last_top, nums[0])
                 found[i] = (f"{num.group('num')} {title}", len(nums), 9, used)
                 continue
-            if len(nums) == 1 and _top_ok(nums[0], title, last_top, i, lines, nonblank, pos):
+            if len(nums) == 1 and _top_ok(nums[0], title, last_top, i + used - 1, lines, nonblank, pos):
                 last_top = nums[0]
                 seen_numbers.add(nums)
-                found[i] = (f"{nums[0]}. {title}", 1, 9, 1)
+                found[i] = (f"{nums[0]}. {title}", 1, 9, used)
                 continue
+        if text.rstrip().endswith("?"):
+            continue  # a question introduces what follows ("Vilka signaler ska man agera på?"), it is not its title
         if _caps_title(text):
             title = text.strip()
             used = 1
@@ -279,6 +350,47 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
         if _title_line(text, prv(i), nxt(i), nxt(i, 2), i - 1 in found or pos[i] == 0):
             found[i] = (text.strip(), None, 9, 1)
     return found
+
+
+TITLE_WORDS = 25  # the title lines under a document's title heading are short
+
+
+def _document_title(lines: list[Line]) -> tuple[set[int], str | None]:
+    """A document's title heading is not a section: converters mark the title with the only unnumbered
+    level-1 Markdown heading, at the top ("# RUTIN" over its title lines, "# Handlingsplan för …").
+
+    Returns the indices of the title lines (the heading and up to four short lines under it, when the
+    next heading follows them) and the title they spell; a bare document-type word yields to the lines
+    under it ("RUTIN" / "Skadligt bruk eller beroende hos den enskilde").
+    """
+    heads = [(i, MD_RE.match(ln.text)) for i, ln in enumerate(lines) if ln.text and MD_RE.match(ln.text)]
+    if not heads:
+        return set(), None
+    first, match = heads[0]
+    title = strip_marks(match.group("title"))
+    level_one = [i for i, m in heads if len(m.group("hashes")) == 1 and not NUMBERED_RE.match(strip_marks(m.group("title")))]
+    if len(match.group("hashes")) != 1 or level_one != [first] or NUMBERED_RE.match(title) or APPENDIX_RE.match(title):
+        return set(), None
+    if sum(1 for ln in lines[:first] if ln.text.strip()) > 12:
+        return set(), None  # body text comes before it: a section heading, not the title
+    following = []
+    for j in range(first + 1, len(lines)):
+        text = lines[j].text
+        if not text:
+            continue
+        if MD_RE.match(text) or NUMBERED_RE.match(text) or text.startswith("- "):
+            break
+        following.append(j)
+    else:
+        following = []
+    words = sum(len(lines[j].text.split()) for j in following)
+    if len(following) > 4 or words > TITLE_WORDS or any(lines[j].text.rstrip().endswith((":", "?")) for j in following):
+        following = []
+    if following and len(title.split()) == 1 and title.isupper():
+        title = join_lines([lines[j].text for j in following])
+    elif following:
+        title = join_lines([title] + [lines[j].text for j in following])
+    return {first, *following}, title.rstrip(".")
 
 
 def _item_titles(lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> dict[int, tuple[str, int | None, int, int]]:
@@ -350,6 +462,17 @@ def _title_block(lines: list[Line], nonblank: list[int], n: int) -> list[int]:
     return block
 
 
+def _wrapped_tail(lines: list[Line], nonblank: list[int], pos: dict[int, int], i: int) -> bool:
+    """"24. Hjälpmedel … och medicinteknisk" / "utrustning": a short lower-case line right under a
+    numbered title, with a blank line after it, finishes the title."""
+    n = pos[i] + 1
+    if n >= len(nonblank) or nonblank[n] != i + 1:
+        return False
+    tail = lines[i + 1].text.strip()
+    after = lines[i + 2].text if i + 2 < len(lines) else ""
+    return tail[:1].islower() and len(tail.split()) <= 4 and not tail.endswith((".", ":", ";")) and not after.strip()
+
+
 def _wraps(title: str, following: str) -> bool:
     last = title.split()[-1].lower() if title.split() else ""
     return (last in CONTINUES_WORDS or title.endswith(("-", ","))) and 0 < len(following.split()) <= 6 and following[:1].islower()
@@ -370,7 +493,7 @@ def _numbered_ok(nums: tuple[int, ...], title: str, last_top: int, seen: set[tup
 
 def _top_ok(n: int, title: str, last_top: int, i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> bool:
     """A chapter number must advance, look like a title, and not be the first item of a numbered list."""
-    if not (last_top < n <= last_top + 3) or not _heading_shape(title, 10) or title.endswith(":"):
+    if not (last_top < n <= last_top + 3) or not _heading_shape(title, 14) or title.endswith(":"):
         return False
     following = [lines[j].text for j in nonblank[pos[i] + 1 : pos[i] + 4]]
     if following and following[0][:1].islower():
@@ -412,4 +535,14 @@ def _title_line(text: str, prev: str, nxt: str, nxt2: str, after_heading: bool) 
         return False
     prev_done = after_heading or not prev or prev.rstrip().endswith((".", "!", "?", ":", "”")) or prev.startswith("#")
     next_prose = len(nxt.split()) >= 6 and nxt[:1].isupper() and not nxt.startswith("- ")
-    return prev_done and next_prose
+    # "Telefontid för personal" over a list, "Fall- och frakturprevention" over "Läkaren ansvarar för att:";
+    # a line that itself assigns responsibility is the lead of its list, not a title
+    next_list = (
+        (nxt.startswith("- ") or (nxt.rstrip().endswith(":") and LEAD_RE.search(nxt)))
+        and 2 <= len(text.split()) <= 8
+        and ":" not in text  # "Ansvarig handläggare: …" is a label with its value
+    )
+    leads = bool(re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", text, re.IGNORECASE))  # a lead without its colon
+    if text.lower().rstrip(":") in BACK_MATTER:
+        return True
+    return prev_done and (next_prose or next_list) and not leads

@@ -1,10 +1,12 @@
-"""Flattened responsibility matrices back into rows with column labels.
+"""Flattened tables back into rows with column labels.
 
-Two flattenings occur in practice: tab-separated rows (Word/HTML conversions)
-and PDF text where each row is a label followed by marks whose column is only
-known from spacing ("x  x x": one space between cells, an empty cell adds one).
-Either way the result is a `TableData`, and `render_rows` names the column of
-every mark so a table chunk is searchable by activity and by unit.
+Responsibility matrices come flattened two ways: tab-separated rows (Word/HTML conversions)
+and PDF text where each row is a label followed by marks whose column is only known from
+spacing ("x  x x": one space between cells, an empty cell adds one). Guideline tables
+(Socialstyrelsen's national guidelines: a row per recommendation with Rad, Tillstånd, Åtgärd
+and Prioritet) come as tab-separated rows from Word and from PDF alike (the PDF reader turns
+column gaps into tabs). Either way the result is a `TableData`, and `render_rows` names the
+column of every cell so a table chunk is searchable by activity, unit or condition.
 """
 
 from __future__ import annotations
@@ -30,19 +32,62 @@ class TableSpan:
 
 
 def find_tables(lines: list[Line]) -> list[TableSpan]:
-    spans = _tab_tables(lines) + _spaced_tables(lines)
+    guidelines = _guideline_tables(lines)
+    taken = {i for span in guidelines for i in range(span.start, span.end)}
+    spans = guidelines + [s for s in _tab_tables(lines) + _spaced_tables(lines) if s.start not in taken]
     spans.sort(key=lambda s: s.start)
     return spans
 
 
 def render_rows(table: TableData, rows: list[tuple[str, dict[str, str]]] | None = None) -> str:
-    """One line per row naming the column of each mark: "Abstinensvård: Primärvård (X), …"."""
+    """One line per row naming the column of each cell: "Abstinensvård: Primärvård (X), …";
+    a guideline row as "A12 – Tillstånd: … · Åtgärd: … · Prioritet: 1"."""
     head = table.title if not table.group or table.group == table.title else f"{table.title} – {table.group}"
     out = [f"{head}:"]
-    for label, marks in rows if rows is not None else table.rows:
-        cells = ", ".join(f"{col} ({mark})" for col, mark in marks.items()) or "–"
-        out.append(f"{label}: {cells}")
+    for label, cells in rows if rows is not None else table.rows:
+        if table.kind == "recommendations":
+            out.append(f"{label} – " + " · ".join(f"{col}: {text}" for col, text in cells.items() if text))
+            continue
+        marks = ", ".join(f"{col} ({mark})" for col, mark in cells.items()) or "–"
+        out.append(f"{label}: {marks}")
     return "\n".join(out)
+
+
+# --- guideline tables ------------------------------------------------------------------------
+
+GUIDELINE_COLUMNS = ("tillstånd", "åtgärd", "prioritet")  # the columns every guideline table has
+ROW_ID_COLUMNS = ("rad", "radnummer", "nr", "id")
+
+
+def _guideline_tables(lines: list[Line]) -> list[TableSpan]:
+    """Tab-separated blocks whose header names Tillstånd, Åtgärd and Prioritet: one row per recommendation."""
+    spans = []
+    i = 0
+    while i < len(lines):
+        header = _cells(lines[i]) if lines[i].text.count("\t") >= 2 else []
+        names = [c.lower().rstrip(":") for c in header]
+        if not all(any(n.startswith(col) for n in names) for col in GUIDELINE_COLUMNS):
+            i += 1
+            continue
+        columns = [column_label(c) for c in header]
+        id_column = next((n for n, name in enumerate(names) if name in ROW_ID_COLUMNS), None)
+        j, data, row_lines = i + 1, [], []
+        while j < len(lines):
+            if not lines[j].text and j + 1 < len(lines) and lines[j + 1].text.count("\t") >= 1:
+                j += 1  # a PDF row's height shows as a blank line between rows
+                continue
+            if lines[j].text.count("\t") < 1:
+                break
+            cells = _cells(lines[j]) + [""] * len(columns)
+            values = {columns[n]: re.sub(r"\s+", " ", cells[n]).strip() for n in range(len(columns)) if n != id_column}
+            label = cells[id_column].strip() if id_column is not None else f"Rad {len(data) + 1}"
+            data.append((label, values))
+            row_lines.append((j, j))
+            j += 1
+        if data:
+            spans.append(TableSpan(i, j, TableData("", columns, data, kind="recommendations"), row_lines))
+        i = j
+    return spans
 
 
 def column_label(text: str) -> str:

@@ -1,10 +1,11 @@
-"""Which parts of a document are about substance abuse and dependence, and which are proposals.
+"""Which parts of a committee bundle are about substance abuse and dependence, and which passages are proposals.
 
 Committee bundles mix the substance-abuse plan with unrelated items (LSS housing,
 food fees, signer lists). The rule is lexical and transparent: a part is the run
 of chunks under one top-level section; it is on topic when domain terms make up
 at least DENSITY of its words, or it has MIN_HITS of them. Parts too short to
-judge (under SHORT_WORDS words) follow the part before them.
+judge (under SHORT_WORDS words) follow the part before them. Documents that are
+not bundles are in scope as a whole.
 """
 
 from __future__ import annotations
@@ -35,8 +36,16 @@ def domain_hits(text: str) -> int:
     return sum(len(r.findall(text)) for r in _TERM_RES)
 
 
-def mark_topics(chunks: list[Chunk]) -> int:
-    """Sets Chunk.on_topic per part; returns the number of off-topic parts."""
+def mark_topics(chunks: list[Chunk], bundle: bool) -> int:
+    """Sets Chunk.on_topic per part of a committee bundle; returns the number of off-topic passages.
+
+    Only a bundle mixes unrelated items. A document of any other kind is in scope as a whole:
+    someone chose to index it, even when it is about SIP or elderly care rather than missbruk.
+    """
+    for chunk in chunks:
+        chunk.on_topic = True
+    if not bundle:
+        return 0
     parts: list[list[Chunk]] = []
     for chunk in chunks:
         if chunk.kind == "footnote":
@@ -46,7 +55,6 @@ def mark_topics(chunks: list[Chunk]) -> int:
             parts[-1].append(chunk)
         else:
             parts.append([chunk])
-    off = 0
     previous = True
     for part in parts:
         text = " ".join(c.text for c in part)
@@ -58,13 +66,12 @@ def mark_topics(chunks: list[Chunk]) -> int:
             on = hits >= MIN_HITS or hits / words >= DENSITY
         for c in part:
             c.on_topic = on
-        off += not on
         previous = on
     by_path = {tuple(c.section_path): c.on_topic for c in chunks if c.kind != "footnote"}
     for c in chunks:
         if c.kind == "footnote":
             c.on_topic = by_path.get(tuple(c.section_path), True)
-    return off
+    return sum(not c.on_topic for c in chunks)
 
 
 def mark_proposals(chunks: list[Chunk]) -> None:

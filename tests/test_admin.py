@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -205,3 +206,45 @@ def test_retiring_takes_a_document_out_of_search_and_keeps_its_history(env):
     assert not any(h.chunk["doc_id"] == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
     assert client.get("/documents/laro-rutin/versions").status_code == 200
     assert "dokument upphävt" in client.get("/admin/audit").text
+
+
+ROUTINE = """---
+title: "Rutin vid misstanke om missbruk"
+source_url: "https://example.org/rutin.pdf"
+---
+
+Socialförvaltningen
+Dokumentet är beslutat av: Verksamhetschef
+Dokumentet beslutades den: 2025-01-15
+
+1/2
+# RUTIN
+Stöd vid missbruk
+## Roller och ansvar
+Enhetschef ansvarar för att:
+➢ rutinen är känd bland medarbetarna
+Sjuksköterskan ansvarar för att:
+•
+kontakta läkare vid misstanke om abstinens
+
+2/2
+## Utförande
+Kontakta socialtjänsten vid oro för ett barn.
+"""
+
+
+def test_the_reading_page_shows_how_a_document_was_read(env):
+    client, searcher, _ = env
+    wait_for(client, upload(client, "rutin-missbruk.md", ROUTINE.encode(), doc_type="rutin"))
+    page = client.get("/admin/documents/rutin-missbruk/reading")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "Rutin vid misstanke om missbruk" in text  # the front matter names it
+    assert "Verksamhetschef" in text and "2025-01-15" in text  # the control header is metadata …
+    chunks = searcher.store.document_chunks("rutin-missbruk")
+    assert not any("Dokumentet är beslutat" in c["text"] or "source_url" in c["text"] for c in chunks)  # … not text
+    statements = re.findall(r"<tr><td>(\w+)</td><td>([^<]+)</td>", page.text)
+    assert ("kommun", "Enhetschef") in statements and ("kommun", "Sjuksköterskan") in statements  # a kommun's routine
+    assert "sidnummer" in text and "Roller och ansvar" in text
+    assert "Ange region under [documents.rutin-missbruk]" in text  # how to fix what could not be read
+    assert client.get("/admin/documents/finns-inte/reading").status_code == 404

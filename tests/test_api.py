@@ -5,6 +5,11 @@ import re
 PRINCIPALS = {"region", "kommun", "gemensamt", None}
 RESULT_KEYS = {
     "chunk_id", "doc_id", "title", "region", "section", "page", "text", "score", "principal", "units", "priority", "url",
+    "status",
+}
+ANSWER_KEYS = {
+    "intent", "principal", "units", "priority", "chunk_id", "text", "status", "statement", "abstained", "reason",
+    "candidates", "regions", "region_note",
 }
 
 
@@ -29,9 +34,18 @@ def test_search_shape(client):
         if result["priority"] is not None:
             assert set(result["priority"]) == {"level", "label"}
             assert result["priority"]["label"] in {"BÖR", "KAN", "KAN I UNDANTAGSFALL", "FoU", "icke-göra"}
-    if body["answer"] is not None:
-        assert set(body["answer"]) == {"principal", "units", "chunk_id", "text"}
-        assert body["answer"]["principal"] in PRINCIPALS
+    answer = body["answer"]
+    assert set(answer) == ANSWER_KEYS
+    assert answer["principal"] in PRINCIPALS
+    if answer["abstained"]:
+        assert answer["principal"] is None and answer["reason"] and answer["candidates"]
+    else:
+        statement = answer["statement"]
+        assert statement["principal"] == answer["principal"] and statement["text"] == answer["text"]
+        passage = client.get(f"/api/passages/{statement['chunk_id']}").json()
+        source = passage["section_path"][-1] if statement["span"]["in"] == "heading" else passage["text"]
+        spanned = source[statement["span"]["start"] : statement["span"]["end"]]
+        assert spanned and spanned.split()[-1] in statement["text"]
 
 
 def test_search_rejects_bad_parameters(client):
@@ -86,17 +100,17 @@ def test_query_is_reflected_safely(client):
     assert "&lt;script&gt;" in page.text
 
 
-def test_responsibility_records_grouped_by_region(client):
+def test_responsibility_statements_grouped_by_region(client):
     body = client.get("/api/responsibility", params={"q": "vem ansvarar för abstinensbehandling"}).json()
     assert body["query"] == "vem ansvarar för abstinensbehandling"
-    regions = {group["region"]: group["records"] for group in body["regions"]}
+    regions = {group["region"]: group["statements"] for group in body["regions"]}
     assert {"Dalarna", "Norrbotten", "Västerbotten"} <= set(regions)
-    for records in regions.values():
-        for record in records:
-            assert record["principal"] in {"region", "kommun", "gemensamt"}
-            assert record["url"] == f"/passage/{record['chunk_id']}"
-            assert "abstinens" in (record["activity"] + record["text"]).lower()
-    assert {r["principal"] for r in regions["Dalarna"]} == {"region"}
+    for statements in regions.values():
+        for statement in statements:
+            assert statement["principal"] in {"region", "kommun", "gemensamt"}
+            assert statement["url"] == f"/passage/{statement['chunk_id']}"
+            assert "abstinens" in statement["text"].lower() or "avgiftning" in statement["text"].lower()
+    assert {s["principal"] for s in regions["Dalarna"]} == {"region"}
     only = client.get("/api/responsibility", params={"q": "abstinensvård", "region": "Dalarna"}).json()
     assert [g["region"] for g in only["regions"]] == ["Dalarna"]
     assert client.get("/api/responsibility", params={"q": ""}).status_code == 422

@@ -1,6 +1,7 @@
 """The `kb` command as an editor or a script uses it."""
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -19,7 +20,12 @@ def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
         cli, ["ingest", str(folder), str(tmp_path / "saknas.pdf")], env={"KB_DATA_DIR": str(tmp_path / "data")}
     )
     assert result.exit_code == 1
-    assert "new       norrbotten-handlingsplan-2021 v1" in result.output
+    assert "nytt        norrbotten-handlingsplan-2021 v1 · md ·" in result.output
+    assert "Läser 1/2: norrbotten-handlingsplan-2021.md" in result.output  # progress names each file in turn
+    assert "Läser 2/2: tom.txt" in result.output
+    assert "Bäddar in textavsnitt:" in result.output
+    assert "Klart: indexgeneration 1. 1 nytt dokument, 0 nya versioner" in result.output
+    assert not any(word in result.output for word in ("new ", "Index generation", "1 tabeller"))
     error_lines = [line for line in result.output.splitlines() if line.startswith("FEL")]
     assert len(error_lines) == 2
     assert any("tom.txt" in line for line in error_lines)
@@ -46,8 +52,6 @@ def test_search_and_serve_without_an_index_say_how_to_build_it(tmp_path):
 
 
 def test_every_setting_is_documented_in_the_readme():
-    import re
-
     from index.config import HELP, PROJECT_DIR
 
     read = set(re.findall(r'"(KB_[A-Z_]+)"', (PROJECT_DIR / "index" / "config.py").read_text(encoding="utf-8")))
@@ -64,3 +68,16 @@ def test_a_setting_that_cannot_be_used_stops_kb_with_its_name(tmp_path):
     assert "KB_MAX_UPLOAD_MB måste vara ett positivt heltal, inte 'tjugo'" in result.output
     result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_TRUSTED_PROXIES": "proxy.local"})
     assert result.exit_code == 2 and "KB_TRUSTED_PROXIES" in result.output
+
+
+def test_inspect_shows_how_a_document_was_read(settings, ingest_run):
+    env = {"KB_DATA_DIR": str(settings.data_dir)}
+    result = runner.invoke(cli, ["inspect", "dalarna-overenskommelse-2021"], env=env)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Avsnitt (" in out and "3.3.1 Insatser som regionen ansvarar för" in out
+    assert "rad: Abstinensvård — Primärvård (X)" in out  # a matrix as rows
+    assert re.search(r"region\s+list\s+.*abstinensbehandling i öppen- och slutenvård", out)
+    assert "sidhuvud eller sidfot (6)" in out  # what cleaning removed, and why
+    missing = runner.invoke(cli, ["inspect", "finns-inte"], env=env)
+    assert missing.exit_code == 2 and "finns inte" in missing.output

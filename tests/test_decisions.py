@@ -73,7 +73,7 @@ def test_a_retired_document_stays_retired_until_an_editor_brings_it_back(site, e
     for args in (["ingest", str(corpus)], ["ingest", "--rebuild", str(corpus)]):  # even a changed file
         result = kb(settings, *args)
         assert result.exit_code == 0, result.output
-        assert f"skipped   {DOC} v{version} · borttaget ur sökningen av rut" in result.output
+        assert f"överhoppat  {DOC} v{version} · borttaget ur sökningen av rut" in result.output
     document = searcher.store.document(DOC)
     assert document["retired"] and document["current_version"] == version
     assert not found(searcher, DOC)

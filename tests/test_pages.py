@@ -30,8 +30,9 @@ def test_answer_card_comes_first_and_is_cited(client):
     assert card < page.index('class="result"')
     heading = re.search(r'<h2 id="answer-title">(.*?)</h2>', page, re.S).group(1)
     assert re.match(r"Ansvarig huvudman: (Region|Kommun|Gemensamt)", html.unescape(heading))
-    assert re.search(r"\((Dalarna|Norrbotten|Stockholm|Västerbotten|Västernorrland), .+\)$", html.unescape(heading))
-    assert "<blockquote>" in page[card:] and 'href="/passage/' in page[card:]
+    cite = re.search(r'<p class="cite">(.*?)</p>', page[card:], re.S).group(1)
+    assert re.search(r"\((Dalarna|Norrbotten|Stockholm|Västerbotten|Västernorrland)\)", html.unescape(cite))
+    assert '<blockquote class="statement">' in page[card:] and 'href="/passage/' in cite
 
 
 def test_results_show_highlights_citation_and_badges(client):

@@ -199,7 +199,8 @@ def test_horizontal_rules_dropped_and_no_title_only_chunks(docs):
     stockholm = body_chunks(docs["stockholm"])
     assert not any(c.text.strip().startswith("---") for c in stockholm)
     lone = [c for c in stockholm if c.section_path[-1:] in (["Bilaga"], ["Samverkan kring personer med missbruk/beroende"])]
-    assert not lone  # subtitles under a heading carry no body text of their own
+    # a subtitle under a heading is no passage of its own; it may open the body text that follows it
+    assert all("\n" in c.text for c in lone), [c.text for c in lone]
     for c in stockholm:
         words = c.text.split()
         assert len(words) >= 4 or "\n" in c.text or c.text.rstrip().endswith((".", ":")) or "[" in c.text, c.text
@@ -274,3 +275,24 @@ def test_harnosand_plain_footnotes_extracted(docs):
     assert not any(c.text.startswith("Den internationella sjukdomsklassifikationen") for c in body_chunks(doc))
     note = next(c for c in doc.chunks if c.kind == "footnote" and c.footnotes == ["1"])
     assert note.section_path and note.section_path[0] == "Missbruk- och beroendeplan Västernorrland"
+
+
+def test_letterheads_and_table_rows_are_not_passages_or_headings(docs):
+    """Härnösand's letters end in an address box; its cost table was flattened into lines with column gaps."""
+    for name, doc in docs.items():
+        for c in doc.chunks:
+            assert not re.search(r"Postadress|Besöksadress|Organisationsnr|Bankgiro", c.text), (name, c.text[:80])
+            assert not any(re.search(r"\bmkr\b|->", title) for title in c.section_path), (name, c.section_path)
+
+
+def test_a_parenthesis_on_its_own_line_ends_the_item_above(docs):
+    lines = [line for c in docs["vasterbotten"].chunks for line in c.text.split("\n")]
+    assert "(LARO)" not in lines
+    assert "- läkemedelsassisterad behandling vid beroendetillstånd (LARO)" in lines
+
+
+def test_off_topic_parts_exist_only_in_the_committee_bundle(docs):
+    for name, doc in docs.items():
+        off = [c for c in doc.chunks if not c.on_topic]
+        assert bool(off) == (name == "harnosand"), name
+        assert doc.report.off_topic == len(off)  # the report counts what is stored

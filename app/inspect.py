@@ -1,0 +1,145 @@
+"""How a document was read, for editors: what ingest made of it, so a misread is seen before staff meet it.
+
+The same view serves `kb inspect DOC` and the admin page /admin/documents/<id>/reading: the head
+read as metadata, the section tree, every passage with its span, tables as rows, the responsibility
+statements and recommendations found, what cleaning removed and why, warnings, and which manifest
+setting fixes what.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from index.store import Store
+from index.status import STATUS_LABELS, document_status
+
+REMOVED_LABELS = {
+    "footer": "sidhuvud eller sidfot",
+    "page_number": "sidnummer",
+    "toc": "innehållsförteckning",
+    "letterhead": "brevhuvud (adressruta)",
+    "signature": "signeringsintyg",
+    "garbage": "teckenskräp",
+}
+HEAD_LABELS = {
+    "title": "titel", "doc_name": "dokumentnamn", "heading_title": "titelrubrik", "source_url": "källadress",
+    "decided_by": "beslutad av", "decided": "beslutad", "valid_from": "giltig från", "valid_to": "giltig till",
+    "revised": "reviderad", "owner": "dokumentansvarig", "replaces": "ersätter", "doc_kind": "dokumenttyp",
+    "diarienummer": "diarienummer", "version": "version", "issuer": "utfärdare",
+}
+
+
+@dataclass
+class DocumentReading:
+    document: dict
+    status: str
+    sections: list[tuple[int, str]]  # (depth, title) in reading order
+    passages: list[dict]
+    statements: list[tuple[dict, dict]]  # (passage, responsibility statement)
+    recommendations: list[tuple[dict, dict]]  # (passage, recommendation)
+    removed: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # reason -> (source line, text)
+    hints: list[str] = field(default_factory=list)
+
+
+def reading_of(store: Store, doc_id: str) -> DocumentReading | None:
+    document = store.document(doc_id)
+    if document is None:
+        return None
+    passages = store.document_chunks(doc_id)
+    sections, previous = [], []
+    for chunk in passages:
+        path = chunk["section_path"]
+        common = next((i for i, (a, b) in enumerate(zip(path, previous)) if a != b), min(len(path), len(previous)))
+        sections += [(depth + 1, path[depth]) for depth in range(common, len(path))]
+        previous = path
+    removed: dict[str, list[tuple[int, str]]] = {}
+    for line, reason, text in document["report"].get("removed", []):
+        removed.setdefault(reason, []).append((line, text))
+    reading = DocumentReading(
+        document=document,
+        status=STATUS_LABELS[document_status(document)],
+        sections=sections,
+        passages=passages,
+        statements=[(c, r) for c in passages for r in c["responsibility"]],
+        recommendations=[(c, p) for c in passages for p in c["priority"]],
+        removed=removed,
+    )
+    reading.hints = hints_for(reading)
+    return reading
+
+
+def hints_for(reading: DocumentReading) -> list[str]:
+    """What an editor can set in the folder's manifest.toml to fix a misread, in Swedish."""
+    document, out = reading.document, []
+    entry = f"[documents.{document['doc_id']}] i manifest.toml"
+    if document["guessed"]:
+        out.append(f"Titel, län och typ är lästa ur dokumentet eller gissade. Rätta dem under {entry}: title, region, doc_type.")
+    if not document["region"]:
+        out.append(f"Länet kunde inte avgöras, så dokumentet kommer inte först för något län. Ange region under {entry}.")
+    off = sum(not c["on_topic"] for c in reading.passages)
+    if off:
+        out.append(
+            f"{off} stycken räknas som utanför ämnet (delar av en nämndhandling som inte gäller missbruk) och rankas lägre. "
+            f"Hör hela dokumentet hit: ange in_scope = true under {entry}."
+        )
+    if len(reading.sections) == 0:
+        out.append("Inga rubriker hittades. Rubriker i Markdown (#), numrerade rubriker (1.2 Rubrik) eller Word-formatmallar ger stycken med avsnitt.")
+    unknown = Counter(r["actor"] for _, r in reading.statements if not r["principal"] and r["actor"])
+    if unknown:
+        actors = ", ".join(f"{a} ({n})" for a, n in unknown.most_common(5))
+        out.append(
+            f"Ansvarsuttalanden utan huvudman: {actors}. Dokumentet säger inte om aktören hör till region eller kommun; "
+            "kortet avstår hellre än gissar. Ett uttalande i dokumentet om vem som ansvarar för yrkesgruppens arbete "
+            "(till exempel \"Kommunen ansvarar för den vård som ingår i sjuksköterskans ansvarsområde\") avgör det."
+        )
+    return out
+
+
+def format_reading(reading: DocumentReading) -> str:
+    """The reading as plain text, for `kb inspect`."""
+    document, report = reading.document, reading.document["report"]
+    lines = [
+        f"{document['title']}  ({document['doc_id']}, version {document['current_version']}, {document['format']})",
+        f"Län: {document['region'] or '–'} · typ: {document['doc_type'] or '–'} · status: {reading.status}"
+        + (" · gissad metadata" if document["guessed"] else ""),
+    ]
+    if report.get("metadata"):
+        lines.append("Dokumentets huvud (läst som metadata):")
+        lines += [f"  {HEAD_LABELS.get(k, k)}: {v}" for k, v in report["metadata"].items()]
+    lines.append(f"\nAvsnitt ({len(reading.sections)}):")
+    lines += [f"  {'  ' * (depth - 1)}{title}" for depth, title in reading.sections]
+    lines.append(f"\nStycken ({len(reading.passages)}):")
+    for chunk in reading.passages:
+        where = f"s. {chunk['page']}" if chunk["page"] else f"rad {chunk['line_start']}–{chunk['line_end']}"
+        flags = ("" if chunk["on_topic"] else " · utanför ämnet") + (" · förslag" if chunk["proposal"] else "")
+        lines.append(f"  [{chunk['chunk_id']}] {where} · {chunk['kind']}{flags} · {chunk['section'] or '(utan avsnitt)'}")
+        lines.append(f"      {' '.join(chunk['text'].split())[:160]}")
+        if chunk["table"]:
+            for label, marks in chunk["table"]["rows"]:
+                lines.append(f"      rad: {label} — " + ", ".join(f"{col} ({mark})" for col, mark in marks.items()))
+    lines.append(f"\nAnsvarsuttalanden ({len(reading.statements)}):")
+    for chunk, r in reading.statements:
+        source = chunk["section_path"][-1] if r.get("heading") else chunk["text"]
+        quoted = " ".join(source[r["start"] : r["end"]].split())[:140]
+        lines.append(
+            f"  {r['principal'] or 'ingen huvudman':<10} {r['kind']:<11} {r['actor'] or '(rutinens personal)'}"
+            f" · {r['modality']}{' inte' if r['negated'] else ''}: {quoted}"
+        )
+    lines.append(f"\nRekommendationer med prioritet ({len(reading.recommendations)}):")
+    for chunk, p in reading.recommendations:
+        level = f"prio {p['level']}" if p["level"] else p["label"]
+        lines.append(f"  {level:<8} {p['label']:<20} {' '.join(chunk['text'][p['start'] : p['end']].split())[:120]}")
+    if reading.removed:
+        lines.append("\nBorttaget vid rensning:")
+        for reason, removed in reading.removed.items():
+            lines.append(f"  {REMOVED_LABELS.get(reason, reason)} ({len(removed)}): " + " | ".join(t for _, t in removed[:4]))
+    if report.get("redactions"):
+        lines.append(f"\nPersonuppgifter maskade: {report['redactions']} (rader {', '.join(map(str, report.get('redacted_lines', [])[:12]))})")
+    if report.get("warnings"):
+        lines.append("\nVarningar:")
+        lines += [f"  {w}" for w in report["warnings"]]
+    if reading.hints:
+        lines.append("\nSå rättar du:")
+        lines += [f"  – {h}" for h in reading.hints]
+    return "\n".join(lines)

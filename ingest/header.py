@@ -1,0 +1,172 @@
+"""The head of a document is metadata, not text to search.
+
+Two kinds of head come before the body of documents from other authors:
+
+- a converter's YAML front matter (`---` / `title: …` / `source_url: …` / `---`), which names
+  the document and where it was published;
+- a document-control header of Swedish routines and agreements: label/value lines such as
+  "Dokumentet är beslutat av: …", "Dokumentansvarig är: …", "Giltig från:" with the value on the
+  next line, "Dokumentet gäller tillsvidare", and the issuing administration on a line of its own.
+
+Both are read into `DocumentHead` and blanked out of the text (line numbers stay as they were),
+so they never become a passage and the editor sees them as metadata on the inspect page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+# Label (as a regular expression, matched at the start of a line) -> the field it fills.
+_LABELS: tuple[tuple[str, str], ...] = (
+    (r"dokumentet är beslutat av|beslutad av|beslutat av|fastställd av|godkänd av", "decided_by"),
+    (r"dokumentet beslutades den|beslutsdatum|beslutad den|fastställd den|beslutad|fastställd", "decided"),
+    (r"giltig från|gäller från|gäller fr\.o\.m\.?|giltighetstid från", "valid_from"),
+    (r"giltig till|gäller till|gäller t\.o\.m\.?|giltig t\.o\.m\.?", "valid_to"),
+    (r"dokumentet uppdaterat den|senast uppdaterad|senast reviderad|reviderad", "revised"),
+    (r"dokumentansvarig är|dokumentansvarig|dokumentägare|utarbetad av|upprättad av|författare", "owner"),
+    (r"dokumentet ersätter|ersätter", "replaces"),
+    (r"dokumentnamn|dokumentets namn|titel", "doc_name"),
+    (r"dokumenttyp|dokumentslag", "doc_kind"),
+    (r"diarienummer|dnr", "diarienummer"),
+    (r"version", "version"),
+    (r"sida", "page"),
+)
+_LABEL_RE = re.compile(
+    r"^\s*(?P<label>" + "|".join(f"(?:{pattern})" for pattern, _ in _LABELS) + r")\s*:\s*(?P<value>.*)$",
+    re.IGNORECASE,
+)
+# Statements of validity without a label: "Dokumentet gäller tillsvidare", "Gäller tills vidare".
+_UNTIL_FURTHER = re.compile(r"^\s*(?:dokumentet\s+)?gäller\s+tills?\s*vidare\.?\s*$", re.IGNORECASE)
+# The issuing body on a line of its own: "Vård- och omsorgsförvaltningen", "Socialnämnden", "Exempelby kommun".
+_ISSUER = re.compile(
+    r"^\s*(?:[A-ZÅÄÖ][\w-]*(?:\s+(?:och|i|för)\s+|\s+|-\s*och\s+)?){0,5}"
+    r"(?:\w*förvaltning(?:en)?|\w*nämnd(?:en)?|kommun|[Rr]egion\s+[A-ZÅÄÖ]\w+|\w+\s+läns\s+landsting)\s*$"
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+HEAD_LINES = 40  # a control header sits in the first lines; further down a "Label:" line is text
+BODY_WORDS = 12  # a line this long is body text: the head has ended
+
+
+@dataclass
+class DocumentHead:
+    """What the head says about the document, and which source lines it took."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    lines: set[int] = field(default_factory=set)  # 0-based indices into the raw lines
+
+    def date(self, name: str) -> str | None:
+        match = _DATE.search(self.fields.get(name, ""))
+        return match.group(0) if match else None
+
+
+def read_head(lines: list[str]) -> DocumentHead:
+    head = DocumentHead()
+    start = _front_matter(lines, head)
+    _control_header(lines, start, head)
+    return head
+
+
+def strip_head(lines: list[str], head: DocumentHead) -> list[str]:
+    """The lines with the head blanked out, so line numbers still point into the source."""
+    return ["" if i in head.lines else line for i, line in enumerate(lines)]
+
+
+def _front_matter(lines: list[str], head: DocumentHead) -> int:
+    """Reads `---` … `---` at the very top as YAML; returns the first line after it."""
+    if not lines or lines[0].strip() != "---":
+        return 0
+    end = next((i for i in range(1, min(len(lines), 60)) if lines[i].strip() == "---"), None)
+    if end is None:
+        return 0
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError:
+        return 0
+    if not isinstance(data, dict):
+        return 0
+    for key, target in (("title", "title"), ("source_url", "source_url"), ("url", "source_url"),
+                        ("source", "source_url"), ("date", "decided"), ("author", "owner")):
+        value = data.get(key)
+        if isinstance(value, (str, int, float)) and str(value).strip() and target not in head.fields:
+            head.fields[target] = str(value).strip()
+    head.lines.update(range(0, end + 1))
+    return end + 1
+
+
+def _value(text: str) -> str:
+    """"[2025-02-20]" → "2025-02-20"; a template's brackets carry nothing."""
+    text = text.strip().strip("[]").strip()
+    return "" if re.fullmatch(r"[-_.\s]*", text) else text
+
+
+def _control_header(lines: list[str], start: int, head: DocumentHead) -> None:
+    """Label/value lines (the value on the same or the next line) near the top, before the body starts."""
+    seen = 0
+    i = start
+    found_label = False
+    candidates: list[int] = []  # issuer lines, kept only when the head turns out to be a control header
+    while i < len(lines) and seen < HEAD_LINES:
+        text = lines[i].strip()
+        if not text or re.fullmatch(r"-{3,}|\d{1,3}(?:\s*[/(]\s*\d{1,3}\)?)?", text):
+            if text:
+                seen += 1
+            i += 1
+            continue
+        seen += 1
+        if text.startswith("#") or len(text.split()) >= BODY_WORDS:
+            break
+        label = _LABEL_RE.match(text)
+        if label:
+            name = _field(label.group("label"))
+            value = _value(label.group("value"))
+            used = [i]
+            if not value:
+                following = _next_nonblank(lines, i)
+                if following is not None and _is_value_line(lines[following]):
+                    value = _value(lines[following])
+                    used.append(following)
+            if value and name != "page" and name not in head.fields:
+                head.fields[name] = value
+            head.lines.update(used)
+            found_label = True
+            i = used[-1] + 1
+            continue
+        if _UNTIL_FURTHER.match(text):
+            head.fields.setdefault("valid_to", "tills vidare")
+            head.lines.add(i)
+            found_label = True
+        elif _ISSUER.match(text) and len(text.split()) <= 6:
+            candidates.append(i)
+        elif found_label:
+            break
+        i += 1
+    if found_label:
+        for n in candidates:
+            head.fields.setdefault("issuer", lines[n].strip())
+            head.lines.add(n)
+
+
+def _field(label: str) -> str:
+    label = label.lower()
+    return next(name for pattern, name in _LABELS if re.fullmatch(pattern, label, re.IGNORECASE))
+
+
+def _next_nonblank(lines: list[str], i: int) -> int | None:
+    for j in range(i + 1, min(len(lines), i + 3)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def _is_value_line(line: str) -> bool:
+    text = line.strip()
+    return (
+        bool(text)
+        and not _LABEL_RE.match(text)
+        and not text.startswith("#")
+        and not re.fullmatch(r"-{3,}", text)
+        and len(text.split()) <= 8
+    )

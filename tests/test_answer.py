@@ -1,0 +1,83 @@
+"""The answer card and the result badges: what a person reads first, on the real corpus index."""
+
+from index.answer import DISAGREE, compose_answer
+from app.payloads import result_of
+
+
+def answer(searcher, query, **kwargs):
+    return compose_answer(searcher, query, searcher.search(query), **kwargs)
+
+
+def test_priority_card_names_the_level_of_the_recommendation_asked_about(searcher):
+    """Västerbotten: "… screeninginstrumenten AUDIT (prio 1) och DUDIT (prio 3)": one sentence, two levels."""
+    dudit = answer(searcher, "dudit screening för narkotika, vilken prioritet")
+    assert dudit.priority == {"level": 3, "label": "BÖR"}
+    assert "DUDIT" in dudit.statement.text
+    audit = answer(searcher, "AUDIT screening alkohol prioritet")
+    assert audit.priority == {"level": 1, "label": "BÖR"}
+
+
+def test_result_badge_shows_the_matching_recommendation_not_the_strongest(searcher):
+    query = "dudit screening för narkotika, vilken prioritet"
+    hits = searcher.search(query)
+    reading = searcher.read(query)
+    mixed = next(h for h in hits if "DUDIT (prio 3)" in h.chunk["text"] and "AUDIT (prio 1)" in h.chunk["text"])
+    assert result_of(mixed, reading)["priority"] == {"level": 3, "label": "BÖR"}
+
+
+def test_a_passage_without_a_matching_recommendation_shows_no_badge(searcher):
+    query = "vem ansvarar för abstinensbehandling"
+    reading = searcher.read(query)
+    for hit in searcher.search(query):
+        badge = result_of(hit, reading)["priority"]
+        assert badge is None or "abstinens" in hit.chunk["text"].lower()
+
+
+def test_the_card_quotes_the_statement_whole(searcher):
+    for query in ("vem ansvarar för abstinensbehandling", "basutredning beroendevården vem gör den", "vem erbjuder stöd till anhöriga i norrbotten"):
+        card = answer(searcher, query)
+        assert card.statement, query
+        text = card.statement.text
+        assert text[-1] in ".!?)" or "\n" in text or not text[-1].isalpha() or text.endswith(card.statement.text.split()[-1])
+        assert text.count("(") == text.count(")"), text
+
+
+def test_a_county_without_documents_is_said_so(searcher):
+    card = answer(searcher, "vem ansvarar för abstinensbehandling i Jämtland")
+    assert "Jämtland" in card.region_note
+
+
+def test_my_county_answers_from_my_county(searcher):
+    card = answer(searcher, "vem ansvarar för abstinensbehandling i mitt län", prefer_region="Dalarna")
+    assert card.statement.region == "Dalarna" and card.principal == "region"
+    unknown = answer(searcher, "vem ansvarar för abstinensbehandling i mitt län")
+    assert "ditt län" in unknown.region_note
+
+
+def test_a_named_county_answers_from_that_county_or_not_at_all(searcher):
+    card = answer(searcher, "vem ansvarar för abstinensbehandling i Västerbotten")
+    assert card.statement.region == "Västerbotten"
+    silent = answer(searcher, "vem ansvarar för abstinensbehandling i Stockholm")
+    assert silent.abstained and silent.statement is None
+
+
+def test_what_someone_may_not_do_is_quoted_with_its_exception(searcher):
+    card = answer(searcher, "får soc kräva urinprov")
+    assert card.intent == "permission" and card.statement.negated
+    assert "inte" in card.statement.text and "kräva provtagning" in card.statement.text
+    assert card.principal == "kommun"
+
+
+def test_disagreeing_statements_make_the_card_abstain_with_the_candidates(searcher):
+    card = answer(searcher, "psykosocial behandling i dalarna, kommun eller region?")
+    assert card.abstained and card.reason == DISAGREE
+    assert len({c.principal for c in card.candidates}) >= 2
+
+
+def test_api_responsibility_returns_statements(client):
+    body = client.get("/api/responsibility", params={"q": "vem ansvarar för abstinensbehandling"}).json()
+    statements = [s for r in body["regions"] for s in r["statements"]]
+    assert statements and all(s["kind"] == "responsibility" for s in statements)
+    first = statements[0]
+    assert {"actor", "principal", "units", "modality", "negated", "span", "chunk_id"} <= set(first)
+    assert any(s["principal"] == "region" and "abstinens" in s["text"].lower() for s in statements)
