@@ -2,8 +2,11 @@
 
 Every change goes through the same Indexer as `kb ingest`, in a background
 thread so the page answers at once and shows progress; the writer lock keeps
-it to one change at a time. A file is checked by its content before anything
-is written, and a file the pipeline cannot read leaves the index untouched.
+it to one change at a time. An upload is refused before its body is read
+unless it comes from a signed-in editor with the form's token; its file is
+checked by name and content before anything is written, read in a child
+process with a memory and time limit, and a file the pipeline cannot read
+leaves the index untouched.
 """
 
 from __future__ import annotations
@@ -16,29 +19,33 @@ import re
 import shutil
 import threading
 import traceback
+import unicodedata
 import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import UploadFile
 
-from app.auth import ROLE_LABELS, audit, audit_entries, csrf_protect, require_role
+from app.auth import ROLE_LABELS, audit, audit_entries, check_csrf, csrf_protect, require_role
 from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
+from app.pages import document_or_404
 from index.build import EMBEDDING, READING, FileResult, Indexer, Progress, WriterBusy
 from index.config import Settings
-from app.pages import document_or_404
+from index.sandbox import check_docx_size
 from index.search import Searcher
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
-from ingest.model import DocumentMeta
+from ingest.model import DocumentMeta, IngestError
 from ingest.pipeline import source_files
 
-MAX_UPLOAD = 20 * 1024 * 1024
+# What an editor may upload, exactly as the README and the upload page say; anything else is refused by name.
 SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
 KIND_LABELS = {"pdf": "PDF", "docx": "Word (DOCX)", "txt": "text", "md": "Markdown"}
+ACCEPTED = ", ".join(SUFFIX_KIND)
 _FOLD = str.maketrans("åäöéüÅÄÖÉÜ", "aaoeuAAOEU")
 
 
@@ -46,17 +53,36 @@ class UploadRefused(ValueError):
     """A file refused before anything is written; the message is shown to the editor."""
 
 
-def sniff(content: bytes, file_name: str) -> str:
-    """The file's kind from its bytes; the name only chooses between plain text and Markdown."""
-    claimed = SUFFIX_KIND.get(Path(file_name).suffix.lower())
+def check_name(file_name: str) -> str:
+    """The kind the file's name claims; refuses names without a known extension or with hidden characters.
+
+    A right-to-left override or another invisible character makes a name read
+    differently from what it is ("avtal\u202efdp.txt" shows as "avtaltxt.pdf").
+    """
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in file_name):
+        raise UploadRefused("Filnamnet innehåller osynliga styrtecken. Byt namn på filen och försök igen.")
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUFFIX_KIND:
+        shown = f"Filtypen {suffix}" if suffix else "En fil utan filändelse"
+        raise UploadRefused(f"{shown} kan inte laddas upp. Tillåtna filtyper: {ACCEPTED}.")
+    return SUFFIX_KIND[suffix]
+
+
+def sniff(content: bytes, file_name: str, docx_max_unpacked: int) -> str:
+    """The file's kind from its bytes, which must agree with its name; the name chooses between text and Markdown."""
+    claimed = check_name(file_name)
     if content.startswith(b"%PDF-"):
         kind = "pdf"
     elif content.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 names = set(archive.namelist())
+                if "word/document.xml" in names:
+                    check_docx_size(archive, docx_max_unpacked)
         except zipfile.BadZipFile:
             raise UploadRefused("Filen ser ut som ett zip-arkiv men är skadad.") from None
+        except IngestError as exc:
+            raise UploadRefused(str(exc)) from None
         if "word/document.xml" not in names:
             raise UploadRefused("Zip-filen är inget Word-dokument (DOCX). Spara dokumentet som .docx och försök igen.")
         kind = "docx"
@@ -65,9 +91,9 @@ def sniff(content: bytes, file_name: str) -> str:
     else:
         raise UploadRefused(
             "Filtypen stöds inte: filen är varken PDF, Word (DOCX) eller text i UTF-8."
-            + (f" Filen heter .{file_name.rsplit('.', 1)[-1]} men innehållet stämmer inte." if claimed else "")
+            f" Filen heter {Path(file_name).suffix} men innehållet stämmer inte."
         )
-    if claimed and {claimed, kind} != {"txt", "md"} and claimed != kind:
+    if {claimed, kind} != {"txt", "md"} and claimed != kind:
         raise UploadRefused(
             f"Filen heter {Path(file_name).suffix} men innehållet är {KIND_LABELS[kind]}, inte {KIND_LABELS[claimed]}."
         )
@@ -135,10 +161,10 @@ def meta_from_form(doc_id: str, form: dict, parties: list[str]) -> DocumentMeta:
                         status=status, **dates)
 
 
-def meta_of(document: dict) -> DocumentMeta:
-    return DocumentMeta(**{k: document[k] for k in (
-        "doc_id", "title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to", "status", "guessed"
-    )})
+def file_meta_of(store, document: dict) -> DocumentMeta:
+    """What the document's own manifest entry says (not the editors' edits, which are kept apart)."""
+    base = store.file_meta(document)
+    return DocumentMeta(doc_id=document["doc_id"], guessed=base["guessed"], **base["values"])
 
 
 # -- background jobs ---------------------------------------------------------
@@ -147,7 +173,7 @@ def meta_of(document: dict) -> DocumentMeta:
 @dataclass
 class Job:
     id: str
-    kind: str  # upload | reindex | retire
+    kind: str  # upload | reindex | retire | reinstate
     label: str
     who: str
     total: int | None = None
@@ -227,7 +253,8 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     def upload_form(request: Request, error: str = "", status: int = 200, values: dict | None = None):
         return render(request, "upload.html", {
             "documents": store.documents(), "error": error, "values": values or {}, "doc_types": DOC_TYPES,
-            "statuses": STATUSES, "regions": [r.name for r in regions()], "max_mb": MAX_UPLOAD // 2**20,
+            "statuses": STATUSES, "regions": [r.name for r in regions()], "max_mb": settings.max_upload_mb,
+            "accepted": ",".join(SUFFIX_KIND),
         }, status)
 
     @router.get("", response_class=HTMLResponse)
@@ -240,36 +267,44 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     def upload_page(request: Request, doc_id: str = ""):
         return upload_form(request, values={"target": doc_id})
 
-    @router.post("/upload", dependencies=[Depends(csrf_protect)])
-    async def upload(
-        request: Request,
-        file: UploadFile = File(...),
-        target: str = Form(""),
-        doc_id: str = Form(""),
-        title: str = Form(""),
-        region: str = Form(""),
-        doc_type: str = Form(""),
-        status: str = Form("gällande"),
-    ):
+    @router.post("/upload")
+    async def upload(request: Request):
+        """The router has checked the session and this checks the token (sent in the address) before the
+        body is read, so an anonymous or forged upload costs nothing; the body itself is capped in app.guard."""
         user = editor(request)
-        values = {"target": target, "doc_id": doc_id, "title": title, "region": region,
-                  "doc_type": doc_type, "status": status}
-        content = await file.read(MAX_UPLOAD + 1)
+        check_csrf(request, request.query_params.get("csrf"))
         try:
-            if len(content) > MAX_UPLOAD:
-                raise UploadRefused(f"Filen är större än {MAX_UPLOAD // 2**20} MB.")
-            kind = sniff(content, file.filename or "")
+            form = await request.form(max_files=1, max_fields=16)
+        except HTTPException:
+            return upload_form(request, "Formuläret kunde inte läsas. Välj en fil och försök igen.", 400)
+        values = {key: str(form.get(key) or "").strip() for key in ("target", "doc_id", "title", "region", "doc_type", "status")}
+        values["status"] = values["status"] or "gällande"
+        target, doc_id, title = values["target"], values["doc_id"], values["title"]
+        file = form.get("file")
+        if not isinstance(file, UploadFile) or not file.filename:
+            await form.close()
+            return upload_form(request, "Välj en fil att ladda upp.", 400, values)
+        content = await file.read(settings.max_upload + 1)
+        await form.close()  # the spooled copy goes now; what is kept is written below
+        try:
+            if len(content) > settings.max_upload:
+                raise UploadRefused(f"Filen är större än {settings.max_upload_mb} MB.")
+            kind = sniff(content, file.filename, settings.docx_max_unpacked_mb * 2**20)
             if target:
                 existing = document_or_404(store, target)
+                if existing["retired"]:
+                    raise UploadRefused(
+                        f"Dokumentet {target} är borttaget ur sökningen. Ta tillbaka det på dess sida först."
+                    )
                 doc_id = target
-                meta = None if existing["guessed"] else meta_of(existing)
+                meta = None if existing["guessed"] else file_meta_of(store, existing)
             else:
-                doc_id = safe_doc_id(doc_id or file.filename or "")
+                doc_id = safe_doc_id(doc_id or file.filename)
                 if not doc_id:
                     raise UploadRefused("Ange ett dokument-id med bokstäver eller siffror.")
                 if store.document(doc_id):
                     raise UploadRefused(f"Dokumentet {doc_id} finns redan. Välj det under ”Ny version av” i stället.")
-                meta = meta_from_form(doc_id, values, []) if title.strip() else None
+                meta = meta_from_form(doc_id, values, []) if title else None
         except ValueError as exc:  # UploadRefused or a metadata error
             audit(store, user, "uppladdning nekad", f"{file.filename}: {exc}")
             return upload_form(request, str(exc), 400, values)
@@ -289,7 +324,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             try:
-                run = indexer().ingest([path], who=user["name"], progress=job.on_progress)
+                run = indexer().ingest([path], who=user["name"], progress=job.on_progress, isolated=True)
             except BaseException:
                 discard()
                 raise
@@ -308,10 +343,13 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     def document_form(request: Request, document: dict, error: str = "", status: int = 200):
+        source = Path(document["source_path"])
         return render(request, "document.html", {
             "document": document, "versions": store.versions(document["doc_id"]), "error": error,
             "doc_types": DOC_TYPES, "statuses": STATUSES, "regions": [r.name for r in regions()],
-            "from_corpus": settings.corpus_dir.resolve() in Path(document["source_path"]).parents,
+            "from_corpus": settings.corpus_dir.resolve() in source.parents,
+            "from_upload": uploads.resolve() in source.parents,
+            "provenance": store.meta_provenance(document["doc_id"]),
         }, status)
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
@@ -336,13 +374,16 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         except ValueError as exc:
             typed = {k: form.get(k) for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")}
             return document_form(request, document | typed | {"parties": parties}, str(exc), 400)
-        store.update_meta(doc_id, meta)
-        source = Path(document["source_path"])
-        if uploads.resolve() in source.parents:  # keep the upload's manifest in step for --rebuild
-            (source.parent / MANIFEST_NAME).write_text(manifest_toml(meta), encoding="utf-8")
-        changed = [k for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status", "parties")
-                   if getattr(meta, k) != document[k]]
+        changed = store.update_meta(doc_id, meta, user["name"])
         audit(store, user, "metadata ändrad", f"{doc_id}: {', '.join(changed) or 'inga ändringar'}")
+        return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+    @router.post("/documents/{doc_id}/meta/reset", dependencies=[Depends(csrf_protect)])
+    def reset_meta(request: Request, doc_id: str):
+        user = editor(request)
+        document_or_404(store, doc_id)
+        store.reset_meta(doc_id)
+        audit(store, user, "metadata återställd", f"{doc_id}: värdena från manifestet eller texten gäller igen")
         return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 
     @router.post("/documents/{doc_id}/retire", dependencies=[Depends(csrf_protect)])
@@ -354,12 +395,32 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             job.current = doc_id
-            generation = indexer().retire(doc_id)
+            generation = indexer().retire(doc_id, user["name"])
             job.done = 1
-            job.message = f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar."
+            job.message = (
+                f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
+                "och dokumentet förblir borttaget vid omindexering tills en redaktör tar tillbaka det."
+            )
             audit(store, user, "dokument upphävt", doc_id)
 
         job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user["name"], total=1), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    @router.post("/documents/{doc_id}/reinstate", dependencies=[Depends(csrf_protect)])
+    def reinstate_document(request: Request, doc_id: str):
+        user = editor(request)
+        document = document_or_404(store, doc_id)
+        if not document["retired_by"]:  # not retired, or retired because its file is gone: ingest decides
+            return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+        def work(job: Job) -> None:
+            job.current = doc_id
+            generation = indexer().reinstate(doc_id)
+            job.done = 1
+            job.message = f"{document['title']} är sökbart igen (index {generation})."
+            audit(store, user, "dokument återinfört", doc_id)
+
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user["name"], total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/reindex", dependencies=[Depends(csrf_protect)])
@@ -371,7 +432,10 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             run = indexer().ingest([corpus], who=user["name"], progress=job.on_progress)
             job.results = run.files
             changed = [f for f in run.files if f.outcome in ("new", "revised", "retired")]
+            skipped = [f for f in run.files if f.outcome == "skipped"]
             job.message = f"Klar: index {run.generation}, {len(changed)} ändrade dokument, {len(run.failed)} fel."
+            if skipped:
+                job.message += f" {len(skipped)} borttagna ur sökningen av en redaktör lästes inte in."
             if run.failed:
                 job.state = "failed"
             audit(store, user, "omindexering", f"{corpus}: {job.message}")

@@ -1,8 +1,9 @@
 """Editor and trainer accounts: argon2 passwords, signed session cookies, CSRF, audit log.
 
 Accounts live in the corpus database so one backup of kb.sqlite keeps them.
-Sessions are stateless signed cookies naming the account; the role is read
-from the database on every request, so removing an account takes effect at once.
+A session is a signed cookie naming a session row in the database: logging out
+or a new password deletes the row, so a copied cookie stops working at once.
+The role is read from the database on every request.
 """
 
 from __future__ import annotations
@@ -25,15 +26,23 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from index.config import Settings
+from index.store import transaction
 
 ROLES = ("editor", "trainer")
 ROLE_LABELS = {"editor": "redaktör", "trainer": "utbildare"}
 ROLE_HOME = {"editor": "/admin", "trainer": "/courses"}
 SESSION_COOKIE = "kb_session"
 SESSION_MAX_AGE = 12 * 3600
+# A browser where an account signed in before: its owner is not slowed by others' failures.
+DEVICE_COOKIE = "kb_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
 ANONYMOUS_CSRF_MAX_AGE = 3600
-MAX_FAILURES = 5
-FAILURE_WINDOW = 600  # seconds
+MAX_NAME = 64
+# Failed logins per key (see _limit_keys): this many are free, then each one doubles the wait.
+FREE_FAILURES = {"device": 5, "pair": 5, "addr": 20, "name": 20}
+FIRST_WAIT = 30  # seconds
+LONGEST_WAIT = 15 * 60
+FAILURE_MEMORY = 3600  # failures older than this are forgotten
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -44,6 +53,12 @@ CREATE TABLE IF NOT EXISTS users (
 );
 CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,  -- sha256 of the id in the cookie, so the table alone signs nobody in
+    name TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_name ON sessions (name);
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL DEFAULT (datetime('now')),
@@ -82,8 +97,8 @@ def add_user(store_or_db, name: str, role: str, password: str) -> bool:
     name = name.strip()
     if role not in ROLES:
         raise ValueError(f"okänd roll {role!r}; välj {' eller '.join(ROLES)}")
-    if not name or len(name) > 64:
-        raise ValueError("namnet måste vara 1–64 tecken")
+    if not name or len(name) > MAX_NAME:
+        raise ValueError(f"namnet måste vara 1–{MAX_NAME} tecken")
     if len(password) < 10:
         raise ValueError("lösenordet måste vara minst 10 tecken")
     db = _db(store_or_db)
@@ -93,6 +108,7 @@ def add_user(store_or_db, name: str, role: str, password: str) -> bool:
         "ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
         (name, role, _hasher.hash(password)),
     )
+    end_sessions(db, name)
     return not existed
 
 
@@ -129,19 +145,52 @@ def audit_entries(store_or_db, limit: int = 200) -> list[dict]:
 # -- rate limit ----------------------------------------------------------------
 
 
-def _locked_out(db: sqlite3.Connection, keys: list[str]) -> bool:
-    since = time.time() - FAILURE_WINDOW
-    db.execute("DELETE FROM login_failures WHERE at < ?", (since,))
-    return any(
-        db.execute("SELECT count(*) FROM login_failures WHERE key = ? AND at >= ?", (key, since)).fetchone()[0]
-        >= MAX_FAILURES
-        for key in keys
-    )
+def _limit_keys(request: Request, name: str) -> list[str]:
+    """What a failed login counts against.
 
-
-def _failure_keys(request: Request, name: str) -> list[str]:
+    A browser where this account signed in before counts only against itself,
+    so nobody can lock the owner out by failing on purpose. Any other attempt
+    counts against the name and address pair, the address (many names tried
+    from one place) and the name (one name tried from many places), the last
+    two with a higher allowance.
+    """
+    folded = name.casefold()
+    device = _device(request)
+    if device and device["name"].casefold() == folded:
+        return [f"device:{device['id']}"]
     address = request.client.host if request.client else "okänd"
-    return [f"name:{name.strip().casefold()}", f"addr:{address}"]
+    return [f"pair:{folded}|{address}", f"addr:{address}", f"name:{folded}"]
+
+
+def _wait(db: sqlite3.Connection, key: str, now: float) -> float:
+    """Seconds until `key` may try again: nothing for the free failures, then 30 s doubling up to 15 min."""
+    count, last = db.execute("SELECT count(*), max(at) FROM login_failures WHERE key = ?", (key,)).fetchone()
+    excess = count - FREE_FAILURES[key.split(":", 1)[0]]
+    if excess < 0:
+        return 0.0
+    return max(0.0, last + min(FIRST_WAIT * 2**excess, LONGEST_WAIT) - now)
+
+
+def reserve_attempt(db: sqlite3.Connection, keys: list[str]) -> tuple[float, list[int]]:
+    """Count the attempt as failed before the password is checked, in one transaction.
+
+    Checking and counting together means simultaneous guesses cannot all pass
+    the check before any of them is counted. Returns (seconds to wait, []) when
+    refused, else (0, the rows to delete if the password turns out right).
+    """
+    now = time.time()
+    with transaction(db):
+        db.execute("DELETE FROM login_failures WHERE at < ?", (now - FAILURE_MEMORY,))
+        wait = max(_wait(db, key, now) for key in keys)
+        if wait > 0:
+            return wait, []
+        rows = [db.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, now)).lastrowid for key in keys]
+    return 0.0, rows
+
+
+def _wait_text(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} minuter" if minutes > 1 else "en minut" if minutes == 1 else f"{max(1, round(seconds))} sekunder"
 
 
 # -- sessions and CSRF ---------------------------------------------------------
@@ -171,22 +220,57 @@ def _serializer(request: Request, salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key(_settings(request).data_dir), salt=salt)
 
 
-def _session(request: Request) -> dict | None:
-    raw = request.cookies.get(SESSION_COOKIE)
+def _signed(request: Request, cookie: str, salt: str, max_age: int) -> dict | None:
+    raw = request.cookies.get(cookie)
     if not raw:
         return None
     try:
-        return _serializer(request, "session").loads(raw, max_age=SESSION_MAX_AGE)
+        return _serializer(request, salt).loads(raw, max_age=max_age)
     except BadSignature:
         return None
 
 
+def _device(request: Request) -> dict | None:
+    return _signed(request, DEVICE_COOKIE, "device", DEVICE_MAX_AGE)
+
+
+def _session_key(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def _session(request: Request) -> dict | None:
+    """The signed-in session: {"sid", "name", "role"}, or None when absent, forged, expired or ended."""
+    if getattr(request.state, "kb_session", _UNSET) is _UNSET:
+        request.state.kb_session = None
+        cookie = _signed(request, SESSION_COOKIE, "session", SESSION_MAX_AGE)
+        if cookie and isinstance(cookie.get("sid"), str):
+            row = _db(request.app.state.searcher.store).execute(
+                "SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.name WHERE s.id = ? AND s.expires > ?",
+                (_session_key(cookie["sid"]), time.time()),
+            ).fetchone()
+            if row:
+                request.state.kb_session = {"sid": cookie["sid"], "name": row[0], "role": row[1]}
+    return request.state.kb_session
+
+
+def start_session(db: sqlite3.Connection, name: str) -> str:
+    """A new session row for the account; returns the id the cookie carries."""
+    sid = secrets.token_urlsafe(32)
+    now = time.time()
+    db.execute("DELETE FROM sessions WHERE expires <= ?", (now,))
+    db.execute("INSERT INTO sessions (id, name, expires) VALUES (?, ?, ?)", (_session_key(sid), name, now + SESSION_MAX_AGE))
+    return sid
+
+
+def end_sessions(store_or_db, name: str) -> None:
+    """Sign the account out everywhere: after a new password, or when it is removed."""
+    _db(store_or_db).execute("DELETE FROM sessions WHERE name = ?", (name,))
+
+
 def current_user(request: Request) -> dict | None:
     """{"name", "role"} of the signed-in account, or None."""
-    if getattr(request.state, "kb_user", _UNSET) is _UNSET:
-        session = _session(request)
-        request.state.kb_user = get_user(request.app.state.searcher.store, session["name"]) if session else None
-    return request.state.kb_user
+    session = _session(request)
+    return {"name": session["name"], "role": session["role"]} if session else None
 
 
 def csrf_token(request: Request) -> str:
@@ -283,35 +367,49 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         csrf: str = Form(""),
     ):
         check_csrf(request, csrf)
-        store = request.app.state.searcher.store
-        db = _db(store)
-        keys = _failure_keys(request, name)
-        if _locked_out(db, keys):
+        name = name.strip()
+        if len(name) > MAX_NAME:  # refused before it is counted, stored or shown again
+            return login_form(request, safe_next(next), "", f"Namnet får vara högst {MAX_NAME} tecken.", 400)
+        db = _db(request.app.state.searcher.store)
+        keys = _limit_keys(request, name)
+        wait, reserved = reserve_attempt(db, keys)
+        if wait:
             return login_form(
                 request, safe_next(next), name,
-                f"För många misslyckade inloggningar. Vänta {FAILURE_WINDOW // 60} minuter och försök igen.", 429,
+                f"För många misslyckade inloggningar. Vänta {_wait_text(wait)} och försök igen.", 429,
             )
         user = verify_user(db, name, password)
+        address = request.client.host if request.client else "okänd"
         if user is None:
-            db.executemany("INSERT INTO login_failures (key, at) VALUES (?, ?)", [(k, time.time()) for k in keys])
-            audit(db, None, "inloggning misslyckades", name.strip()[:64])
+            audit(db, None, "inloggning misslyckades", f"{name} från {address}")
             return login_form(request, safe_next(next), name, "Fel namn eller lösenord.", 401)
+        db.executemany("DELETE FROM login_failures WHERE rowid = ?", [(row,) for row in reserved])
         db.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
-        audit(db, user, "inloggning", "")
+        audit(db, user, "inloggning", f"från {address}")
         response = RedirectResponse(safe_next(next) or ROLE_HOME[user["role"]], status_code=303)
-        cookie = _serializer(request, "session").dumps({"name": user["name"], "sid": secrets.token_urlsafe(16)})
+        sid = start_session(db, user["name"])
+        secure = request.url.scheme == "https"
         response.set_cookie(
-            SESSION_COOKIE, cookie, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
-            secure=request.url.scheme == "https",
+            SESSION_COOKIE, _serializer(request, "session").dumps({"sid": sid}), max_age=SESSION_MAX_AGE,
+            httponly=True, samesite="lax", secure=secure,
+        )
+        device = _device(request)
+        if not device or device["name"] != user["name"]:
+            device = {"name": user["name"], "id": secrets.token_urlsafe(16)}
+        response.set_cookie(
+            DEVICE_COOKIE, _serializer(request, "device").dumps(device), max_age=DEVICE_MAX_AGE,
+            httponly=True, samesite="lax", secure=secure,
         )
         return response
 
     @router.post("/logout")
     def logout(request: Request, csrf: str = Form("")):
         check_csrf(request, csrf)
-        user = current_user(request)
-        if user:
-            audit(request.app.state.searcher.store, user, "utloggning", "")
+        session = _session(request)
+        if session:
+            store = request.app.state.searcher.store
+            _db(store).execute("DELETE FROM sessions WHERE id = ?", (_session_key(session["sid"]),))
+            audit(store, session, "utloggning", "")
         response = RedirectResponse("/", status_code=303)
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
         return response

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from index.config import Settings
+from index.config import Settings, SettingsError
 
 cli = typer.Typer(help="Vem gör vad – kunskapsbas för missbruks- och beroendevården.", no_args_is_help=True)
 
@@ -19,7 +19,18 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-OUTCOMES = {"new": "nytt", "revised": "ny version", "unchanged": "oförändrat", "failed": "FEL", "retired": "borttaget"}
+def _settings() -> Settings:
+    """The environment's settings, or a clear message naming the variable that cannot be used."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(f"Fel i inställningarna: {exc}", 2)
+
+
+OUTCOMES = {
+    "new": "nytt", "revised": "ny version", "unchanged": "oförändrat", "failed": "FEL", "retired": "borttaget",
+    "skipped": "överhoppat",
+}
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -31,6 +42,8 @@ def _report_line(result) -> str:
     line = f"{OUTCOMES[result.outcome]:<11} {result.doc_id}"
     if result.version:
         line += f" v{result.version}"
+    if result.note:
+        line += f" · {result.note}"
     report = result.report
     if report and result.outcome in ("new", "revised"):
         parts = [
@@ -55,9 +68,9 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Läs om alla dokument från sparade källfiler")] = False,
 ):
     """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
-    from index.build import READING, Indexer, WriterBusy
+    from index.build import READING, Indexer, MissingSources, WriterBusy
 
-    settings = Settings.from_env()
+    settings = _settings()
     paths = paths or [settings.corpus_dir]
     indexer = Indexer(settings)
 
@@ -72,7 +85,7 @@ def ingest(
 
     try:
         run = indexer.ingest(paths, rebuild=rebuild, progress=show)
-    except WriterBusy as exc:
+    except (WriterBusy, MissingSources) as exc:
         _fail(str(exc), 2)
     except ValueError as exc:  # a malformed manifest
         _fail(f"Fel i manifest: {exc}", 2)
@@ -87,7 +100,7 @@ def ingest(
     typer.echo(
         f"Klart: indexgeneration {run.generation}. {_count(counts['new'], 'nytt dokument', 'nya dokument')}, "
         f"{_count(counts['revised'], 'ny version', 'nya versioner')}, {counts['unchanged']} oförändrade, "
-        f"{counts['retired']} borttagna, {counts['failed']} med fel; {_count(run.embedded, 'stycke', 'stycken')} bäddades in."
+        f"{counts['retired']} borttagna, {counts['skipped']} överhoppade, {counts['failed']} med fel; {_count(run.embedded, 'stycke', 'stycken')} bäddades in."
     )
     if run.failed:
         raise typer.Exit(1)
@@ -101,7 +114,7 @@ def inspect(
     from app.inspect import format_reading, reading_of
     from index.store import Store
 
-    reading = reading_of(Store(Settings.from_env().db_path), doc_id)
+    reading = reading_of(Store(_settings().db_path), doc_id)
     if reading is None:
         _fail(f"Dokumentet {doc_id!r} finns inte i kunskapsbasen.", 2)
     typer.echo(format_reading(reading))
@@ -119,7 +132,7 @@ def search(
     from index.search import IndexMissing, Searcher
 
     try:
-        payload = search_payload(Searcher(Settings.from_env()), query, k=k, region=region)
+        payload = search_payload(Searcher(_settings()), query, k=k, region=region)
     except IndexMissing as exc:
         _fail(str(exc), 2)
     if as_json:
@@ -151,13 +164,14 @@ def serve(
     from app.web import create_app
     from index.search import IndexMissing, Searcher
 
-    settings = Settings.from_env()
+    settings = _settings()
     searcher = Searcher(settings)
     try:
         searcher.load()
     except IndexMissing as exc:
         _fail(str(exc), 2)
-    uvicorn.run(create_app(settings, searcher), host=host, port=port)
+    # uvicorn's own proxy handling believes X-Forwarded-For from any local client; the app's follows KB_TRUSTED_PROXIES.
+    uvicorn.run(create_app(settings, searcher), host=host, port=port, proxy_headers=False)
 
 
 @cli.command(name="eval")
@@ -175,7 +189,7 @@ def evaluate(
     if not file.is_file():
         _fail(f"Filen {file} finns inte.", 2)
     try:
-        searcher = Searcher(Settings.from_env())
+        searcher = Searcher(_settings())
         report = evaluate_file(searcher, file, mode)
         if baseline:
             report.baseline_mrr = plain_bm25(searcher, load_questions(file))
@@ -201,7 +215,7 @@ def tune(
     from index.params import RankingParams
     from index.tuning import Tuner, format_folds, question_sets, write_defaults
 
-    settings = Settings.from_env()
+    settings = _settings()
     shared = PROJECT_DIR.parent / "shared"
     embedder = Embedder.from_settings(settings)
     work.mkdir(parents=True, exist_ok=True)
@@ -245,6 +259,44 @@ def tune(
         typer.echo("Skrev index/data/ranking.toml; kör `kb ingest --rebuild` för att spara dem med indexet.")
 
 
+@cli.command()
+def backup(file: Annotated[Path, typer.Argument(help="Arkivet som skapas, t.ex. kb-2026-12-01.tar.gz")]):
+    """Säkerhetskopiera databas, källfiler, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""
+    from index.backup import BackupError, backup as make_backup
+    from index.build import WriterBusy
+
+    try:
+        summary = make_backup(_settings(), file)
+    except (BackupError, WriterBusy) as exc:
+        _fail(str(exc), 2)
+    typer.echo(
+        f"Säkerhetskopian {file} är skriven ({summary['bytes'] / 2**20:.1f} MB): {summary['documents']} dokument, "
+        f"{summary['versions']} versioner, {summary['accounts']} konton, {summary['courses']} kurser, "
+        f"{summary['audit_entries']} loggrader, index {summary['generation']}."
+    )
+    if not summary["secret_key"]:
+        typer.secho("Nyckeln för inloggningar ingår inte (KB_SECRET_KEY är satt): spara den separat.", fg=typer.colors.YELLOW)
+
+
+@cli.command()
+def restore(file: Annotated[Path, typer.Argument(help="Ett arkiv från kb backup")]):
+    """Återställ en säkerhetskopia till KB_DATA_DIR, som måste vara tom eller saknas."""
+    from index.backup import BackupError, restore as restore_backup
+
+    settings = _settings()
+    try:
+        summary = restore_backup(settings, file)
+    except BackupError as exc:
+        _fail(str(exc), 2)
+    typer.echo(
+        f"Återställt till {settings.data_dir} från kopian {summary['created']}: {summary['documents']} dokument, "
+        f"{summary['accounts']} konton, {summary['courses']} kurser, {summary['audit_entries']} loggrader, "
+        f"index {summary['generation']}. Starta tjänsten med kb serve."
+    )
+    if not summary["secret_key"]:
+        typer.secho("Nyckeln för inloggningar ingick inte: sätt samma KB_SECRET_KEY som förut.", fg=typer.colors.YELLOW)
+
+
 user_cli = typer.Typer(help="Konton för redaktörer och utbildare.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 
@@ -263,7 +315,7 @@ def user_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
-    store = Store(Settings.from_env().db_path)
+    store = Store(_settings().db_path)
     try:
         created = add_user(store, name, role, password)
     except ValueError as exc:

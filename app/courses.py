@@ -167,7 +167,10 @@ def resolve_items(store: Store, items: list[dict]) -> list[dict]:
 
 
 def markdown_of(course: dict, items: list[dict], base_url: str) -> str:
-    """The course as Markdown: each passage quoted, cited and permalinked, with the trainer's note."""
+    """The course as Markdown: each passage quoted, cited and permalinked, with the trainer's note.
+
+    `base_url` is KB_BASE_URL, or empty for links relative to the site.
+    """
     lines = [f"# {course['title']}", ""]
     if course["description"]:
         lines += [course["description"], ""]
@@ -209,6 +212,8 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     store = searcher.store
     courses = CourseStore(store)
     editor = Depends(require_role(*COURSE_ROLES))
+    # Links in exports: the configured address, else relative. Never the request's Host header, which anyone can set.
+    base_url = searcher.settings.base_url
     templates.env.globals["citation"] = citation
 
     def editable(course_id: int, user: dict) -> dict:
@@ -302,7 +307,7 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     def course_markdown(request: Request, key: str):
         course = readable(request, key)
         items = resolve_items(store, courses.items(course["id"]))
-        body = markdown_of(course, items, str(request.base_url).rstrip("/"))
+        body = markdown_of(course, items, base_url)
         return Response(
             body, media_type="text/markdown; charset=utf-8",
             headers={"Content-Disposition": f'inline; filename="{course["slug"]}.md"'},
@@ -312,7 +317,6 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     def course_print(request: Request, key: str):
         course = readable(request, key)
         items = resolve_items(store, courses.items(course["id"]))
-        base_url = str(request.base_url).rstrip("/")
         return templates.TemplateResponse(request, "course_print.html", {"course": course, "items": items, "base_url": base_url})
 
     @router.get("/courses/{key}", response_class=HTMLResponse)

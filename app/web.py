@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from app.admin import admin_router
 from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import courses_router
+from app.guard import BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
 from app.history_pages import history_router
 from app.pages import pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, responsibility_payload, search_payload
@@ -21,11 +22,6 @@ from index.config import Settings
 from index.search import IndexMissing, Searcher
 
 HERE = Path(__file__).parent
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
 
 QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Frågan, på svenska")]
 ResultCount = Annotated[int, Query(ge=1, le=50, description="Antal träffar (1–50)")]
@@ -57,13 +53,11 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.searcher = searcher
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+    # Outermost last: headers on every answer, then the client's address, then refusals before any body is read.
+    app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    app.add_middleware(SameOrigin, settings=settings)
+    app.add_middleware(ProxyHeaders, settings=settings)
+    app.add_middleware(SecurityHeaders, settings=settings)
 
     @app.exception_handler(IndexMissing)
     async def index_missing(request: Request, exc: IndexMissing):

@@ -26,15 +26,20 @@ from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.params import RankingParams
+from index.sandbox import Limits, read_bounded, read_isolated
 from index.store import Store, transaction
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
 from ingest.model import IngestError, ParsedDocument
-from ingest.pipeline import MANIFEST_NAME, ingest_file, source_files
+from ingest.pipeline import MANIFEST_NAME, source_files
 
 
 class WriterBusy(RuntimeError):
     """Another ingest holds the writer lock."""
+
+
+class MissingSources(RuntimeError):
+    """--rebuild found documents whose kept source file is gone; nothing was changed."""
 
 
 READING, EMBEDDING, BUILDING = "läser", "bäddar in", "bygger index"
@@ -63,9 +68,10 @@ class Source:
 class FileResult:
     path: str
     doc_id: str
-    outcome: str  # new | revised | unchanged | failed | retired
+    outcome: str  # new | revised | unchanged | failed | retired | skipped
     version: int | None = None
     error: str | None = None
+    note: str | None = None  # why a file was skipped
     report: dict = field(default_factory=dict)
     embedded: int = 0  # chunks that needed a new embedding
 
@@ -140,6 +146,7 @@ class Indexer:
     def __init__(self, settings: Settings, embedder=None, params: RankingParams | None = None):
         self.settings = settings
         self.store = Store(settings.db_path)
+        self.limits = Limits.from_settings(settings)
         self._embedder = embedder
         self.params = params or RankingParams.defaults()  # saved with every generation built
 
@@ -157,11 +164,20 @@ class Indexer:
         rebuild: bool = False,
         who: str | None = None,
         progress: Callable[[Progress], None] | None = None,
+        isolated: bool = False,
     ) -> IngestRun:
-        with writer_lock(self.settings.data_dir):
-            return self._ingest(list(paths), rebuild, who, progress or (lambda step: None))
+        """Ingest files and folders. `isolated` reads each file in a child process with a memory and
+        time limit (for uploads, whose content nobody vetted); otherwise in this process.
 
-    def _ingest(self, paths: list[Path], rebuild: bool, who: str | None, progress: Callable[[Progress], None]) -> IngestRun:
+        Raises WriterBusy, ManifestError and, with `rebuild`, MissingSources.
+        """
+        read = read_isolated if isolated else read_bounded
+        with writer_lock(self.settings.data_dir):
+            return self._ingest(list(paths), rebuild, who, progress or (lambda step: None), read)
+
+    def _ingest(
+        self, paths: list[Path], rebuild: bool, who: str | None, progress: Callable[[Progress], None], read
+    ) -> IngestRun:
         results: list[FileResult] = []
         sources: list[Source] = []
         folders: list[Path] = []
@@ -190,11 +206,15 @@ class Indexer:
                 continue
             content_hash = hashlib.sha256(content).hexdigest()
             existing = self.store.document(source.doc_id)
+            if existing and existing["retired_by"]:  # an editor's decision; only an editor undoes it
+                result.outcome, result.version = "skipped", existing["current_version"]
+                result.note = f"borttaget ur sökningen av {existing['retired_by']}; läses inte in förrän en redaktör tar tillbaka det"
+                continue
             if existing and not rebuild and not existing["retired"] and existing["content_hash"] == content_hash:
                 result.outcome, result.version, result.report = "unchanged", existing["current_version"], existing["report"]
                 continue
             try:
-                document = ingest_file(source.path, source.manifest, doc_id=source.doc_id)
+                document = read(source.path, source.manifest, source.doc_id, self.limits)
             except IngestError as exc:
                 result.error = str(exc)
                 continue
@@ -223,13 +243,25 @@ class Indexer:
                 self.store.retire(db, doc_id)
         return IngestRun(results, generation, embedded)
 
-    def retire(self, doc_id: str) -> int:
-        """Take a document out of search, history kept; returns the new generation. Raises KeyError, WriterBusy."""
+    def retire(self, doc_id: str, who: str) -> int:
+        """An editor takes a document out of search until an editor brings it back; history kept.
+
+        Returns the new generation. Raises KeyError, WriterBusy.
+        """
         with writer_lock(self.settings.data_dir):
             if self.store.document(doc_id) is None:
                 raise KeyError(doc_id)
             with self._next_generation() as (db, generation):
-                self.store.retire(db, doc_id)
+                self.store.retire(db, doc_id, by=who)
+        return generation
+
+    def reinstate(self, doc_id: str) -> int:
+        """Bring a retired document's current version back into search; returns the new generation."""
+        with writer_lock(self.settings.data_dir):
+            if self.store.document(doc_id) is None:
+                raise KeyError(doc_id)
+            with self._next_generation() as (db, generation):
+                self.store.reinstate(db, doc_id)
         return generation
 
     @contextmanager
@@ -247,15 +279,29 @@ class Indexer:
     # -- steps -------------------------------------------------------------
 
     def _stored_sources(self, already: set[str]) -> list[Source]:
-        """For --rebuild: the kept copy of every current document not named on the command line."""
-        out = []
+        """For --rebuild: the kept copy of every current document not named on the command line.
+
+        Raises MissingSources, before anything is read, when a kept copy is gone:
+        rebuilding without it would quietly leave that document as it was.
+        """
+        out, missing = [], []
         for doc in self.store.documents():
+            if doc["doc_id"] in already:
+                continue
             stored = Path(self.store.versions(doc["doc_id"])[0]["source_file"] or "")
-            if doc["doc_id"] not in already and stored.is_file():
-                origin = Path(doc["source_path"])
-                manifest_path = origin.parent / MANIFEST_NAME
-                manifest = load_manifest(origin.parent) if manifest_path.exists() else {}
-                out.append(Source(stored, doc["doc_id"], origin, manifest))
+            if not stored.is_file():
+                missing.append(f"{doc['doc_id']} ({stored})")
+                continue
+            origin = Path(doc["source_path"])
+            manifest_path = origin.parent / MANIFEST_NAME
+            manifest = load_manifest(origin.parent) if manifest_path.exists() else {}
+            out.append(Source(stored, doc["doc_id"], origin, manifest))
+        if missing:
+            raise MissingSources(
+                f"Omindexeringen avbröts; inget ändrades. Den sparade källfilen saknas för {len(missing)} dokument: "
+                + ", ".join(missing)
+                + f". Återställ {self.settings.data_dir / 'sources'} från säkerhetskopian (kb restore)."
+            )
         return out
 
     def _keep_source(self, content: bytes, content_hash: str, suffix: str) -> Path:

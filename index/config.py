@@ -1,15 +1,45 @@
-"""Settings, read once from the environment so every entry point (CLI, web, tests) agrees."""
+"""Settings, read once from the environment so every entry point (CLI, web, tests) agrees.
+
+Every variable is described in HELP and in the README's settings table; a test
+checks that the two agree. A value that cannot be used stops the program with a
+Swedish message naming the variable, rather than being silently replaced.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Models of the e5 family were trained with these markers and rank badly without them.
 _KNOWN_PREFIXES = {"e5": ("query: ", "passage: ")}
+
+HELP = {
+    "KB_DATA_DIR": "where the database, indexes, kept source files and uploads live",
+    "KB_CORPUS_DIR": "what `kb ingest` reads when given no path",
+    "KB_EMBEDDING_MODEL": "a local path or a model name; a name needs hub access",
+    "KB_QUERY_PREFIX": "prefix some models need before a query",
+    "KB_PASSAGE_PREFIX": "prefix some models need before a passage",
+    "KB_SECRET_KEY": "signs login sessions; set it when several servers share one database",
+    "KB_BASE_URL": "the public address, e.g. https://kb.region.se; course exports link to it "
+    "(relative links when empty) and forms posted from it are accepted",
+    "KB_TRUSTED_PROXIES": "addresses or networks of reverse proxies whose X-Forwarded-For and "
+    "X-Forwarded-Proto are believed, comma separated; empty trusts none",
+    "KB_SECURE_COOKIES": "1 behind TLS: cookies are always marked Secure and HSTS is sent",
+    "KB_MAX_UPLOAD_MB": "largest file an editor may upload",
+    "KB_DOCX_MAX_UNPACKED_MB": "largest size a DOCX may unpack to",
+    "KB_DOCX_MAX_PARAGRAPHS": "most paragraphs and table rows a DOCX may have",
+    "KB_INGEST_TIMEOUT": "seconds an uploaded file may take to read before it is refused",
+    "KB_INGEST_MEMORY_MB": "memory the process reading an uploaded file may use",
+}
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the variable and what it should be."""
 
 
 def bundled_model_path() -> str:
@@ -26,6 +56,14 @@ class Settings:
     query_prefix: str
     passage_prefix: str
     corpus_dir: Path
+    base_url: str = ""
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    secure_cookies: bool = False
+    max_upload_mb: int = 20
+    docx_max_unpacked_mb: int = 100
+    docx_max_paragraphs: int = 50_000
+    ingest_timeout: int = 120
+    ingest_memory_mb: int = 1024
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -40,10 +78,68 @@ class Settings:
             query_prefix=env.get("KB_QUERY_PREFIX", default_query),
             passage_prefix=env.get("KB_PASSAGE_PREFIX", default_passage),
             corpus_dir=Path(env.get("KB_CORPUS_DIR") or PROJECT_DIR / "corpus"),
+            base_url=_base_url(env.get("KB_BASE_URL", "")),
+            trusted_proxies=_networks(env.get("KB_TRUSTED_PROXIES", "")),
+            secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "")),
         )
+        for name, key in (
+            ("KB_MAX_UPLOAD_MB", "max_upload_mb"),
+            ("KB_DOCX_MAX_UNPACKED_MB", "docx_max_unpacked_mb"),
+            ("KB_DOCX_MAX_PARAGRAPHS", "docx_max_paragraphs"),
+            ("KB_INGEST_TIMEOUT", "ingest_timeout"),
+            ("KB_INGEST_MEMORY_MB", "ingest_memory_mb"),
+        ):
+            if env.get(name, "").strip():
+                values[key] = _positive(name, env[name])
         values.update(overrides)
         return cls(**values)
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "kb.sqlite"
+
+    @property
+    def max_upload(self) -> int:
+        return self.max_upload_mb * 2**20
+
+
+def _positive(name: str, value: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SettingsError(f"{name} måste vara ett positivt heltal, inte {value!r}.")
+    return number
+
+
+def _flag(name: str, value: str) -> bool:
+    folded = value.strip().lower()
+    if folded in ("", "0", "false", "no", "nej"):
+        return False
+    if folded in ("1", "true", "yes", "ja"):
+        return True
+    raise SettingsError(f"{name} ska vara 1 eller 0, inte {value!r}.")
+
+
+def _base_url(value: str) -> str:
+    """Scheme and host, and a path if the site is served under one; no trailing slash."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(f"KB_BASE_URL ska vara en adress som https://kb.region.se, inte {value!r}.")
+    return value
+
+
+def _networks(value: str) -> tuple:
+    networks = []
+    for item in value.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"KB_TRUSTED_PROXIES ska vara ip-adresser eller nät som 10.0.0.5 eller 10.0.0.0/24, inte {item!r}."
+            ) from None
+    return tuple(networks)

@@ -4,6 +4,12 @@ All SQL about the corpus lives here, behind a small interface, so a larger
 deployment can move it to a server database. Chunks are never deleted: a chunk
 that leaves the current version is marked inactive, so permalinks to old
 versions keep resolving and history is kept.
+
+Editors' decisions are kept apart from what a file says, so no ingest undoes
+them: a metadata edit is a row in meta_edits laid over the manifest's (or the
+guessed) values of every new version, and a document an editor took out of
+search says so in retired_by. Paths inside the data dir are stored relative to
+it, so a restored copy works in any folder.
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ import json
 import sqlite3
 from datetime import date
 import threading
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +45,14 @@ CREATE TABLE IF NOT EXISTS documents (
     text TEXT NOT NULL,
     footnotes TEXT NOT NULL DEFAULT '[]',
     report TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS meta_edits (
+    doc_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,  -- JSON
+    edited_by TEXT,
+    edited_at TEXT NOT NULL DEFAULT (datetime('now')),
+    PRIMARY KEY (doc_id, field)
 );
 CREATE TABLE IF NOT EXISTS versions (
     doc_id TEXT NOT NULL,
@@ -98,6 +111,11 @@ CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NUL
 """
 
 _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")
+META_KEYS = (*_META_FIELDS, "parties")
+# Columns added after the first release; added to an older database when it is opened.
+_ADDED_COLUMNS = {"retired_by": "TEXT", "meta_base": "TEXT"}
+# Where kept files live inside the data dir; used to repair absolute paths of older databases.
+_DATA_FOLDERS = ("sources", "uploads")
 
 
 class Store:
@@ -106,9 +124,65 @@ class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.data_dir = self.path.parent.resolve()
         self._local = threading.local()
         with self.connection() as db:
             db.executescript(SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring a database written by an older release up to date.
+
+        Looks first and writes only when something is out of date, so opening
+        a current database never waits for a running ingest's write lock.
+        """
+        db = self.connection()
+
+        def missing_columns() -> list[str]:
+            present = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+            return [column for column in _ADDED_COLUMNS if column not in present]
+
+        # Older releases stored absolute paths; a path into a data dir (this one or the one a backup came from)
+        # becomes relative when the same file is found here.
+        moves = [
+            (table, key, column, row_key, stored, relative)
+            for table, key, column in (("documents", "doc_id", "source_path"), ("versions", "rowid", "source_file"))
+            for row_key, stored in db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} LIKE '/%'").fetchall()
+            if (relative := self._relative_in_data_dir(stored)) != stored
+        ]
+        if not missing_columns() and not moves:
+            return
+        with transaction(db):
+            for column in missing_columns():  # asked again: another process may have just done it
+                db.execute(f"ALTER TABLE documents ADD COLUMN {column} {_ADDED_COLUMNS[column]}")
+            for table, key, column, row_key, stored, relative in moves:
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ? AND {column} = ?", (relative, row_key, stored))
+
+    def _relative_in_data_dir(self, stored: str) -> str:
+        path = Path(stored)
+        try:
+            return path.resolve().relative_to(self.data_dir).as_posix()
+        except ValueError:
+            pass
+        parts = path.parts
+        for i, part in enumerate(parts):
+            if part in _DATA_FOLDERS and (self.data_dir.joinpath(*parts[i:])).is_file():
+                return Path(*parts[i:]).as_posix()
+        return stored
+
+    def relative(self, path: str | Path) -> str:
+        """How a path is stored: relative when inside the data dir, else absolute (a corpus folder)."""
+        path = Path(path).resolve()
+        try:
+            return path.relative_to(self.data_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    def absolute(self, stored: str | None) -> str | None:
+        """A stored path as a usable absolute path."""
+        if not stored:
+            return stored
+        return str(self.data_dir / stored) if not Path(stored).is_absolute() else stored
 
     def connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -143,7 +217,7 @@ class Store:
         )
         if not include_retired:
             sql += " WHERE NOT d.retired"
-        return [_document(row) for row in self.connection().execute(sql + " ORDER BY d.region, d.title")]
+        return [self._document(row) for row in self.connection().execute(sql + " ORDER BY d.region, d.title")]
 
     def regions(self) -> list[str]:
         """The regions of searchable documents."""
@@ -154,13 +228,16 @@ class Store:
 
     def document(self, doc_id: str) -> dict | None:
         row = self.connection().execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return _document(row) if row else None
+        return self._document(row) if row else None
 
     def versions(self, doc_id: str) -> list[dict]:
         rows = self.connection().execute(
             "SELECT * FROM versions WHERE doc_id = ? ORDER BY version DESC", (doc_id,)
         )
-        return [dict(row) | {"report": json.loads(row["report"])} for row in rows]
+        return [
+            dict(row) | {"report": json.loads(row["report"]), "source_file": self.absolute(row["source_file"])}
+            for row in rows
+        ]
 
     def chunk(self, chunk_id: str) -> dict | None:
         row = self.connection().execute("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
@@ -263,33 +340,40 @@ class Store:
     # -- writing (inside the caller's transaction) ------------------------
 
     def write_version(self, db: sqlite3.Connection, document: dict, chunks: list[dict], who: str | None) -> int:
-        """Store a new version of a document; chunks that left it stop being searchable."""
+        """Store a new version of a document; chunks that left it stop being searchable.
+
+        document["meta"] is what the file's manifest entry says, or a guess; the
+        editors' edits of this document are laid over it.
+        """
         doc_id = document["doc_id"]
         row = db.execute("SELECT max(version) FROM versions WHERE doc_id = ?", (doc_id,)).fetchone()
         version = (row[0] or 0) + 1
         meta: DocumentMeta = document["meta"]
+        base = {"values": {k: getattr(meta, k) for k in META_KEYS}, "guessed": meta.guessed}
+        source_path, source_file = self.relative(document["source_path"]), self.relative(document["source_file"])
         db.execute(
             "INSERT INTO versions (doc_id, version, content_hash, ingested_by, source_file, report) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc_id, version, document["content_hash"], who, document["source_file"], json.dumps(document["report"])),
+            (doc_id, version, document["content_hash"], who, source_file, json.dumps(document["report"])),
         )
         db.execute(
             """INSERT INTO documents (doc_id, title, region, doc_type, parties, decided, valid_from, valid_to,
-                   status, guessed, format, source_path, content_hash, current_version, retired, text, footnotes, report)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-               ON CONFLICT (doc_id) DO UPDATE SET title = excluded.title, region = excluded.region,
-                   doc_type = excluded.doc_type, parties = excluded.parties, decided = excluded.decided,
-                   valid_from = excluded.valid_from, valid_to = excluded.valid_to, status = excluded.status,
-                   guessed = excluded.guessed, format = excluded.format, source_path = excluded.source_path,
+                   status, guessed, format, source_path, content_hash, current_version, retired, text, footnotes, report,
+                   meta_base)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+               ON CONFLICT (doc_id) DO UPDATE SET format = excluded.format, source_path = excluded.source_path,
                    content_hash = excluded.content_hash, current_version = excluded.current_version, retired = 0,
-                   text = excluded.text, footnotes = excluded.footnotes, report = excluded.report""",
+                   retired_by = NULL, text = excluded.text, footnotes = excluded.footnotes, report = excluded.report,
+                   meta_base = excluded.meta_base""",
             (
                 doc_id, meta.title, meta.region, meta.doc_type, json.dumps(meta.parties, ensure_ascii=False),
                 meta.decided, meta.valid_from, meta.valid_to, meta.status, int(meta.guessed), document["format"],
-                document["source_path"], document["content_hash"], version, document["text"],
+                source_path, document["content_hash"], version, document["text"],
                 json.dumps(document["footnotes"], ensure_ascii=False), json.dumps(document["report"], ensure_ascii=False),
+                json.dumps(base, ensure_ascii=False),
             ),
         )
+        self._apply_meta(db, doc_id)
         new_ids = [c["chunk_id"] for c in chunks]
         db.execute(
             f"UPDATE chunks SET active = 0 WHERE doc_id = ? AND active AND chunk_id NOT IN ({','.join('?' * len(new_ids))})",
@@ -340,19 +424,108 @@ class Store:
         )
         return version
 
-    def retire(self, db: sqlite3.Connection, doc_id: str) -> None:
-        db.execute("UPDATE documents SET retired = 1 WHERE doc_id = ?", (doc_id,))
+    def retire(self, db: sqlite3.Connection, doc_id: str, by: str | None = None) -> None:
+        """Out of search, history kept. `by` names the editor who decided it; None means its file is gone."""
+        db.execute("UPDATE documents SET retired = 1, retired_by = ? WHERE doc_id = ?", (by, doc_id))
         db.execute("UPDATE chunks SET active = 0 WHERE doc_id = ?", (doc_id,))
 
-    def update_meta(self, doc_id: str, meta: DocumentMeta) -> None:
+    def reinstate(self, db: sqlite3.Connection, doc_id: str) -> None:
+        """Back into search: the passages of its current version become searchable again."""
+        db.execute("UPDATE documents SET retired = 0, retired_by = NULL WHERE doc_id = ?", (doc_id,))
+        db.execute(
+            "UPDATE chunks SET active = 1 WHERE doc_id = ? "
+            "AND last_version = (SELECT current_version FROM documents WHERE doc_id = ?)",
+            (doc_id, doc_id),
+        )
+
+    # -- metadata: what the file says, what the editors changed --------------
+
+    def update_meta(self, doc_id: str, meta: DocumentMeta, who: str | None) -> list[str]:
+        """Record an editor's metadata form; returns the fields that changed.
+
+        A changed field becomes an edit that every later version keeps; a field
+        set back to what the manifest (or the guess) says stops being an edit.
+        """
         db = self.connection()
-        values = asdict(meta)
+        new = {k: getattr(meta, k) for k in META_KEYS}
         with transaction(db):
-            db.execute(
-                f"UPDATE documents SET {', '.join(f'{f} = ?' for f in _META_FIELDS)}, parties = ?, guessed = 0 "
-                "WHERE doc_id = ?",
-                [values[f] for f in _META_FIELDS] + [json.dumps(meta.parties, ensure_ascii=False), doc_id],
-            )
+            document = self._document(db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone())
+            base = self.file_meta(document)["values"]
+            changed = [k for k in META_KEYS if new[k] != document[k]]
+            for key in META_KEYS:
+                if new[key] == base[key]:
+                    db.execute("DELETE FROM meta_edits WHERE doc_id = ? AND field = ?", (doc_id, key))
+                elif key in changed:
+                    db.execute(
+                        "INSERT INTO meta_edits (doc_id, field, value, edited_by) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (doc_id, field) DO UPDATE SET value = excluded.value, "
+                        "edited_by = excluded.edited_by, edited_at = datetime('now')",
+                        (doc_id, key, json.dumps(new[key], ensure_ascii=False), who),
+                    )
+            self._apply_meta(db, doc_id)
+        return changed
+
+    def reset_meta(self, doc_id: str) -> None:
+        """Drop the editors' edits: the manifest's (or the guessed) values apply again."""
+        db = self.connection()
+        with transaction(db):
+            db.execute("DELETE FROM meta_edits WHERE doc_id = ?", (doc_id,))
+            self._apply_meta(db, doc_id)
+
+    def meta_provenance(self, doc_id: str) -> dict[str, dict]:
+        """Where each metadata value of the document comes from.
+
+        {field: {"source": "editor" | "manifest" | "guess", "by", "at", "base"}}, where
+        "base" is what the manifest or the guess says, shown beside an edit that replaced it.
+        """
+        db = self.connection()
+        document = self.document(doc_id)
+        base = self.file_meta(document)
+        edits = {
+            row["field"]: row for row in db.execute("SELECT * FROM meta_edits WHERE doc_id = ?", (doc_id,))
+        }
+        out = {}
+        for key in META_KEYS:
+            if key in edits:
+                out[key] = {"source": "editor", "by": edits[key]["edited_by"], "at": edits[key]["edited_at"]}
+            else:
+                out[key] = {"source": "guess" if base["guessed"] else "manifest", "by": None, "at": None}
+            out[key]["base"] = base["values"][key]
+        return out
+
+    def _apply_meta(self, db: sqlite3.Connection, doc_id: str) -> None:
+        """documents' metadata columns = the file's values with the editors' edits over them."""
+        row = db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        base = self.file_meta(self._document(row))
+        values = dict(base["values"])
+        edited = set()
+        for field, value in db.execute("SELECT field, value FROM meta_edits WHERE doc_id = ?", (doc_id,)):
+            if field in values:
+                values[field] = json.loads(value)
+                edited.add(field)
+        db.execute(
+            f"UPDATE documents SET {', '.join(f'{f} = ?' for f in _META_FIELDS)}, parties = ?, guessed = ? "
+            "WHERE doc_id = ?",
+            [values[f] for f in _META_FIELDS]
+            + [json.dumps(values["parties"], ensure_ascii=False), int(base["guessed"] and "title" not in edited), doc_id],
+        )
+
+    @staticmethod
+    def file_meta(document: dict) -> dict:
+        """The file's own metadata; a document stored before edits were kept apart has only its current values."""
+        if document.get("meta_base"):
+            return json.loads(document["meta_base"])
+        return {"values": {k: document[k] for k in META_KEYS}, "guessed": document["guessed"]}
+
+    def _document(self, row: sqlite3.Row) -> dict:
+        doc = dict(row)
+        doc["parties"] = json.loads(doc["parties"])
+        doc["footnotes"] = json.loads(doc["footnotes"])
+        doc["report"] = json.loads(doc["report"])
+        doc["guessed"] = bool(doc["guessed"])
+        doc["retired"] = bool(doc["retired"])
+        doc["source_path"] = self.absolute(doc["source_path"])
+        return doc
 
 
 class transaction:
@@ -371,16 +544,6 @@ class transaction:
 
 def _json_or_none(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _document(row: sqlite3.Row) -> dict:
-    doc = dict(row)
-    doc["parties"] = json.loads(doc["parties"])
-    doc["footnotes"] = json.loads(doc["footnotes"])
-    doc["report"] = json.loads(doc["report"])
-    doc["guessed"] = bool(doc["guessed"])
-    doc["retired"] = bool(doc["retired"])
-    return doc
 
 
 def _chunk(row: sqlite3.Row) -> dict:

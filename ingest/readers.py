@@ -18,6 +18,7 @@ from pathlib import Path
 import docx
 import pypdf
 from docx.opc.exceptions import PackageNotFoundError
+from docx.enum.style import WD_STYLE_TYPE
 from docx.table import Table
 from lxml.etree import XMLSyntaxError
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
@@ -325,11 +326,24 @@ def _read_pdf(data: bytes) -> RawText:
 _HEADING_STYLE_RE = re.compile(r"^(?:heading|rubrik)\s*(\d)$", re.I)
 
 
-def _docx_paragraph(paragraph) -> str | None:
+def _docx_styles(document) -> dict[str | None, tuple[str, bool]]:
+    """Name and boldness of each paragraph style by id, read once per document.
+
+    python-docx finds a paragraph's style by scanning every style of the
+    document, several times per paragraph; on a long document that is minutes.
+    The key None holds the default style, as python-docx falls back to it.
+    """
+    styles = {s.style_id: (s.name or "", bool(s.font.bold)) for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    styles[None] = (default.name or "", bool(default.font.bold)) if default is not None else ("", False)
+    return styles
+
+
+def _docx_paragraph(paragraph, styles: dict[str | None, tuple[str, bool]]) -> str | None:
     text = paragraph.text.strip()
     if not text:
         return None
-    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    style, style_bold = styles.get(paragraph._p.style, styles[None])
     if style.lower() in ("title", "rubrik"):
         return "# " + text
     heading = _HEADING_STYLE_RE.match(style)
@@ -338,7 +352,6 @@ def _docx_paragraph(paragraph) -> str | None:
     numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
     if numbered or re.search(r"list|lista|punkt", style, re.I):
         return "- " + text
-    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
     runs = [r for r in paragraph.runs if r.text.strip()]
     if runs and all(r.bold or (r.bold is None and style_bold) for r in runs):
         return f"**{text}**"
@@ -362,12 +375,13 @@ def _docx_table(table: Table) -> list[str]:
 def _read_docx(data: bytes) -> RawText:
     try:
         document = docx.Document(io.BytesIO(data))
+        styles = _docx_styles(document)
         lines: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 lines += _docx_table(block)
             else:
-                line = _docx_paragraph(block)
+                line = _docx_paragraph(block, styles)
                 if line:
                     lines.append(line)
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as exc:

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.auth import add_user
+from index.config import Settings
 from index.store import Store
-from tests.conftest import make_settings
+from tests.conftest import CORPUS, make_settings
 
 PASSWORD = "korrekt-hast-batteri"
 
@@ -108,7 +109,7 @@ def test_failed_logins_are_rate_limited_per_name(app_env):
 
 def test_failed_logins_are_rate_limited_per_address(app_env):
     client, _, _ = app_env
-    for number in range(5):
+    for number in range(20):  # many names tried from one address
         assert login(client, f"gissning{number}", "fel").status_code == 401
     assert login(client, "tage").status_code == 429
 
@@ -130,3 +131,123 @@ def test_cli_adds_a_user_with_password_from_stdin(tmp_path, monkeypatch):
     assert verify_user(Store(tmp_path / "kb.sqlite"), "greta", "ett-langt-losenord") == {"name": "greta", "role": "editor"}
     refused = CliRunner().invoke(cli, ["user", "add", "greta", "--role", "admin", "--password-stdin"], input="ett-langt-losenord\n")
     assert refused.exit_code == 2
+
+
+def client_from(app, address: str) -> TestClient:
+    """A browser at another address; the app sees it as the connecting client."""
+    return TestClient(app, client=(address, 50000))
+
+
+def failures(store) -> list[tuple[str, float]]:
+    return store.connection().execute("SELECT key, at FROM login_failures ORDER BY at").fetchall()
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(app_env):
+    client, store, _ = app_env
+    attacker = client_from(client.app, "203.0.113.9")
+    statuses = [login(attacker, "rut", "fel-lösenord").status_code for _ in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    assert login(client_from(client.app, "198.51.100.7"), "rut").status_code == 303  # the owner, elsewhere
+
+
+def test_the_wait_doubles_with_each_failure_after_the_free_ones(app_env):
+    client, store, _ = app_env
+    attacker = client_from(client.app, "203.0.113.9")
+    for _ in range(5):
+        login(attacker, "rut", "fel-lösenord")
+    blocked = login(attacker, "rut", "fel-lösenord")
+    assert blocked.status_code == 429 and "Vänta 30 sekunder" in blocked.text
+
+    def let_time_pass(seconds: float) -> None:
+        store.connection().execute("UPDATE login_failures SET at = at - ?", (seconds,))
+
+    let_time_pass(31)
+    assert login(attacker, "rut", "fel-lösenord").status_code == 401  # one more try after the wait
+    assert "Vänta en minut" in login(attacker, "rut", "fel-lösenord").text  # and now twice as long
+    let_time_pass(61)
+    assert login(attacker, "rut", "fel-lösenord").status_code == 401
+    assert "Vänta 2 minuter" in login(attacker, "rut", "fel-lösenord").text
+
+
+def test_a_browser_that_signed_in_before_is_not_blocked_by_failures_elsewhere(app_env):
+    client, store, _ = app_env
+    laptop = client_from(client.app, "198.51.100.7")
+    assert login(laptop, "rut").status_code == 303
+    laptop.post("/logout", data={"csrf": csrf_of(laptop.get("/admin").text)})
+    # an attacker spreads guesses over many addresses: the name itself gets slowed for unknown browsers
+    for number in range(25):
+        login(client_from(client.app, f"203.0.113.{number}"), "rut", "fel-lösenord")
+    assert login(client_from(client.app, "192.0.2.1"), "rut").status_code == 429
+    assert login(laptop, "rut").status_code == 303  # the owner's own browser signs in at once
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app_env):
+    client, _, _ = app_env
+    login(client, "rut")
+    copied = client.cookies.get("kb_session")
+    thief = TestClient(client.app, cookies={"kb_session": copied})
+    assert thief.get("/admin", follow_redirects=False).status_code == 200
+    client.post("/logout", data={"csrf": csrf_of(client.get("/admin").text)})
+    assert thief.get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_a_new_password_ends_every_session_of_the_account(app_env, monkeypatch):
+    from app.cli import cli
+
+    client, _, settings = app_env
+    login(client, "rut")
+    assert client.get("/admin", follow_redirects=False).status_code == 200
+    monkeypatch.setenv("KB_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(cli, ["user", "add", "rut", "--role", "editor", "--password-stdin"], input="ett-nytt-losenord\n")
+    assert result.exit_code == 0, result.output
+    assert client.get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_an_overlong_login_name_is_refused_and_neither_stored_nor_shown(app_env):
+    client, store, _ = app_env
+    name = "å" * 65
+    response = login(client, name, "fel")
+    assert response.status_code == 400 and "högst 64 tecken" in response.text
+    assert name not in response.text
+    assert failures(store) == []
+    audited = store.connection().execute("SELECT count(*) FROM audit_log WHERE detail LIKE ?", (f"%{name}%",)).fetchone()
+    assert audited[0] == 0
+    huge = login(client, "x" * 900_000, "fel")
+    assert huge.status_code == 413 and "x" * 1000 not in huge.text
+    assert failures(store) == []
+
+
+@pytest.mark.parametrize("header", ["Origin", "Referer"])
+def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token(app_env, header):
+    client, store, _ = app_env
+    token = csrf_of(client.get("/login").text)
+    foreign = "https://evil.example" + ("/sida" if header == "Referer" else "")
+    response = client.post(
+        "/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
+        headers={header: foreign}, follow_redirects=False,
+    )
+    assert response.status_code == 403 and "annan webbplats (evil.example)" in response.text
+    assert "kb_session" not in response.headers.get("set-cookie", "")
+    own = client.post(
+        "/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
+        headers={header: "http://testserver" + ("/login" if header == "Referer" else "")}, follow_redirects=False,
+    )
+    assert own.status_code == 303
+
+
+def test_secure_cookies_and_hsts_when_the_setting_says_so(tmp_path, embedder, monkeypatch):
+    from app.web import create_app
+    from index.search import Searcher
+
+    monkeypatch.delenv("KB_SECRET_KEY", raising=False)
+    for secure in (False, True):
+        settings = Settings.from_env(data_dir=tmp_path / str(secure), corpus_dir=CORPUS, secure_cookies=secure)
+        add_user(Store(settings.db_path), "rut", "editor", PASSWORD)
+        with TestClient(create_app(settings, Searcher(settings, embedder))) as client:
+            response = login(client, "rut")
+            cookies = response.headers.get_list("set-cookie")
+            region = client.get("/", params={"region": "Dalarna"}).headers.get_list("set-cookie")
+        assert len(cookies) == 2 and region
+        for cookie in cookies + region:
+            assert ("; secure" in cookie.lower()) is secure, cookie
+        assert ("strict-transport-security" in response.headers) is secure

@@ -51,6 +51,25 @@ def test_search_and_serve_without_an_index_say_how_to_build_it(tmp_path):
         assert "kb ingest" in result.output
 
 
+def test_every_setting_is_documented_in_the_readme():
+    from index.config import HELP, PROJECT_DIR
+
+    read = set(re.findall(r'"(KB_[A-Z_]+)"', (PROJECT_DIR / "index" / "config.py").read_text(encoding="utf-8")))
+    assert read == set(HELP), "every variable config.py reads has its help text"
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration"):readme.index("## Adding and revising documents")]
+    for variable in HELP:
+        assert f"`{variable}`" in table, variable
+
+
+def test_a_setting_that_cannot_be_used_stops_kb_with_its_name(tmp_path):
+    result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_MAX_UPLOAD_MB": "tjugo"})
+    assert result.exit_code == 2
+    assert "KB_MAX_UPLOAD_MB måste vara ett positivt heltal, inte 'tjugo'" in result.output
+    result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_TRUSTED_PROXIES": "proxy.local"})
+    assert result.exit_code == 2 and "KB_TRUSTED_PROXIES" in result.output
+
+
 def test_inspect_shows_how_a_document_was_read(settings, ingest_run):
     env = {"KB_DATA_DIR": str(settings.data_dir)}
     result = runner.invoke(cli, ["inspect", "dalarna-overenskommelse-2021"], env=env)

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from app.auth import add_user
 from app.courses import slugify
 from app.web import create_app
+from index.config import Settings
 from index.search import Searcher
 from tests.ui_fixtures import (  # noqa: F401
     NORRBOTTEN,
@@ -128,13 +129,13 @@ def test_build_reorder_annotate_publish_and_read(app, trainer, anonymous):
     assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")
     text = markdown.text
     assert text.startswith("# Introduktion (ny titel)\n")
-    assert f"http://testserver/passage/{first['chunk_id']}" in text
+    assert f"Permanent länk: /passage/{first['chunk_id']}" in text  # relative: KB_BASE_URL is not set
     assert f"Källa: {first['title']}, {first['region']}" in text
     assert "Anteckning: Fråga gruppen: <b>vem</b> gör vad?" in text
     assert text.index("## 1.") < text.index("## 2.")
 
     printed = anonymous.get(f"/courses/{slug}/print").text
-    assert f"http://testserver/passage/{second['chunk_id']}" in printed and "Källa:" in printed
+    assert f'href="/passage/{second["chunk_id"]}"' in printed and "Källa:" in printed
 
     trainer.post(f"/courses/{course_id}/items/{b}/remove", data={"csrf": token})
     assert item_order(trainer, course_id) == [a]
@@ -182,4 +183,25 @@ def test_course_survives_a_revision(app, trainer, anonymous, workspace, embedder
     assert "ungdomsmottagningen i Kiruna" in anonymous.get(f"/api/passages/{current}").json()["text"]
     markdown = anonymous.get(f"/courses/{course_id}.md").text
     assert "*Avsnittet har ändrats i en nyare version.*" in markdown
-    assert f"Gällande avsnitt: http://testserver/passage/{current}" in markdown
+    assert f"Gällande avsnitt: /passage/{current}" in markdown
+
+
+def test_exports_link_to_the_configured_address_never_to_the_requests_host(app, trainer, anonymous, workspace, embedder):
+    course_id = create_course(trainer, "Länkar")
+    chunk_id = passages(trainer, "LARO ansvar", 1)[0]["chunk_id"]
+    add(trainer, course_id, chunk_id)
+    token = csrf_of(trainer.get(f"/courses/{course_id}/edit").text)
+    trainer.post(f"/courses/{course_id}/settings", data={"title": "Länkar", "published": "1", "csrf": token})
+    for path in (f"/courses/{course_id}.md", f"/courses/{course_id}/print"):
+        exported = anonymous.get(path, headers={"Host": "evil.example"})
+        assert exported.status_code == 200
+        assert "evil.example" not in exported.text
+        assert f"/passage/{chunk_id}" in exported.text
+
+    configured = Settings.from_env(
+        data_dir=workspace.settings.data_dir, corpus_dir=workspace.corpus, base_url="https://kb.region.se"
+    )
+    with TestClient(create_app(configured, Searcher(configured, embedder))) as client:
+        for path in (f"/courses/{course_id}.md", f"/courses/{course_id}/print"):
+            exported = client.get(path, headers={"Host": "evil.example"}).text
+            assert f"https://kb.region.se/passage/{chunk_id}" in exported and "evil.example" not in exported
