@@ -80,6 +80,12 @@ class Searcher:
     def params(self) -> RankingParams:
         return self._params or self._current().params
 
+    def use(self, params: RankingParams) -> None:
+        """Search with other parameters of the same query expansion (for tuning); readings are redone."""
+        with self._reload:
+            self._params = params
+            self._readings.clear()
+
     @property
     def embedder(self) -> Embedder:
         """Loaded on first use, so a run with nothing to embed never loads the model."""

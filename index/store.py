@@ -412,6 +412,7 @@ class Store:
                  r["kind"], r["strength"])
                 for c in chunks
                 for r in c["responsibility"]
+                if not r.get("negated")  # "ansvarar inte för" names no one responsible
             ],
         )
         db.executemany(

@@ -33,7 +33,7 @@ SEARCH_SPACE: dict[str, tuple[float, ...]] = {
     "rare_share": (0.005, 0.01, 0.02),
 }
 FOLDS = 2
-ROUNDS = 2  # passes over the parameters; a second pass rarely moves more than one
+ROUNDS = 1  # passes over the parameters
 
 
 @dataclass
@@ -66,20 +66,33 @@ def reciprocal_ranks(searcher: Searcher, questions: list[dict]) -> list[float]:
     return out
 
 
+VOCABULARY = ("part_weight", "derived_weight", "correction_weight", "synonym_weight", "mined_weight")
+
+
 class Tuner:
-    """Evaluates parameter sets on question sets, each over its own index; searchers are reused per set."""
+    """Evaluates parameter sets on question sets, each over its own index.
+
+    A searcher is kept per set and per query-expansion weights, so the analysed passages it caches
+    serve every parameter set that does not change how a query is expanded."""
 
     def __init__(self, sets: list[QuestionSet], embedder, report: Callable[[str], None] = print):
         self.sets = sets
         self.embedder = embedder
         self.report = report
+        self._searchers: dict[tuple, Searcher] = {}
+
+    def searcher(self, qs: QuestionSet, params: RankingParams) -> Searcher:
+        key = (qs.name, *(getattr(params, name) for name in VOCABULARY))
+        searcher = self._searchers.get(key)
+        if searcher is None:
+            searcher = self._searchers[key] = Searcher(Settings.from_env(data_dir=qs.data_dir), self.embedder, params)
+        searcher.use(params)
+        return searcher
 
     def mrr(self, params: RankingParams, pick: Callable[[dict], bool]) -> dict[str, float]:
         out = {}
         for qs in self.sets:
-            chosen = [q for q in qs.questions if pick(q)]
-            searcher = Searcher(Settings.from_env(data_dir=qs.data_dir), self.embedder, params)
-            ranks = reciprocal_ranks(searcher, chosen)
+            ranks = reciprocal_ranks(self.searcher(qs, params), [q for q in qs.questions if pick(q)])
             out[qs.name] = sum(ranks) / max(len(ranks), 1)
         return out
 

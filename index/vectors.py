@@ -75,7 +75,9 @@ class VectorIndex:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype="int64"))
             ivf = faiss.try_extract_index_ivf(self._index)
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=_PROBES) if ivf is not None else faiss.SearchParameters(sel=selector)
+            # a filter's passages may sit in lists far from the query's nearest: probe them all, the
+            # selector keeps the work to the filter's own vectors
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist) if ivf is not None else faiss.SearchParameters(sel=selector)
         scores, ids = self._index.search(np.asarray(query, dtype="float32").reshape(1, -1), wanted, params=params)
         best: dict[int, float] = {}
         for i, s in zip(ids[0], scores[0]):

@@ -125,3 +125,26 @@ def test_fusion_never_trails_either_retriever(searcher, path):
         alone = evaluate(searcher, questions, mode)
         assert hybrid.recall_at_5 >= alone.recall_at_5, mode
         assert hybrid.mrr_at_10 >= alone.mrr_at_10, mode
+
+
+# Every thesaurus entry that staff's own words needed is checked on two questions that share nothing
+# but the word: one the entry was added for, and a second, unrelated one (index/data/thesaurus.toml).
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ungdom röker hasch vem ska hjälpa", r"cannabis"),
+        ("behandling för den som har röker hasch dagligen", r"cannabis"),
+        ("läkemedel vid alkis som vill sluta", r"alkoholberoende"),
+        ("anhöriga till en alkis, vilket stöd finns", r"alkohol"),
+        ("subutex laro vem skriver ut", r"buprenorfin"),
+        ("subutex som tillägg vid opioider", r"buprenorfin"),
+        ("knark bland unga, tidig upptäckt", r"narkotika"),
+        ("selincro för färre tunga dryckesdagar", r"nalmefen"),
+        ("antabus vid alkoholberoende", r"disulfiram"),
+        ("tjack och amfetaminberoende läkemedel", r"amfetamin"),
+        ("behandlingshem för vuxna missbrukare", r"hvb|hem för vård"),
+        ("doktorn ska anmäla enligt lvm", r"läkare"),
+    ],
+)
+def test_staff_words_reach_the_documents_terms(searcher, query, expected):
+    assert re.search(expected, texts(searcher.search(query, k=5))), query

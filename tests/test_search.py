@@ -58,3 +58,14 @@ def test_any_folder_of_short_swedish_texts_is_searchable(tmp_path, embedder):
     assert searcher.search("stöd till närstående", k=1)[0].chunk["doc_id"] == "anhoriga"
     assert searcher.search("vad är sip", k=1)[0].chunk["doc_id"] == "sip"
     assert searcher.search("vem ansvarar för snöröjning") == []
+
+
+def test_filters_apply_inside_retrieval(searcher):
+    from index.search import Filters
+
+    stockholm = searcher.search("abstinensbehandling", k=5, filters=Filters(region="Stockholm"))
+    assert stockholm and all(h.document["region"] == "Stockholm" for h in stockholm)
+    kan = searcher.search("behandling", k=5, filters=Filters(priority="KAN"))
+    assert kan and all(any(p["label"] == "KAN" for p in h.chunk["priority"]) for h in kan)
+    kommun = searcher.search("boende", k=5, filters=Filters(principal="kommun"))
+    assert kommun and all(any(r["principal"] == "kommun" for r in h.chunk["responsibility"]) for h in kommun)
