@@ -27,11 +27,18 @@ STOPWORDS = frozenset(STOPWORDS_SWEDISH) | frozenset(EXTRA_STOPWORDS) | frozense
 
 # Letters and digits; combining marks stay inside the word so a decomposed "å" does not split it.
 _LETTERS = r"(?:[^\W_]|[\u0300-\u036f])+"
+_MARKS = re.compile(r"[\u0300-\u036f]")
 # Text extracted from PDFs hyphenates at line ends ("behand-\nling"): a hyphen, a line break and a
 # lower-case continuation that is not a conjunction ("hälso-\noch sjukvård") is one word.
-WORD_RE = re.compile(
-    rf"{_LETTERS}(?:-[ \t]*\r?\n[ \t]*(?!(?:och|eller|samt|till)\b)(?=[a-zåäöéü]){_LETTERS})*"
-)
+_LINE_END_JOIN = r"(?:-[ \t]*\r?\n[ \t]*(?!(?:och|eller|samt|till)\b)(?=[a-zåäöéü]){letters})*"
+WORD_RE = re.compile(_LETTERS + _LINE_END_JOIN.format(letters=_LETTERS))
+# The same words in text without combining marks (nearly all text once NFKC has composed "å"),
+# found a third faster: this runs over every passage at every build.
+_PLAIN_WORD_RE = re.compile(r"[^\W_]+" + _LINE_END_JOIN.format(letters=r"[^\W_]+"))
+
+
+def _word_pattern(text: str) -> re.Pattern:
+    return WORD_RE if _MARKS.search(text) else _PLAIN_WORD_RE
 _LINE_BREAK_HYPHEN = re.compile(r"-\s+")
 
 MIN_PART = 4  # shorter parts ("sam", "för") split ordinary words into nonsense …
@@ -41,6 +48,15 @@ KK_MARGIN = 2.0
 LINKS = ("", "s")  # Swedish linking morpheme: tillnyktring+s+enhet
 # Noun-forming suffixes that Snowball leaves on: anmäl|an, anmäl|ning, behandl|ing, gravid|itet, upplev|else.
 DERIVATIONS = ("ing", "ning", "an", "itet", "else")
+
+
+def _fold(written: str) -> str:
+    """A word as found by WORD_RE (already NFKC) in its indexed form."""
+    return (_LINE_BREAK_HYPHEN.sub("", written) if "-" in written else written).lower()
+
+
+def _is_content(word: str) -> bool:
+    return word not in STOPWORDS and (len(word) > 1 or word.isdigit())
 
 
 def normalize(word: str) -> str:
@@ -67,9 +83,8 @@ class Analyzer:
     def from_texts(cls, texts: Iterable[str]) -> "Analyzer":
         """Learn the known-word list: each standalone word with the number of texts it occurs in."""
         counts: Counter[str] = Counter()
-        probe = cls({})
         for text in texts:
-            counts.update(set(probe.words(text)))
+            counts.update(set(cls.words(text)))
         return cls(counts)
 
     def _learn_modifiers(self) -> dict[str, int]:
@@ -93,20 +108,34 @@ class Analyzer:
     @staticmethod
     def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
         """Every word with its character span in the original text and its normalised form."""
-        for match in WORD_RE.finditer(text):
+        for match in _word_pattern(text).finditer(text):
             yield match.start(), match.end(), normalize(match.group())
 
-    def words(self, text: str) -> list[str]:
+    @staticmethod
+    def words(text: str) -> list[str]:
         """Normalised words, stop words and stray letters ("lvm:a") removed.
 
         The same words as `word_spans` gives, normalised in one pass over the text: this runs
         over every candidate passage of every query.
         """
-        found = (
-            (_LINE_BREAK_HYPHEN.sub("", w) if "-" in w else w).lower()
-            for w in WORD_RE.findall(unicodedata.normalize("NFKC", text))
-        )
-        return [w for w in found if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+        text = unicodedata.normalize("NFKC", text)
+        found = (_fold(w) for w in _word_pattern(text).findall(text))
+        return [w for w in found if _is_content(w)]
+
+    @staticmethod
+    def count_words(text: str) -> tuple[Counter[str], Counter[str]]:
+        """The text's words (as `words`) with their counts, and how often each was written in
+        capitals ("SIP", "LAG"): all a passage contributes to the index, found in one pass."""
+        counts: Counter[str] = Counter()
+        capitals: Counter[str] = Counter()
+        text = unicodedata.normalize("NFKC", text)
+        for written in _word_pattern(text).findall(text):
+            word = _fold(written)
+            if _is_content(word):
+                counts[word] += 1
+                if written.isupper():
+                    capitals[word] += 1
+        return counts, capitals
 
     def stem(self, word: str) -> str:
         return self._stemmer.stemWord(word)
@@ -128,7 +157,7 @@ class Analyzer:
         by_stem = self._stem_counts.get(stem, 0) if len(stem) >= MIN_PART else 0  # "aren" is no "ar"
         return self.word_counts.get(part) or by_stem or self.modifiers.get(part, 0)
 
-    def split(self, word: str) -> list[str] | None:
+    def split(self, word: str, cache: bool = True) -> list[str] | None:
         """Split a compound into known words (fewest parts, then most frequent), or None.
 
         A first part must be a word the corpus uses on its own or that begins several of its
@@ -149,7 +178,7 @@ class Analyzer:
                     if not rest.startswith(link) or len(rest) - len(link) < MIN_PART:
                         continue
                     rest = rest[len(link):]
-                    tail = [rest] if self._count(rest) else self.split(rest)
+                    tail = [rest] if self._count(rest) else self.split(rest, cache)
                     if not tail:
                         continue
                     parts = [head, *tail]
@@ -168,19 +197,24 @@ class Analyzer:
         # (2003), with a margin so rare compounds whose parts are rare too still split.
         if best and self.word_counts.get(word, 0) > KK_MARGIN * _geometric_mean([self._count(p) for p in best]):
             best = None
-        self._splits[word] = best
+        if cache:
+            self._splits[word] = best
         return best
 
     # -- analysis -----------------------------------------------------------------------
 
-    def analyze_word(self, word: str) -> list[str]:
-        """The stem of a normalised word followed by the stems of its compound parts."""
+    def analyze_word(self, word: str, cache: bool = True) -> list[str]:
+        """The stem of a normalised word followed by the stems of its compound parts.
+
+        An index build analyses every word once and passes `cache=False`, so the analyzer does
+        not keep the whole vocabulary's analysis in memory."""
         tokens = self._cache.get(word)
         if tokens is None:
             primary = self.stem(word)
-            parts = [self.stem(p) for p in self.split(word) or ()]
+            parts = [self.stem(p) for p in self.split(word, cache) or ()]
             tokens = [primary, *dict.fromkeys(p for p in parts if p != primary)]
-            self._cache[word] = tokens
+            if cache:
+                self._cache[word] = tokens
         return tokens
 
     @staticmethod

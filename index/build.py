@@ -25,6 +25,7 @@ import numpy as np
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
+from index.passage_words import PassageWords
 from index.params import RankingParams
 from index.sandbox import Limits, read_bounded, read_isolated
 from index.store import Store, transaction
@@ -235,7 +236,7 @@ class Indexer:
         embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared, progress)
 
         progress(Progress(BUILDING, 0, 1, None))
-        with self._next_generation() as (db, generation):
+        with self._next_generation(reread=rebuild) as (db, generation):
             for document, result, source_file, chunks in prepared:
                 row = _document_row(document, source_file)
                 result.version = self.store.write_version(db, row, chunks, who)
@@ -265,14 +266,16 @@ class Indexer:
         return generation
 
     @contextmanager
-    def _next_generation(self):
-        """Changes made inside become searchable together with indexes built from them, in one commit."""
+    def _next_generation(self, reread: bool = False):
+        """Changes made inside become searchable together with indexes built from them, in one commit.
+
+        `reread` tokenises every passage again instead of taking unchanged ones from the last generation."""
         db = self.store.connection()
         current = self.store.generation()
         generation = current + 1
         with transaction(db):
             yield db, generation
-            self._build_generation(generation)
+            self._build_generation(generation, None if reread else current)
             self.store.set_generation(db, generation)
         self._drop_old_generations(keep={generation, current})
 
@@ -356,8 +359,9 @@ class Indexer:
             result.embedded = sum(1 for c in doc_chunks if any(k in todo for k in c["embed_keys"]))
         return sum(1 for c in chunks if any(k in todo for k in c["embed_keys"]))
 
-    def _build_generation(self, generation: int) -> None:
-        """Build indexes for the active chunks as seen inside the open transaction."""
+    def _build_generation(self, generation: int, previous: int | None) -> None:
+        """Build indexes for the active chunks as seen inside the open transaction; passages whose
+        text the `previous` generation had are not tokenised again."""
         rows = self.store.active_chunks()
         target = generation_dir(self.settings.data_dir, generation)
         tmp = target.with_name(target.name + ".tmp")
@@ -369,10 +373,12 @@ class Indexer:
         vectors = self.store.cached_vectors([key for _, key in windows], dimension)
         matrix = np.stack([vectors[key] for _, key in windows]) if windows else np.zeros((0, dimension), "float32")
         VectorIndex.build(np.array([rowid for rowid, _ in windows]), matrix, dimension).save(tmp / "vectors.faiss")
+        words = PassageWords.load(generation_dir(self.settings.data_dir, previous) / "lexical") if previous else None
         LexicalIndex.build(
             [str(r["id"]) for r in rows],
-            [lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows],
+            (lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows),
             self.params,
+            previous=words,
         ).save(tmp / "lexical")
         (tmp / "params.json").write_text(self.params.to_json())
         (tmp / "info.json").write_text(

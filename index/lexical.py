@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import functools
 import json
+from array import array
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import bm25s
 import numpy as np
+import scipy.sparse as sp
+from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 from bm25s.selection import topk
 
 from index.analyzer import Analyzer
+from index.passage_words import PassageWords
 from index.params import RankingParams
 from index.vocabulary import Vocabulary
 from ingest.chunking import split_sentences
@@ -29,6 +34,7 @@ TOKEN_CACHE = 32768  # analysed statements and headings kept, for the same reaso
 class LexicalIndex:
     def __init__(self, ids: list[str], retriever: bm25s.BM25 | None, vocabulary: Vocabulary):
         self.ids = ids
+        self.words: PassageWords | None = None  # kept by a build, for the next generation to reuse
         self.retriever = retriever  # None for an empty corpus, which bm25s cannot index
         self.vocabulary = vocabulary
         self.params = vocabulary.params
@@ -41,17 +47,22 @@ class LexicalIndex:
         return self.vocabulary.analyzer
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], params: RankingParams | None = None) -> "LexicalIndex":
-        """Learn the analyzer and vocabulary from these texts, then index them."""
-        if len(ids) != len(texts):
-            raise ValueError("ids and texts differ in length")
+    def build(
+        cls, ids: list[str], texts: Iterable[str], params: RankingParams | None = None, previous: PassageWords | None = None
+    ) -> "LexicalIndex":
+        """Learn the analyzer and vocabulary from these texts, then index them.
+
+        `texts` may be a stream, read once; passages `previous` holds (the last generation's
+        words) are not tokenised again."""
         params = params or RankingParams.defaults()
-        vocabulary = Vocabulary.build(texts, params=params)
-        retriever = None
-        if texts:
-            retriever = bm25s.BM25(k1=params.bm25_k1, b=params.bm25_b)
-            retriever.index([vocabulary.analyzer.index_tokens(t) for t in texts], show_progress=False)
-        return cls(list(ids), retriever, vocabulary)
+        words = PassageWords.count(texts, previous)
+        if len(words) != len(ids):
+            raise ValueError("ids and texts differ in length")
+        vocabulary = Vocabulary.from_words(words, params=params)
+        retriever = bm25_from_words(words, vocabulary.analyzer, params) if len(ids) else None
+        index = cls(list(ids), retriever, vocabulary)
+        index.words = words
+        return index
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
@@ -60,6 +71,8 @@ class LexicalIndex:
         self.vocabulary.save(directory)
         if self.retriever is not None:
             self.retriever.save(directory / "bm25", show_progress=False)
+        if self.words is not None:
+            self.words.save(directory)
 
     @classmethod
     def load(cls, directory: Path, params: RankingParams | None = None) -> "LexicalIndex":
@@ -146,3 +159,44 @@ class LexicalIndex:
             for start, end, word in self.analyzer.word_spans(text)
             if any(token in terms for token in self.analyzer.analyze_word(word))
         ]
+
+
+def bm25_from_words(words: PassageWords, analyzer: Analyzer, params: RankingParams) -> bm25s.BM25:
+    """A bm25s index of the passages' analysed terms, computed as sparse matrices.
+
+    bm25s builds from token lists with a Python loop per passage; here each distinct word is
+    analysed once, passage × term frequencies are one sparse product (passage × word counts
+    times word × term), and the weights come from bm25s's own scoring functions, computed in
+    place in the term-major layout bm25s searches (a test compares the two builds)."""
+    terms: dict[str, int] = {}
+    word_rows, term_columns = array("q"), array("q")
+    for row, word in enumerate(words.words):
+        for term in analyzer.analyze_word(word, cache=False):
+            word_rows.append(row)
+            term_columns.append(terms.setdefault(term, len(terms)))
+    to_terms = sp.csr_matrix(
+        (np.ones(len(word_rows), np.int32), (np.frombuffer(word_rows, np.int64), np.frombuffer(term_columns, np.int64))),
+        shape=(len(words.words), len(terms)),
+    )
+    by_term = (words.counts @ to_terms).tocsc()  # passage × term occurrences, one term after another
+    del to_terms
+    passages = by_term.shape[0]
+    lengths = np.bincount(by_term.indices, weights=by_term.data, minlength=passages).astype(np.float32)
+    retriever = bm25s.BM25(k1=params.bm25_k1, b=params.bm25_b)
+    score_idf = _select_idf_scorer(retriever.idf_method)
+    containing = np.diff(by_term.indptr)
+    idf = np.fromiter((score_idf(df, N=passages) for df in containing.tolist()), np.float32, len(terms))
+    weights = _select_tfc_scorer(retriever.method)(
+        by_term.data.astype(retriever.dtype), lengths[by_term.indices], max(float(lengths.mean()), 1e-9), retriever.k1, retriever.b
+    )
+    weights *= np.repeat(idf, containing)
+    retriever.scores = {
+        "data": weights,
+        "indices": by_term.indices.astype(retriever.int_dtype, copy=False),
+        "indptr": by_term.indptr,
+        "num_docs": passages,
+    }
+    retriever.vocab_dict = terms
+    retriever.nonoccurrence_array = None  # only BM25L and BM25+ need it
+    retriever.unique_token_ids_set = set(terms.values())
+    return retriever

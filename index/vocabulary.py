@@ -18,24 +18,30 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from typing import TYPE_CHECKING
 
 from index.analyzer import STOPWORDS, Analyzer
 from index.params import RankingParams
+from index.typos import TypoIndex
+
+if TYPE_CHECKING:
+    from index.passage_words import PassageWords
 
 THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.toml"
 
 ORIGINAL_WEIGHT = 1.0  # the word as typed; the other weights (index/params.py) are shares of it
 
 MIN_CORRECTABLE = 5  # shorter words have too many one-edit neighbours
+LONG_WORD = 8  # from this length two edits are corrected, below it one
+# Edits → letters compared at each end of a word when looking for candidates: as many as the
+# shortest word corrected with those edits keeps after them (index/typos.py).
+TYPO_ENDS = {1: MIN_CORRECTABLE - 1, 2: LONG_WORD - 2}
 MAX_EXPANSIONS = 3  # expansions kept per mined abbreviation, most frequent first
 
 # "(SIP)" after its expansion, or "SIP (samordnad individuell plan)".
-_PARENS = re.compile(r"\(([^()\n]{2,80})\)")
+PARENS_RE = re.compile(r"\(([^()\n]{2,80})\)")
 _SHORT_FORM = re.compile(r"^[A-ZÅÄÖ][A-ZÅÄÖa-zåäö0-9]{1,9}$")
-_CLAUSE_END = re.compile(r"[.;:!?()\[\]]|\n\s*\n")
+CLAUSE_END_RE = re.compile(r"[.;:!?()\[\]]|\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -86,33 +92,43 @@ def long_form(short: str, text: str) -> str | None:
     return found
 
 
-def mine_abbreviations(texts: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Abbreviations each text defines, with how often each expansion was seen."""
+def defined_abbreviations(text: str) -> list[tuple[str, str]]:
+    """The abbreviations a text defines, each with its expansion: "(SIP)" after its long form,
+    or "SIP (samordnad individuell plan)"."""
+    found = []
+    for match in PARENS_RE.finditer(text):
+        inside = match.group(1).strip()
+        before = CLAUSE_END_RE.split(text[max(0, match.start() - 200) : match.start()])[-1]
+        if is_short_form(inside):
+            short, expansion = inside, long_form(inside, before)
+        elif before.split() and is_short_form(before.split()[-1]) and len(inside.split()) > 1:
+            short = before.split()[-1]
+            expansion = long_form(short, inside)
+        else:
+            continue
+        if expansion:
+            found.append((short, " ".join(unicodedata.normalize("NFKC", expansion).lower().split())))
+    return found
+
+
+def mine_abbreviations(
+    definitions: Iterable[tuple[str, str]], written: Callable[[str], tuple[int, int]]
+) -> dict[str, dict[str, int]]:
+    """The corpus's abbreviations with their most frequent expansions and how often each was seen.
+
+    `written(word)` says how often the corpus writes a word in all and how often in capitals:
+    "LAG" (lokala arbetsgrupper) is also the ordinary word "lag", so an abbreviation is kept only
+    where the corpus writes it mostly in capitals.
+    """
     found: dict[str, Counter[str]] = {}
-    cases: Counter[tuple[str, bool]] = Counter()
-    for text in texts:
-        for match in _PARENS.finditer(text):
-            inside = match.group(1).strip()
-            before = _CLAUSE_END.split(text[max(0, match.start() - 200) : match.start()])[-1]
-            if is_short_form(inside):
-                short, expansion = inside, long_form(inside, before)
-            elif before.split() and is_short_form(before.split()[-1]) and len(inside.split()) > 1:
-                short = before.split()[-1]
-                expansion = long_form(short, inside)
-            else:
-                continue
-            if expansion:
-                expansion = " ".join(unicodedata.normalize("NFKC", expansion).lower().split())
-                found.setdefault(short, Counter())[expansion] += 1
-        for word in re.findall(r"[^\W_]+", text):
-            cases[word.lower(), word.isupper()] += 1
-    # "LAG" (lokala arbetsgrupper) is also the ordinary word "lag": keep an abbreviation only
-    # where the corpus writes it mostly in capitals.
-    return {
-        short: dict(expansions.most_common(MAX_EXPANSIONS))
-        for short, expansions in found.items()
-        if cases[short.lower(), False] <= cases[short.lower(), True]
-    }
+    for short, expansion in definitions:
+        found.setdefault(short, Counter())[expansion] += 1
+    kept = {}
+    for short, expansions in found.items():
+        total, capitals = written(short.lower())
+        if short.lower() not in STOPWORDS and total - capitals <= capitals:
+            kept[short] = dict(expansions.most_common(MAX_EXPANSIONS))
+    return kept
 
 
 EXPANSION_CACHE = 1024  # distinct recent queries, and distinct words corrected
@@ -127,6 +143,7 @@ class Vocabulary:
         abbreviations: dict[str, dict[str, int]],
         thesaurus: list[Group] | None = None,
         params: RankingParams | None = None,
+        typos: TypoIndex | None = None,
     ):
         self.analyzer = analyzer
         self.abbreviations = abbreviations
@@ -143,9 +160,7 @@ class Vocabulary:
                 key = tuple(analyzer.stem(w) for w in analyzer.words(term))
                 if key:
                     self._phrases.setdefault(key, []).append(number)
-        self._by_length: dict[int, list[str]] = {}
-        for word in analyzer.word_counts:
-            self._by_length.setdefault(len(word), []).append(word)
+        self._typos = typos
         # One search expands the same query for retrieval, coverage and every highlighted hit,
         # and corrects it before that; typo correction scans the vocabulary, so each query is
         # expanded once and each word corrected once.
@@ -153,14 +168,20 @@ class Vocabulary:
         self.correct = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._correct)
 
     @classmethod
-    def build(
-        cls, texts: Iterable[str], analyzer: Analyzer | None = None, thesaurus_path: Path = THESAURUS_PATH,
-        params: RankingParams | None = None,
+    def build(cls, texts: Iterable[str], params: RankingParams | None = None) -> "Vocabulary":
+        from index.passage_words import PassageWords
+
+        return cls.from_words(PassageWords.count(texts), params=params)
+
+    @classmethod
+    def from_words(
+        cls, words: "PassageWords", thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None
     ) -> "Vocabulary":
-        texts = list(texts)
-        analyzer = analyzer or Analyzer.from_texts(texts)
+        """Learned from the corpus's counted words: which words it knows, and the abbreviations it defines."""
         params = params or RankingParams.defaults()
-        return cls(analyzer, mine_abbreviations(texts), load_thesaurus(thesaurus_path, params.synonym_weight), params)
+        analyzer = Analyzer(dict(zip(words.words, words.document_frequencies().tolist())))
+        abbreviations = mine_abbreviations(words.all_definitions(), words.written())
+        return cls(analyzer, abbreviations, load_thesaurus(thesaurus_path, params.synonym_weight), params)
 
     # -- typo tolerance -----------------------------------------------------------------
 
@@ -170,7 +191,7 @@ class Vocabulary:
         Only words the corpus does not know, whose stem it does not know either and that are
         not compounds of known words, are corrected; "Norrbus" or a rare drug name that the
         corpus uses is never touched. Among the words within one edit (two for long words)
-        the one in most texts wins.
+        the one in most texts wins, then the shorter, then the first in alphabetical order.
         """
         if (
             len(word) < MIN_CORRECTABLE
@@ -181,13 +202,19 @@ class Vocabulary:
             or self.analyzer.split(word)
         ):
             return None
-        limit = 1 if len(word) < 8 else 2
-        candidates = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self._by_length.get(n, ())]
-        matches = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        limit = 1 if len(word) < LONG_WORD else 2
+        matches = self.typos.within(word, limit)
         if not matches:
             return None
-        best, _, _ = min(matches, key=lambda m: (m[1], -self.analyzer.word_counts[m[0]]))
+        best, _ = min(matches, key=lambda m: (m[1], -self.analyzer.word_counts[m[0]], len(m[0]), m[0]))
         return best
+
+    @property
+    def typos(self) -> TypoIndex:
+        """The saved index when loaded with a generation; built on first use otherwise."""
+        if self._typos is None:
+            self._typos = TypoIndex.build(list(self.analyzer.word_counts), TYPO_ENDS)
+        return self._typos
 
     def corrected(self, query: str) -> str:
         """The query with each typo replaced by the corpus word it stands for."""
@@ -307,9 +334,12 @@ class Vocabulary:
         directory.mkdir(parents=True, exist_ok=True)
         self.analyzer.save(directory / "analyzer.json")
         (directory / "vocabulary.json").write_text(self.to_json(), encoding="utf-8")
+        self.typos.save(directory)
 
     @classmethod
     def load(cls, directory: Path, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None) -> "Vocabulary":
         directory = Path(directory)
         analyzer = Analyzer.load(directory / "analyzer.json")
-        return cls.from_json((directory / "vocabulary.json").read_text(encoding="utf-8"), analyzer, thesaurus_path, params)
+        vocabulary = cls.from_json((directory / "vocabulary.json").read_text(encoding="utf-8"), analyzer, thesaurus_path, params)
+        vocabulary._typos = TypoIndex.load(directory, list(analyzer.word_counts))
+        return vocabulary

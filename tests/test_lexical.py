@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import bm25s
+import numpy as np
 import pytest
 
+from index.analyzer import Analyzer
 from index.config import PROJECT_DIR
 from index.lexical import LexicalIndex
+from index.passage_words import PassageWords
 from ingest.parse import parse_file
 
 CORPUS = PROJECT_DIR / "corpus"
@@ -110,3 +114,49 @@ def test_highlight_spans_follow_stems_and_line_breaks(index):
     text = "Nedtrappning av beroende-\nframkallande läkemedel"
     marked = [text[start:end] for start, end in index.highlight_spans(text, "nertrappning beroendeframkallande")]
     assert marked == ["Nedtrappning", "beroende-\nframkallande"]
+
+
+def test_sparse_build_scores_as_bm25s_does(index, passages):
+    """The index is built as sparse matrices; bm25s's own build from token lists gives the same scores."""
+    reference = bm25s.BM25(k1=index.params.bm25_k1, b=index.params.bm25_b)
+    reference.index([index.analyzer.index_tokens(text) for text in passages.values()], show_progress=False)
+    for query in ("abstinensbehandling", "LVM läkarintyg", "samordnad individuell plan", "spelberoende unga"):
+        terms = [t for t in index.terms(query) if t in reference.vocab_dict]
+        assert terms, query
+        ours = index.retriever.get_scores_from_ids([index.retriever.vocab_dict[t] for t in terms])
+        theirs = reference.get_scores_from_ids([reference.vocab_dict[t] for t in terms])
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_next_generation_tokenises_only_what_changed(passages, tmp_path, monkeypatch):
+    ids, texts = list(passages), list(passages.values())
+    first = LexicalIndex.build(ids, texts)
+    first.save(tmp_path / "first")
+    # The next corpus: a passage revised, one gone, one new, the rest as they were.
+    revised = texts[:]
+    revised[3] = revised[3] + " Reviderad: regionen ansvarar för tillnyktring."
+    del revised[10]
+    revised.append("Ny rutin: kommunen erbjuder sprututbyte och naloxon.")
+    new_ids = ids[:10] + ids[11:] + ["ny"]
+    counted = []
+    original = Analyzer.count_words
+    monkeypatch.setattr(Analyzer, "count_words", staticmethod(lambda text: counted.append(text) or original(text)))
+    incremental = LexicalIndex.build(new_ids, revised, previous=PassageWords.load(tmp_path / "first"))
+    assert sorted(counted) == sorted([revised[3], revised[-1]])
+    monkeypatch.setattr(Analyzer, "count_words", staticmethod(original))
+    scratch = LexicalIndex.build(new_ids, revised)
+    assert incremental.words.words == [w for w in incremental.words.words if w in scratch.analyzer.word_counts]
+    assert incremental.analyzer.word_counts == scratch.analyzer.word_counts
+    assert incremental.vocabulary.abbreviations == scratch.vocabulary.abbreviations
+    for query in ("tillnyktring", "naloxon sprututbyte", "LVM läkarintyg", "spelberonde", "SIP"):
+        assert incremental.search(query, 20) == scratch.search(query, 20)
+    # The gone passage's words are not carried on.
+    only_there = set(first.words.words) - set(scratch.analyzer.word_counts)
+    assert only_there and not only_there & set(incremental.words.words)
+
+
+def test_words_counted_by_other_rules_are_not_reused(index, tmp_path):
+    index.save(tmp_path / "lexical")
+    assert PassageWords.load(tmp_path / "lexical") is not None
+    (tmp_path / "lexical" / "words" / "rules.txt").write_text("counted by an older version")
+    assert PassageWords.load(tmp_path / "lexical") is None

@@ -16,6 +16,7 @@ import time
 import pypdf
 import pytest
 
+from index.analyzer import Analyzer
 from index.build import Indexer, WriterBusy, writer_lock
 from index.search import Searcher
 from index.store import Store
@@ -46,8 +47,11 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_revising_one_section_reembeds_only_that_section(workspace, embedder):
+def test_revising_one_section_reembeds_and_retokenises_only_that_section(workspace, embedder, monkeypatch):
     corpus, settings, indexer = workspace
+    tokenised = []
+    count_words = Analyzer.count_words
+    monkeypatch.setattr(Analyzer, "count_words", staticmethod(lambda text: tokenised.append(text) or count_words(text)))
     store = Store(settings.db_path)
     before = {r["chunk_id"]: r["text"] for r in store.active_chunks()}
     source = corpus / f"{NORRBOTTEN}.md"
@@ -65,6 +69,7 @@ def test_revising_one_section_reembeds_only_that_section(workspace, embedder):
     changed = set(after) - set(before)
     assert 1 <= len(changed) <= 2, "only the revised section's chunks are new"
     assert run.embedded == len(changed)
+    assert len(tokenised) == len(changed), "the next generation takes unchanged passages' words from the last"
     assert len(set(before) & set(after)) == len(after) - len(changed), "unchanged passages keep their ids"
 
     searcher = Searcher(settings, embedder)
@@ -74,6 +79,15 @@ def test_revising_one_section_reembeds_only_that_section(workspace, embedder):
     gone = set(before) - set(after)
     old = store.chunk(gone.pop())
     assert old is not None and not old["active"], "the superseded passage is kept for its permalink"
+
+
+def test_a_rebuild_reads_every_passage_again(workspace, monkeypatch):
+    corpus, settings, indexer = workspace
+    tokenised = []
+    count_words = Analyzer.count_words
+    monkeypatch.setattr(Analyzer, "count_words", staticmethod(lambda text: tokenised.append(text) or count_words(text)))
+    indexer.ingest([corpus], rebuild=True)
+    assert len(tokenised) == len(Store(settings.db_path).active_chunks())
 
 
 def test_removed_document_leaves_search_but_keeps_its_history(workspace, embedder):

@@ -41,7 +41,13 @@ def test_abbreviations_are_mined_from_the_corpus(vocabulary):
 
 def test_abbreviation_that_is_also_an_ordinary_word_is_not_mined():
     texts = ["lokala arbetsgrupper (LAG) möts", "enligt lag ska", "denna lag gäller", "ny lag"]
-    assert "LAG" not in mine_abbreviations(texts)
+    assert "LAG" not in Vocabulary.build(texts).abbreviations
+    texts = ["lokala arbetsgrupper (LAG) möts", "LAG träffas varje månad", "en lag"]
+    assert Vocabulary.build(texts).abbreviations["LAG"] == {"lokala arbetsgrupper": 1}
+
+
+def test_an_abbreviation_that_is_a_stop_word_is_not_mined():
+    assert mine_abbreviations([("OM", "omvårdnadsmottagning")], lambda word: (0, 0)) == {}
 
 
 def test_abbreviation_expands_both_ways(vocabulary):
