@@ -157,21 +157,33 @@ def search(
 def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Serverprocesser; var och en laddar modellen och indexet (se README, Prestanda)")
+    ] = 1,
 ):
     """Starta webbgränssnittet och API:t."""
+    import os
+
     import uvicorn
 
     from app.web import create_app
-    from index.search import IndexMissing, Searcher
+    from index.search import NO_INDEX, IndexMissing, Searcher
 
     settings = _settings()
     searcher = Searcher(settings)
-    try:
-        searcher.load()
-    except IndexMissing as exc:
-        _fail(str(exc), 2)
     # uvicorn's own proxy handling believes X-Forwarded-For from any local client; the app's follows KB_TRUSTED_PROXIES.
-    uvicorn.run(create_app(settings, searcher), host=host, port=port, proxy_headers=False)
+    if workers == 1:
+        try:
+            searcher.load()
+        except IndexMissing as exc:
+            _fail(str(exc), 2)
+        uvicorn.run(create_app(settings, searcher), host=host, port=port, proxy_headers=False)
+        return
+    if not searcher.store.generation():
+        _fail(NO_INDEX, 2)
+    # Processes share the cores, so each embeds with one thread instead of all fighting over every core.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    uvicorn.run("app.web:create_app", factory=True, workers=workers, host=host, port=port, proxy_headers=False)
 
 
 @cli.command(name="eval")

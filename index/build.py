@@ -373,12 +373,11 @@ class Indexer:
         vectors = self.store.cached_vectors([key for _, key in windows], dimension)
         matrix = np.stack([vectors[key] for _, key in windows]) if windows else np.zeros((0, dimension), "float32")
         VectorIndex.build(np.array([rowid for rowid, _ in windows]), matrix, dimension).save(tmp / "vectors.faiss")
-        words = PassageWords.load(generation_dir(self.settings.data_dir, previous) / "lexical") if previous else None
         LexicalIndex.build(
             [str(r["id"]) for r in rows],
             (lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows),
             self.params,
-            previous=words,
+            previous=PassageWords.load(generation_dir(self.settings.data_dir, previous) / "lexical") if previous else None,
         ).save(tmp / "lexical")
         (tmp / "params.json").write_text(self.params.to_json())
         (tmp / "info.json").write_text(

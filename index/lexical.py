@@ -56,6 +56,7 @@ class LexicalIndex:
         words) are not tokenised again."""
         params = params or RankingParams.defaults()
         words = PassageWords.count(texts, previous)
+        del previous  # the last generation's words: let go before the weights are computed
         if len(words) != len(ids):
             raise ValueError("ids and texts differ in length")
         vocabulary = Vocabulary.from_words(words, params=params)

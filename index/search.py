@@ -27,6 +27,9 @@ from index.vectors import VectorIndex
 MODES = ("hybrid", "bm25", "dense")
 
 
+NO_INDEX = "Inget index finns ännu. Bygg det med `kb ingest corpus/` (eller `make run`)."
+
+
 class IndexMissing(RuntimeError):
     """No generation has been built yet."""
 
@@ -109,9 +112,7 @@ class Searcher:
                 if number == 0 or not folder.exists():
                     if self._generation is not None:
                         return self._generation
-                    raise IndexMissing(
-                        "Inget index finns ännu. Bygg det med `kb ingest corpus/` (eller `make run`)."
-                    )
+                    raise IndexMissing(NO_INDEX)
                 saved = folder / "params.json"
                 params = RankingParams.from_json(saved.read_text()) if saved.exists() else RankingParams.defaults()
                 lexical = LexicalIndex.load(folder / "lexical", self._params or params)
@@ -358,14 +359,24 @@ class Question:
     def tokens(self, text: str) -> frozenset[str]:
         return self.lexical.token_set(text)
 
-    def coverage(self, tokens: set[str]) -> float:
+    def coverage(self, tokens: frozenset[str] | set[str]) -> float:
         if not self.asked:
             return 0.0
-        matched = sum(
-            min(importance, max((w * self.information[t] for t, w in concept.items() if t in tokens), default=0.0))
-            for concept, importance in zip(self.concepts, self.importance)
-        )
-        return matched / self.asked
+        best: dict[int, float] = {}
+        for term in self._earns.keys() & tokens:  # one set intersection: most text shares few terms
+            for concept, earned in self._earns[term]:
+                if earned > best.get(concept, 0.0):
+                    best[concept] = earned
+        return sum(min(self.importance[concept], earned) for concept, earned in best.items()) / self.asked
+
+    @functools.cached_property
+    def _earns(self) -> dict[str, list[tuple[int, float]]]:
+        """Term → (concept, what the term earns towards it): coverage looks up only the terms a text has."""
+        earns: dict[str, list[tuple[int, float]]] = {}
+        for number, concept in enumerate(self.concepts):
+            for term, weight in concept.items():
+                earns.setdefault(term, []).append((number, weight * self.information[term]))
+        return earns
 
     def evidence(self, chunk: dict) -> Evidence:
         """How much of the question the passage answers in one place.

@@ -298,10 +298,12 @@ def lexical_build(n: int, workdir: Path, share: float = 0.0) -> dict:
     timings: dict = defaultdict(float)
     _instrument_lexical(timings)
     target = workdir / (f"lexical-{n}-next" if share else f"lexical-{n}")
-    previous = PassageWords.load(workdir / f"lexical-{n}") if share else None
     before = rss_mb()
     t = time.perf_counter()
-    index = LexicalIndex.build(ids, revised(n, share) if share else passages(n), previous=previous)
+    if share:  # the last generation's words are read as part of the build, and let go inside it
+        index = LexicalIndex.build(ids, revised(n, share), previous=PassageWords.load(workdir / f"lexical-{n}"))
+    else:
+        index = LexicalIndex.build(ids, passages(n))
     build_s = time.perf_counter() - t
     after = rss_mb()
     steps = dict(timings)
@@ -438,7 +440,7 @@ def vocabulary_scaling(n: int, workdir: Path) -> dict:
     """
     from index.analyzer import Analyzer
     from index.typos import TypoIndex
-    from index.vocabulary import Vocabulary
+    from index.vocabulary import TYPO_ENDS, Vocabulary
 
     probe = Analyzer({})
     counts: dict[str, int] = {}
@@ -461,7 +463,7 @@ def vocabulary_scaling(n: int, workdir: Path) -> dict:
     analyzer = Analyzer(counts, analyzer.modifiers)  # as at load
     load_analyzer_s = time.perf_counter() - t
     t = time.perf_counter()
-    typos = TypoIndex.build(list(counts))
+    typos = TypoIndex.build(list(counts), TYPO_ENDS)
     typo_build_s = time.perf_counter() - t
     typos.save(workdir)
     t = time.perf_counter()
