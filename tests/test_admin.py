@@ -205,7 +205,7 @@ def test_retiring_takes_a_document_out_of_search_and_keeps_its_history(env):
     assert searcher.store.document("laro-rutin")["retired"]
     assert not any(h.chunk["doc_id"] == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
     assert client.get("/documents/laro-rutin/versions").status_code == 200
-    assert "dokument upphävt" in client.get("/admin/audit").text
+    assert "borttaget ur sökningen" in client.get("/admin/audit").text
 
 
 ROUTINE = """---
