@@ -96,6 +96,7 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
         result.update(
             excerpt=excerpt(hit.chunk["text"], hit.highlights),
             table=hit.chunk["table"],
+            section_path=hit.chunk["section_path"],
             proposal=hit.chunk["proposal"],
             valid_to=hit.document["valid_to"],
             doc_type=hit.document["doc_type"],

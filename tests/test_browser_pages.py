@@ -52,8 +52,8 @@ def test_answer_and_first_result_on_the_first_screen_with_folded_filters(shots, 
 def test_results_show_matching_sentences_and_expand_in_place(page, server):
     search(page, server, QUESTION)
     page.evaluate("window.notReloaded = true")
-    result = page.locator(".result").filter(has=page.locator(".expand")).first
-    chunk_id = result.locator("h3 a").get_attribute("href").rsplit("/", 1)[1]
+    chunk_id = page.locator(".result").filter(has=page.locator(".expand")).first.locator("h3 a").get_attribute("href").rsplit("/", 1)[1]
+    result = page.locator(".result", has=page.locator(f"#text-{chunk_id}"))
     whole = httpx.get(f"{server}/api/passages/{chunk_id}").json()["text"]
     shown = result.locator(".text").inner_text()
     assert "…" in shown and len(shown) < len(whole)
