@@ -110,3 +110,14 @@ def test_highlight_spans_follow_stems_and_line_breaks(index):
     text = "Nedtrappning av beroende-\nframkallande läkemedel"
     marked = [text[start:end] for start, end in index.highlight_spans(text, "nertrappning beroendeframkallande")]
     assert marked == ["Nedtrappning", "beroende-\nframkallande"]
+
+
+def test_highlights_mark_expansions_only_where_the_word_itself_is_missing(index):
+    """"abstinensbehandling" reaches "vård" words through its synonyms; where the word itself
+    stands, they are not why the passage matched and are not marked."""
+    text = "Abstinensbehandling ges inom primärvård och slutenvård. Vårdplatser finns på heldygnsvården."
+    marked = [text[s:e].lower() for s, e in index.highlight_spans(text, "vem ansvarar för abstinensbehandling")]
+    assert marked == ["abstinensbehandling"]
+    elsewhere = "Avgiftning ges inom primärvård."
+    marked = [elsewhere[s:e].lower() for s, e in index.highlight_spans(elsewhere, "abstinensbehandling")]
+    assert marked == ["avgiftning"]
