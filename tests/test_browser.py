@@ -23,6 +23,7 @@ def test_search_shows_the_answer_card_and_filters_by_region(page, server):
     assert card.locator("h2").inner_text().startswith("Ansvarig huvudman:")
     assert page.locator(".result mark").count() > 0
 
+    page.locator("#filters summary").click()  # the filters are folded until opened
     page.select_option("#region", "Dalarna")
     page.wait_for_url(re.compile(r"region=Dalarna"))
     page.wait_for_function("document.querySelector('.result .meta').textContent.includes('Dalarna')")
