@@ -8,8 +8,8 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, HTMLResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import current_user
 from app.courses import CourseStore, can_edit_courses
@@ -33,11 +33,11 @@ PAGE_SIZE = 10
 
 PRIORITY_LABELS = ("BÖR", "KAN", "KAN I UNDANTAGSFALL", "FoU", "icke-göra")
 PRINCIPALS = {"region": "Region", "kommun": "Kommun", "gemensamt": "Gemensamt"}
-# Shown on the start page to click: one per kind of question the card answers.
+# Shown on the start page to click: who, who in a county, how strongly, whether someone may.
 EXAMPLE_QUESTIONS = (
     "vem ansvarar för abstinensbehandling",
-    "vem ansvarar för LARO i Dalarna",
-    "vilken prioritet har psykosocial behandling vid alkoholberoende",
+    "vem ansvarar för boendestöd i Västerbotten",
+    "prioritet för KBT vid cannabisberoende",
     "får socialtjänsten kräva urinprov",
 )
 
