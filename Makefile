@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 KB := $(BIN)/kb
 DATA_DIR := $(or $(KB_DATA_DIR),var)
 EVAL_FILE ?= ../shared/eval/dev.jsonl
+PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -26,12 +27,12 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
 
-# Index corpus/ when there is no index yet or a corpus file is newer than it, then serve.
+# Index corpus/ when there is no index yet or a corpus file is newer than it, then serve on PORT (`make run PORT=8080`).
 run: install
 	@if [ ! -d "$(DATA_DIR)/generations" ] || [ -n "$$(find corpus -type f -newer '$(DATA_DIR)/generations' | head -1)" ]; then \
 		$(KB) ingest corpus || echo "Några filer kunde inte indexeras (se ovan); övriga är sökbara."; \
 	fi
-	$(KB) serve --host 127.0.0.1 --port 8000
+	$(KB) serve --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest

@@ -12,6 +12,7 @@ leaves the index untouched.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -37,6 +38,7 @@ from app.pages import document_or_404
 from index.build import EMBEDDING, READING, FileResult, Indexer, Progress, WriterBusy
 from index.config import Settings
 from index.sandbox import check_docx_size
+from index.store import META_KEYS
 from index.search import Searcher
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta, IngestError
@@ -128,6 +130,16 @@ def manifest_toml(meta: DocumentMeta) -> str:
     if meta.parties:
         lines.append(f"parties = {json.dumps(meta.parties, ensure_ascii=False)}")
     return "\n".join(lines) + "\n"
+
+
+def chosen_fields(doc_id: str, form: dict) -> dict:
+    """What an editor chose for an upload without a title (län, typ, a status other than gällande),
+    checked by the manifest's rules; the title is then read from the text."""
+    meta = meta_from_form(doc_id, form | {"title": doc_id}, [])
+    chosen = {"region": meta.region, "doc_type": meta.doc_type}
+    if meta.status != "gällande":
+        chosen["status"] = meta.status
+    return {key: value for key, value in chosen.items() if value}
 
 
 def meta_from_form(doc_id: str, form: dict, parties: list[str]) -> DocumentMeta:
@@ -286,6 +298,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             return upload_form(request, "Välj en fil att ladda upp.", 400, values)
         content = await file.read(settings.max_upload + 1)
         await form.close()  # the spooled copy goes now; what is kept is written below
+        chosen: dict = {}  # fields chosen for a new document without a title, kept as the editor's edits
         try:
             if len(content) > settings.max_upload:
                 raise UploadRefused(f"Filen är större än {settings.max_upload_mb} MB.")
@@ -305,6 +318,8 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 if store.document(doc_id):
                     raise UploadRefused(f"Dokumentet {doc_id} finns redan. Välj det under ”Ny version av” i stället.")
                 meta = meta_from_form(doc_id, values, []) if title else None
+                if not title:
+                    chosen = chosen_fields(doc_id, values)
         except ValueError as exc:  # UploadRefused or a metadata error
             audit(store, user, "uppladdning nekad", f"{file.filename}: {exc}")
             return upload_form(request, str(exc), 400, values)
@@ -335,6 +350,10 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 audit(store, user, "uppladdning misslyckades", f"{doc_id}: {run.failed[0].error}")
                 return
             result = run.files[0]
+            if chosen:  # no title given: the text's title stands, the fields the editor chose are kept as edits
+                document = store.document(doc_id)
+                read = DocumentMeta(doc_id=doc_id, **{key: document[key] for key in META_KEYS})
+                store.update_meta(doc_id, dataclasses.replace(read, **chosen), user["name"])
             job.message = f"{doc_id} version {result.version} är sökbar." if result.version else ""
             audit(store, user, "ny version" if target else "nytt dokument",
                   f"{doc_id} v{result.version} ({file.filename}, {len(content)} byte)")
@@ -401,7 +420,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
                 "och dokumentet förblir borttaget vid omindexering tills en redaktör tar tillbaka det."
             )
-            audit(store, user, "dokument upphävt", doc_id)
+            audit(store, user, "borttaget ur sökningen", doc_id)
 
         job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user["name"], total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)

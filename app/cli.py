@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -153,6 +154,21 @@ def search(
         typer.echo("   " + r["text"][:400].replace("\n", " ") + ("…" if len(r["text"]) > 400 else ""))
 
 
+def _check_port(host: str, port: int) -> None:
+    """Say what to do about a taken port before the model loads, instead of uvicorn's errno after it."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a closing connection is no user
+        try:
+            probe.bind((host, port))
+        except OSError:
+            _fail(
+                f"Porten {port} på {host} används redan (kanske av en annan `kb serve`). "
+                f"Stoppa det programmet, eller välj en annan port: `make run PORT={port + 1}` "
+                f"eller `kb serve --port {port + 1}`.",
+                2,
+            )
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
@@ -169,6 +185,7 @@ def serve(
     from app.web import create_app
     from index.search import NO_INDEX, IndexMissing, Searcher
 
+    _check_port(host, port)
     settings = _settings()
     searcher = Searcher(settings)
     # uvicorn's own proxy handling believes X-Forwarded-For from any local client; the app's follows KB_TRUSTED_PROXIES.

@@ -18,9 +18,11 @@ from fastapi.templating import Jinja2Templates
 from app.auth import check_csrf, current_user, require_role
 from index.history import closest_current
 from index.search import Searcher
+from index.status import STATUS_LABELS, document_status
 from index.store import Store, transaction
 
 COURSE_ROLES = ("trainer", "editor")
+MATRIX_LEGEND = "X = verksamheten ansvarar. K = kan utföras, men då i samverkan med en annan aktör."
 MAX_TITLE = 200
 MAX_TEXT = 4000
 
@@ -182,7 +184,12 @@ def markdown_of(course: dict, items: list[dict], base_url: str) -> str:
             continue
         heading = chunk["section"] or document["title"]
         lines += [f"## {number}. {heading}", ""]
-        lines += [f"> {line}" if line.strip() else ">" for line in chunk["text"].splitlines()]
+        status = document_status(document)
+        if status != "gällande" or chunk["proposal"]:
+            lines += [f"*{STATUS_LABELS[status] if status != 'gällande' else 'förslag'}*", ""]
+        lines += [f"> {line}" if line.strip() else ">" for line in quoted_lines(chunk)]
+        if is_matrix(chunk):
+            lines += ["", MATRIX_LEGEND]
         lines += ["", f"Källa: {citation(chunk, document)}. Permanent länk: {base_url}/passage/{chunk['chunk_id']}", ""]
         if not chunk["active"]:
             lines.append("*Avsnittet har ändrats i en nyare version.*")
@@ -192,6 +199,19 @@ def markdown_of(course: dict, items: list[dict], base_url: str) -> str:
         if item["note"]:
             lines += [f"Anteckning: {item['note']}", ""]
     return "\n".join(lines)
+
+
+def is_matrix(chunk: dict) -> bool:
+    """A responsibility matrix: rows of X and K marks, which need the legend beside them."""
+    return bool(chunk["table"]) and chunk["table"].get("kind") != "recommendations"
+
+
+def quoted_lines(chunk: dict) -> list[str]:
+    """The passage's lines for a Markdown quote; a table's rows as a list, so viewers do not run them together."""
+    lines = chunk["text"].splitlines()
+    if not chunk["table"]:
+        return lines
+    return lines[:1] + [f"- {line}" if line.strip() else line for line in lines[1:]]
 
 
 def citation(chunk: dict, document: dict) -> str:
@@ -214,7 +234,7 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     editor = Depends(require_role(*COURSE_ROLES))
     # Links in exports: the configured address, else relative. Never the request's Host header, which anyone can set.
     base_url = searcher.settings.base_url
-    templates.env.globals["citation"] = citation
+    templates.env.globals.update(citation=citation, is_matrix=is_matrix, matrix_legend=MATRIX_LEGEND)
 
     def editable(course_id: int, user: dict) -> dict:
         course = courses.get(str(course_id))
@@ -263,6 +283,8 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
         if store.chunk(chunk_id) is None:
             raise HTTPException(404, "Avsnittet finns inte.")
         item_id = courses.add(course["id"], chunk_id)
+        if request.headers.get("HX-Request"):  # added from a search result: say so there and stay
+            return templates.TemplateResponse(request, "_course_added.html", {"course": course})
         return back_to_edit(course["id"], f"#item-{item_id}", added=item_id)
 
     @router.get("/courses/{course_id}/edit", response_class=HTMLResponse)
@@ -310,7 +332,7 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
         body = markdown_of(course, items, base_url)
         return Response(
             body, media_type="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": f'inline; filename="{course["slug"]}.md"'},
+            headers={"Content-Disposition": f'attachment; filename="{course["slug"]}.md"'},
         )
 
     @router.get("/courses/{key}/print", response_class=HTMLResponse)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import current_user
 from app.courses import CourseStore, can_edit_courses
+from app.links import web_addresses
 from app.payloads import MAX_QUERY, answer_of, result_of
+from app.snippets import excerpt
 from index.answer import compose_answer
 from index.status import STATUS_LABELS, document_status
 from index.history import closest_current
@@ -19,13 +23,23 @@ from index.search import Filters as SearchFilters
 from index.search import Searcher
 from index.store import Store
 
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+API_PATHS = ("/api/", "/healthz", "/openapi.json")  # programs get JSON errors; every other path is a page
 REGION_COOKIE = "kb_region"
 REGION_COOKIE_AGE = 365 * 24 * 3600
+FILTERS_COOKIE = "kb_filters"  # "open" when the filter box was left unfolded (set by app.js)
 PAGE_SIZE = 10
 # Filtering and "mitt län först" happen here, over more hits than are shown.
 
 PRIORITY_LABELS = ("BÖR", "KAN", "KAN I UNDANTAGSFALL", "FoU", "icke-göra")
 PRINCIPALS = {"region": "Region", "kommun": "Kommun", "gemensamt": "Gemensamt"}
+# Shown on the start page to click: who, who in a county, how strongly, whether someone may.
+EXAMPLE_QUESTIONS = (
+    "vem ansvarar för abstinensbehandling",
+    "vem ansvarar för boendestöd i Västerbotten",
+    "prioritet för KBT vid cannabisberoende",
+    "får socialtjänsten kräva urinprov",
+)
 
 
 @dataclass
@@ -39,6 +53,13 @@ class Filters:
     @property
     def narrowing(self) -> bool:
         return bool(self.doc_type or self.priority or self.principal or self.only_region)
+
+    def described(self, principals: dict[str, str]) -> list[str]:
+        """The chosen filters in words, for the folded filter box."""
+        chosen = [f"bara {self.region}" if self.only_region else f"{self.region} först" if self.region else ""]
+        chosen += [self.doc_type, self.priority and f"prioritet {self.priority}"]
+        chosen.append(self.principal and f"huvudman {principals[self.principal].lower()}")
+        return [c for c in chosen if c]
 
     def narrowed(self) -> SearchFilters:
         """The filters as the searcher applies them, inside retrieval."""
@@ -56,25 +77,26 @@ def document_or_404(store: Store, doc_id: str) -> dict:
     return document
 
 
-def expired(document: dict) -> bool:
-    """A validity period that has run out is worth saying, even if the status still says gällande."""
-    return bool(document.get("valid_to")) and document["valid_to"] < date.today().isoformat()
-
-
-def search_page_payload(searcher: Searcher, query: str, filters: Filters) -> dict:
+def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact: bool = False) -> dict:
     """Search with the page's filters, order for the searcher's county, then compose the answer.
 
     The answer is composed from what is shown, so it agrees with the filters and "mitt län".
+    `exact` searches the words as typed, without typo correction.
     """
-    hits = searcher.search(query, k=PAGE_SIZE, prefer_region=filters.region or None, filters=filters.narrowed())
-    reading = searcher.read(query)
-    answer = answer_of(compose_answer(searcher, query, hits, prefer_region=filters.region or None))
+    hits = searcher.search(query, k=PAGE_SIZE, prefer_region=filters.region or None, filters=filters.narrowed(), exact=exact)
+    reading = searcher.read(query, exact)
+    answer = answer_of(compose_answer(searcher, query, hits, prefer_region=filters.region or None, exact=exact))
+    if answer:  # the card marks a proposal as the results do
+        for statement in filter(None, [answer["statement"], *answer["candidates"], *answer["regions"]]):
+            statement["proposal"] = bool(searcher.store.chunk(statement["chunk_id"])["proposal"])
     results = []
     for hit in hits:
         result = result_of(hit, reading, filters.principal or None, filters.priority or None)
         doc_region = hit.document["region"]
         result.update(
-            highlights=hit.highlights,
+            excerpt=excerpt(hit.chunk["text"], hit.highlights),
+            table=hit.chunk["table"],
+            section_path=hit.chunk["section_path"],
             proposal=hit.chunk["proposal"],
             valid_to=hit.document["valid_to"],
             doc_type=hit.document["doc_type"],
@@ -82,7 +104,22 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters) -> dic
             document_url=f"/documents/{hit.chunk['doc_id']}?passage={hit.chunk['chunk_id']}#c-{hit.chunk['chunk_id']}",
         )
         results.append(result)
-    return {"query": query, "answer": answer, "results": results}
+    return {
+        "query": query,
+        "answer": answer,
+        "results": results,
+        "corrected": reading.query if reading.query != query else None,
+        "unknown": reading.unknown,
+        "unknown_region": reading.intent.unknown_region,
+    }
+
+
+def coverage(store: Store) -> list[dict]:
+    """What the index holds, per county, for the start page: each document with its derived status."""
+    by_region: dict[str, list[dict]] = {}
+    for document in store.documents():
+        by_region.setdefault(document["region"] or "Utan län", []).append(document)
+    return [{"region": region, "documents": documents} for region, documents in by_region.items()]
 
 
 def table_of_contents(chunks: list[dict]) -> tuple[list[dict], dict[str, list[dict]]]:
@@ -109,12 +146,25 @@ def table_of_contents(chunks: list[dict]) -> tuple[list[dict], dict[str, list[di
     return toc, opens
 
 
+def not_found_page(templates: Jinja2Templates):
+    """A Swedish page with a search box for a missing page; JSON as before for the API."""
+
+    async def handler(request: Request, exc: StarletteHTTPException):
+        if exc.status_code != 404 or request.url.path.startswith(API_PATHS):
+            return await http_exception_handler(request, exc)
+        context = {"user": current_user(request), "message": exc.detail if exc.detail != "Not Found" else ""}
+        return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+
+    return handler
+
+
 def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = searcher.store
     courses = CourseStore(store)
+    templates.env.filters["web_addresses"] = web_addresses
     templates.env.globals.update(
-        expired=expired, can_edit_courses=can_edit_courses, document_status=document_status, status_labels=STATUS_LABELS
+        can_edit_courses=can_edit_courses, document_status=document_status, status_labels=STATUS_LABELS
     )
 
     def doc_types() -> list[str]:
@@ -128,6 +178,11 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
 
     # -- people ------------------------------------------------------------
 
+    @router.get("/favicon.ico")
+    def favicon():
+        """For browsers and tools that ask before reading the page's <link rel="icon">."""
+        return FileResponse(FAVICON, media_type="image/svg+xml")
+
     @router.get("/", response_class=HTMLResponse)
     def home(
         request: Request,
@@ -137,6 +192,7 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
         doc_type: str = "",
         priority: str = "",
         principal: str = "",
+        exact: str = "",
     ):
         q = q.strip()[:MAX_QUERY]
         chosen = request.cookies.get(REGION_COOKIE, "") if region is None else region
@@ -148,19 +204,25 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
             priority=priority if priority in PRIORITY_LABELS else "",
             principal=principal if principal in PRINCIPALS else "",
         )
-        payload = search_page_payload(searcher, q, filters) if q else None
-        template = "_results.html" if request.headers.get("HX-Request") else "search.html"
+        payload = search_page_payload(searcher, q, filters, exact=bool(exact)) if q else None
+        # htmx asks for the whole page when Back finds no copy of it in its history cache.
+        partial = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
         response = render(
             request,
-            template,
+            "_results.html" if partial else "search.html",
             {
                 "q": q,
+                "exact": bool(exact),
                 "filters": filters,
+                "filters_open": request.cookies.get(FILTERS_COOKIE) == "open",
                 "regions": known,
                 "doc_types": doc_types(),
                 "priority_labels": PRIORITY_LABELS,
                 "principals": PRINCIPALS,
                 "payload": payload,
+                "partial": partial,
+                "coverage": None if q else coverage(store),
+                "examples": EXAMPLE_QUESTIONS,
             },
         )
         if region is not None and region != request.cookies.get(REGION_COOKIE, ""):
@@ -169,6 +231,16 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
             else:
                 response.delete_cookie(REGION_COOKIE)
         return response
+
+    @router.get("/passage/{chunk_id}/text", response_class=HTMLResponse)
+    def passage_text(request: Request, chunk_id: str, q: str = "", exact: str = ""):
+        """A result's whole passage, highlighted as the search did, replacing its excerpt in place."""
+        chunk = store.chunk(chunk_id)
+        if chunk is None:
+            raise HTTPException(404, "Avsnittet finns inte.")
+        q = q.strip()[:MAX_QUERY]
+        spans = searcher.highlight(chunk["text"], q, bool(exact)) if q else []
+        return templates.TemplateResponse(request, "_passage_text.html", {"text": chunk["text"], "spans": spans})
 
     @router.get("/passage/{chunk_id}", response_class=HTMLResponse)
     def passage_page(request: Request, chunk_id: str):

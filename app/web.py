@@ -10,13 +10,14 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.admin import admin_router
 from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import courses_router
 from app.guard import BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
 from app.history_pages import history_router
-from app.pages import pages_router
+from app.pages import not_found_page, pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, responsibility_payload, search_payload
 from index.config import Settings
 from index.search import IndexMissing, Searcher
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(pages_router(searcher, templates))
     app.include_router(courses_router(searcher, templates))
     app.add_exception_handler(AuthError, auth_error_page(templates))
+    app.add_exception_handler(StarletteHTTPException, not_found_page(templates))
     app.include_router(auth_router(templates))
     app.include_router(admin_router(settings, searcher, templates))
     app.include_router(history_router(searcher, templates))

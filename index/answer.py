@@ -98,9 +98,13 @@ class Answer:
         return {"level": self.statement.level, "label": self.statement.label}
 
 
-def compose_answer(searcher: Searcher, query: str, hits: list[Hit], prefer_region: str | None = None) -> Answer | None:
-    """The card for these hits, or None when the question asks neither who nor how strongly and nothing matches well."""
-    reading = searcher.read(query)
+def compose_answer(
+    searcher: Searcher, query: str, hits: list[Hit], prefer_region: str | None = None, exact: bool = False
+) -> Answer | None:
+    """The card for these hits, or None when the question asks neither who nor how strongly and nothing matches well.
+
+    `exact`: the hits were searched with the words as typed (Searcher.read)."""
+    reading = searcher.read(query, exact)
     params = reading.question.params
     intent = (
         "responsibility" if reading.intent.responsibility

@@ -153,13 +153,24 @@ class LexicalIndex:
         return tuple((sentence, frozenset(self.analyzer.index_tokens(sentence))) for sentence in split_sentences(text))
 
     def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
-        """Character spans of the words in `text` that match the query after analysis and expansion."""
-        terms = self.terms(query)
-        return [
-            (start, end)
-            for start, end, word in self.analyzer.word_spans(text)
-            if any(token in terms for token in self.analyzer.analyze_word(word))
-        ]
+        """Character spans of the question's words and their forms in `text`.
+
+        A word's expansions (its compound parts, synonyms, spelled-out abbreviations) are marked
+        only in a text without the word itself, where they are why the text matched; and then
+        only the strongest of them, not every weak relative.
+        """
+        spans = [(start, end, set(self.analyzer.analyze_word(word))) for start, end, word in self.analyzer.word_spans(text)]
+        present = set().union(*(tokens for _, _, tokens in spans))
+        marked: set[str] = set()
+        for concept in self.concepts(query):
+            own = {term for term, weight in concept.items() if weight >= 1.0}
+            own |= {form for term in own for form in self.analyzer.derivations(term) if form in concept}
+            found = own & present
+            if not found:
+                strongest = max((concept[term] for term in concept.keys() & present), default=0.0)
+                found = {term for term in concept.keys() & present if concept[term] == strongest}
+            marked |= found
+        return [(start, end) for start, end, tokens in spans if tokens & marked]
 
 
 def bm25_from_words(words: PassageWords, analyzer: Analyzer, params: RankingParams) -> bm25s.BM25:

@@ -123,18 +123,29 @@ class Searcher:
     def regions(self) -> list[str]:
         return self.store.regions()
 
-    def read(self, query: str) -> "Reading":
-        """The question as the search and the answer understand it, corrected once per generation."""
+    def read(self, query: str, exact: bool = False) -> "Reading":
+        """The question as the search and the answer understand it, corrected once per generation.
+
+        `exact` searches the words as typed: a word the documents never use, which would have been
+        corrected, is left out of the search instead (and listed in `Reading.unknown`)."""
         generation = self._current()
-        key = (generation.number, query)
+        key = (generation.number, query, exact)
         with self._reload:
             cached = self._readings.get(key)
         if cached is not None:
             return cached
-        corrected = generation.lexical.vocabulary.corrected(query)  # "rekomenderas" asks about priority too
+        vocabulary = generation.lexical.vocabulary
+        unknown: list[str] = []
+        if exact:
+            corrected = query
+            unknown = [word for _, _, word in vocabulary.analyzer.word_spans(query) if vocabulary.correct(word)]
+        else:
+            corrected = vocabulary.corrected(query)  # "rekomenderas" asks about priority too
         intent = understand(corrected, self.regions())
         text = intent.topic or corrected
-        reading = Reading(corrected, intent, text, Question(generation.lexical, text, self.params))
+        if unknown:
+            text = _without(text, set(unknown), vocabulary.analyzer)
+        reading = Reading(corrected, intent, text, Question(generation.lexical, text, self.params), unknown)
         with self._reload:
             if len(self._readings) >= READING_CACHE:
                 self._readings.pop(next(iter(self._readings)))
@@ -149,6 +160,7 @@ class Searcher:
         mode: str = "hybrid",
         prefer_region: str | None = None,
         filters: Filters | None = None,
+        exact: bool = False,
     ) -> list[Hit]:
         """A region named in the query, else `prefer_region` (the user's own), comes first.
 
@@ -159,8 +171,10 @@ class Searcher:
         params = self.params
         filters = replace(filters or Filters(), region=region) if region else filters
         allowed = self.store.rowids_matching(filters) if filters else None
-        reading = self.read(query)
+        reading = self.read(query, exact)
         intent, text = reading.intent, reading.text
+        if not text.strip():
+            return []
         if mode != "dense" and generation.lexical.off_corpus(text):
             return []
         lexical = [(int(i), s) for i, s in generation.lexical.search(text, params.candidates, allowed)] if mode != "dense" else []
@@ -199,6 +213,10 @@ class Searcher:
             hit.highlights = generation.lexical.highlight_spans(hit.chunk["text"], text)
         return hits
 
+    def highlight(self, text: str, query: str, exact: bool = False) -> list[tuple[int, int]]:
+        """The spans of `text` a search for `query` marks: for a passage shown whole after its excerpt."""
+        return self._current().lexical.highlight_spans(text, self.read(query, exact).text)
+
 
 @dataclass
 class Intent:
@@ -219,6 +237,7 @@ class Reading:
     intent: Intent
     text: str  # what is searched: the query without region words
     question: "Question"
+    unknown: list[str] = field(default_factory=list)  # words searched as typed that no document uses
 
     @functools.cached_property
     def statement_question(self) -> "Question":
@@ -275,6 +294,16 @@ def _county_patterns() -> tuple[tuple[str, re.Pattern], ...]:
         for form in sorted(forms, key=len, reverse=True):
             out.append((lan.name, re.compile(rf"\b(?:i |inom |för |från )?(?:region )?{re.escape(form.lower())}s?\b", re.I)))
     return tuple(sorted(out, key=lambda item: -len(item[1].pattern)))
+
+
+def _without(text: str, words: set[str], analyzer) -> str:
+    """The text with these (normalised) words taken out."""
+    pieces, last = [], 0
+    for start, end, word in analyzer.word_spans(text):
+        if word in words:
+            pieces.append(text[last:start])
+            last = end
+    return " ".join("".join([*pieces, text[last:]]).split())
 
 
 def _full_text(chunk: dict) -> str:

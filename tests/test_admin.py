@@ -177,6 +177,20 @@ def test_a_new_markdown_document_with_metadata(env):
     assert again.status_code == 400 and "finns redan" in again.text
 
 
+def test_an_upload_without_a_title_keeps_the_chosen_type_and_county(env):
+    client, searcher, _ = env
+    fragment = wait_for(client, upload(
+        client, "rutin utan titel.md", NEW_DOC_MD.replace("LARO", "Läkemedelsassisterad behandling").encode(),
+        title="", region="Norrbotten", doc_type="vård- och insatsprogram",
+    ))
+    assert "Klart" in fragment
+    document = searcher.store.document("rutin-utan-titel")
+    assert (document["region"], document["doc_type"]) == ("Norrbotten", "vård- och insatsprogram")
+    assert document["title"]  # read from the text
+    provenance = searcher.store.meta_provenance("rutin-utan-titel")
+    assert provenance["doc_type"]["source"] == "editor" and provenance["doc_type"]["by"] == "rut"
+
+
 def test_editing_metadata(env):
     client, searcher, _ = env
     page = client.get("/admin/documents/laro-rutin")
@@ -205,7 +219,7 @@ def test_retiring_takes_a_document_out_of_search_and_keeps_its_history(env):
     assert searcher.store.document("laro-rutin")["retired"]
     assert not any(h.chunk["doc_id"] == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
     assert client.get("/documents/laro-rutin/versions").status_code == 200
-    assert "dokument upphävt" in client.get("/admin/audit").text
+    assert "borttaget ur sökningen" in client.get("/admin/audit").text
 
 
 ROUTINE = """---

@@ -6,108 +6,11 @@ Screenshots of failing tests are kept under test-results/.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from pathlib import Path
 
-import pytest
-import uvicorn
-
-from app.auth import add_user
-from app.web import create_app
-from index.config import PROJECT_DIR
-from index.search import Searcher
-from tests.ui_fixtures import PASSWORD, clone, ui_base  # noqa: F401
-
-CHROMIUM = Path("/usr/bin/chromium")
-RESULTS_DIR = PROJECT_DIR / "test-results"
-QUESTION = "vem ansvarar för abstinensbehandling"
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debians chromium saknas (/usr/bin/chromium); `apt-get install chromium` (CI gör det)"
+from tests.browser import (  # noqa: F401
+    QUESTION, browser_context_args, browser_type_launch_args, page, pytestmark, search, server, shots,
 )
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "headless": True,
-        "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "permissions": ["clipboard-read", "clipboard-write"], "locale": "sv-SE"}
-
-
-@pytest.fixture(scope="module")
-def server(ui_base, tmp_path_factory, embedder):  # noqa: F811
-    """uvicorn in a background thread on a free port, over its own copy of the real index."""
-    workspace = clone(ui_base, tmp_path_factory.mktemp("browser"))
-    app = create_app(workspace.settings, Searcher(workspace.settings, embedder))
-    add_user(app.state.searcher.store, "utbildare", "trainer", PASSWORD)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uv.started:
-        assert time.monotonic() < deadline, "servern startade inte"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
-
-
-class Shots:
-    """Pages of one test: screenshots kept under test-results/ if it fails, own contexts closed after."""
-
-    def __init__(self, browser):
-        self.browser, self.pages, self.contexts = browser, [], []
-
-    def keep(self, page):
-        self.pages.append(page)
-        return page
-
-    def open(self, **context_args):
-        context = self.browser.new_context(**context_args)
-        self.contexts.append(context)
-        return self.keep(context.new_page())
-
-
-@pytest.fixture
-def shots(browser, request):
-    shots = Shots(browser)
-    failed_before = request.session.testsfailed
-    yield shots
-    if request.session.testsfailed > failed_before:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-        for number, page in enumerate(shots.pages):
-            page.screenshot(path=str(RESULTS_DIR / f"{name}-{number}.png"), full_page=True)
-    for context in shots.contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(page, shots):
-    return shots.keep(page)
-
-
-def search(page, base: str, query: str) -> None:
-    page.goto(base + "/")
-    page.fill("#q", query)
-    page.wait_for_url(re.compile(r"\?q="))
-    page.locator(".result").first.wait_for()
+from tests.ui_fixtures import PASSWORD, ui_base  # noqa: F401
 
 
 def test_search_shows_the_answer_card_and_filters_by_region(page, server):
@@ -120,6 +23,7 @@ def test_search_shows_the_answer_card_and_filters_by_region(page, server):
     assert card.locator("h2").inner_text().startswith("Ansvarig huvudman:")
     assert page.locator(".result mark").count() > 0
 
+    page.locator("#filters summary").click()  # the filters are folded until opened
     page.select_option("#region", "Dalarna")
     page.wait_for_url(re.compile(r"region=Dalarna"))
     page.wait_for_function("document.querySelector('.result .meta').textContent.includes('Dalarna')")
@@ -183,14 +87,14 @@ def test_trainer_builds_and_publishes_a_course(page, server):
         result = page.locator(".result").nth(len(chosen))
         chosen.append(result.locator("h3 a").get_attribute("href").rsplit("/", 1)[1])
         result.get_by_role("button", name="Lägg till").click()
-        page.wait_for_url(re.compile(rf"/courses/{course_id}/edit"))
-        assert page.get_by_role("status").first.inner_text() == "Avsnittet har lagts till i kursen."
+        result.get_by_role("status").filter(has_text="Tillagd i kursen Abstinens i praktiken").wait_for()
+    page.goto(f"{server}/courses/{course_id}/edit")
 
     def order() -> list[str]:
         return [h.rsplit("/", 1)[1] for h in page.locator(".course-item .item-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
 
     assert order() == chosen
-    page.get_by_role("button", name="Flytta avsnitt 2 uppåt").click()
+    page.get_by_role("button", name="Flytta upp avsnitt 2").click()
     page.wait_for_load_state()
     assert order() == chosen[::-1]
 

@@ -51,6 +51,19 @@ def test_search_and_serve_without_an_index_say_how_to_build_it(tmp_path):
         assert "kb ingest" in result.output
 
 
+def test_serve_on_a_taken_port_says_what_to_do(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--port", str(port)], env={"KB_DATA_DIR": str(tmp_path / "tom")})
+    assert result.exit_code == 2
+    assert f"Porten {port} på 127.0.0.1 används redan" in result.output
+    assert f"make run PORT={port + 1}" in result.output
+
+
 def test_every_setting_is_documented_in_the_readme():
     from index.config import HELP, PROJECT_DIR
 

@@ -180,3 +180,14 @@ def test_many_passages_are_counted_in_parallel_alike(passages, monkeypatch):
         assert ours.words == theirs.words
         assert (ours.counts != theirs.counts).nnz == 0 and (ours.capitals != theirs.capitals).nnz == 0
         assert ours.definitions == theirs.definitions
+
+
+def test_highlights_mark_expansions_only_where_the_word_itself_is_missing(index):
+    """"abstinensbehandling" reaches "vård" words through its synonyms; where the word itself
+    stands, they are not why the passage matched and are not marked."""
+    text = "Abstinensbehandling ges inom primärvård och slutenvård. Vårdplatser finns på heldygnsvården."
+    marked = [text[s:e].lower() for s, e in index.highlight_spans(text, "vem ansvarar för abstinensbehandling")]
+    assert marked == ["abstinensbehandling"]
+    elsewhere = "Avgiftning ges inom primärvård."
+    marked = [elsewhere[s:e].lower() for s, e in index.highlight_spans(elsewhere, "abstinensbehandling")]
+    assert marked == ["avgiftning"]

@@ -1,0 +1,81 @@
+"""axe-core on every kind of page, on a desktop and on a phone, in Debian's Chromium.
+
+A violation of impact serious or critical fails the test, and so does a page wider than
+the window (a phone user would have to scroll sideways).
+"""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from app.courses import CourseStore
+from tests.browser import (  # noqa: F401
+    QUESTION, browser_context_args, browser_type_launch_args, login, page, pytestmark, server, shots,
+)
+from tests.ui_fixtures import NORRBOTTEN, ui_base  # noqa: F401
+
+BLOCKING = ("serious", "critical")
+WIDTHS = {"desktop": (1280, 800), "phone": (360, 740)}
+
+
+def pages(course_id: int, slug: str, chunk_id: str) -> list[str]:
+    """One address of every kind of page: search, reading, courses, editors' pages, the 404 page."""
+    return [
+        "/",
+        f"/?q={QUESTION}",
+        f"/passage/{chunk_id}",
+        f"/documents/{NORRBOTTEN}?passage={chunk_id}#c-{chunk_id}",
+        f"/documents/{NORRBOTTEN}/versions",
+        "/login",
+        "/courses",
+        f"/courses/{course_id}/edit",
+        f"/courses/{slug}",
+        f"/courses/{slug}/print",
+        "/admin",
+        "/admin/upload",
+        f"/admin/documents/{NORRBOTTEN}",
+        f"/admin/documents/{NORRBOTTEN}/reading",
+        "/admin/jobs",
+        "/admin/audit",
+        "/finns-inte",
+    ]
+
+
+def matrix_chunk(store) -> str:
+    """A passage of the Norrbotten responsibility matrix: rows of X and K marks."""
+    row = store.connection().execute(
+        "SELECT chunk_id FROM chunks WHERE doc_id = ? AND active AND table_data LIKE '%\"matrix\"%' ORDER BY ord LIMIT 1",
+        (NORRBOTTEN,),
+    ).fetchone()
+    assert row, "Norrbottens ansvarsmatris saknas i indexet"
+    return row[0]
+
+
+@pytest.mark.parametrize("screen", WIDTHS)
+def test_no_serious_violations_and_no_sideways_scroll(shots, server, screen):  # noqa: F811
+    width, height = WIDTHS[screen]
+    page = shots.open(viewport={"width": width, "height": height})
+    login(page, server, "redaktor")
+    store = server.store
+    chunk_id = matrix_chunk(store)
+    courses = CourseStore(store)
+    course = courses.create(f"Tillgänglighet {screen}", "Kurs för axe.", "redaktor")
+    courses.add(course["id"], chunk_id)
+    courses.add(course["id"], chunk_id)
+    courses.update(course["id"], course["title"], course["description"], True)
+
+    axe = Axe()
+    problems = []
+    for path in pages(course["id"], course["slug"], chunk_id):
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+        result = axe.run(page)
+        for violation in result.response["violations"]:
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                problems.append(f"{path}: {violation['id']} ({violation['impact']}) {targets}")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            problems.append(f"{path}: {wide} px bred i ett {width} px fönster")
+    assert not problems, "\n".join(problems)
