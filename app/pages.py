@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.auth import current_user
-from app.courses import CourseStore, can_edit_courses
+from app.courses import can_edit_courses, editable_courses
 from app.payloads import MAX_QUERY, answer_of, result_of
 from index.answer import compose_answer
 from index.status import STATUS_LABELS, document_status
 from index.history import closest_current
 from index.search import Filters as SearchFilters
 from index.search import Searcher
-from index.store import Store
+from index.storage import Store
 
 REGION_COOKIE = "kb_region"
 REGION_COOKIE_AGE = 365 * 24 * 3600
@@ -112,7 +112,6 @@ def table_of_contents(chunks: list[dict]) -> tuple[list[dict], dict[str, list[di
 def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = searcher.store
-    courses = CourseStore(store)
     templates.env.globals.update(
         expired=expired, can_edit_courses=can_edit_courses, document_status=document_status, status_labels=STATUS_LABELS
     )
@@ -122,7 +121,7 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
 
     def render(request: Request, template: str, context: dict):
         user = current_user(request)
-        mine = courses.editable_by(user) if can_edit_courses(user) else []
+        mine = editable_courses(store, user)
         context = {"user": user, "my_courses": mine} | context
         return templates.TemplateResponse(request, template, context)
 
