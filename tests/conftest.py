@@ -1,6 +1,6 @@
 """Fixtures that build a real index of the real corpus once per test session.
 
-Everything runs for real: SQLite, FAISS, the bundled embedding model.
+Everything runs for real: SQLite, PostgreSQL (tests/postgres.py), FAISS, the bundled embedding model.
 """
 
 from __future__ import annotations
@@ -25,8 +25,20 @@ def embedder():
     return Embedder.from_settings(Settings.from_env())
 
 
-def make_settings(data_dir: Path) -> Settings:
-    return Settings.from_env(data_dir=data_dir, corpus_dir=CORPUS)
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    return Settings.from_env(data_dir=data_dir, corpus_dir=CORPUS, **overrides)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_settings(request, tmp_path) -> Settings:
+    """Settings over an empty database of each backend: SQLite in the data dir, a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield make_settings(tmp_path / "data")
+        return
+    from tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        yield make_settings(tmp_path / "data", database_url=url)
 
 
 @pytest.fixture(scope="session")
