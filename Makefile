@@ -9,7 +9,7 @@ EVAL_FILE ?= ../shared/eval/dev.jsonl
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-test run test eval clean
+.PHONY: install install-test run test test-fast eval clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest
+
+# Under 90 s: no corpus embedding, no kb serve processes, no browser (the marks are set in tests/conftest.py).
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not corpus and not servers and not browser"
 
 eval: install
 	@for mode in bm25 dense hybrid; do $(KB) eval $(EVAL_FILE) --mode $$mode; echo; done

@@ -15,6 +15,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from index.config import PROJECT_DIR, Settings  # noqa: E402
 
 CORPUS = PROJECT_DIR / "corpus"
+# Test files that start `kb serve` processes or a browser: left out of `make test-fast` with the corpus tests.
+_SERVER_FILES = {"test_server.py", "test_replicas.py"}
+_BROWSER_FILES = {"test_browser.py"}
 DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 
 
@@ -70,3 +73,15 @@ def client(settings, searcher):
 
     with TestClient(create_app(settings, searcher)) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items):
+    """Marks for `make test-fast`, which leaves out what embeds the whole corpus, starts servers or a browser."""
+    for item in items:
+        name = item.path.name
+        if "ingest_run" in item.fixturenames:
+            item.add_marker(pytest.mark.corpus)
+        if name in _SERVER_FILES:
+            item.add_marker(pytest.mark.servers)
+        if name in _BROWSER_FILES:
+            item.add_marker(pytest.mark.browser)

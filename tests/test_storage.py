@@ -244,3 +244,13 @@ def test_the_query_side_never_loads_the_ingest_readers():
     code = "import sys, index.search, index.answer; print(' '.join(sorted(sys.modules)))"
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
     assert not loaded & {"pypdf", "docx", "ingest.readers", "ingest.pipeline", "index.build", "index.sandbox"}
+
+
+def test_kb_backup_points_a_postgresql_deployment_to_pg_dump(tmp_path):
+    from index.backup import BackupError, backup
+    from tests.conftest import make_settings
+    from tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        with pytest.raises(BackupError, match="pg_dump"):
+            backup(make_settings(tmp_path, database_url=url), tmp_path / "kopia.tar.gz")
