@@ -254,3 +254,20 @@ def test_kb_backup_points_a_postgresql_deployment_to_pg_dump(tmp_path):
     with fresh_database() as url:
         with pytest.raises(BackupError, match="pg_dump"):
             backup(make_settings(tmp_path, database_url=url), tmp_path / "kopia.tar.gz")
+
+
+def test_a_server_that_dropped_the_connection_is_reconnected_to(tmp_path):
+    import psycopg
+
+    from tests.conftest import make_settings
+    from tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        store = Store(make_settings(tmp_path, database_url=url))
+        assert store.generation() == 0
+        with psycopg.connect(url, autocommit=True) as admin:  # as a restart of the server would
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        with pytest.raises(psycopg.OperationalError):
+            store.generation()  # the question in flight fails
+        assert store.generation() == 0  # the next one gets a new connection

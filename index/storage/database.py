@@ -59,7 +59,7 @@ class Database:
 
     def connection(self):
         db = getattr(self._local, "db", None)
-        if db is None:
+        if db is None or (self.dialect == "postgresql" and db.broken):  # a server restart: connect again
             if self.dialect == "postgresql":
                 import psycopg
                 from psycopg.rows import dict_row
