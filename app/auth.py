@@ -73,10 +73,6 @@ def add_user(store: Store, name: str, role: str, password: str) -> bool:
     return not existed
 
 
-def get_user(store: Store, name: str) -> User | None:
-    return store.accounts.get(name)
-
-
 def verify_user(store: Store, name: str, password: str) -> User | None:
     found = store.accounts.password_hash(name.strip())
     try:
@@ -199,11 +195,6 @@ def start_session(store: Store, name: str) -> str:
     now = time.time()
     store.accounts.start_session(_session_key(sid), name, now, now + SESSION_MAX_AGE)
     return sid
-
-
-def end_sessions(store: Store, name: str) -> None:
-    """Sign the account out everywhere: after a new password, or when it is removed."""
-    store.accounts.end_sessions(name)
 
 
 def current_user(request: Request) -> User | None:

@@ -35,10 +35,6 @@ class Accounts:
             )
             self.end_sessions(name)
 
-    def get(self, name: str) -> User | None:
-        row = self.db.one("SELECT name, role FROM users WHERE name = ?", (name,))
-        return User(**row) if row else None
-
     def password_hash(self, name: str) -> tuple[User, str] | None:
         row = self.db.one("SELECT name, role, password_hash FROM users WHERE name = ?", (name,))
         return (User(row["name"], row["role"]), row["password_hash"]) if row else None

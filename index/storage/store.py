@@ -59,18 +59,18 @@ class Store:
         came from) becomes relative when the same file is found here. Reads first, writes only then."""
         moves = [
             (table, column, row, relative)
-            for table, column in (("documents", "source_path"), ("versions", "source_file"))
-            for row in self.db.query(f"SELECT * FROM {table} WHERE {column} LIKE '/%'")
-            if (relative := self._relative_in_data_dir(row[column])) != row[column]
+            for table, column, version in (("documents", "source_path", "current_version"), ("versions", "source_file", "version"))
+            for row in self.db.query(f"SELECT doc_id, {version} AS version, {column} AS path FROM {table} WHERE {column} LIKE '/%'")
+            if (relative := self._relative_in_data_dir(row["path"])) != row["path"]
         ]
         if not moves:
             return
         with self.db.transaction():
             for table, column, row, relative in moves:
+                key = "current_version" if table == "documents" else "version"
                 self.db.run(
-                    f"UPDATE {table} SET {column} = ? WHERE doc_id = ? AND {column} = ?"
-                    + (" AND version = ?" if table == "versions" else ""),
-                    (relative, row["doc_id"], row[column]) + ((row["version"],) if table == "versions" else ()),
+                    f"UPDATE {table} SET {column} = ? WHERE doc_id = ? AND {key} = ? AND {column} = ?",
+                    (relative, row["doc_id"], row["version"], row["path"]),
                 )
 
     def _relative_in_data_dir(self, stored: str) -> str:
