@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,7 +26,19 @@ DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 def embedder():
     from index.embedder import Embedder
 
-    return Embedder.from_settings(Settings.from_env())
+    class SessionEmbedder(Embedder):
+        """The real model, remembering each passage's vector for the session: the many small indexes the
+        tests build re-embed the same corpus files, and once is enough (each index's own cache still
+        decides what it embeds, so what a run reports as embedded is unchanged)."""
+
+        vectors: dict = {}
+
+        def embed_passages(self, passages: list[str], progress: bool = False):
+            missing = [p for p in dict.fromkeys(passages) if p not in self.vectors]
+            self.vectors.update(zip(missing, super().embed_passages(missing, progress)))
+            return np.stack([self.vectors[p] for p in passages]) if passages else super().embed_passages([])
+
+    return SessionEmbedder.from_settings(Settings.from_env())
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
