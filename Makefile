@@ -36,9 +36,9 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest
 
-# Under 90 s: no corpus embedding, no kb serve processes, no browser (the marks are set in tests/conftest.py).
+# Under 90 s: no embedding model, no kb serve processes, no browser (the marks are set in tests/conftest.py).
 test-fast: install-test
-	$(BIN)/python -m pytest -q -m "not corpus and not servers and not browser"
+	$(BIN)/python -m pytest -q -m "not model and not servers and not browser"
 
 eval: install
 	@for mode in bm25 dense hybrid; do $(KB) eval $(EVAL_FILE) --mode $$mode; echo; done

@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from index.config import PROJECT_DIR, Settings  # noqa: E402
 
 CORPUS = PROJECT_DIR / "corpus"
-# Test files that start `kb serve` processes or a browser: left out of `make test-fast` with the corpus tests.
+# Test files that start `kb serve` processes or a browser: left out of `make test-fast` with the model tests.
 _SERVER_FILES = {"test_server.py", "test_replicas.py"}
 _BROWSER_FILES = {"test_browser.py"}
 DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
@@ -89,11 +89,12 @@ def client(settings, searcher):
 
 
 def pytest_collection_modifyitems(items):
-    """Marks for `make test-fast`, which leaves out what embeds the whole corpus, starts servers or a browser."""
+    """Marks for `make test-fast`, which leaves out what builds or searches an index with the embedding model
+    (the corpus index among them), starts servers or a browser."""
     for item in items:
         name = item.path.name
-        if "ingest_run" in item.fixturenames:
-            item.add_marker(pytest.mark.corpus)
+        if "embedder" in item.fixturenames:
+            item.add_marker(pytest.mark.model)
         if name in _SERVER_FILES:
             item.add_marker(pytest.mark.servers)
         if name in _BROWSER_FILES:
