@@ -35,11 +35,12 @@ from starlette.datastructures import UploadFile
 from app.auth import ROLE_LABELS, audit, audit_entries, check_csrf, csrf_protect, require_role
 from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
 from app.pages import document_or_404
-from index.build import EMBEDDING, READING, FileResult, Indexer, Progress, WriterBusy
+from index.build import EMBEDDING, READING, FileResult, Indexer, Progress
 from index.config import Settings
 from index.sandbox import check_docx_size
-from index.store import META_KEYS
+from index.storage.store import META_KEYS
 from index.search import Searcher
+from index.storage import WriterBusy
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta, IngestError
 from ingest.pipeline import source_files
@@ -256,7 +257,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             indexers.append(Indexer(settings, searcher.embedder))
         return indexers[0]
 
-    uploads = settings.data_dir / "uploads"
+    uploads = settings.shared_dir / "uploads"
 
     def render(request: Request, name: str, context: dict, status: int = 200):
         context = {"user": editor(request), "role_labels": ROLE_LABELS} | context
@@ -339,7 +340,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             try:
-                run = indexer().ingest([path], who=user["name"], progress=job.on_progress, isolated=True)
+                run = indexer().ingest([path], who=user.name, progress=job.on_progress, isolated=True)
             except BaseException:
                 discard()
                 raise
@@ -353,12 +354,12 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             if chosen:  # no title given: the text's title stands, the fields the editor chose are kept as edits
                 document = store.document(doc_id)
                 read = DocumentMeta(doc_id=doc_id, **{key: document[key] for key in META_KEYS})
-                store.update_meta(doc_id, dataclasses.replace(read, **chosen), user["name"])
+                store.update_meta(doc_id, dataclasses.replace(read, **chosen), user.name)
             job.message = f"{doc_id} version {result.version} är sökbar." if result.version else ""
             audit(store, user, "ny version" if target else "nytt dokument",
                   f"{doc_id} v{result.version} ({file.filename}, {len(content)} byte)")
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user["name"], total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user.name, total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     def document_form(request: Request, document: dict, error: str = "", status: int = 200):
@@ -393,7 +394,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         except ValueError as exc:
             typed = {k: form.get(k) for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")}
             return document_form(request, document | typed | {"parties": parties}, str(exc), 400)
-        changed = store.update_meta(doc_id, meta, user["name"])
+        changed = store.update_meta(doc_id, meta, user.name)
         audit(store, user, "metadata ändrad", f"{doc_id}: {', '.join(changed) or 'inga ändringar'}")
         return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 
@@ -414,7 +415,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             job.current = doc_id
-            generation = indexer().retire(doc_id, user["name"])
+            generation = indexer().retire(doc_id, user.name)
             job.done = 1
             job.message = (
                 f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
@@ -422,7 +423,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             )
             audit(store, user, "borttaget ur sökningen", doc_id)
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user["name"], total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user.name, total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/documents/{doc_id}/reinstate", dependencies=[Depends(csrf_protect)])
@@ -439,7 +440,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             job.message = f"{document['title']} är sökbart igen (index {generation})."
             audit(store, user, "dokument återinfört", doc_id)
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user["name"], total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user.name, total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/reindex", dependencies=[Depends(csrf_protect)])
@@ -448,7 +449,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         corpus = settings.corpus_dir
 
         def work(job: Job) -> None:
-            run = indexer().ingest([corpus], who=user["name"], progress=job.on_progress)
+            run = indexer().ingest([corpus], who=user.name, progress=job.on_progress)
             job.results = run.files
             changed = [f for f in run.files if f.outcome in ("new", "revised", "retired")]
             skipped = [f for f in run.files if f.outcome == "skipped"]
@@ -460,7 +461,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             audit(store, user, "omindexering", f"{corpus}: {job.message}")
 
         total = len(source_files(corpus)) if corpus.is_dir() else 0
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "reindex", f"Indexering av {corpus}", user["name"], total=total), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "reindex", f"Indexering av {corpus}", user.name, total=total), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.get("/jobs", response_class=HTMLResponse)

@@ -1,21 +1,20 @@
 """Editor and trainer accounts: argon2 passwords, signed session cookies, CSRF, audit log.
 
-Accounts live in the corpus database so one backup of kb.sqlite keeps them.
-A session is a signed cookie naming a session row in the database: logging out
-or a new password deletes the row, so a copied cookie stops working at once.
-The role is read from the database on every request.
+Accounts, sessions and the signing key live in the shared database
+(index/storage/accounts.py), so one backup keeps them and a login made through
+one server is valid on every other. A session is a signed cookie naming a
+session row: logging out or a new password deletes the row, so a copied cookie
+stops working at once. The role is read from the database on every request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
-import sqlite3
 import time
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
@@ -25,8 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from index.config import Settings
-from index.store import transaction
+from index.storage import AuditEntry, Store, User
 
 ROLES = ("editor", "trainer")
 ROLE_LABELS = {"editor": "redaktör", "trainer": "utbildare"}
@@ -44,30 +42,6 @@ FIRST_WAIT = 30  # seconds
 LONGEST_WAIT = 15 * 60
 FAILURE_MEMORY = 3600  # failures older than this are forgotten
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,  -- sha256 of the id in the cookie, so the table alone signs nobody in
-    name TEXT NOT NULL,
-    expires REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_name ON sessions (name);
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL DEFAULT (datetime('now')),
-    who TEXT,
-    action TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-"""
-
 _UNSET = object()
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so a wrong name costs as long as a wrong password.
@@ -82,18 +56,11 @@ class AuthError(Exception):
         self.status, self.message, self.location = status, message, location
 
 
-# -- database ----------------------------------------------------------------
+# -- accounts ----------------------------------------------------------------
 
 
-def _db(store_or_db) -> sqlite3.Connection:
-    """Accept a Store (or anything with .connection()) or an open connection; make sure our tables exist."""
-    db = store_or_db.connection() if hasattr(store_or_db, "connection") else store_or_db
-    db.executescript(SCHEMA)
-    return db
-
-
-def add_user(store_or_db, name: str, role: str, password: str) -> bool:
-    """Create the account or reset its password and role; True when it was new."""
+def add_user(store: Store, name: str, role: str, password: str) -> bool:
+    """Create the account or reset its password and role; True when it was new. Its sessions end."""
     name = name.strip()
     if role not in ROLES:
         raise ValueError(f"okänd roll {role!r}; välj {' eller '.join(ROLES)}")
@@ -101,45 +68,32 @@ def add_user(store_or_db, name: str, role: str, password: str) -> bool:
         raise ValueError(f"namnet måste vara 1–{MAX_NAME} tecken")
     if len(password) < 10:
         raise ValueError("lösenordet måste vara minst 10 tecken")
-    db = _db(store_or_db)
-    existed = db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone() is not None
-    db.execute(
-        "INSERT INTO users (name, role, password_hash) VALUES (?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
-        (name, role, _hasher.hash(password)),
-    )
-    end_sessions(db, name)
+    existed = store.accounts.exists(name)
+    store.accounts.put(name, role, _hasher.hash(password))
     return not existed
 
 
-def get_user(store_or_db, name: str) -> dict | None:
-    row = _db(store_or_db).execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
-    return {"name": row[0], "role": row[1]} if row else None
-
-
-def verify_user(store_or_db, name: str, password: str) -> dict | None:
-    db = _db(store_or_db)
-    row = db.execute("SELECT name, role, password_hash FROM users WHERE name = ?", (name.strip(),)).fetchone()
+def verify_user(store: Store, name: str, password: str) -> User | None:
+    found = store.accounts.password_hash(name.strip())
     try:
-        _hasher.verify(row[2] if row else _DUMMY_HASH, password)
+        _hasher.verify(found[1] if found else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if row is None:
+    if found is None:
         return None
-    if _hasher.check_needs_rehash(row[2]):
-        db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (_hasher.hash(password), row[0]))
-    return {"name": row[0], "role": row[1]}
+    user, stored = found
+    if _hasher.check_needs_rehash(stored):
+        store.accounts.set_password_hash(user.name, _hasher.hash(password))
+    return user
 
 
-def audit(store_or_db, user: dict | str | None, action: str, detail: str = "") -> None:
-    """Record an editor action; `user` is the current_user dict, a name, or None for the system."""
-    who = user["name"] if isinstance(user, dict) else user
-    _db(store_or_db).execute("INSERT INTO audit_log (who, action, detail) VALUES (?, ?, ?)", (who, action, detail))
+def audit(store: Store, user: User | str | None, action: str, detail: str = "") -> None:
+    """Record an editor action; `user` is the current user, a name, or None for the system."""
+    store.accounts.audit(user.name if isinstance(user, User) else user, action, detail)
 
 
-def audit_entries(store_or_db, limit: int = 200) -> list[dict]:
-    rows = _db(store_or_db).execute("SELECT at, who, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
-    return [dict(zip(("at", "who", "action", "detail"), row)) for row in rows]
+def audit_entries(store: Store, limit: int = 200) -> list[AuditEntry]:
+    return store.accounts.audit_entries(limit)
 
 
 # -- rate limit ----------------------------------------------------------------
@@ -162,16 +116,15 @@ def _limit_keys(request: Request, name: str) -> list[str]:
     return [f"pair:{folded}|{address}", f"addr:{address}", f"name:{folded}"]
 
 
-def _wait(db: sqlite3.Connection, key: str, now: float) -> float:
+def _wait(key: str, count: int, last: float | None, now: float) -> float:
     """Seconds until `key` may try again: nothing for the free failures, then 30 s doubling up to 15 min."""
-    count, last = db.execute("SELECT count(*), max(at) FROM login_failures WHERE key = ?", (key,)).fetchone()
     excess = count - FREE_FAILURES[key.split(":", 1)[0]]
     if excess < 0:
         return 0.0
     return max(0.0, last + min(FIRST_WAIT * 2**excess, LONGEST_WAIT) - now)
 
 
-def reserve_attempt(db: sqlite3.Connection, keys: list[str]) -> tuple[float, list[int]]:
+def reserve_attempt(store: Store, keys: list[str]) -> tuple[float, list[int]]:
     """Count the attempt as failed before the password is checked, in one transaction.
 
     Checking and counting together means simultaneous guesses cannot all pass
@@ -179,45 +132,31 @@ def reserve_attempt(db: sqlite3.Connection, keys: list[str]) -> tuple[float, lis
     refused, else (0, the rows to delete if the password turns out right).
     """
     now = time.time()
-    with transaction(db):
-        db.execute("DELETE FROM login_failures WHERE at < ?", (now - FAILURE_MEMORY,))
-        wait = max(_wait(db, key, now) for key in keys)
-        if wait > 0:
-            return wait, []
-        rows = [db.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, now)).lastrowid for key in keys]
-    return 0.0, rows
+    return store.accounts.reserve_attempt(
+        keys, now, now - FAILURE_MEMORY, lambda key, count, last: _wait(key, count, last, now)
+    )
 
 
 def _wait_text(seconds: float) -> str:
+    """Seconds rounded up, so nobody is told to wait less than they must (a slow server has used some)."""
     minutes = round(seconds / 60)
-    return f"{minutes} minuter" if minutes > 1 else "en minut" if minutes == 1 else f"{max(1, round(seconds))} sekunder"
+    return f"{minutes} minuter" if minutes > 1 else "en minut" if minutes == 1 else f"{math.ceil(seconds)} sekunder"
 
 
 # -- sessions and CSRF ---------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
-def secret_key(data_dir: Path) -> str:
-    """KB_SECRET_KEY, else a key generated once and kept (mode 0600) so sessions survive restarts."""
-    if os.environ.get("KB_SECRET_KEY"):
-        return os.environ["KB_SECRET_KEY"]
-    path = Path(data_dir) / "secret.key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+def secret_key(store: Store) -> str:
+    """KB_SECRET_KEY, else the key kept in the database, which every server sharing it uses."""
+    return os.environ.get("KB_SECRET_KEY") or store.accounts.secret()
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.searcher.settings
+def _store(request: Request) -> Store:
+    return request.app.state.searcher.store
 
 
 def _serializer(request: Request, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key(_settings(request).data_dir), salt=salt)
+    return URLSafeTimedSerializer(secret_key(_store(request)), salt=salt)
 
 
 def _signed(request: Request, cookie: str, salt: str, max_age: int) -> dict | None:
@@ -239,45 +178,36 @@ def _session_key(sid: str) -> str:
 
 
 def _session(request: Request) -> dict | None:
-    """The signed-in session: {"sid", "name", "role"}, or None when absent, forged, expired or ended."""
+    """The signed-in session: {"sid", "user"}, or None when absent, forged, expired or ended."""
     if getattr(request.state, "kb_session", _UNSET) is _UNSET:
         request.state.kb_session = None
         cookie = _signed(request, SESSION_COOKIE, "session", SESSION_MAX_AGE)
         if cookie and isinstance(cookie.get("sid"), str):
-            row = _db(request.app.state.searcher.store).execute(
-                "SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.name WHERE s.id = ? AND s.expires > ?",
-                (_session_key(cookie["sid"]), time.time()),
-            ).fetchone()
-            if row:
-                request.state.kb_session = {"sid": cookie["sid"], "name": row[0], "role": row[1]}
+            user = _store(request).accounts.session_user(_session_key(cookie["sid"]), time.time())
+            if user:
+                request.state.kb_session = {"sid": cookie["sid"], "user": user}
     return request.state.kb_session
 
 
-def start_session(db: sqlite3.Connection, name: str) -> str:
+def start_session(store: Store, name: str) -> str:
     """A new session row for the account; returns the id the cookie carries."""
     sid = secrets.token_urlsafe(32)
     now = time.time()
-    db.execute("DELETE FROM sessions WHERE expires <= ?", (now,))
-    db.execute("INSERT INTO sessions (id, name, expires) VALUES (?, ?, ?)", (_session_key(sid), name, now + SESSION_MAX_AGE))
+    store.accounts.start_session(_session_key(sid), name, now, now + SESSION_MAX_AGE)
     return sid
 
 
-def end_sessions(store_or_db, name: str) -> None:
-    """Sign the account out everywhere: after a new password, or when it is removed."""
-    _db(store_or_db).execute("DELETE FROM sessions WHERE name = ?", (name,))
-
-
-def current_user(request: Request) -> dict | None:
-    """{"name", "role"} of the signed-in account, or None."""
+def current_user(request: Request) -> User | None:
+    """The signed-in account, or None."""
     session = _session(request)
-    return {"name": session["name"], "role": session["role"]} if session else None
+    return session["user"] if session else None
 
 
 def csrf_token(request: Request) -> str:
     """The token every form carries: bound to the session when signed in, short-lived when not."""
     session = _session(request)
     if session:
-        key = secret_key(_settings(request).data_dir).encode()
+        key = secret_key(_store(request)).encode()
         return hmac.new(key, f"csrf:{session['sid']}".encode(), hashlib.sha256).hexdigest()
     return _serializer(request, "csrf-anonymous").dumps("login")
 
@@ -313,12 +243,12 @@ def safe_next(target: str | None) -> str:
 def require_role(*roles: str):
     """Dependency: the signed-in user if their role is one of `roles`."""
 
-    def dependency(request: Request) -> dict:
+    def dependency(request: Request) -> User:
         user = current_user(request)
         if user is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise AuthError(303, "Logga in först.", f"/login?next={quote(target, safe='')}")
-        if user["role"] not in roles:
+        if user.role not in roles:
             raise AuthError(403, "Ditt konto har inte behörighet till den här sidan.")
         return user
 
@@ -370,32 +300,31 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         name = name.strip()
         if len(name) > MAX_NAME:  # refused before it is counted, stored or shown again
             return login_form(request, safe_next(next), "", f"Namnet får vara högst {MAX_NAME} tecken.", 400)
-        db = _db(request.app.state.searcher.store)
+        store = _store(request)
         keys = _limit_keys(request, name)
-        wait, reserved = reserve_attempt(db, keys)
+        wait, reserved = reserve_attempt(store, keys)
         if wait:
             return login_form(
                 request, safe_next(next), name,
                 f"För många misslyckade inloggningar. Vänta {_wait_text(wait)} och försök igen.", 429,
             )
-        user = verify_user(db, name, password)
+        user = verify_user(store, name, password)
         address = request.client.host if request.client else "okänd"
         if user is None:
-            audit(db, None, "inloggning misslyckades", f"{name} från {address}")
+            audit(store, None, "inloggning misslyckades", f"{name} från {address}")
             return login_form(request, safe_next(next), name, "Fel namn eller lösenord.", 401)
-        db.executemany("DELETE FROM login_failures WHERE rowid = ?", [(row,) for row in reserved])
-        db.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
-        audit(db, user, "inloggning", f"från {address}")
-        response = RedirectResponse(safe_next(next) or ROLE_HOME[user["role"]], status_code=303)
-        sid = start_session(db, user["name"])
+        store.accounts.forget_failures(reserved, keys[0])
+        audit(store, user, "inloggning", f"från {address}")
+        response = RedirectResponse(safe_next(next) or ROLE_HOME[user.role], status_code=303)
+        sid = start_session(store, user.name)
         secure = request.url.scheme == "https"
         response.set_cookie(
             SESSION_COOKIE, _serializer(request, "session").dumps({"sid": sid}), max_age=SESSION_MAX_AGE,
             httponly=True, samesite="lax", secure=secure,
         )
         device = _device(request)
-        if not device or device["name"] != user["name"]:
-            device = {"name": user["name"], "id": secrets.token_urlsafe(16)}
+        if not device or device["name"] != user.name:
+            device = {"name": user.name, "id": secrets.token_urlsafe(16)}
         response.set_cookie(
             DEVICE_COOKIE, _serializer(request, "device").dumps(device), max_age=DEVICE_MAX_AGE,
             httponly=True, samesite="lax", secure=secure,
@@ -407,9 +336,9 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         check_csrf(request, csrf)
         session = _session(request)
         if session:
-            store = request.app.state.searcher.store
-            _db(store).execute("DELETE FROM sessions WHERE id = ?", (_session_key(session["sid"]),))
-            audit(store, session, "utloggning", "")
+            store = _store(request)
+            store.accounts.end_session(_session_key(session["sid"]))
+            audit(store, session["user"], "utloggning", "")
         response = RedirectResponse("/", status_code=303)
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
         return response

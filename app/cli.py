@@ -69,7 +69,8 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Läs om alla dokument från sparade källfiler")] = False,
 ):
     """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
-    from index.build import READING, Indexer, MissingSources, WriterBusy
+    from index.build import READING, Indexer, MissingSources
+    from index.storage import WriterBusy
 
     settings = _settings()
     paths = paths or [settings.corpus_dir]
@@ -113,9 +114,9 @@ def inspect(
 ):
     """Visa hur ett dokument lästes: avsnitt, stycken, ansvarsuttalanden, prioriteringar, vad som rensades bort."""
     from app.inspect import format_reading, reading_of
-    from index.store import Store
+    from index.storage import Store
 
-    reading = reading_of(Store(_settings().db_path), doc_id)
+    reading = reading_of(Store(_settings()), doc_id)
     if reading is None:
         _fail(f"Dokumentet {doc_id!r} finns inte i kunskapsbasen.", 2)
     typer.echo(format_reading(reading))
@@ -292,7 +293,7 @@ def tune(
 def backup(file: Annotated[Path, typer.Argument(help="Arkivet som skapas, t.ex. kb-2026-12-01.tar.gz")]):
     """Säkerhetskopiera databas, källfiler, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""
     from index.backup import BackupError, backup as make_backup
-    from index.build import WriterBusy
+    from index.storage import WriterBusy
 
     try:
         summary = make_backup(_settings(), file)
@@ -338,13 +339,13 @@ def user_add(
 ):
     """Skapa ett konto, eller byt lösenord och roll på ett befintligt."""
     from app.auth import add_user, audit
-    from index.store import Store
+    from index.storage import Store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
-    store = Store(_settings().db_path)
+    store = Store(_settings())
     try:
         created = add_user(store, name, role, password)
     except ValueError as exc:

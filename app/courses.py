@@ -8,8 +8,8 @@ says so and points to the closest current passage instead of a dead link.
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
+from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,43 +19,25 @@ from app.auth import check_csrf, current_user, require_role
 from index.history import closest_current
 from index.search import Searcher
 from index.status import STATUS_LABELS, document_status
-from index.store import Store, transaction
+from index.storage import Course, CourseItem, Store, User
 
 COURSE_ROLES = ("trainer", "editor")
 MATRIX_LEGEND = "X = verksamheten ansvarar. K = kan utföras, men då i samverkan med en annan aktör."
 MAX_TITLE = 200
 MAX_TEXT = 4000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS courses (
-    id INTEGER PRIMARY KEY,
-    slug TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT '',
-    owner TEXT NOT NULL,
-    published INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL DEFAULT (datetime('now')),
-    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE TABLE IF NOT EXISTS course_items (
-    id INTEGER PRIMARY KEY,
-    course_id INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    chunk_id TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    added_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE INDEX IF NOT EXISTS course_items_course ON course_items (course_id, position);
-"""
+def can_edit_courses(user: User | None) -> bool:
+    return user is not None and user.role in COURSE_ROLES
 
 
-def can_edit_courses(user: dict | None) -> bool:
-    return bool(user) and user["role"] in COURSE_ROLES
-
-
-def can_edit(user: dict | None, course: dict) -> bool:
+def can_edit(user: User | None, course: Course) -> bool:
     """Trainers edit their own courses; editors, who answer for the whole site, edit any."""
-    return can_edit_courses(user) and (user["role"] == "editor" or user["name"] == course["owner"])
+    return can_edit_courses(user) and (user.role == "editor" or user.name == course.owner)
+
+
+def editable_courses(store: Store, user: User | None) -> list[Course]:
+    """The courses the menu offers to add a passage to: the user's own."""
+    return store.courses.owned_by(user.name) if can_edit_courses(user) else []
 
 
 def slugify(title: str) -> str:
@@ -65,118 +47,28 @@ def slugify(title: str) -> str:
     return f"kurs-{slug}" if slug.isdigit() else slug
 
 
-class CourseStore:
-    """The courses tables, in the corpus database so one backup keeps them."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.db().executescript(SCHEMA)
-
-    def db(self) -> sqlite3.Connection:
-        return self.store.connection()
-
-    def create(self, title: str, description: str, owner: str) -> dict:
-        base = slugify(title)
-        db = self.db()
-        with transaction(db):
-            taken = {row[0] for row in db.execute("SELECT slug FROM courses WHERE slug = ? OR slug LIKE ?", (base, f"{base}-%"))}
-            slug, n = base, 2
-            while slug in taken:
-                slug, n = f"{base}-{n}", n + 1
-            cursor = db.execute(
-                "INSERT INTO courses (slug, title, description, owner) VALUES (?, ?, ?, ?)",
-                (slug, title, description, owner),
-            )
-        return self.get(str(cursor.lastrowid))
-
-    def get(self, key: str) -> dict | None:
-        """By id or by slug: both links keep working."""
-        column = "id" if key.isdigit() else "slug"
-        row = self.db().execute(f"SELECT * FROM courses WHERE {column} = ?", (key,)).fetchone()
-        return dict(row) if row else None
-
-    def editable_by(self, user: dict | None) -> list[dict]:
-        if not can_edit_courses(user):
-            return []
-        rows = self.db().execute("SELECT * FROM courses WHERE owner = ? ORDER BY updated_at DESC, id DESC", (user["name"],))
-        return [dict(r) for r in rows]
-
-    def published(self) -> list[dict]:
-        return [dict(r) for r in self.db().execute("SELECT * FROM courses WHERE published ORDER BY title")]
-
-    def update(self, course_id: int, title: str, description: str, published: bool) -> None:
-        self.db().execute(
-            "UPDATE courses SET title = ?, description = ?, published = ?, updated_at = datetime('now') WHERE id = ?",
-            (title, description, int(published), course_id),
-        )
-
-    def items(self, course_id: int) -> list[dict]:
-        rows = self.db().execute("SELECT * FROM course_items WHERE course_id = ? ORDER BY position, id", (course_id,))
-        return [dict(r) for r in rows]
-
-    def add(self, course_id: int, chunk_id: str) -> int:
-        db = self.db()
-        with transaction(db):
-            (last,) = db.execute("SELECT coalesce(max(position), 0) FROM course_items WHERE course_id = ?", (course_id,)).fetchone()
-            cursor = db.execute(
-                "INSERT INTO course_items (course_id, position, chunk_id) VALUES (?, ?, ?)", (course_id, last + 1, chunk_id)
-            )
-            self._touch(db, course_id)
-        return cursor.lastrowid
-
-    def move(self, course_id: int, item_id: int, step: int) -> None:
-        """Swap with the neighbour; positions are rewritten 1..n so they never collide."""
-        db = self.db()
-        with transaction(db):
-            ids = [r[0] for r in db.execute("SELECT id FROM course_items WHERE course_id = ? ORDER BY position, id", (course_id,))]
-            if item_id not in ids:
-                return
-            i = ids.index(item_id)
-            j = i + step
-            if 0 <= j < len(ids):
-                ids[i], ids[j] = ids[j], ids[i]
-            db.executemany("UPDATE course_items SET position = ? WHERE id = ?", [(n, id_) for n, id_ in enumerate(ids, 1)])
-            self._touch(db, course_id)
-
-    def set_note(self, course_id: int, item_id: int, note: str) -> None:
-        db = self.db()
-        with transaction(db):
-            db.execute("UPDATE course_items SET note = ? WHERE id = ? AND course_id = ?", (note, item_id, course_id))
-            self._touch(db, course_id)
-
-    def remove(self, course_id: int, item_id: int) -> None:
-        db = self.db()
-        with transaction(db):
-            db.execute("DELETE FROM course_items WHERE id = ? AND course_id = ?", (item_id, course_id))
-            self._touch(db, course_id)
-
-    @staticmethod
-    def _touch(db: sqlite3.Connection, course_id: int) -> None:
-        db.execute("UPDATE courses SET updated_at = datetime('now') WHERE id = ?", (course_id,))
-
-
-def resolve_items(store: Store, items: list[dict]) -> list[dict]:
+def resolve_items(store: Store, items: list[CourseItem]) -> list[dict]:
     """Each item with its passage, its document, and the current passage when it has changed."""
     resolved = []
     for item in items:
-        chunk = store.chunk(item["chunk_id"])
+        chunk = store.chunk(item.chunk_id)
         document = store.document(chunk["doc_id"]) if chunk else None
         current = None
         if chunk is not None and not chunk["active"]:
             current = closest_current(store, chunk)
-        resolved.append(item | {"chunk": chunk, "document": document, "current": current})
+        resolved.append(asdict(item) | {"chunk": chunk, "document": document, "current": current})
     return resolved
 
 
-def markdown_of(course: dict, items: list[dict], base_url: str) -> str:
+def markdown_of(course: Course, items: list[dict], base_url: str) -> str:
     """The course as Markdown: each passage quoted, cited and permalinked, with the trainer's note.
 
     `base_url` is KB_BASE_URL, or empty for links relative to the site.
     """
-    lines = [f"# {course['title']}", ""]
-    if course["description"]:
-        lines += [course["description"], ""]
-    lines += [f"Kursens länk: {base_url}/courses/{course['slug']}", ""]
+    lines = [f"# {course.title}", ""]
+    if course.description:
+        lines += [course.description, ""]
+    lines += [f"Kursens länk: {base_url}/courses/{course.slug}", ""]
     for number, item in enumerate(items, 1):
         chunk, document = item["chunk"], item["document"]
         if chunk is None:
@@ -230,13 +122,13 @@ def citation(chunk: dict, document: dict) -> str:
 def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = searcher.store
-    courses = CourseStore(store)
+    courses = store.courses
     editor = Depends(require_role(*COURSE_ROLES))
     # Links in exports: the configured address, else relative. Never the request's Host header, which anyone can set.
     base_url = searcher.settings.base_url
     templates.env.globals.update(citation=citation, is_matrix=is_matrix, matrix_legend=MATRIX_LEGEND)
 
-    def editable(course_id: int, user: dict) -> dict:
+    def editable(course_id: int, user: User) -> Course:
         course = courses.get(str(course_id))
         if course is None:
             raise HTTPException(404, "Kursen finns inte.")
@@ -244,10 +136,10 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
             raise HTTPException(403, "Du kan bara ändra dina egna kurser.")
         return course
 
-    def readable(request: Request, key: str) -> dict:
+    def readable(request: Request, key: str) -> Course:
         """Published courses are public; a draft is seen only by those who may edit it."""
         course = courses.get(key)
-        if course is None or not (course["published"] or can_edit(current_user(request), course)):
+        if course is None or not (course.published or can_edit(current_user(request), course)):
             raise HTTPException(404, "Kursen finns inte eller är inte publicerad.")
         return course
 
@@ -257,7 +149,7 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
 
     def render(request: Request, template: str, context: dict, **kwargs):
         user = current_user(request)
-        base = {"user": user, "my_courses": courses.editable_by(user)}
+        base = {"user": user, "my_courses": editable_courses(store, user)}
         return templates.TemplateResponse(request, template, base | context, **kwargs)
 
     @router.get("/courses", response_class=HTMLResponse)
@@ -273,8 +165,8 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
                 request, "courses.html",
                 {"published": courses.published(), "error": "Ge kursen ett namn."}, status_code=422,
             )
-        course = courses.create(title, description.strip()[:MAX_TEXT], user["name"])
-        return back_to_edit(course["id"])
+        course = courses.create(slugify(title), title, description.strip()[:MAX_TEXT], user.name)
+        return back_to_edit(course.id)
 
     @router.post("/courses/add")
     def add_item(request: Request, course_id: int = Form(...), chunk_id: str = Form(...), csrf: str = Form(""), user=editor):
@@ -282,15 +174,15 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
         course = editable(course_id, user)
         if store.chunk(chunk_id) is None:
             raise HTTPException(404, "Avsnittet finns inte.")
-        item_id = courses.add(course["id"], chunk_id)
+        item_id = courses.add(course.id, chunk_id)
         if request.headers.get("HX-Request"):  # added from a search result: say so there and stay
             return templates.TemplateResponse(request, "_course_added.html", {"course": course})
-        return back_to_edit(course["id"], f"#item-{item_id}", added=item_id)
+        return back_to_edit(course.id, f"#item-{item_id}", added=item_id)
 
     @router.get("/courses/{course_id}/edit", response_class=HTMLResponse)
     def edit_course(request: Request, course_id: int, added: int | None = None, user=editor):
         course = editable(course_id, user)
-        items = resolve_items(store, courses.items(course["id"]))
+        items = resolve_items(store, courses.items(course.id))
         return render(request, "course_edit.html", {"course": course, "items": items, "added": added})
 
     @router.post("/courses/{course_id}/settings")
@@ -300,51 +192,51 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     ):
         check_csrf(request, csrf)
         course = editable(course_id, user)
-        courses.update(course["id"], title.strip()[:MAX_TITLE] or course["title"], description.strip()[:MAX_TEXT], bool(published))
-        return back_to_edit(course["id"], saved=1)
+        courses.update(course.id, title.strip()[:MAX_TITLE] or course.title, description.strip()[:MAX_TEXT], bool(published))
+        return back_to_edit(course.id, saved=1)
 
     @router.post("/courses/{course_id}/items/{item_id}/move")
     def move_item(request: Request, course_id: int, item_id: int, direction: str = Form(...), csrf: str = Form(""), user=editor):
         check_csrf(request, csrf)
         course = editable(course_id, user)
-        courses.move(course["id"], item_id, -1 if direction == "up" else 1)
-        return back_to_edit(course["id"], f"#item-{item_id}")
+        courses.move(course.id, item_id, -1 if direction == "up" else 1)
+        return back_to_edit(course.id, f"#item-{item_id}")
 
     @router.post("/courses/{course_id}/items/{item_id}/note")
     def save_note(request: Request, course_id: int, item_id: int, note: str = Form(""), csrf: str = Form(""), user=editor):
         check_csrf(request, csrf)
         course = editable(course_id, user)
-        courses.set_note(course["id"], item_id, note.strip()[:MAX_TEXT])
-        return back_to_edit(course["id"], f"#item-{item_id}")
+        courses.set_note(course.id, item_id, note.strip()[:MAX_TEXT])
+        return back_to_edit(course.id, f"#item-{item_id}")
 
     @router.post("/courses/{course_id}/items/{item_id}/remove")
     def remove_item(request: Request, course_id: int, item_id: int, csrf: str = Form(""), user=editor):
         check_csrf(request, csrf)
         course = editable(course_id, user)
-        courses.remove(course["id"], item_id)
-        return back_to_edit(course["id"])
+        courses.remove(course.id, item_id)
+        return back_to_edit(course.id)
 
     # Declared before /courses/{key} so "3.md" is an export, not a slug.
     @router.get("/courses/{key}.md")
     def course_markdown(request: Request, key: str):
         course = readable(request, key)
-        items = resolve_items(store, courses.items(course["id"]))
+        items = resolve_items(store, courses.items(course.id))
         body = markdown_of(course, items, base_url)
         return Response(
             body, media_type="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{course["slug"]}.md"'},
+            headers={"Content-Disposition": f'attachment; filename="{course.slug}.md"'},
         )
 
     @router.get("/courses/{key}/print", response_class=HTMLResponse)
     def course_print(request: Request, key: str):
         course = readable(request, key)
-        items = resolve_items(store, courses.items(course["id"]))
+        items = resolve_items(store, courses.items(course.id))
         return templates.TemplateResponse(request, "course_print.html", {"course": course, "items": items, "base_url": base_url})
 
     @router.get("/courses/{key}", response_class=HTMLResponse)
     def course_page(request: Request, key: str):
         course = readable(request, key)
-        items = resolve_items(store, courses.items(course["id"]))
+        items = resolve_items(store, courses.items(course.id))
         return render(
             request, "course.html",
             {"course": course, "items": items, "editable": can_edit(current_user(request), course)},

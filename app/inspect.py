@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from index.store import Store
+from index.storage import Store
 from index.status import STATUS_LABELS, document_status
 
 REMOVED_LABELS = {

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import current_user
-from app.courses import CourseStore, can_edit_courses
+from app.courses import can_edit_courses, editable_courses
 from app.links import web_addresses
 from app.payloads import MAX_QUERY, answer_of, result_of
 from app.snippets import excerpt
@@ -21,7 +21,7 @@ from index.status import STATUS_LABELS, document_status
 from index.history import closest_current
 from index.search import Filters as SearchFilters
 from index.search import Searcher
-from index.store import Store
+from index.storage import Store
 
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 API_PATHS = ("/api/", "/healthz", "/openapi.json")  # programs get JSON errors; every other path is a page
@@ -161,7 +161,6 @@ def not_found_page(templates: Jinja2Templates):
 def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = searcher.store
-    courses = CourseStore(store)
     templates.env.filters["web_addresses"] = web_addresses
     templates.env.globals.update(
         can_edit_courses=can_edit_courses, document_status=document_status, status_labels=STATUS_LABELS
@@ -172,7 +171,7 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
 
     def render(request: Request, template: str, context: dict):
         user = current_user(request)
-        mine = courses.editable_by(user) if can_edit_courses(user) else []
+        mine = editable_courses(store, user)
         context = {"user": user, "my_courses": mine} | context
         return templates.TemplateResponse(request, template, context)
 

@@ -1,11 +1,12 @@
 """`kb backup FILE` and `kb restore FILE`: the whole service in one archive, restorable into any folder.
 
 The archive holds what cannot be rebuilt from corpus/: the database (accounts,
-courses, editors' edits and decisions, audit log, history, cached vectors),
-every kept source file, every upload and the session key, plus the current
-search index so a restored service answers at once with the same results.
-The database is copied with SQLite's online backup, so the service can keep
-running; the writer lock keeps an ingest from changing files meanwhile.
+courses, editors' edits and decisions, audit log, history, cached vectors, the
+session key), every kept source file, every upload, plus the current search
+index so a restored service answers at once with the same results. The
+database is copied with SQLite's online backup, so the service can keep
+running; the writer lock keeps an ingest from changing files meanwhile. With
+PostgreSQL, pg_dump and a copy of the shared folder do this job (README).
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from index.build import generation_dir, writer_lock
 from index.config import Settings
-from index.store import Store
+from index.storage import Store, generation_dir
+from index.storage.snapshot import check_sqlite, copy_sqlite
 
 FORMAT = 1
 MARKER = "kb-backup.json"
@@ -36,6 +36,7 @@ class BackupError(RuntimeError):
 def backup(settings: Settings, target: Path) -> dict:
     """Write the archive to `target` (never over an existing file); returns what it holds."""
     data = settings.data_dir
+    _refuse_postgresql(settings)
     target = Path(target).absolute()
     if target.exists():
         raise BackupError(f"{target} finns redan. Välj ett nytt filnamn, så skrivs ingen äldre säkerhetskopia över.")
@@ -44,20 +45,13 @@ def backup(settings: Settings, target: Path) -> dict:
     if not target.parent.is_dir():
         raise BackupError(f"Mappen {target.parent} finns inte.")
     partial = target.with_name(f".{target.name}.tmp")
-    with writer_lock(data), tempfile.TemporaryDirectory(dir=target.parent, prefix=".kb-backup-") as work:
+    with Store(settings).writer_lock(), tempfile.TemporaryDirectory(dir=target.parent, prefix=".kb-backup-") as work:
         snapshot = Path(work) / "kb.sqlite"
-        source, copy = sqlite3.connect(settings.db_path), sqlite3.connect(snapshot)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            summary = _summary(copy)
-        finally:
-            copy.close()
-            source.close()
+        summary = copy_sqlite(settings.db_path, snapshot)
         summary |= {
             "format": FORMAT,
             "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "secret_key": (data / "secret.key").is_file(),
+            "secret_key": not os.environ.get("KB_SECRET_KEY"),  # kept in the database unless set outside it
         }
         try:
             with tarfile.open(partial, "w:gz") as archive:
@@ -85,6 +79,7 @@ def restore(settings: Settings, source: Path) -> dict:
     archive leaves the data dir as it was.
     """
     data = settings.data_dir
+    _refuse_postgresql(settings)
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"Filen {source} finns inte.")
@@ -111,7 +106,7 @@ def restore(settings: Settings, source: Path) -> dict:
         shutil.rmtree(staging, ignore_errors=True)
     if (data / "secret.key").exists():
         (data / "secret.key").chmod(0o600)
-    Store(settings.db_path)  # brings a database from an older release up to date
+    Store(settings)  # brings a database from an older release up to date
     return summary
 
 
@@ -135,31 +130,15 @@ def _check_staged(staging: Path, source: Path) -> dict:
     summary = json.loads(marker.read_text(encoding="utf-8"))
     if summary.get("format") != FORMAT:
         raise BackupError(f"{source} är skriven i format {summary.get('format')!r}; den här versionen läser format {FORMAT}.")
-    db = sqlite3.connect(staging / "kb.sqlite")
-    try:
-        verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        verdict = str(exc)
-    finally:
-        db.close()
+    verdict = check_sqlite(staging / "kb.sqlite")
     if verdict != "ok":
         raise BackupError(f"Databasen i {source} är skadad ({verdict}).")
     return summary
 
 
-def _summary(db: sqlite3.Connection) -> dict:
-    def count(sql: str) -> int:
-        try:
-            return db.execute(sql).fetchone()[0]
-        except sqlite3.OperationalError:  # a table the service has not created yet
-            return 0
-
-    generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    return {
-        "generation": int(generation[0]) if generation else 0,
-        "documents": count("SELECT count(*) FROM documents"),
-        "versions": count("SELECT count(*) FROM versions"),
-        "accounts": count("SELECT count(*) FROM users"),
-        "courses": count("SELECT count(*) FROM courses"),
-        "audit_entries": count("SELECT count(*) FROM audit_log"),
-    }
+def _refuse_postgresql(settings: Settings) -> None:
+    if settings.database_url:
+        raise BackupError(
+            "Databasen är PostgreSQL (KB_DATABASE_URL): säkerhetskopiera den med pg_dump och kopiera "
+            "den delade mappen (KB_SHARED_DIR), se README."
+        )

@@ -2,14 +2,14 @@
 
 A run parses only files whose content changed, embeds only chunks whose text
 is not in the vector cache, then builds the search indexes for the new set of
-active chunks into a fresh generation folder. The switch is one SQLite commit:
-until it happens, readers keep the previous generation; a crash before it
-leaves the previous generation in use and nothing half-written.
+active chunks into a fresh generation folder in the shared folder. The switch
+is one database commit, which records the generation's checksum: until it
+happens, every server keeps the previous generation; a crash before it leaves
+the previous generation in use and nothing half-written.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -28,15 +28,11 @@ from index.lexical import LexicalIndex
 from index.passage_words import PassageWords
 from index.params import RankingParams
 from index.sandbox import Limits, read_bounded, read_isolated
-from index.store import Store, transaction
+from index.storage import Store, digest, generation_dir
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
 from ingest.model import IngestError, ParsedDocument
 from ingest.pipeline import MANIFEST_NAME, source_files
-
-
-class WriterBusy(RuntimeError):
-    """Another ingest holds the writer lock."""
 
 
 class MissingSources(RuntimeError):
@@ -88,10 +84,6 @@ class IngestRun:
         return [f for f in self.files if f.outcome == "failed"]
 
 
-def generation_dir(data_dir: Path, generation: int) -> Path:
-    return data_dir / "generations" / str(generation)
-
-
 def chunk_id(doc_id: str, section_path: list[str], text: str, occurrence: int) -> str:
     """Stable for the same text in the same section of the same document, whatever else changed."""
     normal = " ".join(re.findall(r"\w+", text.lower()))
@@ -116,37 +108,10 @@ def lexical_text(section_path: list[str], text: str) -> str:
     return " ".join(section_path) + "\n" + text
 
 
-class writer_lock:
-    """One writer at a time per data dir; a second one is told who holds it instead of waiting."""
-
-    def __init__(self, data_dir: Path):
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / "ingest.lock"
-
-    def __enter__(self):
-        self.handle = open(self.path, "a+")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.seek(0)
-            holder = self.handle.read().strip() or "okänd process"
-            self.handle.close()
-            raise WriterBusy(f"En annan indexering pågår redan ({holder}). Vänta tills den är klar.") from None
-        self.handle.seek(0)
-        self.handle.truncate()
-        self.handle.write(f"pid {os.getpid()}")
-        self.handle.flush()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
 class Indexer:
     def __init__(self, settings: Settings, embedder=None, params: RankingParams | None = None):
         self.settings = settings
-        self.store = Store(settings.db_path)
+        self.store = Store(settings)
         self.limits = Limits.from_settings(settings)
         self._embedder = embedder
         self.params = params or RankingParams.defaults()  # saved with every generation built
@@ -173,7 +138,7 @@ class Indexer:
         Raises WriterBusy, ManifestError and, with `rebuild`, MissingSources.
         """
         read = read_isolated if isolated else read_bounded
-        with writer_lock(self.settings.data_dir):
+        with self.store.writer_lock():
             return self._ingest(list(paths), rebuild, who, progress or (lambda step: None), read)
 
     def _ingest(
@@ -229,19 +194,19 @@ class Indexer:
             results.append(FileResult(self.store.document(doc_id)["source_path"], doc_id, "retired"))
 
         current = self.store.generation()
-        if not parsed and not retired and current and generation_dir(self.settings.data_dir, current).exists():
+        if not parsed and not retired and current and generation_dir(self.settings.shared_dir, current).exists():
             return IngestRun(results, current, 0)
 
         prepared = [(doc, res, src, self._prepare_chunks(doc)) for doc, res, src in parsed]
         embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared, progress)
 
         progress(Progress(BUILDING, 0, 1, None))
-        with self._next_generation(reread=rebuild) as (db, generation):
+        with self._next_generation(reread=rebuild) as generation:
             for document, result, source_file, chunks in prepared:
                 row = _document_row(document, source_file)
-                result.version = self.store.write_version(db, row, chunks, who)
+                result.version = self.store.write_version(row, chunks, who)
             for doc_id in retired:
-                self.store.retire(db, doc_id)
+                self.store.retire(doc_id)
         return IngestRun(results, generation, embedded)
 
     def retire(self, doc_id: str, who: str) -> int:
@@ -249,20 +214,20 @@ class Indexer:
 
         Returns the new generation. Raises KeyError, WriterBusy.
         """
-        with writer_lock(self.settings.data_dir):
+        with self.store.writer_lock():
             if self.store.document(doc_id) is None:
                 raise KeyError(doc_id)
-            with self._next_generation() as (db, generation):
-                self.store.retire(db, doc_id, by=who)
+            with self._next_generation() as generation:
+                self.store.retire(doc_id, by=who)
         return generation
 
     def reinstate(self, doc_id: str) -> int:
         """Bring a retired document's current version back into search; returns the new generation."""
-        with writer_lock(self.settings.data_dir):
+        with self.store.writer_lock():
             if self.store.document(doc_id) is None:
                 raise KeyError(doc_id)
-            with self._next_generation() as (db, generation):
-                self.store.reinstate(db, doc_id)
+            with self._next_generation() as generation:
+                self.store.reinstate(doc_id)
         return generation
 
     @contextmanager
@@ -270,13 +235,11 @@ class Indexer:
         """Changes made inside become searchable together with indexes built from them, in one commit.
 
         `reread` tokenises every passage again instead of taking unchanged ones from the last generation."""
-        db = self.store.connection()
         current = self.store.generation()
         generation = current + 1
-        with transaction(db):
-            yield db, generation
-            self._build_generation(generation, None if reread else current)
-            self.store.set_generation(db, generation)
+        with self.store.transaction():
+            yield generation
+            self.store.set_generation(generation, self._build_generation(generation, None if reread else current))
         self._drop_old_generations(keep={generation, current})
 
     # -- steps -------------------------------------------------------------
@@ -303,13 +266,13 @@ class Indexer:
             raise MissingSources(
                 f"Omindexeringen avbröts; inget ändrades. Den sparade källfilen saknas för {len(missing)} dokument: "
                 + ", ".join(missing)
-                + f". Återställ {self.settings.data_dir / 'sources'} från säkerhetskopian (kb restore)."
+                + f". Återställ {self.settings.shared_dir / 'sources'} från säkerhetskopian (kb restore)."
             )
         return out
 
     def _keep_source(self, content: bytes, content_hash: str, suffix: str) -> Path:
         """Every ingested version's bytes are kept, so nothing is lost and --rebuild needs no corpus folder."""
-        folder = self.settings.data_dir / "sources" / content_hash[:2]
+        folder = self.settings.shared_dir / "sources" / content_hash[:2]
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{content_hash}{suffix.lower()}"
         if not target.exists():
@@ -359,11 +322,11 @@ class Indexer:
             result.embedded = sum(1 for c in doc_chunks if any(k in todo for k in c["embed_keys"]))
         return sum(1 for c in chunks if any(k in todo for k in c["embed_keys"]))
 
-    def _build_generation(self, generation: int, previous: int | None) -> None:
+    def _build_generation(self, generation: int, previous: int | None) -> str:
         """Build indexes for the active chunks as seen inside the open transaction; passages whose
-        text the `previous` generation had are not tokenised again."""
+        text the `previous` generation had are not tokenised again. Returns the indexes' checksum."""
         rows = self.store.active_chunks()
-        target = generation_dir(self.settings.data_dir, generation)
+        target = generation_dir(self.settings.shared_dir, generation)
         tmp = target.with_name(target.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(target, ignore_errors=True)
@@ -377,16 +340,17 @@ class Indexer:
             [str(r["id"]) for r in rows],
             (lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows),
             self.params,
-            previous=PassageWords.load(generation_dir(self.settings.data_dir, previous) / "lexical") if previous else None,
+            previous=PassageWords.load(generation_dir(self.settings.shared_dir, previous) / "lexical") if previous else None,
         ).save(tmp / "lexical")
         (tmp / "params.json").write_text(self.params.to_json())
         (tmp / "info.json").write_text(
             json.dumps({"generation": generation, "chunks": len(rows), "model": self.settings.embedding_model})
         )
         os.replace(tmp, target)
+        return digest(target)
 
     def _drop_old_generations(self, keep: set[int]) -> None:
-        root = self.settings.data_dir / "generations"
+        root = self.settings.shared_dir / "generations"
         for child in root.iterdir():
             name = child.name.removesuffix(".tmp")
             if name.isdigit() and (int(name) not in keep or child.name.endswith(".tmp")):

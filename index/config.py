@@ -19,7 +19,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 _KNOWN_PREFIXES = {"e5": ("query: ", "passage: ")}
 
 HELP = {
-    "KB_DATA_DIR": "where the database, indexes, kept source files and uploads live",
+    "KB_DATA_DIR": "where this server keeps its own files: the SQLite database (when KB_DATABASE_URL is empty), "
+    "the writer lock, and by default the shared folder",
+    "KB_DATABASE_URL": "postgresql://user:password@host:5432/name to keep accounts, courses, the audit log and "
+    "documents in PostgreSQL, shared by several servers; empty means SQLite in KB_DATA_DIR",
+    "KB_SHARED_DIR": "the folder of index generations, kept source files and uploads; every server of one "
+    "PostgreSQL database must see the same one (a network share); empty means KB_DATA_DIR",
     "KB_CORPUS_DIR": "what `kb ingest` reads when given no path",
     "KB_EMBEDDING_MODEL": "a local path or a model name; a name needs hub access",
     "KB_QUERY_PREFIX": "prefix some models need before a query",
@@ -56,6 +61,8 @@ class Settings:
     query_prefix: str
     passage_prefix: str
     corpus_dir: Path
+    database_url: str = ""
+    shared_dir: Path | None = None  # None: the data dir
     base_url: str = ""
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     secure_cookies: bool = False
@@ -78,6 +85,8 @@ class Settings:
             query_prefix=env.get("KB_QUERY_PREFIX", default_query),
             passage_prefix=env.get("KB_PASSAGE_PREFIX", default_passage),
             corpus_dir=Path(env.get("KB_CORPUS_DIR") or PROJECT_DIR / "corpus"),
+            database_url=_database_url(env.get("KB_DATABASE_URL", "")),
+            shared_dir=Path(env["KB_SHARED_DIR"]) if env.get("KB_SHARED_DIR", "").strip() else None,
             base_url=_base_url(env.get("KB_BASE_URL", "")),
             trusted_proxies=_networks(env.get("KB_TRUSTED_PROXIES", "")),
             secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "")),
@@ -92,6 +101,7 @@ class Settings:
             if env.get(name, "").strip():
                 values[key] = _positive(name, env[name])
         values.update(overrides)
+        values["shared_dir"] = values["shared_dir"] or values["data_dir"]
         return cls(**values)
 
     @property
@@ -120,6 +130,13 @@ def _flag(name: str, value: str) -> bool:
     if folded in ("1", "true", "yes", "ja"):
         return True
     raise SettingsError(f"{name} ska vara 1 eller 0, inte {value!r}.")
+
+
+def _database_url(value: str) -> str:
+    value = value.strip()
+    if value and urlsplit(value).scheme not in ("postgresql", "postgres"):
+        raise SettingsError(f"KB_DATABASE_URL ska vara en adress som postgresql://kb@db.region.se/kb, inte {value!r}.")
+    return value
 
 
 def _base_url(value: str) -> str:

@@ -12,7 +12,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from index.store import Store
+from index.storage import Store
 
 CHANGED_THRESHOLD = 60  # rapidfuzz ratio (0-100) above which a removed+added pair is one edited passage
 CLOSEST_THRESHOLD = 40  # below this an old passage has no current counterpart worth pointing to

@@ -1,7 +1,9 @@
 """Hybrid retrieval: Swedish BM25 and dense vectors fused, then reranked with what the structure knows.
 
-The Searcher follows the store's generation: when an ingest commits a new one,
-the next query loads it, while queries already running finish on the old one.
+The Searcher follows the store's generation: when an ingest (on this server or
+another sharing the database) commits a new one, the next query loads it once
+its files match the committed checksum, while queries already running finish
+on the old one.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from index.build import generation_dir
 from ingest.manifest import regions as county_list
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.params import RankingParams
 from index.status import document_status
-from index.store import Store
+from index.storage import Store, digest, generation_dir
 from index.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
@@ -72,7 +73,7 @@ class Searcher:
     def __init__(self, settings: Settings, embedder=None, params: RankingParams | None = None):
         """`params` overrides those saved with each generation (for tuning and evaluation)."""
         self.settings = settings
-        self.store = Store(settings.db_path)
+        self.store = Store(settings)
         self._embedder = embedder
         self._params = params
         self._generation: _Generation | None = None
@@ -108,17 +109,30 @@ class Searcher:
             return loaded
         with self._reload:
             if self._generation is None or self._generation.number != number:
-                folder = generation_dir(self.settings.data_dir, number)
-                if number == 0 or not folder.exists():
+                folder = generation_dir(self.settings.shared_dir, number)
+                problem = self._unusable(number, folder)
+                if problem:
                     if self._generation is not None:
                         return self._generation
-                    raise IndexMissing(NO_INDEX)
+                    raise IndexMissing(problem)
                 saved = folder / "params.json"
                 params = RankingParams.from_json(saved.read_text()) if saved.exists() else RankingParams.defaults()
                 lexical = LexicalIndex.load(folder / "lexical", self._params or params)
                 self._generation = _Generation(number, VectorIndex.load(folder / "vectors.faiss"), lexical, params)
             return self._generation
 
+    def _unusable(self, number: int, folder) -> str | None:
+        """Why the committed generation cannot be loaded here, or None. A generation committed before
+        checksums were recorded is taken as it is."""
+        if number == 0:
+            return NO_INDEX
+        recorded = self.store.generation_digest()
+        if not folder.exists() or (recorded and digest(folder) != recorded):
+            return (
+                f"Index {number} finns inte helt i {folder}: den här servern ser inte samma delade mapp "
+                "som den som byggde det (KB_SHARED_DIR)."
+            )
+        return None
 
     def regions(self) -> list[str]:
         return self.store.regions()

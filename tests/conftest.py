@@ -1,6 +1,6 @@
 """Fixtures that build a real index of the real corpus once per test session.
 
-Everything runs for real: SQLite, FAISS, the bundled embedding model.
+Everything runs for real: SQLite, PostgreSQL (tests/postgres.py), FAISS, the bundled embedding model.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -15,6 +16,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from index.config import PROJECT_DIR, Settings  # noqa: E402
 
 CORPUS = PROJECT_DIR / "corpus"
+# Test files that start `kb serve` processes or a browser: left out of `make test-fast` with the model tests.
+_SERVER_FILES = {"test_server.py", "test_replicas.py"}
+_BROWSER_FILES = {"test_browser.py"}
 DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 
 
@@ -22,11 +26,35 @@ DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 def embedder():
     from index.embedder import Embedder
 
-    return Embedder.from_settings(Settings.from_env())
+    class SessionEmbedder(Embedder):
+        """The real model, remembering each passage's vector for the session: the many small indexes the
+        tests build re-embed the same corpus files, and once is enough (each index's own cache still
+        decides what it embeds, so what a run reports as embedded is unchanged)."""
+
+        vectors: dict = {}
+
+        def embed_passages(self, passages: list[str], progress: bool = False):
+            missing = [p for p in dict.fromkeys(passages) if p not in self.vectors]
+            self.vectors.update(zip(missing, super().embed_passages(missing, progress)))
+            return np.stack([self.vectors[p] for p in passages]) if passages else super().embed_passages([])
+
+    return SessionEmbedder.from_settings(Settings.from_env())
 
 
-def make_settings(data_dir: Path) -> Settings:
-    return Settings.from_env(data_dir=data_dir, corpus_dir=CORPUS)
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    return Settings.from_env(data_dir=data_dir, corpus_dir=CORPUS, **overrides)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_settings(request, tmp_path) -> Settings:
+    """Settings over an empty database of each backend: SQLite in the data dir, a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield make_settings(tmp_path / "data")
+        return
+    from tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        yield make_settings(tmp_path / "data", database_url=url)
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +86,16 @@ def client(settings, searcher):
 
     with TestClient(create_app(settings, searcher)) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items):
+    """Marks for `make test-fast`, which leaves out what builds or searches an index with the embedding model
+    (the corpus index among them), starts servers or a browser."""
+    for item in items:
+        name = item.path.name
+        if "embedder" in item.fixturenames:
+            item.add_marker(pytest.mark.model)
+        if name in _SERVER_FILES:
+            item.add_marker(pytest.mark.servers)
+        if name in _BROWSER_FILES:
+            item.add_marker(pytest.mark.browser)

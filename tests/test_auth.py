@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import stat
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +10,7 @@ from typer.testing import CliRunner
 
 from app.auth import add_user
 from index.config import Settings
-from index.store import Store
+from index.storage import Store, User
 from tests.conftest import CORPUS, make_settings
 
 PASSWORD = "korrekt-hast-batteri"
@@ -35,7 +34,7 @@ def app_env(tmp_path, embedder, monkeypatch):
 
     monkeypatch.delenv("KB_SECRET_KEY", raising=False)
     settings = make_settings(tmp_path / "data")
-    store = Store(settings.db_path)
+    store = Store(settings)
     add_user(store, "rut", "editor", PASSWORD)
     add_user(store, "tage", "trainer", PASSWORD)
     with TestClient(create_app(settings, Searcher(settings, embedder))) as client:
@@ -44,7 +43,7 @@ def app_env(tmp_path, embedder, monkeypatch):
 
 def test_passwords_are_stored_as_argon2_hashes(app_env):
     _, store, _ = app_env
-    stored = store.connection().execute("SELECT password_hash FROM users WHERE name = 'rut'").fetchone()[0]
+    stored = store.db.value("SELECT password_hash FROM users WHERE name = 'rut'")
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
 
@@ -91,7 +90,7 @@ def test_forged_forms_are_refused(app_env):
     # a token from an anonymous page is not accepted once signed in
     anonymous = TestClient(client.app).get("/login").text
     assert client.post("/admin/reindex", data={"csrf": csrf_of(anonymous)}, follow_redirects=False).status_code == 403
-    actions = [r[0] for r in store.connection().execute("SELECT action FROM audit_log")]
+    actions = [r["action"] for r in store.db.query("SELECT action FROM audit_log")]
     assert "omindexering" not in actions
     # the login form itself needs the token too
     response = client.post("/login", data={"name": "rut", "password": PASSWORD}, follow_redirects=False)
@@ -114,11 +113,19 @@ def test_failed_logins_are_rate_limited_per_address(app_env):
     assert login(client, "tage").status_code == 429
 
 
-def test_secret_key_is_generated_once_and_private(app_env):
-    client, _, settings = app_env
-    login(client, "rut")
-    key = settings.data_dir / "secret.key"
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+def test_the_secret_key_is_made_once_and_kept_in_the_database(app_env):
+    client, store, settings = app_env
+    assert login(client, "rut").status_code == 303
+    assert not (settings.data_dir / "secret.key").exists()
+    assert Store(settings).accounts.secret() == store.accounts.secret()  # another server: the same key
+    assert client.get("/admin", follow_redirects=False).status_code == 200
+
+
+def test_a_secret_key_file_of_an_older_release_is_adopted(tmp_path, monkeypatch):
+    monkeypatch.delenv("KB_SECRET_KEY", raising=False)
+    settings = make_settings(tmp_path)
+    (tmp_path / "secret.key").write_text("gammal-nyckel\n")
+    assert Store(settings).accounts.secret() == "gammal-nyckel"
 
 
 def test_cli_adds_a_user_with_password_from_stdin(tmp_path, monkeypatch):
@@ -128,7 +135,7 @@ def test_cli_adds_a_user_with_password_from_stdin(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(cli, ["user", "add", "greta", "--role", "editor", "--password-stdin"], input="ett-langt-losenord\n")
     assert result.exit_code == 0, result.output
-    assert verify_user(Store(tmp_path / "kb.sqlite"), "greta", "ett-langt-losenord") == {"name": "greta", "role": "editor"}
+    assert verify_user(Store(make_settings(tmp_path)), "greta", "ett-langt-losenord") == User("greta", "editor")
     refused = CliRunner().invoke(cli, ["user", "add", "greta", "--role", "admin", "--password-stdin"], input="ett-langt-losenord\n")
     assert refused.exit_code == 2
 
@@ -138,8 +145,8 @@ def client_from(app, address: str) -> TestClient:
     return TestClient(app, client=(address, 50000))
 
 
-def failures(store) -> list[tuple[str, float]]:
-    return store.connection().execute("SELECT key, at FROM login_failures ORDER BY at").fetchall()
+def failures(store) -> list[dict]:
+    return store.db.query("SELECT key, at FROM login_failures ORDER BY at")
 
 
 def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(app_env):
@@ -159,7 +166,7 @@ def test_the_wait_doubles_with_each_failure_after_the_free_ones(app_env):
     assert blocked.status_code == 429 and "Vänta 30 sekunder" in blocked.text
 
     def let_time_pass(seconds: float) -> None:
-        store.connection().execute("UPDATE login_failures SET at = at - ?", (seconds,))
+        store.db.run("UPDATE login_failures SET at = at - ?", (seconds,))
 
     let_time_pass(31)
     assert login(attacker, "rut", "fel-lösenord").status_code == 401  # one more try after the wait
@@ -210,8 +217,7 @@ def test_an_overlong_login_name_is_refused_and_neither_stored_nor_shown(app_env)
     assert response.status_code == 400 and "högst 64 tecken" in response.text
     assert name not in response.text
     assert failures(store) == []
-    audited = store.connection().execute("SELECT count(*) FROM audit_log WHERE detail LIKE ?", (f"%{name}%",)).fetchone()
-    assert audited[0] == 0
+    assert store.db.value("SELECT count(*) FROM audit_log WHERE detail LIKE ?", (f"%{name}%",)) == 0
     huge = login(client, "x" * 900_000, "fel")
     assert huge.status_code == 413 and "x" * 1000 not in huge.text
     assert failures(store) == []
@@ -242,7 +248,7 @@ def test_secure_cookies_and_hsts_when_the_setting_says_so(tmp_path, embedder, mo
     monkeypatch.delenv("KB_SECRET_KEY", raising=False)
     for secure in (False, True):
         settings = Settings.from_env(data_dir=tmp_path / str(secure), corpus_dir=CORPUS, secure_cookies=secure)
-        add_user(Store(settings.db_path), "rut", "editor", PASSWORD)
+        add_user(Store(settings), "rut", "editor", PASSWORD)
         with TestClient(create_app(settings, Searcher(settings, embedder))) as client:
             response = login(client, "rut")
             cookies = response.headers.get_list("set-cookie")

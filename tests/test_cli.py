@@ -3,6 +3,7 @@
 import json
 import re
 
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -11,6 +12,7 @@ from tests.conftest import CORPUS
 runner = CliRunner()
 
 
+@pytest.mark.model  # kb ingest loads the model itself
 def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

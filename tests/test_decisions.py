@@ -186,7 +186,7 @@ def test_a_backup_restored_into_another_folder_gives_the_service_back(site, embe
 
 def test_a_database_from_an_older_release_with_absolute_paths_works_in_another_folder(site, embedder, tmp_path):
     """Older releases stored absolute paths into their data dir; copied elsewhere, --rebuild skipped uploads."""
-    from index.store import Store
+    from index.storage import Store
 
     client, searcher, settings, corpus = site
     copied = tmp_path / "kopierad"
@@ -195,7 +195,7 @@ def test_a_database_from_an_older_release_with_absolute_paths_works_in_another_f
         for table, column in (("documents", "source_path"), ("versions", "source_file")):
             db.execute(f"UPDATE {table} SET {column} = '/srv/gammal/data/' || {column} WHERE {column} NOT LIKE '/%'")
     moved = Settings.from_env(data_dir=copied, corpus_dir=corpus)
-    store = Store(moved.db_path)
+    store = Store(moved)
     upload_source = Path(store.document("laro-rutin")["source_path"])
     assert copied.resolve() in upload_source.parents and upload_source.is_file()
     run = Indexer(moved, embedder).ingest([corpus], rebuild=True)

@@ -3,7 +3,7 @@
 import shutil
 
 from index.build import Indexer
-from index.store import Store
+from index.storage import Store
 from tests.conftest import CORPUS, make_settings
 
 DOC_IDS = {p.stem for p in CORPUS.iterdir() if p.name != "manifest.toml"}
@@ -12,7 +12,7 @@ DOC_IDS = {p.stem for p in CORPUS.iterdir() if p.name != "manifest.toml"}
 def test_every_corpus_document_is_indexed(ingest_run, settings):
     outcomes = {r.doc_id: r.outcome for r in ingest_run.files}
     assert outcomes == {doc_id: "new" for doc_id in DOC_IDS}
-    store = Store(settings.db_path)
+    store = Store(settings)
     documents = {d["doc_id"]: d for d in store.documents()}
     assert set(documents) == DOC_IDS
     for doc in documents.values():
@@ -22,7 +22,7 @@ def test_every_corpus_document_is_indexed(ingest_run, settings):
 
 
 def test_reingest_of_unchanged_corpus_changes_nothing(settings, embedder, ingest_run):
-    store = Store(settings.db_path)
+    store = Store(settings)
     before = [r["chunk_id"] for r in store.active_chunks()]
     run = Indexer(settings, embedder).ingest([CORPUS])
     assert {r.outcome for r in run.files} == {"unchanged"}
@@ -37,7 +37,7 @@ def test_chunk_ids_survive_a_rebuild_elsewhere(tmp_path, embedder, settings, ing
     shutil.copytree(CORPUS, corpus)
     other = make_settings(tmp_path / "data")
     Indexer(other, embedder).ingest([corpus])
-    ids = lambda s: {r["chunk_id"] for r in Store(s.db_path).active_chunks()}  # noqa: E731
+    ids = lambda s: {r["chunk_id"] for r in Store(s).active_chunks()}  # noqa: E731
     assert ids(other) == ids(settings)
 
 

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from index.build import generation_dir
+from index.storage import generation_dir
 from index.config import PROJECT_DIR
 from index.params import RankingParams
 from index.vectors import VectorIndex

@@ -17,9 +17,9 @@ import pypdf
 import pytest
 
 from index.analyzer import Analyzer
-from index.build import Indexer, WriterBusy, writer_lock
+from index.build import Indexer
 from index.search import Searcher
-from index.store import Store
+from index.storage import Store, WriterBusy
 from tests.conftest import CORPUS, make_settings
 
 NORRBOTTEN = "norrbotten-handlingsplan-2021"
@@ -52,7 +52,7 @@ def test_revising_one_section_reembeds_and_retokenises_only_that_section(workspa
     tokenised = []
     count_words = Analyzer.count_words
     monkeypatch.setattr(Analyzer, "count_words", staticmethod(lambda text: tokenised.append(text) or count_words(text)))
-    store = Store(settings.db_path)
+    store = Store(settings)
     before = {r["chunk_id"]: r["text"] for r in store.active_chunks()}
     source = corpus / f"{NORRBOTTEN}.md"
     original = source.read_text(encoding="utf-8")
@@ -87,12 +87,12 @@ def test_a_rebuild_reads_every_passage_again(workspace, monkeypatch):
     count_words = Analyzer.count_words
     monkeypatch.setattr(Analyzer, "count_words", staticmethod(lambda text: tokenised.append(text) or count_words(text)))
     indexer.ingest([corpus], rebuild=True)
-    assert len(tokenised) == len(Store(settings.db_path).active_chunks())
+    assert len(tokenised) == len(Store(settings).active_chunks())
 
 
 def test_removed_document_leaves_search_but_keeps_its_history(workspace, embedder):
     corpus, settings, indexer = workspace
-    store = Store(settings.db_path)
+    store = Store(settings)
     some_chunk = store.active_chunks()[0]["chunk_id"]
     (corpus / f"{NORRBOTTEN}.md").unlink()
 
@@ -107,7 +107,7 @@ def test_removed_document_leaves_search_but_keeps_its_history(workspace, embedde
 
 def test_a_second_writer_is_refused_with_a_message(workspace):
     corpus, settings, indexer = workspace
-    with writer_lock(settings.data_dir):
+    with Store(settings).writer_lock():
         with pytest.raises(WriterBusy, match="En annan indexering pågår"):
             indexer.ingest([corpus])
 
@@ -117,7 +117,7 @@ def test_searches_during_an_ingest_all_succeed(workspace, embedder):
     shutil.copy(CORPUS / "dalarna-overenskommelse-2021.txt", corpus)
     searcher = Searcher(settings, embedder)
     searcher.load()
-    first_generation = Store(settings.db_path).generation()
+    first_generation = Store(settings).generation()
     answers, errors = [], []
     done = threading.Event()
 
@@ -137,7 +137,7 @@ def test_searches_during_an_ingest_all_succeed(workspace, embedder):
         worker.join()
     assert errors == []
     assert len(answers) > 3 and all(n > 0 for n in answers)
-    assert Store(settings.db_path).generation() == first_generation + 1
+    assert Store(settings).generation() == first_generation + 1
     regions = {h.document["region"] for h in searcher.search("samordnad individuell plan SIP", k=10)}
     assert "Dalarna" in regions, "the searcher switched to the new generation"
 
@@ -147,7 +147,7 @@ def test_kill_9_during_ingest_leaves_the_previous_index(workspace, embedder):
     searcher = Searcher(settings, embedder)
     queries = ["vem ansvarar för abstinensbehandling", "LVM läkarintyg", "Norrbus"]
     before = {q: texts(searcher, q) for q in queries}
-    generation = Store(settings.db_path).generation()
+    generation = Store(settings).generation()
     shutil.copy(CORPUS / "dalarna-overenskommelse-2021.txt", corpus)
 
     env = os.environ | {"KB_DATA_DIR": str(settings.data_dir)}
@@ -163,7 +163,7 @@ def test_kill_9_during_ingest_leaves_the_previous_index(workspace, embedder):
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the ingest was killed while building the new generation"
 
-    assert Store(settings.db_path).generation() == generation
+    assert Store(settings).generation() == generation
     assert {q: texts(Searcher(settings, embedder), q) for q in queries} == before
     run = indexer.ingest([corpus])
     assert run.generation == generation + 1
@@ -175,7 +175,7 @@ def test_bad_files_leave_the_index_as_it_was(workspace, embedder, tmp_path):
     from tests.test_readers import _pdf
 
     corpus, settings, indexer = workspace
-    store = Store(settings.db_path)
+    store = Store(settings)
     searcher = Searcher(settings, embedder)
     before = (store.generation(), [r["chunk_id"] for r in store.active_chunks()], texts(searcher, "Norrbus"))
     whole = _pdf(tmp_path / "hel.pdf").read_bytes()
@@ -198,7 +198,7 @@ def test_bad_files_leave_the_index_as_it_was(workspace, embedder, tmp_path):
 
 def test_rebuild_rereads_the_kept_sources_without_the_corpus_folder(workspace, embedder):
     corpus, settings, indexer = workspace
-    store = Store(settings.db_path)
+    store = Store(settings)
     before = sorted(r["chunk_id"] for r in store.active_chunks())
     shutil.rmtree(corpus)
 

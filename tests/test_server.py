@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from app.auth import add_user
-from index.store import Store
+from index.storage import Store
+from tests.conftest import make_settings
 from tests.servers import kb_serve, raw_request
 from tests.ui_fixtures import _copy_data_dir
 
@@ -30,7 +31,7 @@ FILE_PART = (
 def served(settings, ingest_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
     _copy_data_dir(settings.data_dir, root / "data")
-    add_user(Store(root / "data" / "kb.sqlite"), "rut", "editor", PASSWORD)
+    add_user(Store(make_settings(root / "data")), "rut", "editor", PASSWORD)
     (root / "tmp").mkdir()
     with kb_serve(root / "data", root / "tmp") as base:
         yield base, root / "data", root / "tmp"

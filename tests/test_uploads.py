@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from app.auth import add_user
 from index.config import Settings
 from index.search import Searcher
-from index.store import Store
+from index.storage import Store
 from ingest.readers import read_file
 from tests.conftest import CORPUS
 from tests.test_admin import NEW_DOC_MD, upload, wait_for
@@ -52,7 +52,7 @@ def make_app(root: Path, embedder, **limits):
     from app.web import create_app
 
     settings = Settings.from_env(data_dir=root, corpus_dir=CORPUS, **limits)
-    add_user(Store(settings.db_path), "rut", "editor", PASSWORD)
+    add_user(Store(settings), "rut", "editor", PASSWORD)
     return create_app(settings, Searcher(settings, embedder)), settings
 
 
@@ -76,7 +76,7 @@ def editor(tmp_path, embedder):
 
 def nothing_kept(settings: Settings) -> bool:
     uploads = settings.data_dir / "uploads"
-    return Store(settings.db_path).documents(include_retired=True) == [] and not any(uploads.rglob("*.*"))
+    return Store(settings).documents(include_retired=True) == [] and not any(uploads.rglob("*.*"))
 
 
 @pytest.mark.parametrize(

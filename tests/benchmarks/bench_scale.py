@@ -363,16 +363,17 @@ def lexical_serve(n: int, workdir: Path) -> dict:
 
 
 def sqlite_run(n: int, workdir: Path) -> dict:
-    from index.store import Store, transaction
+    from index.config import Settings
+    from index.storage import Store
 
-    path = workdir / f"store-{n}.sqlite"
+    settings = Settings.from_env(data_dir=workdir / f"store-{n}")
+    path = settings.db_path
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     t = time.perf_counter()
     texts = list(passages(n))
     gen_s = time.perf_counter() - t
-    store = Store(path)
-    db = store.connection()
+    store = Store(settings)
 
     def rows():
         for i, text in enumerate(texts):
@@ -386,8 +387,8 @@ def sqlite_run(n: int, workdir: Path) -> dict:
             )
 
     t = time.perf_counter()
-    with transaction(db):
-        db.executemany(
+    with store.transaction():
+        store.db.many(
             """INSERT INTO chunks (chunk_id, doc_id, ord, section_path, text, kind, page, line_start, line_end,
                    char_start, char_end, on_topic, proposal, footnotes, table_data, responsibility, priority,
                    embed_keys, first_version, last_version, active)
@@ -396,12 +397,12 @@ def sqlite_run(n: int, workdir: Path) -> dict:
         )
     insert_s = time.perf_counter() - t
     t = time.perf_counter()
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.db.run("PRAGMA wal_checkpoint(TRUNCATE)")
     checkpoint_s = time.perf_counter() - t
     avg_text = float(np.mean([len(x) for x in texts[:10_000]]))
     del texts
-    db.close()
-    store = Store(path)  # fresh connection (the OS page cache stays warm)
+    store.db.close()
+    store = Store(settings)  # fresh connection (the OS page cache stays warm)
     rng = np.random.default_rng(3)
     single, batch = [], []
     for rowid in rng.integers(1, n + 1, size=100):

@@ -1,162 +1,77 @@
-"""SQLite storage for documents, their versions, chunks, tags and cached vectors.
+"""The corpus: documents, their versions, chunks, tags and cached vectors, on SQLite or PostgreSQL.
 
-All SQL about the corpus lives here, behind a small interface, so a larger
-deployment can move it to a server database. Chunks are never deleted: a chunk
+Store is the one door to the database: it applies the migrations when opened
+and carries the accounts and courses tables as `store.accounts` and
+`store.courses`. Chunks are never deleted: a chunk
 that leaves the current version is marked inactive, so permalinks to old
 versions keep resolving and history is kept.
 
 Editors' decisions are kept apart from what a file says, so no ingest undoes
 them: a metadata edit is a row in meta_edits laid over the manifest's (or the
 guessed) values of every new version, and a document an editor took out of
-search says so in retired_by. Paths inside the data dir are stored relative to
-it, so a restored copy works in any folder.
+search says so in retired_by. Paths inside the shared folder (KB_SHARED_DIR) are
+stored relative to it, so a restored copy works in any folder and every server
+finds the same files.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
-import threading
 from pathlib import Path
 
 import numpy as np
 
+from index.config import Settings
+from index.storage.accounts import Accounts
+from index.storage.courses import Courses
+from index.storage.database import Database, marks, utc_now
+from index.storage.migrations import migrate
 from ingest.model import DocumentMeta
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    region TEXT,
-    doc_type TEXT,
-    parties TEXT NOT NULL DEFAULT '[]',
-    decided TEXT,
-    valid_from TEXT,
-    valid_to TEXT,
-    status TEXT NOT NULL,
-    guessed INTEGER NOT NULL DEFAULT 0,
-    format TEXT NOT NULL,
-    source_path TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    current_version INTEGER NOT NULL,
-    retired INTEGER NOT NULL DEFAULT 0,
-    text TEXT NOT NULL,
-    footnotes TEXT NOT NULL DEFAULT '[]',
-    report TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS meta_edits (
-    doc_id TEXT NOT NULL,
-    field TEXT NOT NULL,
-    value TEXT,  -- JSON
-    edited_by TEXT,
-    edited_at TEXT NOT NULL DEFAULT (datetime('now')),
-    PRIMARY KEY (doc_id, field)
-);
-CREATE TABLE IF NOT EXISTS versions (
-    doc_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    ingested_at TEXT NOT NULL DEFAULT (datetime('now')),
-    ingested_by TEXT,
-    source_file TEXT,
-    report TEXT NOT NULL DEFAULT '{}',
-    PRIMARY KEY (doc_id, version)
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY,
-    chunk_id TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL,
-    ord INTEGER NOT NULL,
-    section_path TEXT NOT NULL,
-    text TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    page INTEGER,
-    line_start INTEGER,
-    line_end INTEGER,
-    char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL,
-    on_topic INTEGER NOT NULL,
-    proposal INTEGER NOT NULL,
-    footnotes TEXT NOT NULL DEFAULT '[]',
-    table_data TEXT,
-    responsibility TEXT NOT NULL DEFAULT '[]',
-    priority TEXT NOT NULL DEFAULT '[]',
-    embed_keys TEXT NOT NULL,
-    first_version INTEGER NOT NULL,
-    last_version INTEGER NOT NULL,
-    active INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id, active, ord);
-CREATE TABLE IF NOT EXISTS responsibilities (
-    chunk_id TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
-    activity TEXT NOT NULL,
-    principal TEXT,
-    units TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    strength TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS responsibilities_chunk ON responsibilities (chunk_id);
-CREATE TABLE IF NOT EXISTS priorities (
-    chunk_id TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
-    level INTEGER,
-    label TEXT NOT NULL,
-    recommendation TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS priorities_chunk ON priorities (chunk_id);
-CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
-"""
 
 _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")
 META_KEYS = (*_META_FIELDS, "parties")
-# Columns added after the first release; added to an older database when it is opened.
-_ADDED_COLUMNS = {"retired_by": "TEXT", "meta_base": "TEXT"}
-# Where kept files live inside the data dir; used to repair absolute paths of older databases.
+# Where kept files live inside the shared folder; used to repair absolute paths of older databases.
 _DATA_FOLDERS = ("sources", "uploads")
 
 
 class Store:
-    """One SQLite file; a connection per thread, WAL so readers never wait for the writer."""
+    """The database named by the settings, brought up to date when opened; a connection per thread."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.data_dir = self.path.parent.resolve()
-        self._local = threading.local()
-        with self.connection() as db:
-            db.executescript(SCHEMA)
-        self._upgrade()
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.database_url, settings.db_path)
+        self.data_dir = settings.shared_dir.resolve()
+        migrate(self.db)
+        self._repair_paths()
+        self.accounts = Accounts(self.db, settings.data_dir)
+        self.courses = Courses(self.db)
 
-    def _upgrade(self) -> None:
-        """Bring a database written by an older release up to date.
+    def transaction(self):
+        return self.db.transaction()
 
-        Looks first and writes only when something is out of date, so opening
-        a current database never waits for a running ingest's write lock.
-        """
-        db = self.connection()
+    def writer_lock(self):
+        """One writer at a time across every process sharing the database (raises WriterBusy)."""
+        return self.db.writer_lock(self.settings.data_dir)
 
-        def missing_columns() -> list[str]:
-            present = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
-            return [column for column in _ADDED_COLUMNS if column not in present]
-
-        # Older releases stored absolute paths; a path into a data dir (this one or the one a backup came from)
-        # becomes relative when the same file is found here.
+    def _repair_paths(self) -> None:
+        """Older releases stored absolute paths; a path into a data dir (this one or the one a backup
+        came from) becomes relative when the same file is found here. Reads first, writes only then."""
         moves = [
-            (table, key, column, row_key, stored, relative)
-            for table, key, column in (("documents", "doc_id", "source_path"), ("versions", "rowid", "source_file"))
-            for row_key, stored in db.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} LIKE '/%'").fetchall()
-            if (relative := self._relative_in_data_dir(stored)) != stored
+            (table, column, row, relative)
+            for table, column, version in (("documents", "source_path", "current_version"), ("versions", "source_file", "version"))
+            for row in self.db.query(f"SELECT doc_id, {version} AS version, {column} AS path FROM {table} WHERE {column} LIKE '/%'")
+            if (relative := self._relative_in_data_dir(row["path"])) != row["path"]
         ]
-        if not missing_columns() and not moves:
+        if not moves:
             return
-        with transaction(db):
-            for column in missing_columns():  # asked again: another process may have just done it
-                db.execute(f"ALTER TABLE documents ADD COLUMN {column} {_ADDED_COLUMNS[column]}")
-            for table, key, column, row_key, stored, relative in moves:
-                db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ? AND {column} = ?", (relative, row_key, stored))
+        with self.db.transaction():
+            for table, column, row, relative in moves:
+                key = "current_version" if table == "documents" else "version"
+                self.db.run(
+                    f"UPDATE {table} SET {column} = ? WHERE doc_id = ? AND {key} = ? AND {column} = ?",
+                    (relative, row["doc_id"], row["version"], row["path"]),
+                )
 
     def _relative_in_data_dir(self, stored: str) -> str:
         path = Path(stored)
@@ -171,7 +86,7 @@ class Store:
         return stored
 
     def relative(self, path: str | Path) -> str:
-        """How a path is stored: relative when inside the data dir, else absolute (a corpus folder)."""
+        """How a path is stored: relative when inside the shared folder, else absolute (a corpus folder)."""
         path = Path(path).resolve()
         try:
             return path.relative_to(self.data_dir).as_posix()
@@ -184,97 +99,84 @@ class Store:
             return stored
         return str(self.data_dir / stored) if not Path(stored).is_absolute() else stored
 
-    def connection(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            self._local.db = db
-        return db
-
     # -- generations -------------------------------------------------------
 
     def generation(self) -> int:
-        row = self.connection().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
+        value = self.db.value("SELECT value FROM meta WHERE key = 'generation'")
+        return int(value) if value else 0
 
-    def set_generation(self, db: sqlite3.Connection, generation: int) -> None:
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES ('generation', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (str(generation),),
-        )
+    def generation_digest(self) -> str | None:
+        """The checksum of the committed generation's files, which every server verifies before loading it."""
+        return self.db.value("SELECT value FROM meta WHERE key = 'generation_digest'")
+
+    def set_generation(self, generation: int, digest: str) -> None:
+        for key, value in (("generation", str(generation)), ("generation_digest", digest)):
+            self.db.run(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     # -- reading -----------------------------------------------------------
 
     def documents(self, include_retired: bool = False) -> list[dict]:
         sql = (
-            "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id AND c.active) AS chunk_count "
+            "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id AND c.active = 1) AS chunk_count "
             "FROM documents d"
         )
         if not include_retired:
-            sql += " WHERE NOT d.retired"
-        return [self._document(row) for row in self.connection().execute(sql + " ORDER BY d.region, d.title")]
+            sql += " WHERE d.retired = 0"
+        return [self._document(row) for row in self.db.query(sql + " ORDER BY d.region NULLS FIRST, d.title")]
 
     def regions(self) -> list[str]:
         """The regions of searchable documents."""
-        rows = self.connection().execute(
-            "SELECT DISTINCT region FROM documents WHERE NOT retired AND region IS NOT NULL ORDER BY region"
+        rows = self.db.query(
+            "SELECT DISTINCT region FROM documents WHERE retired = 0 AND region IS NOT NULL ORDER BY region"
         )
-        return [row[0] for row in rows]
+        return [row["region"] for row in rows]
 
     def document(self, doc_id: str) -> dict | None:
-        row = self.connection().execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        row = self.db.one("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
         return self._document(row) if row else None
 
     def versions(self, doc_id: str) -> list[dict]:
-        rows = self.connection().execute(
-            "SELECT * FROM versions WHERE doc_id = ? ORDER BY version DESC", (doc_id,)
-        )
-        return [
-            dict(row) | {"report": json.loads(row["report"]), "source_file": self.absolute(row["source_file"])}
-            for row in rows
-        ]
+        rows = self.db.query("SELECT * FROM versions WHERE doc_id = ? ORDER BY version DESC", (doc_id,))
+        return [row | {"report": json.loads(row["report"]), "source_file": self.absolute(row["source_file"])} for row in rows]
 
     def chunk(self, chunk_id: str) -> dict | None:
-        row = self.connection().execute("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        row = self.db.one("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,))
         return _chunk(row) if row else None
 
     def chunks_by_rowid(self, rowids: list[int]) -> dict[int, dict]:
         if not rowids:
             return {}
-        marks = ",".join("?" * len(rowids))
-        rows = self.connection().execute(f"SELECT * FROM chunks WHERE id IN ({marks}) AND active", rowids)
+        rowids = [int(r) for r in rowids]
+        rows = self.db.query(f"SELECT * FROM chunks WHERE id IN ({marks(rowids)}) AND active = 1", rowids)
         return {row["id"]: _chunk(row) for row in rows}
 
     def document_chunks(self, doc_id: str, active_only: bool = True) -> list[dict]:
-        sql = "SELECT * FROM chunks WHERE doc_id = ?" + (" AND active" if active_only else "") + " ORDER BY ord"
-        return [_chunk(row) for row in self.connection().execute(sql, (doc_id,))]
+        sql = "SELECT * FROM chunks WHERE doc_id = ?" + (" AND active = 1" if active_only else "") + " ORDER BY ord"
+        return [_chunk(row) for row in self.db.query(sql, (doc_id,))]
 
     def neighbours(self, chunk: dict, around: int = 1) -> tuple[list[dict], list[dict]]:
-        db = self.connection()
-        before = db.execute(
-            "SELECT * FROM chunks WHERE doc_id = ? AND active AND ord < ? ORDER BY ord DESC LIMIT ?",
+        before = self.db.query(
+            "SELECT * FROM chunks WHERE doc_id = ? AND active = 1 AND ord < ? ORDER BY ord DESC LIMIT ?",
             (chunk["doc_id"], chunk["ord"], around),
-        ).fetchall()
-        after = db.execute(
-            "SELECT * FROM chunks WHERE doc_id = ? AND active AND ord > ? ORDER BY ord LIMIT ?",
+        )
+        after = self.db.query(
+            "SELECT * FROM chunks WHERE doc_id = ? AND active = 1 AND ord > ? ORDER BY ord LIMIT ?",
             (chunk["doc_id"], chunk["ord"], around),
-        ).fetchall()
+        )
         return [_chunk(r) for r in reversed(before)], [_chunk(r) for r in after]
 
-    def active_chunks(self) -> list[sqlite3.Row]:
+    def active_chunks(self) -> list[dict]:
         """What the search indexes are built from: row id, text and heading of every searchable chunk."""
-        return self.connection().execute(
-            "SELECT id, chunk_id, section_path, text, embed_keys FROM chunks WHERE active ORDER BY id"
-        ).fetchall()
+        return self.db.query(
+            "SELECT id, chunk_id, section_path, text, embed_keys FROM chunks WHERE active = 1 ORDER BY id"
+        )
 
     def rowids_matching(self, filters) -> np.ndarray:
         """Row ids of the searchable passages that pass the filters (index/search.py `Filters`)."""
-        sql = ["SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.active"]
+        sql = ["SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.active = 1"]
         params: list = []
         if filters.region:
             sql.append("AND lower(d.region) = lower(?)")
@@ -299,64 +201,48 @@ class Store:
         if filters.principal:
             sql.append("AND c.chunk_id IN (SELECT chunk_id FROM responsibilities WHERE principal = ?)")
             params.append(filters.principal)
-        rows = self.connection().execute(" ".join(sql), params).fetchall()
-        return np.fromiter((row[0] for row in rows), dtype="int64", count=len(rows))
-
-    def responsibilities(self, chunk_ids: list[str] | None = None) -> list[dict]:
-        sql = (
-            "SELECT r.*, d.region, d.title, d.status FROM responsibilities r "
-            "JOIN documents d ON d.doc_id = r.doc_id JOIN chunks c ON c.chunk_id = r.chunk_id "
-            "WHERE c.active"
-        )
-        params: list = []
-        if chunk_ids is not None:
-            sql += f" AND r.chunk_id IN ({','.join('?' * len(chunk_ids))})"
-            params = list(chunk_ids)
-        rows = self.connection().execute(sql, params)
-        return [dict(row) | {"units": json.loads(row["units"])} for row in rows]
+        rows = self.db.query(" ".join(sql), params)
+        return np.fromiter((row["id"] for row in rows), dtype="int64", count=len(rows))
 
     # -- vectors cache ---------------------------------------------------
 
     def cached_vectors(self, keys: list[str], dimension: int) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
-        db = self.connection()
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
-            rows = db.execute(f"SELECT key, vector FROM embeddings WHERE key IN ({','.join('?' * len(part))})", part)
-            for key, blob in rows:
-                vector = np.frombuffer(blob, dtype="float32")
+            for row in self.db.query(f"SELECT key, vector FROM embeddings WHERE key IN ({marks(part)})", part):
+                vector = np.frombuffer(bytes(row["vector"]), dtype="float32")
                 if vector.shape[0] == dimension:
-                    found[key] = vector
+                    found[row["key"]] = vector
         return found
 
     def put_vectors(self, keys: list[str], vectors: np.ndarray) -> None:
-        db = self.connection()
-        with transaction(db):
-            db.executemany(
-                "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)",
+        with self.db.transaction():
+            self.db.many(
+                "INSERT INTO embeddings (key, vector) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET vector = excluded.vector",
                 [(k, np.asarray(v, dtype="float32").tobytes()) for k, v in zip(keys, vectors)],
             )
 
     # -- writing (inside the caller's transaction) ------------------------
 
-    def write_version(self, db: sqlite3.Connection, document: dict, chunks: list[dict], who: str | None) -> int:
+    def write_version(self, document: dict, chunks: list[dict], who: str | None) -> int:
         """Store a new version of a document; chunks that left it stop being searchable.
 
         document["meta"] is what the file's manifest entry says, or a guess; the
         editors' edits of this document are laid over it.
         """
+        db = self.db
         doc_id = document["doc_id"]
-        row = db.execute("SELECT max(version) FROM versions WHERE doc_id = ?", (doc_id,)).fetchone()
-        version = (row[0] or 0) + 1
+        version = (db.value("SELECT max(version) FROM versions WHERE doc_id = ?", (doc_id,)) or 0) + 1
         meta: DocumentMeta = document["meta"]
         base = {"values": {k: getattr(meta, k) for k in META_KEYS}, "guessed": meta.guessed}
         source_path, source_file = self.relative(document["source_path"]), self.relative(document["source_file"])
-        db.execute(
+        db.run(
             "INSERT INTO versions (doc_id, version, content_hash, ingested_by, source_file, report) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (doc_id, version, document["content_hash"], who, source_file, json.dumps(document["report"])),
         )
-        db.execute(
+        db.run(
             """INSERT INTO documents (doc_id, title, region, doc_type, parties, decided, valid_from, valid_to,
                    status, guessed, format, source_path, content_hash, current_version, retired, text, footnotes, report,
                    meta_base)
@@ -373,14 +259,12 @@ class Store:
                 json.dumps(base, ensure_ascii=False),
             ),
         )
-        self._apply_meta(db, doc_id)
+        self._apply_meta(doc_id)
         new_ids = [c["chunk_id"] for c in chunks]
-        db.execute(
-            f"UPDATE chunks SET active = 0 WHERE doc_id = ? AND active AND chunk_id NOT IN ({','.join('?' * len(new_ids))})",
-            [doc_id, *new_ids],
-        )
+        keep = f" AND chunk_id NOT IN ({marks(new_ids)})" if new_ids else ""
+        db.run(f"UPDATE chunks SET active = 0 WHERE doc_id = ? AND active = 1{keep}", [doc_id, *new_ids])
         for ord_, chunk in enumerate(chunks):
-            db.execute(
+            db.run(
                 """INSERT INTO chunks (chunk_id, doc_id, ord, section_path, text, kind, page, line_start, line_end,
                        char_start, char_end, on_topic, proposal, footnotes, table_data, responsibility, priority,
                        embed_keys, first_version, last_version, active)
@@ -402,9 +286,10 @@ class Store:
                     json.dumps(chunk["priority"], ensure_ascii=False), json.dumps(chunk["embed_keys"]), version, version,
                 ),
             )
-        db.execute("DELETE FROM responsibilities WHERE doc_id = ?", (doc_id,))
-        db.execute("DELETE FROM priorities WHERE doc_id = ?", (doc_id,))
-        db.executemany(
+        # The statements again, one row each, for the principal and priority filters of rowids_matching.
+        db.run("DELETE FROM responsibilities WHERE doc_id = ?", (doc_id,))
+        db.run("DELETE FROM priorities WHERE doc_id = ?", (doc_id,))
+        db.many(
             "INSERT INTO responsibilities (chunk_id, doc_id, activity, principal, units, kind, strength) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -415,7 +300,7 @@ class Store:
                 if not r.get("negated")  # "ansvarar inte för" names no one responsible
             ],
         )
-        db.executemany(
+        db.many(
             "INSERT INTO priorities (chunk_id, doc_id, level, label, recommendation) VALUES (?, ?, ?, ?, ?)",
             [
                 (c["chunk_id"], doc_id, p["level"], p["label"], p["recommendation"])
@@ -425,15 +310,15 @@ class Store:
         )
         return version
 
-    def retire(self, db: sqlite3.Connection, doc_id: str, by: str | None = None) -> None:
+    def retire(self, doc_id: str, by: str | None = None) -> None:
         """Out of search, history kept. `by` names the editor who decided it; None means its file is gone."""
-        db.execute("UPDATE documents SET retired = 1, retired_by = ? WHERE doc_id = ?", (by, doc_id))
-        db.execute("UPDATE chunks SET active = 0 WHERE doc_id = ?", (doc_id,))
+        self.db.run("UPDATE documents SET retired = 1, retired_by = ? WHERE doc_id = ?", (by, doc_id))
+        self.db.run("UPDATE chunks SET active = 0 WHERE doc_id = ?", (doc_id,))
 
-    def reinstate(self, db: sqlite3.Connection, doc_id: str) -> None:
+    def reinstate(self, doc_id: str) -> None:
         """Back into search: the passages of its current version become searchable again."""
-        db.execute("UPDATE documents SET retired = 0, retired_by = NULL WHERE doc_id = ?", (doc_id,))
-        db.execute(
+        self.db.run("UPDATE documents SET retired = 0, retired_by = NULL WHERE doc_id = ?", (doc_id,))
+        self.db.run(
             "UPDATE chunks SET active = 1 WHERE doc_id = ? "
             "AND last_version = (SELECT current_version FROM documents WHERE doc_id = ?)",
             (doc_id, doc_id),
@@ -447,31 +332,29 @@ class Store:
         A changed field becomes an edit that every later version keeps; a field
         set back to what the manifest (or the guess) says stops being an edit.
         """
-        db = self.connection()
         new = {k: getattr(meta, k) for k in META_KEYS}
-        with transaction(db):
-            document = self._document(db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone())
+        with self.db.transaction():
+            document = self.document(doc_id)
             base = self.file_meta(document)["values"]
             changed = [k for k in META_KEYS if new[k] != document[k]]
             for key in META_KEYS:
                 if new[key] == base[key]:
-                    db.execute("DELETE FROM meta_edits WHERE doc_id = ? AND field = ?", (doc_id, key))
+                    self.db.run("DELETE FROM meta_edits WHERE doc_id = ? AND field = ?", (doc_id, key))
                 elif key in changed:
-                    db.execute(
-                        "INSERT INTO meta_edits (doc_id, field, value, edited_by) VALUES (?, ?, ?, ?) "
+                    self.db.run(
+                        "INSERT INTO meta_edits (doc_id, field, value, edited_by, edited_at) VALUES (?, ?, ?, ?, ?) "
                         "ON CONFLICT (doc_id, field) DO UPDATE SET value = excluded.value, "
-                        "edited_by = excluded.edited_by, edited_at = datetime('now')",
-                        (doc_id, key, json.dumps(new[key], ensure_ascii=False), who),
+                        "edited_by = excluded.edited_by, edited_at = excluded.edited_at",
+                        (doc_id, key, json.dumps(new[key], ensure_ascii=False), who, utc_now()),
                     )
-            self._apply_meta(db, doc_id)
+            self._apply_meta(doc_id)
         return changed
 
     def reset_meta(self, doc_id: str) -> None:
         """Drop the editors' edits: the manifest's (or the guessed) values apply again."""
-        db = self.connection()
-        with transaction(db):
-            db.execute("DELETE FROM meta_edits WHERE doc_id = ?", (doc_id,))
-            self._apply_meta(db, doc_id)
+        with self.db.transaction():
+            self.db.run("DELETE FROM meta_edits WHERE doc_id = ?", (doc_id,))
+            self._apply_meta(doc_id)
 
     def meta_provenance(self, doc_id: str) -> dict[str, dict]:
         """Where each metadata value of the document comes from.
@@ -479,12 +362,9 @@ class Store:
         {field: {"source": "editor" | "manifest" | "guess", "by", "at", "base"}}, where
         "base" is what the manifest or the guess says, shown beside an edit that replaced it.
         """
-        db = self.connection()
         document = self.document(doc_id)
         base = self.file_meta(document)
-        edits = {
-            row["field"]: row for row in db.execute("SELECT * FROM meta_edits WHERE doc_id = ?", (doc_id,))
-        }
+        edits = {row["field"]: row for row in self.db.query("SELECT * FROM meta_edits WHERE doc_id = ?", (doc_id,))}
         out = {}
         for key in META_KEYS:
             if key in edits:
@@ -494,17 +374,16 @@ class Store:
             out[key]["base"] = base["values"][key]
         return out
 
-    def _apply_meta(self, db: sqlite3.Connection, doc_id: str) -> None:
+    def _apply_meta(self, doc_id: str) -> None:
         """documents' metadata columns = the file's values with the editors' edits over them."""
-        row = db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        base = self.file_meta(self._document(row))
+        base = self.file_meta(self.document(doc_id))
         values = dict(base["values"])
         edited = set()
-        for field, value in db.execute("SELECT field, value FROM meta_edits WHERE doc_id = ?", (doc_id,)):
-            if field in values:
-                values[field] = json.loads(value)
-                edited.add(field)
-        db.execute(
+        for row in self.db.query("SELECT field, value FROM meta_edits WHERE doc_id = ?", (doc_id,)):
+            if row["field"] in values:
+                values[row["field"]] = json.loads(row["value"])
+                edited.add(row["field"])
+        self.db.run(
             f"UPDATE documents SET {', '.join(f'{f} = ?' for f in _META_FIELDS)}, parties = ?, guessed = ? "
             "WHERE doc_id = ?",
             [values[f] for f in _META_FIELDS]
@@ -518,7 +397,7 @@ class Store:
             return json.loads(document["meta_base"])
         return {"values": {k: document[k] for k in META_KEYS}, "guessed": document["guessed"]}
 
-    def _document(self, row: sqlite3.Row) -> dict:
+    def _document(self, row: dict) -> dict:
         doc = dict(row)
         doc["parties"] = json.loads(doc["parties"])
         doc["footnotes"] = json.loads(doc["footnotes"])
@@ -529,29 +408,16 @@ class Store:
         return doc
 
 
-class transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (and by SQLite itself after a crash)."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
 def _json_or_none(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
-def _chunk(row: sqlite3.Row) -> dict:
+def _chunk(row: dict) -> dict:
     chunk = dict(row)
     for key in ("section_path", "footnotes", "responsibility", "priority", "embed_keys"):
         chunk[key] = json.loads(chunk[key])
-    chunk["table"] = json.loads(chunk.pop("table_data")) if row["table_data"] else None
+    table = chunk.pop("table_data")
+    chunk["table"] = json.loads(table) if table else None
     chunk["on_topic"] = bool(chunk["on_topic"])
     chunk["proposal"] = bool(chunk["proposal"])
     chunk["active"] = bool(chunk["active"])

@@ -1,0 +1,273 @@
+"""The storage layer on both backends: the same tests on SQLite and on a real PostgreSQL server.
+
+Plus the rules that keep it the one storage layer: no SQL anywhere else, and a
+query side that never loads the ingest readers.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from index.config import PROJECT_DIR
+from index.search import Filters
+from index.storage import Course, CourseItem, Store, User, WriterBusy
+from index.storage.migrations import LATEST, MIGRATIONS, migrate
+from ingest.model import DocumentMeta
+
+
+def document(doc_id: str = "avtal", text: str = "Regionen ansvarar för abstinensvård.", **meta) -> dict:
+    return {
+        "doc_id": doc_id,
+        "meta": DocumentMeta(doc_id, meta.pop("title", "Avtal om missbruksvård"), region="Dalarna", **meta),
+        "format": "txt",
+        "source_path": f"/korpus/{doc_id}.txt",
+        "source_file": f"/korpus/{doc_id}.txt",
+        "content_hash": "abc",
+        "text": text,
+        "footnotes": [],
+        "report": {"chunks": 1},
+    }
+
+
+def chunk(chunk_id: str, text: str, principal: str | None = "region", label: str | None = None) -> dict:
+    return {
+        "chunk_id": chunk_id, "section_path": ["Ansvar"], "text": text, "kind": "text", "page": None,
+        "line_start": 1, "line_end": 1, "char_start": 0, "char_end": len(text), "on_topic": True,
+        "proposal": False, "footnotes": [], "table": None,
+        "responsibility": [{"activity": "abstinensvård", "principal": principal, "units": [], "kind": "prose", "strength": "X"}],
+        "priority": [{"level": 3, "label": label, "recommendation": "AUDIT"}] if label else [],
+        "embed_keys": [f"key-{chunk_id}"],
+    }
+
+
+@pytest.fixture
+def store(backend_settings) -> Store:
+    return Store(backend_settings)
+
+
+def test_migrations_run_once_in_order(store, backend_settings):
+    applied = [row["version"] for row in store.db.query("SELECT version FROM schema_migrations ORDER BY version")]
+    assert applied == [m.version for m in MIGRATIONS] and applied[-1] == LATEST
+    assert migrate(Store(backend_settings).db) == []  # a second server opening it changes nothing
+
+
+def test_a_sqlite_database_from_before_migrations_is_brought_up_to_date(tmp_path):
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    with sqlite3.connect(settings.db_path) as old:  # the tables as a release without migrations left them
+        old.execute(
+            "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, region TEXT, doc_type TEXT, "
+            "parties TEXT NOT NULL DEFAULT '[]', decided TEXT, valid_from TEXT, valid_to TEXT, status TEXT NOT NULL, "
+            "guessed INTEGER NOT NULL DEFAULT 0, format TEXT NOT NULL, source_path TEXT NOT NULL, "
+            "content_hash TEXT NOT NULL, current_version INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0, "
+            "text TEXT NOT NULL, footnotes TEXT NOT NULL DEFAULT '[]', report TEXT NOT NULL DEFAULT '{}')"
+        )
+        old.execute("INSERT INTO documents (doc_id, title, status, format, source_path, content_hash, current_version, text) "
+                    "VALUES ('gammal', 'Gammalt avtal', 'gällande', 'txt', 'x.txt', 'h', 1, 'text')")
+        old.execute("CREATE TABLE login_failures (key TEXT NOT NULL, at REAL NOT NULL)")
+    store = Store(settings)
+    assert store.document("gammal")["retired_by"] is None
+    assert store.accounts.reserve_attempt(["addr:x"], 10.0, 0.0, lambda *a: 0.0) == (0.0, [1])
+
+
+def test_a_version_is_written_read_back_and_replaced(store):
+    with store.transaction():
+        assert store.write_version(document(), [chunk("a", "Regionen ansvarar för abstinensvård."),
+                                                 chunk("b", "Kommunen ansvarar för boende.", "kommun", "BÖR")], "rut") == 1
+    stored = store.document("avtal")
+    assert (stored["title"], stored["region"], stored["current_version"]) == ("Avtal om missbruksvård", "Dalarna", 1)
+    assert [d["chunk_count"] for d in store.documents()] == [2]
+    assert [c["chunk_id"] for c in store.document_chunks("avtal")] == ["a", "b"]
+    first = store.chunk("a")
+    assert first["section"] == "Ansvar" and first["active"] is True and first["responsibility"][0]["principal"] == "region"
+    assert store.neighbours(first) == ([], [store.chunk("b")])
+    rowids = {c["chunk_id"]: c["id"] for c in store.document_chunks("avtal")}
+    assert set(store.chunks_by_rowid(list(rowids.values()))) == set(rowids.values())
+    assert list(store.rowids_matching(Filters(principal="kommun"))) == [rowids["b"]]
+    assert list(store.rowids_matching(Filters(priority="BÖR"))) == [rowids["b"]]
+    assert list(store.rowids_matching(Filters(region="dalarna"))) == sorted(rowids.values())
+    assert store.regions() == ["Dalarna"]
+
+    with store.transaction():
+        assert store.write_version(document(text="Nytt."), [chunk("c", "Regionen ansvarar för allt.")], "rut") == 2
+    assert [c["chunk_id"] for c in store.document_chunks("avtal")] == ["c"]
+    assert store.chunk("a")["active"] is False and store.chunk("a")["last_version"] == 1
+    assert [v["version"] for v in store.versions("avtal")] == [2, 1]
+    assert store.versions("avtal")[0]["ingested_by"] == "rut"
+
+
+def test_a_failed_transaction_leaves_nothing(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.write_version(document(), [chunk("a", "Text.")], None)
+            raise RuntimeError("avbruten")
+    assert store.document("avtal") is None and store.chunk("a") is None
+
+
+def test_retire_reinstate_and_the_editors_metadata(store):
+    with store.transaction():
+        store.write_version(document(), [chunk("a", "Text.")], None)
+    store.retire("avtal", by="rut")
+    assert store.documents() == [] and store.document("avtal")["retired_by"] == "rut"
+    assert store.chunk("a")["active"] is False
+    store.reinstate("avtal")
+    assert [d["doc_id"] for d in store.documents()] == ["avtal"] and store.chunk("a")["active"] is True
+
+    edited = replace(document()["meta"], title="Nytt namn")
+    assert store.update_meta("avtal", edited, "rut") == ["title"]
+    assert store.meta_provenance("avtal")["title"] | {"at": None} == {"source": "editor", "by": "rut", "at": None, "base": "Avtal om missbruksvård"}
+    with store.transaction():  # a new version of the file keeps the editor's title
+        store.write_version(document(text="Ny text."), [chunk("b", "Ny text.")], None)
+    assert store.document("avtal")["title"] == "Nytt namn"
+    store.reset_meta("avtal")
+    assert store.document("avtal")["title"] == "Avtal om missbruksvård"
+
+
+def test_vectors_are_cached_by_key(store):
+    vectors = np.arange(6, dtype="float32").reshape(2, 3)
+    store.put_vectors(["x", "y"], vectors)
+    store.put_vectors(["x"], vectors[1:])  # replaced, not duplicated
+    found = store.cached_vectors(["x", "y", "z"], 3)
+    assert set(found) == {"x", "y"} and list(found["x"]) == [3, 4, 5]
+    assert store.cached_vectors(["x"], 4) == {}  # another model's dimension is not used
+
+
+def test_generation_and_its_checksum(store):
+    assert store.generation() == 0 and store.generation_digest() is None
+    with store.transaction():
+        store.set_generation(1, "abc")
+    with store.transaction():
+        store.set_generation(2, "def")
+    assert (store.generation(), store.generation_digest()) == (2, "def")
+
+
+def test_accounts_sessions_and_audit(store, backend_settings):
+    accounts = store.accounts
+    accounts.put("rut", "editor", "hash-1")
+    assert accounts.exists("rut") and not accounts.exists("tage")
+    assert accounts.password_hash("rut") == (User("rut", "editor"), "hash-1")
+    accounts.start_session("s1", "rut", now=100.0, expires=200.0)
+    assert accounts.session_user("s1", now=150.0) == User("rut", "editor")
+    assert accounts.session_user("s1", now=250.0) is None  # expired
+    other = Store(backend_settings).accounts  # another server on the same database
+    assert other.session_user("s1", now=150.0) == User("rut", "editor")
+    accounts.put("rut", "trainer", "hash-2")  # a new password ends every session
+    assert other.session_user("s1", now=150.0) is None
+    assert other.secret() == accounts.secret()
+
+    accounts.audit("rut", "inloggning", "från 10.0.0.1")
+    accounts.audit(None, "omindexering")
+    entries = other.audit_entries()
+    assert [(e.who, e.action) for e in entries] == [(None, "omindexering"), ("rut", "inloggning")]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", entries[0].at)
+
+
+def test_failed_logins_are_counted_before_the_check(store):
+    accounts = store.accounts
+    seen = []
+
+    def wait(key, count, last):
+        seen.append((key, count, last))
+        return 30.0 if count >= 2 else 0.0
+
+    assert accounts.reserve_attempt(["addr:a", "name:rut"], 10.0, 0.0, wait)[0] == 0.0
+    wait_, rows = accounts.reserve_attempt(["addr:a", "name:rut"], 11.0, 0.0, wait)
+    assert wait_ == 0.0 and len(rows) == 2
+    assert accounts.reserve_attempt(["addr:a"], 12.0, 0.0, wait) == (30.0, [])
+    assert seen[-1] == ("addr:a", 2, 11.0)
+    accounts.forget_failures(rows, "addr:a")
+    assert accounts.reserve_attempt(["addr:a"], 13.0, 0.0, wait)[0] == 0.0
+    assert accounts.reserve_attempt(["name:rut"], 14.0, 12.0, wait)[0] == 0.0  # older failures forgotten
+
+
+def test_courses_and_their_items(store):
+    courses = store.courses
+    first = courses.create("rutiner", "Rutiner", "", "tage")
+    second = courses.create("rutiner", "Rutiner igen", "", "tage")
+    assert isinstance(first, Course) and (first.slug, second.slug) == ("rutiner", "rutiner-2")
+    assert courses.get("rutiner") == first and courses.get(str(first.id)) == first
+    a, b = courses.add(first.id, "a"), courses.add(first.id, "b")
+    courses.move(first.id, b, -1)
+    courses.set_note(first.id, a, "Läs noga")
+    items = courses.items(first.id)
+    assert all(isinstance(i, CourseItem) for i in items)
+    assert [(i.chunk_id, i.position, i.note) for i in items] == [("b", 1, ""), ("a", 2, "Läs noga")]
+    courses.remove(first.id, b)
+    assert [i.chunk_id for i in courses.items(first.id)] == ["a"]
+    assert courses.published() == []
+    courses.update(first.id, "Rutiner", "Om rutiner", True)
+    assert [(c.slug, c.published, c.description) for c in courses.published()] == [("rutiner", True, "Om rutiner")]
+    assert {c.slug for c in courses.owned_by("tage")} == {"rutiner", "rutiner-2"} and courses.owned_by("rut") == []
+
+
+def test_one_writer_at_a_time_across_stores(store, backend_settings):
+    other = Store(backend_settings)
+    with store.writer_lock():
+        with pytest.raises(WriterBusy, match="En annan indexering pågår redan \\(pid"):
+            with other.writer_lock():
+                pass
+    with other.writer_lock():  # released
+        pass
+
+
+# -- the rules that keep it one storage layer ---------------------------------------------
+
+SQL = re.compile(
+    r"\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX)|ALTER\s+TABLE|DROP\s+TABLE|PRAGMA\s)",
+    re.IGNORECASE,
+)
+
+
+def test_no_module_outside_the_storage_package_speaks_sql():
+    storage = PROJECT_DIR / "index" / "storage"
+    offenders = [
+        f"{path.relative_to(PROJECT_DIR)}:{number}: {line.strip()}"
+        for package in ("app", "index", "ingest")
+        for path in sorted((PROJECT_DIR / package).rglob("*.py"))
+        if storage not in path.parents
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if SQL.search(line) or "sqlite3" in line or "psycopg" in line
+    ]
+    assert offenders == []
+
+
+def test_the_query_side_never_loads_the_ingest_readers():
+    code = "import sys, index.search, index.answer; print(' '.join(sorted(sys.modules)))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    assert not loaded & {"pypdf", "docx", "ingest.readers", "ingest.pipeline", "index.build", "index.sandbox"}
+
+
+def test_kb_backup_points_a_postgresql_deployment_to_pg_dump(tmp_path):
+    from index.backup import BackupError, backup
+    from tests.conftest import make_settings
+    from tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        with pytest.raises(BackupError, match="pg_dump"):
+            backup(make_settings(tmp_path, database_url=url), tmp_path / "kopia.tar.gz")
+
+
+def test_a_server_that_dropped_the_connection_is_reconnected_to(tmp_path):
+    import psycopg
+
+    from tests.conftest import make_settings
+    from tests.postgres import fresh_database
+
+    with fresh_database() as url:
+        store = Store(make_settings(tmp_path, database_url=url))
+        assert store.generation() == 0
+        with psycopg.connect(url, autocommit=True) as admin:  # as a restart of the server would
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        with pytest.raises(psycopg.OperationalError):
+            store.generation()  # the question in flight fails
+        assert store.generation() == 0  # the next one gets a new connection
