@@ -38,8 +38,12 @@ RegionFilter = Annotated[str | None, Query(
     max_length=100, description="Sök bara i detta läns dokument, t.ex. Dalarna (som i dokumentens region). "
     "Utelämnad eller tom: alla län.",
 )]
-ERROR = {"model": ApiError, "description": "Felet, på svenska"}
-API_ERRORS = {422: {"model": ApiError, "description": "Ogiltig parameter"}, 503: ERROR}
+# Every API route may refuse a parameter (422) or lack an index (503); FastAPI's own 422 shape is replaced.
+API_ERRORS = {
+    422: {"model": ApiError, "description": "Ogiltig parameter"},
+    503: {"model": ApiError, "description": "Inget index är laddat"},
+}
+NOT_FOUND = {404: {"model": ApiError, "description": "Okänt id"}}
 
 
 def parameter_problem(error: dict) -> str:
@@ -107,7 +111,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return templates.TemplateResponse(request, "docs.html")
 
     @app.get(
-        "/healthz", tags=["drift"], response_model=Health, responses={503: ERROR},
+        "/healthz", tags=["drift"], response_model=Health, responses={503: API_ERRORS[503]},
         summary="Kontrollera att tjänsten är redo",
         description="Svarar 200 med indexgenerationen när ett index är laddat, annars 503. "
         "Ett index som en redaktör byggt efter start laddas vid första anropet.",
@@ -140,7 +144,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return responsibility_payload(searcher, q.strip(), region=region or None)
 
     @app.get(
-        "/api/documents", tags=["dokument"], response_model=list[DocumentSummary], responses={503: ERROR},
+        "/api/documents", tags=["dokument"], response_model=list[DocumentSummary], responses={503: API_ERRORS[503]},
         summary="Lista dokumenten",
         description="Alla sökbara dokument med metadata, inläsningsrapport och antal avsnitt.",
     )
@@ -148,11 +152,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return [document_of(d) | {"chunks": d["chunk_count"]} for d in store.documents()]
 
     @app.get(
-        "/api/documents/{doc_id}", tags=["dokument"], response_model=Document, responses={404: ERROR, 503: ERROR},
+        "/api/documents/{doc_id}", tags=["dokument"], response_model=Document, responses=NOT_FOUND | API_ERRORS,
         summary="Hämta ett dokument",
         description="Dokumentets metadata, fotnoter och alla avsnitt i den gällande versionen. 404 för okänt id.",
     )
-    def api_document(doc_id: Annotated[str, PathParam(description="Dokumentets id, t.ex. dalarna-overenskommelse-2021")]):
+    def api_document(doc_id: Annotated[str, PathParam(
+        description="Dokumentets id, t.ex. dalarna-overenskommelse-2021", examples=["dalarna-overenskommelse-2021"],
+    )]):
         document = store.document(doc_id)
         if document is None:
             raise HTTPException(404, f"Dokumentet {doc_id!r} finns inte.")
@@ -163,7 +169,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         }
 
     @app.get(
-        "/api/passages/{chunk_id}", tags=["dokument"], response_model=Passage, responses={404: ERROR, 503: ERROR},
+        "/api/passages/{chunk_id}", tags=["dokument"], response_model=Passage, responses=NOT_FOUND | API_ERRORS,
         summary="Hämta ett avsnitt",
         description="Ett avsnitt med dess plats i dokumentet, tabell, ansvars- och prioritetsuttalanden. "
         "404 för okänt id.",
