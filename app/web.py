@@ -28,6 +28,7 @@ from index.config import Settings
 from index.search import IndexMissing, Searcher
 
 HERE = Path(__file__).parent
+MAX_REGION = 100  # characters; a county's name is far shorter
 
 # A question must hold something besides spaces: the pattern says so in the spec, and FastAPI checks it.
 QueryText = Annotated[str, Query(
@@ -35,7 +36,7 @@ QueryText = Annotated[str, Query(
 )]
 ResultCount = Annotated[int, Query(ge=1, le=50, description="Antal träffar (1–50)")]
 RegionFilter = Annotated[str | None, Query(
-    max_length=100, description="Sök bara i detta läns dokument, t.ex. Dalarna (som i dokumentens region). "
+    max_length=MAX_REGION, description="Sök bara i detta läns dokument, t.ex. Dalarna (som i dokumentens region). "
     "Utelämnad eller tom: alla län.",
 )]
 # Every API route may refuse a parameter (422) or lack an index (503); FastAPI's own 422 shape is replaced.
@@ -54,7 +55,7 @@ def parameter_problem(error: dict) -> str:
     if name == "k":
         return "Antal träffar (k) ska vara ett heltal från 1 till 50."
     if name == "region":
-        return "Länet får vara högst 100 tecken."
+        return f"Länet får vara högst {MAX_REGION} tecken."
     return f"Ogiltigt värde för {name}."
 
 
