@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 from app.web import create_app
 from index.config import Settings
@@ -23,6 +22,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's browser, so this test shares its event loop with the other browser tests."""
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "headless": True, "args": ["--no-sandbox"]}
+
+
 def serious(page) -> list[str]:
     violations = Axe().run(page).response["violations"]
     return [
@@ -31,13 +36,12 @@ def serious(page) -> list[str]:
     ]
 
 
-def test_docs_are_swedish_and_pass_axe(tmp_path, embedder):
+def test_docs_are_swedish_and_pass_axe(tmp_path, embedder, browser):
     """The page needs no index: it documents the API, and a tried-out call answers 503 just as well."""
     settings = Settings.from_env(data_dir=tmp_path / "data", corpus_dir=CORPUS)
-    with thread_server(create_app(settings, Searcher(settings, embedder))) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+    with thread_server(create_app(settings, Searcher(settings, embedder))) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
             outside = []
             page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
             page.goto(base + "/docs")
@@ -56,4 +60,4 @@ def test_docs_are_swedish_and_pass_axe(tmp_path, embedder):
             assert serious(page) == []
             assert outside == []  # everything is served from here: no CDN on an offline intranet
         finally:
-            browser.close()
+            page.close()
