@@ -1,8 +1,8 @@
 """The editors' pages: upload documents and new versions, edit metadata, retire, re-index, audit log.
 
 Every change goes through the same Indexer as `kb ingest`, in a background
-thread so the page answers at once and shows progress; the writer lock keeps
-it to one change at a time. An upload is refused before its body is read
+thread so the page answers at once and shows progress; changes wait in a queue
+and run one at a time, as the writer lock requires. An upload is refused before its body is read
 unless it comes from a signed-in editor with the form's token; its file is
 checked by name and content before anything is written, read in a child
 process with a memory and time limit, and a file the pipeline cannot read
@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import queue
 import re
 import shutil
 import threading
@@ -193,7 +194,7 @@ class Job:
     done: int = 0
     current: str = ""
     stage: str = ""
-    state: str = "running"  # running | done | failed
+    state: str = "queued"  # queued | running | done | failed
     message: str = ""
     results: list[FileResult] = field(default_factory=list)
     started: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
@@ -208,37 +209,58 @@ class Job:
         else:
             self.current = ""
 
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
 
 class Jobs:
-    """The editor actions of this process, newest first; kept in memory, the audit log keeps the record."""
+    """The editor actions of this process, newest first; kept in memory, the audit log keeps the record.
+
+    One worker runs them in the order they were asked for: the writer lock allows
+    one change at a time, so a second action waits its turn instead of failing.
+    """
 
     def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
+        self._jobs: dict[str, Job] = {}  # in the order they were asked for
         self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[tuple[Job, Callable[[Job], None]]] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
 
     def start(self, job: Job, work: Callable[[Job], None]) -> Job:
         with self._lock:
             self._jobs[job.id] = job
+            self._queue.put((job, work))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="kb-admin-jobs", daemon=True)
+                self._worker.start()
+        return job
 
-        def run() -> None:
+    def _run(self) -> None:
+        while True:
+            job, work = self._queue.get()
+            job.state = "running"
             try:
                 work(job)
                 if job.state == "running":
                     job.state = "done"
-            except WriterBusy as exc:
+            except WriterBusy as exc:  # a `kb ingest` outside this server holds the lock
                 job.state, job.message = "failed", str(exc)
             except Exception as exc:  # shown to the editor instead of vanishing in a thread
                 traceback.print_exc()
                 job.state, job.message = "failed", f"Oväntat fel: {exc}"
 
-        threading.Thread(target=run, name=f"kb-{job.kind}-{job.id}", daemon=True).start()
-        return job
+    def ahead_of(self, job: Job) -> int:
+        """How many jobs run or wait before this one."""
+        with self._lock:
+            order = list(self._jobs.values())
+        return sum(1 for other in order[: order.index(job)] if other.active) if job.state == "queued" else 0
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
     def recent(self) -> list[Job]:
-        return sorted(self._jobs.values(), key=lambda j: j.started, reverse=True)[:50]
+        return list(reversed(self._jobs.values()))[:50]
 
 
 # -- routes ------------------------------------------------------------------------
@@ -273,7 +295,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     @router.get("", response_class=HTMLResponse)
     def documents(request: Request):
         return render(request, "documents.html", {
-            "documents": store.documents(include_retired=True), "jobs": [j for j in jobs.recent() if j.state == "running"],
+            "documents": store.documents(include_retired=True), "jobs": [j for j in jobs.recent() if j.active],
         })
 
     @router.get("/upload", response_class=HTMLResponse)
@@ -476,11 +498,13 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
     @router.get("/jobs/{job_id}", response_class=HTMLResponse)
     def job_page(request: Request, job_id: str):
-        return render(request, "job.html", {"job": job_or_404(job_id)})
+        job = job_or_404(job_id)
+        return render(request, "job.html", {"job": job, "ahead": jobs.ahead_of(job)})
 
     @router.get("/jobs/{job_id}/progress", response_class=HTMLResponse)
     def job_progress(request: Request, job_id: str):
-        return render(request, "_progress.html", {"job": job_or_404(job_id)})
+        job = job_or_404(job_id)
+        return render(request, "_progress.html", {"job": job, "ahead": jobs.ahead_of(job)})
 
     @router.get("/audit", response_class=HTMLResponse)
     def audit_page(request: Request):

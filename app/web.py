@@ -7,12 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.admin import admin_router
+from app.api_models import (
+    ApiError, Document, DocumentSummary, Health, Passage, ResponsibilityResponse, SearchResponse,
+)
 from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import courses_router
 from app.guard import BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
@@ -23,9 +29,35 @@ from index.config import Settings
 from index.search import IndexMissing, Searcher
 
 HERE = Path(__file__).parent
+MAX_REGION = 100  # characters; a county's name is far shorter
 
-QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Frågan, på svenska")]
+# A question must hold something besides spaces: the pattern says so in the spec, and FastAPI checks it.
+QueryText = Annotated[str, Query(
+    min_length=1, max_length=MAX_QUERY, pattern=r"\S", description=f"Frågan, på svenska (1–{MAX_QUERY} tecken, inte bara blanksteg)",
+)]
 ResultCount = Annotated[int, Query(ge=1, le=50, description="Antal träffar (1–50)")]
+RegionFilter = Annotated[str | None, Query(
+    max_length=MAX_REGION, description="Sök bara i detta läns dokument, t.ex. Dalarna (som i dokumentens region). "
+    "Utelämnad eller tom: alla län.",
+)]
+# Every API route may refuse a parameter (422) or lack an index (503); FastAPI's own 422 shape is replaced.
+API_ERRORS = {
+    422: {"model": ApiError, "description": "Ogiltig parameter"},
+    503: {"model": ApiError, "description": "Inget index är laddat"},
+}
+NOT_FOUND = {404: {"model": ApiError, "description": "Okänt id"}}
+
+
+def parameter_problem(error: dict) -> str:
+    """One of FastAPI's validation errors, said in Swedish."""
+    name = error["loc"][-1]
+    if name == "q":
+        return f"Frågan får vara högst {MAX_QUERY} tecken." if error["type"] == "string_too_long" else "Frågan är tom."
+    if name == "k":
+        return "Antal träffar (k) ska vara ett heltal från 1 till 50."
+    if name == "region":
+        return f"Länet får vara högst {MAX_REGION} tecken."
+    return f"Ogiltigt värde för {name}."
 
 
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
@@ -60,6 +92,14 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.add_middleware(ProxyHeaders, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_parameter(request: Request, exc: RequestValidationError):
+        """The API refuses a bad parameter in Swedish, in the ApiError shape its spec documents."""
+        if not request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        problems = dict.fromkeys(parameter_problem(error) for error in exc.errors())
+        return JSONResponse({"detail": " ".join(problems)}, status_code=422)
+
     @app.exception_handler(IndexMissing)
     async def index_missing(request: Request, exc: IndexMissing):
         return JSONResponse({"detail": str(exc)}, status_code=503)
@@ -72,7 +112,12 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     def docs(request: Request):
         return templates.TemplateResponse(request, "docs.html")
 
-    @app.get("/healthz", tags=["drift"])
+    @app.get(
+        "/healthz", tags=["drift"], response_model=Health, responses={503: API_ERRORS[503]},
+        summary="Kontrollera att tjänsten är redo",
+        description="Svarar 200 med indexgenerationen när ett index är laddat, annars 503. "
+        "Ett index som en redaktör byggt efter start laddas vid första anropet.",
+    )
     def healthz():
         if not app.state.ready:
             try:  # an index built after start-up (by an editor) makes the service ready
@@ -82,25 +127,40 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
                 raise HTTPException(503, "Indexet är inte laddat.") from None
         return {"status": "ok", "generation": store.generation()}
 
-    @app.get("/api/search", tags=["sök"])
-    def api_search(q: QueryText, k: ResultCount = 10, region: str | None = None):
-        if not q.strip():
-            raise HTTPException(422, "Frågan är tom.")
+    @app.get(
+        "/api/search", tags=["sök"], response_model=SearchResponse, responses=API_ERRORS,
+        summary="Sök i dokumenten",
+        description="De bästa avsnitten för frågan, med svarskortet: vem som är huvudman (eller vilken prioritet "
+        "som gäller) och uttalandet som säger det, eller varför kortet avstår.",
+    )
+    def api_search(q: QueryText, k: ResultCount = 10, region: RegionFilter = None):
         return search_payload(searcher, q.strip(), k=k, region=region or None)
 
-    @app.get("/api/responsibility", tags=["sök"])
-    def api_responsibility(q: QueryText, region: str | None = None):
-        """Who is responsible: the matching records grouped by region, each with its passage."""
-        if not q.strip():
-            raise HTTPException(422, "Frågan är tom.")
+    @app.get(
+        "/api/responsibility", tags=["sök"], response_model=ResponsibilityResponse, responses=API_ERRORS,
+        summary="Vem ansvarar, per län",
+        description="Ansvarsuttalanden som svarar på frågan, grupperade per län i rangordning, "
+        "vart och ett med sitt citat och sin källa.",
+    )
+    def api_responsibility(q: QueryText, region: RegionFilter = None):
         return responsibility_payload(searcher, q.strip(), region=region or None)
 
-    @app.get("/api/documents", tags=["dokument"])
+    @app.get(
+        "/api/documents", tags=["dokument"], response_model=list[DocumentSummary], responses={503: API_ERRORS[503]},
+        summary="Lista dokumenten",
+        description="Alla sökbara dokument med metadata, inläsningsrapport och antal avsnitt.",
+    )
     def api_documents():
         return [document_of(d) | {"chunks": d["chunk_count"]} for d in store.documents()]
 
-    @app.get("/api/documents/{doc_id}", tags=["dokument"])
-    def api_document(doc_id: str):
+    @app.get(
+        "/api/documents/{doc_id}", tags=["dokument"], response_model=Document, responses=NOT_FOUND | API_ERRORS,
+        summary="Hämta ett dokument",
+        description="Dokumentets metadata, fotnoter och alla avsnitt i den gällande versionen. 404 för okänt id.",
+    )
+    def api_document(doc_id: Annotated[str, PathParam(
+        description="Dokumentets id, t.ex. dalarna-overenskommelse-2021", examples=["dalarna-overenskommelse-2021"],
+    )]):
         document = store.document(doc_id)
         if document is None:
             raise HTTPException(404, f"Dokumentet {doc_id!r} finns inte.")
@@ -110,8 +170,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             "chunks": [passage_of(c, document) for c in chunks],
         }
 
-    @app.get("/api/passages/{chunk_id}", tags=["dokument"])
-    def api_passage(chunk_id: str):
+    @app.get(
+        "/api/passages/{chunk_id}", tags=["dokument"], response_model=Passage, responses=NOT_FOUND | API_ERRORS,
+        summary="Hämta ett avsnitt",
+        description="Ett avsnitt med dess plats i dokumentet, tabell, ansvars- och prioritetsuttalanden. "
+        "404 för okänt id.",
+    )
+    def api_passage(chunk_id: Annotated[str, PathParam(description="Avsnittets id, som i sökträffarnas chunk_id")]):
         chunk = store.chunk(chunk_id)
         if chunk is None:
             raise HTTPException(404, f"Avsnittet {chunk_id!r} finns inte.")
