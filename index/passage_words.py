@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +23,6 @@ from index.analyzer import STOPWORDS, WORD_RE, Analyzer
 from index.vocabulary import CLAUSE_END_RE, PARENS_RE, defined_abbreviations
 
 FOLDER = "words"  # inside a generation's lexical folder
-COUNT_BATCH = 20_000  # texts counted together; a stream this long is counted in parallel
 FORMAT = 1  # raise when counting changes in a way the fingerprint below cannot see
 
 
@@ -55,8 +51,7 @@ class PassageWords:
     @classmethod
     def count(cls, texts: Iterable[str], previous: "PassageWords | None" = None) -> "PassageWords":
         """Count each text's words, in one pass over a stream of texts; texts `previous` already
-        counted are taken from it. Memory grows with the counts, not with the texts. A large
-        stream is counted in batches by one process per core: counting is pure and regex-bound."""
+        counted are taken from it. Memory grows with the counts, not with the texts."""
         reuse = {int(h): row for row, h in enumerate(previous.hashes)} if previous else {}
         words = list(previous.words) if previous else []
         column = {word: i for i, word in enumerate(words)}
@@ -64,31 +59,22 @@ class PassageWords:
         source = array("q")  # per passage: its row in `previous`, or -1 - its row among the new ones
         new = _Rows(), _Rows()  # counts and capitals of the passages counted now
         definitions: dict[int, list[tuple[str, str]]] = {}
-        batch: list[tuple[int, str]] = []  # (position, text) waiting to be counted
-        with _Counter() as counter:
-
-            def flush() -> None:
-                for (position, _), (counted, defined) in zip(batch, counter.map([text for _, text in batch])):
-                    for rows, found in zip(new, counted):
-                        rows.add({column.setdefault(w, len(column)): n for w, n in found.items()})
-                    if defined:
-                        definitions[position] = defined
-                batch.clear()
-
-            for position, text in enumerate(texts):
-                digest = text_hash(text)
-                hashes.append(digest)
-                row = reuse.get(digest)
-                if row is not None:
-                    source.append(row)
-                    if row in previous.definitions:
-                        definitions[position] = previous.definitions[row]
-                    continue
-                source.append(-1 - new[0].rows - len(batch))
-                batch.append((position, text))
-                if len(batch) == COUNT_BATCH:
-                    flush()
-            flush()
+        for position, text in enumerate(texts):
+            digest = text_hash(text)
+            hashes.append(digest)
+            row = reuse.get(digest)
+            if row is not None:
+                source.append(row)
+                if row in previous.definitions:
+                    definitions[position] = previous.definitions[row]
+                continue
+            source.append(-1 - new[0].rows)
+            counts, capitals = Analyzer.count_words(text)
+            for rows, counted in zip(new, (counts, capitals)):
+                rows.add({column.setdefault(w, len(column)): n for w, n in counted.items()})
+            defined = defined_abbreviations(text)
+            if defined:
+                definitions[position] = defined
         words.extend(list(column)[len(words) :])
         width = len(words)
         order = np.frombuffer(source, dtype=np.int64) if source else np.zeros(0, np.int64)
@@ -101,8 +87,9 @@ class PassageWords:
             old = getattr(previous, which)
             old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], width))
             stacked = sp.vstack([old, fresh], format="csr")
-            del old, fresh
-            matrices.append(stacked[np.where(order >= 0, order, stacked.shape[0] - rows.rows - 1 - order)])
+            kept = np.where(order >= 0, order, old.shape[0] - 1 - order)
+            del old, fresh  # the last generation's copy: peak memory is two matrices, not three
+            matrices.append(stacked[kept])
             del stacked
         found = cls(np.frombuffer(hashes, dtype=np.uint64).copy(), words, *matrices, definitions)
         return found._without_unused_words()
@@ -173,35 +160,6 @@ class PassageWords:
             sp.load_npz(folder / "capitals.npz").tocsr(),
             definitions,
         )
-
-
-def count_text(text: str) -> tuple[tuple[Counter, Counter], list[tuple[str, str]]]:
-    """One passage's words, words in capitals and abbreviation definitions."""
-    return Analyzer.count_words(text), defined_abbreviations(text)
-
-
-class _Counter:
-    """Counts batches of texts, in a pool of one process per core once the texts are many.
-
-    The pool starts at the first full batch, so a county's few thousand passages never pay for it."""
-
-    def __init__(self):
-        self.pool = None
-
-    def __enter__(self) -> "_Counter":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-
-    def map(self, texts: list[str]) -> list:
-        processes = len(os.sched_getaffinity(0))
-        if self.pool is None and len(texts) == COUNT_BATCH and processes > 1:
-            self.pool = multiprocessing.get_context("forkserver").Pool(processes)
-        if self.pool is None:
-            return [count_text(text) for text in texts]
-        return self.pool.map(count_text, texts, chunksize=max(1, len(texts) // (4 * processes)))
 
 
 class _Rows:

@@ -162,26 +162,6 @@ def test_words_counted_by_other_rules_are_not_reused(index, tmp_path):
     assert PassageWords.load(tmp_path / "lexical") is None
 
 
-def test_many_passages_are_counted_in_parallel_alike(passages, monkeypatch):
-    """A long stream is counted by a pool of processes; the counts are those of one process, in order."""
-    import index.passage_words as passage_words
-
-    texts = list(passages.values())
-    revised = [text + " Reviderad." if n % 7 == 0 else text for n, text in enumerate(texts)] + ["Ny rutin om naloxon."]
-    serial = PassageWords.count(texts)
-    serial_next = PassageWords.count(revised, serial)
-    monkeypatch.setattr(passage_words, "COUNT_BATCH", 64)
-    started = []
-    monkeypatch.setattr(passage_words._Counter, "__exit__", lambda self, *exc: started.append(self.pool) or self.pool.terminate())
-    parallel = PassageWords.count(texts)
-    parallel_next = PassageWords.count(revised, parallel)
-    assert all(pool is not None for pool in started) and len(started) == 2
-    for ours, theirs in ((parallel, serial), (parallel_next, serial_next)):
-        assert ours.words == theirs.words
-        assert (ours.counts != theirs.counts).nnz == 0 and (ours.capitals != theirs.capitals).nnz == 0
-        assert ours.definitions == theirs.definitions
-
-
 def test_highlights_mark_expansions_only_where_the_word_itself_is_missing(index):
     """"abstinensbehandling" reaches "vård" words through its synonyms; where the word itself
     stands, they are not why the passage matched and are not marked."""
