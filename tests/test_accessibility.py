@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from app.courses import CourseStore
+from app.courses import is_matrix, slugify
 from tests.browser import (  # noqa: F401
     QUESTION, browser_context_args, browser_type_launch_args, login, page, pytestmark, server, shots,
 )
@@ -44,12 +44,9 @@ def pages(course_id: int, slug: str, chunk_id: str) -> list[str]:
 
 def matrix_chunk(store) -> str:
     """A passage of the Norrbotten responsibility matrix: rows of X and K marks."""
-    row = store.connection().execute(
-        "SELECT chunk_id FROM chunks WHERE doc_id = ? AND active AND table_data LIKE '%\"matrix\"%' ORDER BY ord LIMIT 1",
-        (NORRBOTTEN,),
-    ).fetchone()
-    assert row, "Norrbottens ansvarsmatris saknas i indexet"
-    return row[0]
+    found = [chunk["chunk_id"] for chunk in store.document_chunks(NORRBOTTEN) if is_matrix(chunk)]
+    assert found, "Norrbottens ansvarsmatris saknas i indexet"
+    return found[0]
 
 
 @pytest.mark.parametrize("screen", WIDTHS)
@@ -59,15 +56,16 @@ def test_no_serious_violations_and_no_sideways_scroll(shots, server, screen):  #
     login(page, server, "redaktor")
     store = server.store
     chunk_id = matrix_chunk(store)
-    courses = CourseStore(store)
-    course = courses.create(f"Tillgänglighet {screen}", "Kurs för axe.", "redaktor")
-    courses.add(course["id"], chunk_id)
-    courses.add(course["id"], chunk_id)
-    courses.update(course["id"], course["title"], course["description"], True)
+    courses = store.courses
+    title = f"Tillgänglighet {screen}"
+    course = courses.create(slugify(title), title, "Kurs för axe.", "redaktor")
+    courses.add(course.id, chunk_id)
+    courses.add(course.id, chunk_id)
+    courses.update(course.id, course.title, course.description, True)
 
     axe = Axe()
     problems = []
-    for path in pages(course["id"], course["slug"], chunk_id):
+    for path in pages(course.id, course.slug, chunk_id):
         page.goto(server + path)
         page.wait_for_load_state("networkidle")
         result = axe.run(page)
