@@ -26,12 +26,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def kb_serve(data_dir: Path, tmp_dir: Path, **env: str):
-    """`kb serve` over `data_dir` with TMPDIR=`tmp_dir`; yields its base URL, stops it after."""
+def kb_serve(data_dir: Path, tmp_dir: Path, *options: str, **env: str):
+    """`kb serve [options]` over `data_dir` with TMPDIR=`tmp_dir`; yields its base URL, stops it after."""
     port = free_port()
     environment = os.environ | {"KB_DATA_DIR": str(data_dir), "TMPDIR": str(tmp_dir)} | env
     process = subprocess.Popen(
-        [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port), *options],
         env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"

@@ -7,6 +7,7 @@ import socket
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -189,3 +190,35 @@ def test_x_forwarded_headers_are_believed_from_a_named_proxy(served, embedder):
     with sqlite3.connect(data / "kb.sqlite") as db:
         details = [r[0] for r in db.execute("SELECT detail FROM audit_log WHERE action LIKE 'inloggning%' ORDER BY id DESC LIMIT 2")]
     assert details == ["från 203.0.113.7", "rut från 203.0.113.7"]
+
+
+def processes_serving(port: int) -> tuple[int, list[int]]:
+    """The `kb serve` process on this port and the pids of its children, read from /proc."""
+    parents, server = {}, None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents[int(entry.name)] = parent
+        if b"serve" in command and str(port).encode() in command:
+            server = int(entry.name)
+    assert server is not None, f"ingen kb serve på port {port}"
+    return server, [pid for pid, parent in parents.items() if parent == server]
+
+
+def test_several_workers_answer_searches_together(settings, ingest_run, tmp_path):
+    """`kb serve --workers 2`: two processes behind one port, each with the index, none failing."""
+    _copy_data_dir(settings.data_dir, tmp_path / "data")
+    (tmp_path / "tmp").mkdir()
+    with kb_serve(tmp_path / "data", tmp_path / "tmp", "--workers", "2") as base:
+        server, children = processes_serving(int(base.rsplit(":", 1)[1]))
+        workers = [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2
+        questions = [f"vem ansvarar för abstinensbehandling {n}" for n in range(16)]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda q: httpx.get(base + "/api/search", params={"q": q}, timeout=120), questions))
+        assert all(a.status_code == 200 and a.json()["results"] for a in answers)
