@@ -5,18 +5,15 @@ fixtures every browser test module shares. Screenshots of failing tests are kept
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from app.auth import add_user
 from app.web import create_app
 from index.config import PROJECT_DIR
 from index.search import Searcher
+from tests.servers import thread_server
 from tests.ui_fixtures import PASSWORD, clone
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,21 +56,10 @@ def server(ui_base, tmp_path_factory, embedder):  # noqa: F811
     app = create_app(workspace.settings, Searcher(workspace.settings, embedder))
     add_user(app.state.searcher.store, "utbildare", "trainer", PASSWORD)
     add_user(app.state.searcher.store, "redaktor", "editor", PASSWORD)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uv.started:
-        assert time.monotonic() < deadline, "servern startade inte"
-        time.sleep(0.05)
-    base = Server(f"http://127.0.0.1:{port}")
-    base.store = app.state.searcher.store
-    yield base
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with thread_server(app) as url:
+        base = Server(url)
+        base.store = app.state.searcher.store
+        yield base
 
 
 class Shots:

@@ -16,41 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
-import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
 
+from tests.servers import kb_serve
+
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(data_dir: Path, workers: int, port: int) -> subprocess.Popen:
-    env = os.environ | {"KB_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    kb = Path(sys.executable).with_name("kb")
-    server = subprocess.Popen(
-        [str(kb), "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise SystemExit("servern startade inte inom 300 s")
 
 
 def run_level(base: str, questions: list[str], concurrency: int, seconds: float) -> dict:
@@ -106,10 +81,7 @@ def main() -> None:
         for line in path.read_text().splitlines()
         if line.strip()
     ]
-    port = free_port()
-    server = start_server(args.data_dir, args.workers, port)
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as scratch, kb_serve(args.data_dir, Path(scratch), "--workers", str(args.workers)) as base:
         run_level(base, questions, args.workers, 5)  # warm-up: every worker loads and answers once
         print(f"kb serve --workers {args.workers}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
         for concurrency in (int(c) for c in args.concurrency.split(",")):
@@ -118,9 +90,6 @@ def main() -> None:
                 f"  concurrency {concurrency:>3}: {r['searches_s']:5.1f} searches/s"
                 f"   p50 {r['p50_ms']:6.0f} ms   p95 {r['p95_ms']:6.0f} ms   errors {r['errors']}"
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
