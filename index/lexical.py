@@ -41,6 +41,7 @@ class LexicalIndex:
         self._position = {i: n for n, i in enumerate(ids)}  # id -> position in the score vector
         self.sentences = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._sentences)
         self.token_set = functools.lru_cache(maxsize=TOKEN_CACHE)(self._token_set)
+        self.analysed_words = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._analysed_words)
 
     @property
     def analyzer(self) -> Analyzer:
@@ -148,9 +149,15 @@ class LexicalIndex:
         """A text's analysed terms (a statement, a heading), cached."""
         return frozenset(self.analyzer.index_tokens(text))
 
-    def _sentences(self, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-        """A passage's sentences, each with its analysed terms."""
-        return tuple((sentence, frozenset(self.analyzer.index_tokens(sentence))) for sentence in split_sentences(text))
+    def _sentences(self, text: str) -> tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str]]:
+        """A passage's sentences, each with its analysed terms, and all its terms."""
+        sentences = tuple((sentence, frozenset(self.analyzer.index_tokens(sentence))) for sentence in split_sentences(text))
+        return sentences, frozenset().union(*(tokens for _, tokens in sentences))
+
+    def _analysed_words(self, text: str) -> tuple[tuple[tuple[int, int, frozenset[str]], ...], frozenset[str]]:
+        """A passage's words with their character spans and analysed terms, and all its terms."""
+        spans = tuple((start, end, frozenset(self.analyzer.analyze_word(word))) for start, end, word in self.analyzer.word_spans(text))
+        return spans, frozenset().union(*(tokens for _, _, tokens in spans))
 
     def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of the question's words and their forms in `text`.
@@ -159,8 +166,7 @@ class LexicalIndex:
         only in a text without the word itself, where they are why the text matched; and then
         only the strongest of them, not every weak relative.
         """
-        spans = [(start, end, set(self.analyzer.analyze_word(word))) for start, end, word in self.analyzer.word_spans(text)]
-        present = set().union(*(tokens for _, _, tokens in spans))
+        spans, present = self.analysed_words(text)
         marked: set[str] = set()
         for concept in self.concepts(query):
             own = {term for term, weight in concept.items() if weight >= 1.0}

@@ -431,10 +431,12 @@ class Question:
             return Evidence(None, 0.0)
         path = chunk["section_path"]
         heading = self.tokens(path[-1]) if path else set()
-        passage = self.tokens(" ".join(path[:-1])) | heading
+        sentences, terms = self.lexical.sentences(chunk["text"])
+        passage = self.tokens(" ".join(path[:-1])) | heading | terms
         best: tuple[str, float] | None = None
-        for sentence, tokens in self.lexical.sentences(chunk["text"]):
-            passage |= tokens
+        for sentence, tokens in sentences:
+            if tokens.isdisjoint(self._earns):
+                continue
             covered = self.coverage(tokens)
             if covered > 0 and (best is None or covered > best[1]):
                 best = (sentence, covered)
