@@ -12,6 +12,7 @@ import functools
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
@@ -27,6 +28,8 @@ from index.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
 
+
+RECHECK_SECONDS = 5.0  # how often a replica looks again at a generation whose files did not match
 
 NO_INDEX = "Inget index finns ännu. Bygg det med `kb ingest corpus/` (eller `make run`)."
 
@@ -79,6 +82,7 @@ class Searcher:
         self._generation: _Generation | None = None
         self._reload = threading.Lock()
         self._readings: dict[tuple[int, str], Reading] = {}
+        self._refused: tuple[int, float, str] | None = None  # (generation, when, why) of the last failed check
 
     @property
     def params(self) -> RankingParams:
@@ -126,12 +130,17 @@ class Searcher:
         checksums were recorded is taken as it is."""
         if number == 0:
             return NO_INDEX
+        if self._refused and self._refused[0] == number and time.monotonic() - self._refused[1] < RECHECK_SECONDS:
+            return self._refused[2]  # checksumming a national index on every search would stall the replica
         recorded = self.store.generation_digest()
         if not folder.exists() or (recorded and digest(folder) != recorded):
-            return (
+            problem = (
                 f"Index {number} finns inte helt i {folder}: den här servern ser inte samma delade mapp "
                 "som den som byggde det (KB_SHARED_DIR)."
             )
+            self._refused = (number, time.monotonic(), problem)
+            return problem
+        self._refused = None
         return None
 
     def regions(self) -> list[str]:

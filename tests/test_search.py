@@ -2,6 +2,10 @@
 
 import re
 
+import pytest
+
+from index.config import Settings
+
 
 def test_abstinence_question_finds_the_regulating_documents(searcher):
     hits = searcher.search("vem ansvarar för abstinensbehandling", k=10)
@@ -69,3 +73,30 @@ def test_filters_apply_inside_retrieval(searcher):
     assert kan and all(any(p["label"] == "KAN" for p in h.chunk["priority"]) for h in kan)
     kommun = searcher.search("boende", k=5, filters=Filters(principal="kommun"))
     assert kommun and all(any(r["principal"] == "kommun" for r in h.chunk["responsibility"]) for h in kommun)
+
+
+def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_and_then(settings, searcher, tmp_path, monkeypatch):
+    """A replica that sees a half-copied generation refuses it without hashing the files on every
+    search, and takes it once the files are whole."""
+    import index.search as search_module
+    from index.search import IndexMissing, Searcher
+    from index.storage import generation_dir
+    from tests.ui_fixtures import _copy_data_dir
+
+    _copy_data_dir(settings.data_dir, tmp_path / "data")
+    replica = Searcher(Settings.from_env(data_dir=tmp_path / "data", corpus_dir=settings.corpus_dir), searcher.embedder)
+    params = generation_dir(replica.settings.shared_dir, replica.store.generation()) / "params.json"
+    whole = params.read_text()
+    params.write_text(whole + " ")  # the copy is not finished
+    hashed, real_digest = [], search_module.digest
+    monkeypatch.setattr(search_module, "digest", lambda folder: hashed.append(folder) or real_digest(folder))
+    for _ in range(3):
+        with pytest.raises(IndexMissing, match="finns inte helt"):
+            replica.search("LARO ansvar")
+    assert len(hashed) == 1
+    params.write_text(whole)
+    with pytest.raises(IndexMissing):  # within the pause the replica does not look again …
+        replica.search("LARO ansvar")
+    monkeypatch.setattr(search_module, "RECHECK_SECONDS", 0.0)
+    assert replica.search("LARO ansvar")  # … after it, it finds the files whole and serves them
+    assert len(hashed) == 2
