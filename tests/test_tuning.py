@@ -1,0 +1,37 @@
+"""`kb tune`: held-out folds over real question sets on the real index, and the defaults it writes."""
+
+import index.tuning as tuning
+from index.config import PROJECT_DIR
+from index.evaluate import load_questions
+from index.params import RankingParams
+from index.tuning import QuestionSet, Tuner, format_folds, write_defaults
+
+
+def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(settings, embedder, ingest_run, tmp_path, monkeypatch):
+    monkeypatch.setattr(tuning, "SEARCH_SPACE", {"dense_weight": (0.0, 0.6)})
+    questions = load_questions(PROJECT_DIR / "tests" / "data" / "questions.jsonl")[:8]
+    lines = []
+    start = RankingParams.defaults()
+    chosen, folds = Tuner([QuestionSet("egna", settings.data_dir, questions)], embedder, report=lines.append).run(start)
+
+    assert len(folds) == tuning.FOLDS
+    assert sum(len([q for q in questions if tuning.fold_of(q) == f.fold]) for f in folds) == len(questions)
+    for fold in folds:
+        assert 0 < fold.train.mrr["egna"] <= 1 and 0 <= fold.held_out.mrr["egna"] <= 1
+        assert fold.train.wrong <= Tuner([QuestionSet("egna", settings.data_dir, questions)], embedder).measure(
+            start, lambda q, f=fold.fold: tuning.fold_of(q) != f
+        ).wrong  # never more wrong statements than the start
+    assert chosen.dense_weight in (0.0, 0.6, start.dense_weight)
+    assert chosen == start.with_values({"dense_weight": chosen.dense_weight})  # only what was searched moves
+    assert "hållet utanför" in format_folds(folds, chosen, start)
+
+    written = tmp_path / "ranking.toml"
+    write_defaults(chosen, written)
+    monkeypatch.setattr("index.params.DEFAULTS_FILE", written)
+    assert RankingParams.defaults() == chosen
+
+
+def test_question_sets_without_a_file_are_left_out(tmp_path):
+    sets = tuning.question_sets([("saknas", tmp_path, tmp_path / "finns-inte.jsonl")])
+    assert sets == []
+
