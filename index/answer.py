@@ -201,7 +201,7 @@ def _answerable(reading: Reading, hits: list[Hit]):
     question = reading.statement_question
     found: set[str] = set()
     for hit in hits:
-        found |= question.tokens(" ".join(hit.chunk["section_path"]) + "\n" + hit.chunk["text"])
+        found |= question.tokens(" ".join(hit.passage.section_path) + "\n" + hit.passage.text)
     return question.within(found)
 
 
@@ -211,21 +211,21 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
     `match` is the share of the answerable question (see _answerable) the statement covers;
     `coverage` the share of the whole question, so a statement about one word of it is not enough.
     """
-    chunk, document = hit.chunk, hit.document
+    passage, document = hit.passage, hit.document
     whole = reading.statement_question
     question = answerable or whole
     params = reading.question.params
-    path = chunk["section_path"]
+    path = passage.section_path
     heading_tokens = question.tokens(" ".join(path[-2:])) if path else set()
     out = []
     base = dict(
-        chunk_id=chunk["chunk_id"], doc_id=chunk["doc_id"], title=document["title"], region=document["region"],
-        section=chunk["section"], page=chunk["page"], status=document_status(document), rank=rank,
+        chunk_id=passage.chunk_id, doc_id=passage.doc_id, title=document.title, region=document.region,
+        section=passage.section, page=passage.page, status=document_status(document), rank=rank,
         rank_weight=params.rank_weight,
     )
-    for record in chunk["responsibility"]:
+    for record in passage.responsibility:
         heading = record.get("heading", False)
-        source = path[-1] if heading and path else chunk["text"]
+        source = path[-1] if heading and path else passage.text
         start, end = record.get("start", 0), record.get("end", 0) or len(source)
         own = question.tokens(_own_words(source, record, start, end, reading.intent.responsibility))
         context = own | heading_tokens | question.tokens(record.get("lead") or "")
@@ -239,13 +239,13 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
                 negated=record.get("negated", False), condition=record.get("condition"), **base,
             )
         )
-    for tag in chunk["priority"]:
-        start, end = tag.get("start", 0), tag.get("end", 0) or len(chunk["text"])
+    for tag in passage.priority:
+        start, end = tag.get("start", 0), tag.get("end", 0) or len(passage.text)
         own = question.tokens(" ".join(filter(None, [tag.get("action") or tag["recommendation"], tag.get("condition")])))
         context = own | heading_tokens
         out.append(
             Statement(
-                kind="recommendation", text=quote(chunk["text"], start, end), start=start, end=end, heading=False,
+                kind="recommendation", text=quote(passage.text, start, end), start=start, end=end, heading=False,
                 match=_match(question, own, context, params), coverage=_match(whole, own, context, params),
                 level=tag["level"], label=tag["label"],
                 condition=tag.get("condition"), **base,

@@ -172,12 +172,12 @@ class Indexer:
                 continue
             content_hash = hashlib.sha256(content).hexdigest()
             existing = self.store.document(source.doc_id)
-            if existing and existing["retired_by"]:  # an editor's decision; only an editor undoes it
-                result.outcome, result.version = "skipped", existing["current_version"]
-                result.note = f"borttaget ur sökningen av {existing['retired_by']}; läses inte in förrän en redaktör tar tillbaka det"
+            if existing and existing.retired_by:  # an editor's decision; only an editor undoes it
+                result.outcome, result.version = "skipped", existing.current_version
+                result.note = f"borttaget ur sökningen av {existing.retired_by}; läses inte in förrän en redaktör tar tillbaka det"
                 continue
-            if existing and not rebuild and not existing["retired"] and existing["content_hash"] == content_hash:
-                result.outcome, result.version, result.report = "unchanged", existing["current_version"], existing["report"]
+            if existing and not rebuild and not existing.retired and existing.content_hash == content_hash:
+                result.outcome, result.version, result.report = "unchanged", existing.current_version, existing.report
                 continue
             try:
                 document = read(source.path, source.manifest, source.doc_id, self.limits)
@@ -191,7 +191,7 @@ class Indexer:
 
         retired = self._missing_documents(folders, {s.origin for s in sources})
         for doc_id in retired:
-            results.append(FileResult(self.store.document(doc_id)["source_path"], doc_id, "retired"))
+            results.append(FileResult(self.store.document(doc_id).source_path, doc_id, "retired"))
 
         current = self.store.generation()
         if not parsed and not retired and current and generation_dir(self.settings.shared_dir, current).exists():
@@ -252,16 +252,16 @@ class Indexer:
         """
         out, missing = [], []
         for doc in self.store.documents():
-            if doc["doc_id"] in already:
+            if doc.doc_id in already:
                 continue
-            stored = Path(self.store.versions(doc["doc_id"])[0]["source_file"] or "")
+            stored = Path(self.store.versions(doc.doc_id)[0].source_file or "")
             if not stored.is_file():
-                missing.append(f"{doc['doc_id']} ({stored})")
+                missing.append(f"{doc.doc_id} ({stored})")
                 continue
-            origin = Path(doc["source_path"])
+            origin = Path(doc.source_path)
             manifest_path = origin.parent / MANIFEST_NAME
             manifest = load_manifest(origin.parent) if manifest_path.exists() else {}
-            out.append(Source(stored, doc["doc_id"], origin, manifest))
+            out.append(Source(stored, doc.doc_id, origin, manifest))
         if missing:
             raise MissingSources(
                 f"Omindexeringen avbröts; inget ändrades. Den sparade källfilen saknas för {len(missing)} dokument: "
@@ -285,9 +285,9 @@ class Indexer:
         """Documents once ingested from one of these folders whose file is gone."""
         gone = []
         for doc in self.store.documents():
-            source = Path(doc["source_path"])
+            source = Path(doc.source_path)
             if any(folder in source.parents for folder in folders) and source not in seen and not source.exists():
-                gone.append(doc["doc_id"])
+                gone.append(doc.doc_id)
         return gone
 
     def _prepare_chunks(self, document: ParsedDocument) -> list[dict]:

@@ -61,7 +61,7 @@ def reciprocal_ranks(searcher: Searcher, questions: list[dict]) -> list[float]:
     out = []
     for question in questions:
         hits = searcher.search(question["question"], k=10)
-        rank = next((i for i, h in enumerate(hits, 1) if is_hit(h.chunk["doc_id"], h.chunk["text"], question)), None)
+        rank = next((i for i, h in enumerate(hits, 1) if is_hit(h.passage.doc_id, h.passage.text, question)), None)
         out.append(1 / rank if rank else 0.0)
     return out
 

@@ -75,7 +75,7 @@ def test_a_sqlite_database_from_before_migrations_is_brought_up_to_date(tmp_path
                     "VALUES ('gammal', 'Gammalt avtal', 'gällande', 'txt', 'x.txt', 'h', 1, 'text')")
         old.execute("CREATE TABLE login_failures (key TEXT NOT NULL, at REAL NOT NULL)")
     store = Store(settings)
-    assert store.document("gammal")["retired_by"] is None
+    assert store.document("gammal").retired_by is None
     assert store.accounts.reserve_attempt(["addr:x"], 10.0, 0.0, lambda *a: 0.0) == (0.0, [1])
 
 
@@ -84,14 +84,14 @@ def test_a_version_is_written_read_back_and_replaced(store):
         assert store.write_version(document(), [chunk("a", "Regionen ansvarar för abstinensvård."),
                                                  chunk("b", "Kommunen ansvarar för boende.", "kommun", "BÖR")], "rut") == 1
     stored = store.document("avtal")
-    assert (stored["title"], stored["region"], stored["current_version"]) == ("Avtal om missbruksvård", "Dalarna", 1)
-    assert [d["chunk_count"] for d in store.documents()] == [2]
-    assert [c["chunk_id"] for c in store.document_chunks("avtal")] == ["a", "b"]
-    first = store.chunk("a")
-    assert first["section"] == "Ansvar" and first["active"] is True and first["responsibility"][0]["principal"] == "region"
-    assert store.neighbours(first) == ([], [store.chunk("b")])
-    rowids = {c["chunk_id"]: c["id"] for c in store.document_chunks("avtal")}
-    assert set(store.chunks_by_rowid(list(rowids.values()))) == set(rowids.values())
+    assert (stored.title, stored.region, stored.current_version) == ("Avtal om missbruksvård", "Dalarna", 1)
+    assert [d.passage_count for d in store.documents()] == [2]
+    assert [p.chunk_id for p in store.document_passages("avtal")] == ["a", "b"]
+    first = store.passage("a")
+    assert first.section == "Ansvar" and first.active is True and first.responsibility[0]["principal"] == "region"
+    assert store.neighbours(first) == ([], [store.passage("b")])
+    rowids = {p.chunk_id: p.rowid for p in store.document_passages("avtal")}
+    assert set(store.passages_by_rowid(list(rowids.values()))) == set(rowids.values())
     assert list(store.rowids_matching(Filters(principal="kommun"))) == [rowids["b"]]
     assert list(store.rowids_matching(Filters(priority="BÖR"))) == [rowids["b"]]
     assert list(store.rowids_matching(Filters(region="dalarna"))) == sorted(rowids.values())
@@ -99,10 +99,10 @@ def test_a_version_is_written_read_back_and_replaced(store):
 
     with store.transaction():
         assert store.write_version(document(text="Nytt."), [chunk("c", "Regionen ansvarar för allt.")], "rut") == 2
-    assert [c["chunk_id"] for c in store.document_chunks("avtal")] == ["c"]
-    assert store.chunk("a")["active"] is False and store.chunk("a")["last_version"] == 1
-    assert [v["version"] for v in store.versions("avtal")] == [2, 1]
-    assert store.versions("avtal")[0]["ingested_by"] == "rut"
+    assert [p.chunk_id for p in store.document_passages("avtal")] == ["c"]
+    assert store.passage("a").active is False and store.passage("a").last_version == 1
+    assert [v.number for v in store.versions("avtal")] == [2, 1]
+    assert store.versions("avtal")[0].ingested_by == "rut"
 
 
 def test_a_failed_transaction_leaves_nothing(store):
@@ -110,26 +110,26 @@ def test_a_failed_transaction_leaves_nothing(store):
         with store.transaction():
             store.write_version(document(), [chunk("a", "Text.")], None)
             raise RuntimeError("avbruten")
-    assert store.document("avtal") is None and store.chunk("a") is None
+    assert store.document("avtal") is None and store.passage("a") is None
 
 
 def test_retire_reinstate_and_the_editors_metadata(store):
     with store.transaction():
         store.write_version(document(), [chunk("a", "Text.")], None)
     store.retire("avtal", by="rut")
-    assert store.documents() == [] and store.document("avtal")["retired_by"] == "rut"
-    assert store.chunk("a")["active"] is False
+    assert store.documents() == [] and store.document("avtal").retired_by == "rut"
+    assert store.passage("a").active is False
     store.reinstate("avtal")
-    assert [d["doc_id"] for d in store.documents()] == ["avtal"] and store.chunk("a")["active"] is True
+    assert [d.doc_id for d in store.documents()] == ["avtal"] and store.passage("a").active is True
 
     edited = replace(document()["meta"], title="Nytt namn")
     assert store.update_meta("avtal", edited, "rut") == ["title"]
     assert store.meta_provenance("avtal")["title"] | {"at": None} == {"source": "editor", "by": "rut", "at": None, "base": "Avtal om missbruksvård"}
     with store.transaction():  # a new version of the file keeps the editor's title
         store.write_version(document(text="Ny text."), [chunk("b", "Ny text.")], None)
-    assert store.document("avtal")["title"] == "Nytt namn"
+    assert store.document("avtal").title == "Nytt namn"
     store.reset_meta("avtal")
-    assert store.document("avtal")["title"] == "Avtal om missbruksvård"
+    assert store.document("avtal").title == "Avtal om missbruksvård"
 
 
 def test_vectors_are_cached_by_key(store):

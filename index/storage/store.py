@@ -27,6 +27,7 @@ from index.storage.accounts import Accounts
 from index.storage.courses import Courses
 from index.storage.database import Database, marks, utc_now
 from index.storage.migrations import migrate
+from index.storage.records import Document, Passage, Version
 from ingest.model import DocumentMeta
 
 _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")
@@ -118,7 +119,7 @@ class Store:
 
     # -- reading -----------------------------------------------------------
 
-    def documents(self, include_retired: bool = False) -> list[dict]:
+    def documents(self, include_retired: bool = False) -> list[Document]:
         sql = (
             "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id AND c.active = 1) AS chunk_count "
             "FROM documents d"
@@ -134,37 +135,45 @@ class Store:
         )
         return [row["region"] for row in rows]
 
-    def document(self, doc_id: str) -> dict | None:
+    def document(self, doc_id: str) -> Document | None:
         row = self.db.one("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
         return self._document(row) if row else None
 
-    def versions(self, doc_id: str) -> list[dict]:
+    def versions(self, doc_id: str) -> list[Version]:
+        """Newest first."""
         rows = self.db.query("SELECT * FROM versions WHERE doc_id = ? ORDER BY version DESC", (doc_id,))
-        return [row | {"report": json.loads(row["report"]), "source_file": self.absolute(row["source_file"])} for row in rows]
+        return [
+            Version(
+                doc_id=row["doc_id"], number=row["version"], content_hash=row["content_hash"],
+                ingested_at=row["ingested_at"], ingested_by=row["ingested_by"],
+                source_file=self.absolute(row["source_file"]), report=json.loads(row["report"]),
+            )
+            for row in rows
+        ]
 
-    def chunk(self, chunk_id: str) -> dict | None:
+    def passage(self, chunk_id: str) -> Passage | None:
         row = self.db.one("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,))
         return _chunk(row) if row else None
 
-    def chunks_by_rowid(self, rowids: list[int]) -> dict[int, dict]:
+    def passages_by_rowid(self, rowids: list[int]) -> dict[int, Passage]:
         if not rowids:
             return {}
         rowids = [int(r) for r in rowids]
         rows = self.db.query(f"SELECT * FROM chunks WHERE id IN ({marks(rowids)}) AND active = 1", rowids)
         return {row["id"]: _chunk(row) for row in rows}
 
-    def document_chunks(self, doc_id: str, active_only: bool = True) -> list[dict]:
+    def document_passages(self, doc_id: str, active_only: bool = True) -> list[Passage]:
         sql = "SELECT * FROM chunks WHERE doc_id = ?" + (" AND active = 1" if active_only else "") + " ORDER BY ord"
         return [_chunk(row) for row in self.db.query(sql, (doc_id,))]
 
-    def neighbours(self, chunk: dict, around: int = 1) -> tuple[list[dict], list[dict]]:
+    def neighbours(self, passage: Passage, around: int = 1) -> tuple[list[Passage], list[Passage]]:
         before = self.db.query(
             "SELECT * FROM chunks WHERE doc_id = ? AND active = 1 AND ord < ? ORDER BY ord DESC LIMIT ?",
-            (chunk["doc_id"], chunk["ord"], around),
+            (passage.doc_id, passage.position, around),
         )
         after = self.db.query(
             "SELECT * FROM chunks WHERE doc_id = ? AND active = 1 AND ord > ? ORDER BY ord LIMIT ?",
-            (chunk["doc_id"], chunk["ord"], around),
+            (passage.doc_id, passage.position, around),
         )
         return [_chunk(r) for r in reversed(before)], [_chunk(r) for r in after]
 
@@ -336,7 +345,7 @@ class Store:
         with self.db.transaction():
             document = self.document(doc_id)
             base = self.file_meta(document)["values"]
-            changed = [k for k in META_KEYS if new[k] != document[k]]
+            changed = [k for k in META_KEYS if new[k] != getattr(document, k)]
             for key in META_KEYS:
                 if new[key] == base[key]:
                     self.db.run("DELETE FROM meta_edits WHERE doc_id = ? AND field = ?", (doc_id, key))
@@ -391,35 +400,37 @@ class Store:
         )
 
     @staticmethod
-    def file_meta(document: dict) -> dict:
+    def file_meta(document: Document) -> dict:
         """The file's own metadata; a document stored before edits were kept apart has only its current values."""
-        if document.get("meta_base"):
-            return json.loads(document["meta_base"])
-        return {"values": {k: document[k] for k in META_KEYS}, "guessed": document["guessed"]}
+        if document.file_meta:
+            return document.file_meta
+        return {"values": {k: getattr(document, k) for k in META_KEYS}, "guessed": document.guessed}
 
-    def _document(self, row: dict) -> dict:
-        doc = dict(row)
-        doc["parties"] = json.loads(doc["parties"])
-        doc["footnotes"] = json.loads(doc["footnotes"])
-        doc["report"] = json.loads(doc["report"])
-        doc["guessed"] = bool(doc["guessed"])
-        doc["retired"] = bool(doc["retired"])
-        doc["source_path"] = self.absolute(doc["source_path"])
-        return doc
+    def _document(self, row: dict) -> Document:
+        return Document(
+            doc_id=row["doc_id"], title=row["title"], region=row["region"], doc_type=row["doc_type"],
+            parties=json.loads(row["parties"]), decided=row["decided"], valid_from=row["valid_from"],
+            valid_to=row["valid_to"], status=row["status"], guessed=bool(row["guessed"]), format=row["format"],
+            source_path=self.absolute(row["source_path"]), content_hash=row["content_hash"],
+            current_version=row["current_version"], retired=bool(row["retired"]), retired_by=row["retired_by"],
+            text=row["text"], footnotes=json.loads(row["footnotes"]), report=json.loads(row["report"]),
+            file_meta=json.loads(row["meta_base"]) if row["meta_base"] else None,
+            passage_count=row.get("chunk_count"),
+        )
 
 
 def _json_or_none(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
-def _chunk(row: dict) -> dict:
-    chunk = dict(row)
-    for key in ("section_path", "footnotes", "responsibility", "priority", "embed_keys"):
-        chunk[key] = json.loads(chunk[key])
-    table = chunk.pop("table_data")
-    chunk["table"] = json.loads(table) if table else None
-    chunk["on_topic"] = bool(chunk["on_topic"])
-    chunk["proposal"] = bool(chunk["proposal"])
-    chunk["active"] = bool(chunk["active"])
-    chunk["section"] = " › ".join(chunk["section_path"])
-    return chunk
+def _chunk(row: dict) -> Passage:
+    return Passage(
+        rowid=row["id"], chunk_id=row["chunk_id"], doc_id=row["doc_id"], position=row["ord"],
+        section_path=json.loads(row["section_path"]), text=row["text"], kind=row["kind"], page=row["page"],
+        line_start=row["line_start"], line_end=row["line_end"], char_start=row["char_start"], char_end=row["char_end"],
+        on_topic=bool(row["on_topic"]), proposal=bool(row["proposal"]), footnotes=json.loads(row["footnotes"]),
+        table=json.loads(row["table_data"]) if row["table_data"] else None,
+        responsibility=json.loads(row["responsibility"]), priority=json.loads(row["priority"]),
+        embed_keys=json.loads(row["embed_keys"]), first_version=row["first_version"],
+        last_version=row["last_version"], active=bool(row["active"]),
+    )
