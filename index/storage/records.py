@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.model import Chunk
+
 
 @dataclass(frozen=True)
 class User:
@@ -109,3 +111,12 @@ class Passage:
     @property
     def section(self) -> str:
         return " › ".join(self.section_path)
+
+
+@dataclass(frozen=True)
+class NewPassage:
+    """A chunk as ingest cut it, with what it is stored under: its id and the keys of its embedded windows."""
+
+    chunk_id: str
+    chunk: Chunk
+    embed_keys: list[str]

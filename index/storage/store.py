@@ -17,6 +17,7 @@ finds the same files.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +28,8 @@ from index.storage.accounts import Accounts
 from index.storage.courses import Courses
 from index.storage.database import Database, marks, utc_now
 from index.storage.migrations import migrate
-from index.storage.records import Document, Passage, Version
-from ingest.model import DocumentMeta
+from index.storage.records import Document, NewPassage, Passage, Version
+from ingest.model import DocumentMeta, ParsedDocument
 
 _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")
 META_KEYS = (*_META_FIELDS, "parties")
@@ -234,22 +235,26 @@ class Store:
 
     # -- writing (inside the caller's transaction) ------------------------
 
-    def write_version(self, document: dict, chunks: list[dict], who: str | None) -> int:
-        """Store a new version of a document; chunks that left it stop being searchable.
+    def write_version(
+        self, document: ParsedDocument, passages: list[NewPassage], who: str | None, *, source_file: str, content_hash: str
+    ) -> int:
+        """Store a new version of a document; passages that left it stop being searchable.
 
-        document["meta"] is what the file's manifest entry says, or a guess; the
-        editors' edits of this document are laid over it.
+        document.meta is what the file's manifest entry says, or a guess; the
+        editors' edits of this document are laid over it. `source_file` is the
+        kept copy of the file's bytes, `content_hash` their checksum.
         """
         db = self.db
-        doc_id = document["doc_id"]
+        doc_id = document.doc_id
         version = (db.value("SELECT max(version) FROM versions WHERE doc_id = ?", (doc_id,)) or 0) + 1
-        meta: DocumentMeta = document["meta"]
+        meta: DocumentMeta = document.meta
         base = {"values": {k: getattr(meta, k) for k in META_KEYS}, "guessed": meta.guessed}
-        source_path, source_file = self.relative(document["source_path"]), self.relative(document["source_file"])
+        source_path, source_file = self.relative(document.source_path), self.relative(source_file)
+        report = asdict(document.report)
         db.run(
             "INSERT INTO versions (doc_id, version, content_hash, ingested_by, source_file, report) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc_id, version, document["content_hash"], who, source_file, json.dumps(document["report"])),
+            (doc_id, version, content_hash, who, source_file, json.dumps(report)),
         )
         db.run(
             """INSERT INTO documents (doc_id, title, region, doc_type, parties, decided, valid_from, valid_to,
@@ -262,17 +267,18 @@ class Store:
                    meta_base = excluded.meta_base""",
             (
                 doc_id, meta.title, meta.region, meta.doc_type, json.dumps(meta.parties, ensure_ascii=False),
-                meta.decided, meta.valid_from, meta.valid_to, meta.status, int(meta.guessed), document["format"],
-                source_path, document["content_hash"], version, document["text"],
-                json.dumps(document["footnotes"], ensure_ascii=False), json.dumps(document["report"], ensure_ascii=False),
+                meta.decided, meta.valid_from, meta.valid_to, meta.status, int(meta.guessed), document.format,
+                source_path, content_hash, version, document.text,
+                json.dumps([asdict(f) for f in document.footnotes], ensure_ascii=False), json.dumps(report, ensure_ascii=False),
                 json.dumps(base, ensure_ascii=False),
             ),
         )
         self._apply_meta(doc_id)
-        new_ids = [c["chunk_id"] for c in chunks]
+        new_ids = [p.chunk_id for p in passages]
         keep = f" AND chunk_id NOT IN ({marks(new_ids)})" if new_ids else ""
         db.run(f"UPDATE chunks SET active = 0 WHERE doc_id = ? AND active = 1{keep}", [doc_id, *new_ids])
-        for ord_, chunk in enumerate(chunks):
+        for position, passage in enumerate(passages):
+            chunk = passage.chunk
             db.run(
                 """INSERT INTO chunks (chunk_id, doc_id, ord, section_path, text, kind, page, line_start, line_end,
                        char_start, char_end, on_topic, proposal, footnotes, table_data, responsibility, priority,
@@ -287,12 +293,13 @@ class Store:
                        priority = excluded.priority, embed_keys = excluded.embed_keys,
                        last_version = excluded.last_version, active = 1""",
                 (
-                    chunk["chunk_id"], doc_id, ord_, json.dumps(chunk["section_path"], ensure_ascii=False),
-                    chunk["text"], chunk["kind"], chunk["page"], chunk["line_start"], chunk["line_end"],
-                    chunk["char_start"], chunk["char_end"], int(chunk["on_topic"]), int(chunk["proposal"]),
-                    json.dumps(chunk["footnotes"]), _json_or_none(chunk["table"]),
-                    json.dumps(chunk["responsibility"], ensure_ascii=False),
-                    json.dumps(chunk["priority"], ensure_ascii=False), json.dumps(chunk["embed_keys"]), version, version,
+                    passage.chunk_id, doc_id, position, json.dumps(chunk.section_path, ensure_ascii=False),
+                    chunk.text, chunk.kind, chunk.page, chunk.line_start, chunk.line_end,
+                    chunk.char_start, chunk.char_end, int(chunk.on_topic), int(chunk.proposal),
+                    json.dumps(chunk.footnotes), json.dumps(asdict(chunk.table), ensure_ascii=False) if chunk.table else None,
+                    json.dumps([asdict(r) for r in chunk.responsibility], ensure_ascii=False),
+                    json.dumps([asdict(p) for p in chunk.priority], ensure_ascii=False), json.dumps(passage.embed_keys),
+                    version, version,
                 ),
             )
         # The statements again, one row each, for the principal and priority filters of rowids_matching.
@@ -302,19 +309,18 @@ class Store:
             "INSERT INTO responsibilities (chunk_id, doc_id, activity, principal, units, kind, strength) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (c["chunk_id"], doc_id, r["activity"], r["principal"], json.dumps(r["units"], ensure_ascii=False),
-                 r["kind"], r["strength"])
-                for c in chunks
-                for r in c["responsibility"]
-                if not r.get("negated")  # "ansvarar inte för" names no one responsible
+                (p.chunk_id, doc_id, r.activity, r.principal, json.dumps(r.units, ensure_ascii=False), r.kind, r.strength)
+                for p in passages
+                for r in p.chunk.responsibility
+                if not r.negated  # "ansvarar inte för" names no one responsible
             ],
         )
         db.many(
             "INSERT INTO priorities (chunk_id, doc_id, level, label, recommendation) VALUES (?, ?, ?, ?, ?)",
             [
-                (c["chunk_id"], doc_id, p["level"], p["label"], p["recommendation"])
-                for c in chunks
-                for p in c["priority"]
+                (p.chunk_id, doc_id, tag.level, tag.label, tag.recommendation)
+                for p in passages
+                for tag in p.chunk.priority
             ],
         )
         return version
@@ -417,10 +423,6 @@ class Store:
             file_meta=json.loads(row["meta_base"]) if row["meta_base"] else None,
             passage_count=row.get("chunk_count"),
         )
-
-
-def _json_or_none(value) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _chunk(row: dict) -> Passage:
