@@ -56,7 +56,7 @@ def resolve_items(store: Store, items: list[CourseItem]) -> list[dict]:
         current = None
         if passage is not None and not passage.active:
             current = closest_current(store, passage)
-        resolved.append(asdict(item) | {"chunk": passage, "document": document, "current": current})
+        resolved.append(asdict(item) | {"passage": passage, "document": document, "current": current})
     return resolved
 
 
@@ -70,7 +70,7 @@ def markdown_of(course: Course, items: list[dict], base_url: str) -> str:
         lines += [course.description, ""]
     lines += [f"Kursens länk: {base_url}/courses/{course.slug}", ""]
     for number, item in enumerate(items, 1):
-        passage, document = item["chunk"], item["document"]
+        passage, document = item["passage"], item["document"]
         if passage is None:
             lines += [f"## {number}. Avsnittet finns inte längre", ""]
             continue

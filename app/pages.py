@@ -234,36 +234,36 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     @router.get("/passage/{chunk_id}/text", response_class=HTMLResponse)
     def passage_text(request: Request, chunk_id: str, q: str = "", exact: str = ""):
         """A result's whole passage, highlighted as the search did, replacing its excerpt in place."""
-        chunk = store.passage(chunk_id)
-        if chunk is None:
+        passage = store.passage(chunk_id)
+        if passage is None:
             raise HTTPException(404, "Avsnittet finns inte.")
         q = q.strip()[:MAX_QUERY]
-        spans = searcher.highlight(chunk.text, q, bool(exact)) if q else []
-        return templates.TemplateResponse(request, "_passage_text.html", {"text": chunk.text, "spans": spans})
+        spans = searcher.highlight(passage.text, q, bool(exact)) if q else []
+        return templates.TemplateResponse(request, "_passage_text.html", {"text": passage.text, "spans": spans})
 
     @router.get("/passage/{chunk_id}", response_class=HTMLResponse)
     def passage_page(request: Request, chunk_id: str):
-        chunk = store.passage(chunk_id)
-        if chunk is None:
+        passage = store.passage(chunk_id)
+        if passage is None:
             raise HTTPException(404, "Avsnittet finns inte.")
-        document = store.document(chunk.doc_id)
-        before, after = store.neighbours(chunk) if chunk.active else ([], [])
-        current = None if chunk.active else closest_current(store, chunk)
+        document = store.document(passage.doc_id)
+        before, after = store.neighbours(passage) if passage.active else ([], [])
+        current = None if passage.active else closest_current(store, passage)
         return render(
             request,
             "passage.html",
-            {"chunk": chunk, "document": document, "before": before, "after": after, "current": current},
+            {"passage": passage, "document": document, "before": before, "after": after, "current": current},
         )
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
     def document_page(request: Request, doc_id: str, passage: str = ""):
         document = document_or_404(store, doc_id)
-        chunks = store.document_passages(doc_id)
-        toc, opens = table_of_contents(chunks)
+        passages = store.document_passages(doc_id)
+        toc, opens = table_of_contents(passages)
         return render(
             request,
             "document.html",
-            {"document": document, "chunks": chunks, "toc": toc, "opens": opens, "cited": passage},
+            {"document": document, "passages": passages, "toc": toc, "opens": opens, "cited": passage},
         )
 
     return router

@@ -1,4 +1,4 @@
-"""What the storage layer hands out: typed records, not rows. JSON columns arrive parsed."""
+"""What the storage layer hands out and takes in: typed records, not rows. JSON columns arrive parsed."""
 
 from __future__ import annotations
 
