@@ -20,6 +20,7 @@ from index.history import closest_current
 from index.search import Searcher
 from index.status import STATUS_LABELS, document_status
 from index.storage import Course, CourseItem, Document, Passage, Store, User
+from ingest.model import TableData
 
 COURSE_ROLES = ("trainer", "editor")
 MATRIX_LEGEND = "X = verksamheten ansvarar. K = kan utföras, men då i samverkan med en annan aktör."
@@ -93,9 +94,9 @@ def markdown_of(course: Course, items: list[dict], base_url: str) -> str:
     return "\n".join(lines)
 
 
-def is_matrix(table: dict | None) -> bool:
+def is_matrix(table: TableData | None) -> bool:
     """A passage's table is a responsibility matrix: rows of X and K marks, which need the legend beside them."""
-    return bool(table) and table.get("kind") != "recommendations"
+    return table is not None and table.kind != "recommendations"
 
 
 def quoted_lines(passage: Passage) -> list[str]:

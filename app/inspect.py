@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from index.storage import Document, Passage, Store
 from index.status import STATUS_LABELS, document_status
+from ingest.model import Priority, Responsibility
 
 REMOVED_LABELS = {
     "footer": "sidhuvud eller sidfot",
@@ -37,8 +38,8 @@ class DocumentReading:
     status: str
     sections: list[tuple[int, str]]  # (depth, title) in reading order
     passages: list[Passage]
-    statements: list[tuple[Passage, dict]]  # (passage, responsibility statement)
-    recommendations: list[tuple[Passage, dict]]  # (passage, recommendation)
+    statements: list[tuple[Passage, Responsibility]]
+    recommendations: list[tuple[Passage, Priority]]
     removed: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # reason -> (source line, text)
     hints: list[str] = field(default_factory=list)
 
@@ -86,7 +87,7 @@ def hints_for(reading: DocumentReading) -> list[str]:
         )
     if len(reading.sections) == 0:
         out.append("Inga rubriker hittades. Rubriker i Markdown (#), numrerade rubriker (1.2 Rubrik) eller Word-formatmallar ger stycken med avsnitt.")
-    unknown = Counter(r["actor"] for _, r in reading.statements if not r["principal"] and r["actor"])
+    unknown = Counter(r.actor for _, r in reading.statements if not r.principal and r.actor)
     if unknown:
         actors = ", ".join(f"{a} ({n})" for a, n in unknown.most_common(5))
         out.append(
@@ -117,20 +118,20 @@ def format_reading(reading: DocumentReading) -> str:
         lines.append(f"  [{passage.chunk_id}] {where} · {passage.kind}{flags} · {passage.section or '(utan avsnitt)'}")
         lines.append(f"      {' '.join(passage.text.split())[:160]}")
         if passage.table:
-            for label, marks in passage.table["rows"]:
+            for label, marks in passage.table.rows:
                 lines.append(f"      rad: {label} — " + ", ".join(f"{col} ({mark})" for col, mark in marks.items()))
     lines.append(f"\nAnsvarsuttalanden ({len(reading.statements)}):")
     for passage, r in reading.statements:
-        source = passage.section_path[-1] if r.get("heading") else passage.text
-        quoted = " ".join(source[r["start"] : r["end"]].split())[:140]
+        source = passage.section_path[-1] if r.heading else passage.text
+        quoted = " ".join(source[r.start : r.end].split())[:140]
         lines.append(
-            f"  {r['principal'] or 'ingen huvudman':<10} {r['kind']:<11} {r['actor'] or '(rutinens personal)'}"
-            f" · {r['modality']}{' inte' if r['negated'] else ''}: {quoted}"
+            f"  {r.principal or 'ingen huvudman':<10} {r.kind:<11} {r.actor or '(rutinens personal)'}"
+            f" · {r.modality}{' inte' if r.negated else ''}: {quoted}"
         )
     lines.append(f"\nRekommendationer med prioritet ({len(reading.recommendations)}):")
     for passage, p in reading.recommendations:
-        level = f"prio {p['level']}" if p["level"] else p["label"]
-        lines.append(f"  {level:<8} {p['label']:<20} {' '.join(passage.text[p['start'] : p['end']].split())[:120]}")
+        level = f"prio {p.level}" if p.level else p.label
+        lines.append(f"  {level:<8} {p.label:<20} {' '.join(passage.text[p.start : p.end].split())[:120]}")
     if reading.removed:
         lines.append("\nBorttaget vid rensning:")
         for reason, removed in reading.removed.items():

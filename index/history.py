@@ -132,8 +132,8 @@ def _responsibilities(passages: list[Passage]) -> dict[str, tuple[str, str | Non
     """Activity → principal; the strongest statement (X before K) wins when a version says it twice."""
     out: dict[str, tuple[str, str | None]] = {}
     for passage in passages:
-        for r in sorted(passage.responsibility, key=lambda r: r.get("strength") != "X"):
-            out.setdefault(_key(r["activity"]), (r["activity"], r["principal"]))
+        for r in sorted(passage.responsibility, key=lambda r: r.strength != "X"):
+            out.setdefault(_key(r.activity), (r.activity, r.principal))
     return out
 
 
@@ -141,8 +141,8 @@ def _priorities(passages: list[Passage]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for passage in passages:
         for p in passage.priority:
-            label = p["label"] + (f" ({p['level']})" if p.get("level") else "")
-            out.setdefault(_key(p["recommendation"]), (p["recommendation"], label))
+            label = p.label + (f" ({p.level})" if p.level else "")
+            out.setdefault(_key(p.recommendation), (p.recommendation, label))
     return out
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from ingest.manifest import regions as county_list
+from ingest.model import Responsibility
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
@@ -42,7 +43,7 @@ class Hit:
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # chunk ids collapsed into this one
-    record: tuple[dict, float] | None = None  # the responsibility record that best matches, with its coverage
+    record: tuple[Responsibility, float] | None = None  # the responsibility record that best matches, with its coverage
     sentence: tuple[str, float] | None = None  # the sentence that best matches, with its coverage
 
 
@@ -445,12 +446,12 @@ class Question:
         )
         return Evidence(best, score)
 
-    def best_record(self, passage: Passage) -> tuple[dict, float] | None:
+    def best_record(self, passage: Passage) -> tuple[Responsibility, float] | None:
         """The responsibility record in the passage whose activity covers most of what was asked."""
         if not self.concepts or not passage.responsibility:
             return None
         scored = [
-            (record, self.coverage(self.tokens(record["activity"] + " " + " ".join(record["units"]))))
+            (record, self.coverage(self.tokens(record.activity + " " + " ".join(record.units))))
             for record in passage.responsibility
         ]
         best = max(scored, key=lambda item: item[1])

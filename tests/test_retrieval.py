@@ -92,8 +92,8 @@ def test_answer_per_region_for_abstinence(searcher):
 
 def test_priority_questions_find_the_tagged_recommendation(searcher):
     hits = searcher.search("behandling vid cannabisberoende prioritet", k=5)
-    tagged = [p for h in hits for p in h.passage.priority if "cannabis" in p["recommendation"].lower()]
-    assert tagged and tagged[0]["label"] == "BÖR"
+    tagged = [p for h in hits for p in h.passage.priority if "cannabis" in p.recommendation.lower()]
+    assert tagged and tagged[0].label == "BÖR"
 
 
 def test_own_questions_do_not_regress(searcher):

@@ -66,6 +66,6 @@ def test_filters_apply_inside_retrieval(searcher):
     stockholm = searcher.search("abstinensbehandling", k=5, filters=Filters(region="Stockholm"))
     assert stockholm and all(h.document.region == "Stockholm" for h in stockholm)
     kan = searcher.search("behandling", k=5, filters=Filters(priority="KAN"))
-    assert kan and all(any(p["label"] == "KAN" for p in h.passage.priority) for h in kan)
+    assert kan and all(any(p.label == "KAN" for p in h.passage.priority) for h in kan)
     kommun = searcher.search("boende", k=5, filters=Filters(principal="kommun"))
-    assert kommun and all(any(r["principal"] == "kommun" for r in h.passage.responsibility) for h in kommun)
+    assert kommun and all(any(r.principal == "kommun" for r in h.passage.responsibility) for h in kommun)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.model import Chunk
+from ingest.model import Chunk, Footnote, Priority, Responsibility, TableData
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Document:
     retired: bool  # out of search, history kept
     retired_by: str | None  # the editor who took it out; None when its file is gone or it is in search
     text: str  # the cleaned full text; passage offsets point into it
-    footnotes: list[dict]  # {"number", "text", "char_start"}
+    footnotes: list[Footnote]
     report: dict  # how the current version was read (ingest.model.IngestReport)
     file_meta: dict | None  # the file's own {"values", "guessed"}, under the editors' edits; None in older databases
     passage_count: int | None = None  # searchable passages; counted only where documents are listed
@@ -100,9 +100,9 @@ class Passage:
     on_topic: bool  # False for unrelated parts of a mixed bundle
     proposal: bool  # a proposal, not an agreement in force
     footnotes: list[str]  # numbers of the footnotes it references
-    table: dict | None  # a table's title, columns, rows, group and kind (ingest.model.TableData)
-    responsibility: list[dict]  # statements as ingest found them (ingest.model.Responsibility)
-    priority: list[dict]  # recommendations with their levels (ingest.model.Priority)
+    table: TableData | None
+    responsibility: list[Responsibility]  # who is responsible for what, as the text states it
+    priority: list[Priority]  # guideline recommendations with their levels
     embed_keys: list[str]  # content keys of its embedded text windows
     first_version: int
     last_version: int

@@ -29,7 +29,7 @@ from index.storage.courses import Courses
 from index.storage.database import Database, marks, utc_now
 from index.storage.migrations import migrate
 from index.storage.records import Document, NewPassage, Passage, Version
-from ingest.model import DocumentMeta, ParsedDocument
+from ingest.model import Actor, DocumentMeta, Footnote, ParsedDocument, Priority, Responsibility, TableData
 
 _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")
 META_KEYS = (*_META_FIELDS, "parties")
@@ -419,7 +419,7 @@ class Store:
             valid_to=row["valid_to"], status=row["status"], guessed=bool(row["guessed"]), format=row["format"],
             source_path=self.absolute(row["source_path"]), content_hash=row["content_hash"],
             current_version=row["current_version"], retired=bool(row["retired"]), retired_by=row["retired_by"],
-            text=row["text"], footnotes=json.loads(row["footnotes"]), report=json.loads(row["report"]),
+            text=row["text"], footnotes=[Footnote(**f) for f in json.loads(row["footnotes"])], report=json.loads(row["report"]),
             file_meta=json.loads(row["meta_base"]) if row["meta_base"] else None,
             passage_count=row.get("chunk_count"),
         )
@@ -431,8 +431,17 @@ def _chunk(row: dict) -> Passage:
         section_path=json.loads(row["section_path"]), text=row["text"], kind=row["kind"], page=row["page"],
         line_start=row["line_start"], line_end=row["line_end"], char_start=row["char_start"], char_end=row["char_end"],
         on_topic=bool(row["on_topic"]), proposal=bool(row["proposal"]), footnotes=json.loads(row["footnotes"]),
-        table=json.loads(row["table_data"]) if row["table_data"] else None,
-        responsibility=json.loads(row["responsibility"]), priority=json.loads(row["priority"]),
+        table=_table(json.loads(row["table_data"])) if row["table_data"] else None,
+        responsibility=[_responsibility(r) for r in json.loads(row["responsibility"])],
+        priority=[Priority(**p) for p in json.loads(row["priority"])],
         embed_keys=json.loads(row["embed_keys"]), first_version=row["first_version"],
         last_version=row["last_version"], active=bool(row["active"]),
     )
+
+
+def _responsibility(data: dict) -> Responsibility:
+    return Responsibility(**data | {"actors": [Actor(**a) for a in data.get("actors", [])]})
+
+
+def _table(data: dict) -> TableData:
+    return TableData(**data | {"rows": [tuple(row) for row in data["rows"]]})
