@@ -145,7 +145,7 @@ def test_the_reader_lands_on_the_cited_passage_with_its_heading(shots, server, s
         assert 0 < box["y"] < screen["height"] / 2, address
         assert " › ".join(chunk.section_path) in label.inner_text()
     page.goto(f"{server}/passage/{chunk.chunk_id}")
-    assert page.locator(".section-path").inner_text() == " › ".join(chunk["section_path"])
+    assert page.locator(".section-path").inner_text() == " › ".join(chunk.section_path)
 
 
 def test_web_addresses_are_safe_links_and_scripts_are_not(page, server):
