@@ -41,7 +41,7 @@ from index.config import Settings
 from index.sandbox import check_docx_size
 from index.storage.store import META_KEYS
 from index.search import Searcher
-from index.storage import WriterBusy
+from index.storage import Document, WriterBusy
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta, IngestError
 from ingest.pipeline import source_files
@@ -175,10 +175,10 @@ def meta_from_form(doc_id: str, form: dict, parties: list[str]) -> DocumentMeta:
                         status=status, **dates)
 
 
-def file_meta_of(store, document: dict) -> DocumentMeta:
+def file_meta_of(store, document: Document) -> DocumentMeta:
     """What the document's own manifest entry says (not the editors' edits, which are kept apart)."""
     base = store.file_meta(document)
-    return DocumentMeta(doc_id=document["doc_id"], guessed=base["guessed"], **base["values"])
+    return DocumentMeta(doc_id=document.doc_id, guessed=base["guessed"], **base["values"])
 
 
 # -- background jobs ---------------------------------------------------------
@@ -328,12 +328,12 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             kind = sniff(content, file.filename, settings.docx_max_unpacked_mb * 2**20)
             if target:
                 existing = document_or_404(store, target)
-                if existing["retired"]:
+                if existing.retired:
                     raise UploadRefused(
                         f"Dokumentet {target} är borttaget ur sökningen. Ta tillbaka det på dess sida först."
                     )
                 doc_id = target
-                meta = None if existing["guessed"] else file_meta_of(store, existing)
+                meta = None if existing.guessed else file_meta_of(store, existing)
             else:
                 doc_id = safe_doc_id(doc_id or file.filename)
                 if not doc_id:
@@ -375,7 +375,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             result = run.files[0]
             if chosen:  # no title given: the text's title stands, the fields the editor chose are kept as edits
                 document = store.document(doc_id)
-                read = DocumentMeta(doc_id=doc_id, **{key: document[key] for key in META_KEYS})
+                read = DocumentMeta(doc_id=doc_id, **{key: getattr(document, key) for key in META_KEYS})
                 store.update_meta(doc_id, dataclasses.replace(read, **chosen), user.name)
             job.message = f"{doc_id} version {result.version} är sökbar." if result.version else ""
             audit(store, user, "ny version" if target else "nytt dokument",
@@ -384,14 +384,14 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user.name, total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
-    def document_form(request: Request, document: dict, error: str = "", status: int = 200):
-        source = Path(document["source_path"])
+    def document_form(request: Request, document: Document, error: str = "", status: int = 200):
+        source = Path(document.source_path)
         return render(request, "document.html", {
-            "document": document, "versions": store.versions(document["doc_id"]), "error": error,
+            "document": document, "versions": store.versions(document.doc_id), "error": error,
             "doc_types": DOC_TYPES, "statuses": STATUSES, "regions": [r.name for r in regions()],
             "from_corpus": settings.corpus_dir.resolve() in source.parents,
             "from_upload": uploads.resolve() in source.parents,
-            "provenance": store.meta_provenance(document["doc_id"]),
+            "provenance": store.meta_provenance(document.doc_id),
         }, status)
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
@@ -400,7 +400,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
     @router.get("/documents/{doc_id}/reading", response_class=HTMLResponse)
     def reading_page(request: Request, doc_id: str):
-        reading = reading_of(store, document_or_404(store, doc_id)["doc_id"])
+        reading = reading_of(store, document_or_404(store, doc_id).doc_id)
         return render(request, "reading.html", {
             "reading": reading, "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
         })
@@ -415,7 +415,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             meta = meta_from_form(doc_id, {k: str(v) for k, v in form.items()}, parties)
         except ValueError as exc:
             typed = {k: form.get(k) for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")}
-            return document_form(request, document | typed | {"parties": parties}, str(exc), 400)
+            return document_form(request, dataclasses.replace(document, **typed, parties=parties), str(exc), 400)
         changed = store.update_meta(doc_id, meta, user.name)
         audit(store, user, "metadata ändrad", f"{doc_id}: {', '.join(changed) or 'inga ändringar'}")
         return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
@@ -432,7 +432,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     def retire_document(request: Request, doc_id: str):
         user = editor(request)
         document = document_or_404(store, doc_id)
-        if document["retired"]:
+        if document.retired:
             return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 
         def work(job: Job) -> None:
@@ -440,7 +440,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             generation = indexer().retire(doc_id, user.name)
             job.done = 1
             job.message = (
-                f"{document['title']} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
+                f"{document.title} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
                 "och dokumentet förblir borttaget vid omindexering tills en redaktör tar tillbaka det."
             )
             audit(store, user, "borttaget ur sökningen", doc_id)
@@ -452,14 +452,14 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     def reinstate_document(request: Request, doc_id: str):
         user = editor(request)
         document = document_or_404(store, doc_id)
-        if not document["retired_by"]:  # not retired, or retired because its file is gone: ingest decides
+        if not document.retired_by:  # not retired, or retired because its file is gone: ingest decides
             return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 
         def work(job: Job) -> None:
             job.current = doc_id
             generation = indexer().reinstate(doc_id)
             job.done = 1
-            job.message = f"{document['title']} är sökbart igen (index {generation})."
+            job.message = f"{document.title} är sökbart igen (index {generation})."
             audit(store, user, "dokument återinfört", doc_id)
 
         job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user.name, total=1), work)

@@ -19,7 +19,8 @@ from app.auth import check_csrf, current_user, require_role
 from index.history import closest_current
 from index.search import Searcher
 from index.status import STATUS_LABELS, document_status
-from index.storage import Course, CourseItem, Store, User
+from index.storage import Course, CourseItem, Document, Passage, Store, User
+from ingest.model import TableData
 
 COURSE_ROLES = ("trainer", "editor")
 MATRIX_LEGEND = "X = verksamheten ansvarar. K = kan utföras, men då i samverkan med en annan aktör."
@@ -51,12 +52,12 @@ def resolve_items(store: Store, items: list[CourseItem]) -> list[dict]:
     """Each item with its passage, its document, and the current passage when it has changed."""
     resolved = []
     for item in items:
-        chunk = store.chunk(item.chunk_id)
-        document = store.document(chunk["doc_id"]) if chunk else None
+        passage = store.passage(item.chunk_id)
+        document = store.document(passage.doc_id) if passage else None
         current = None
-        if chunk is not None and not chunk["active"]:
-            current = closest_current(store, chunk)
-        resolved.append(asdict(item) | {"chunk": chunk, "document": document, "current": current})
+        if passage is not None and not passage.active:
+            current = closest_current(store, passage)
+        resolved.append(asdict(item) | {"passage": passage, "document": document, "current": current})
     return resolved
 
 
@@ -70,52 +71,52 @@ def markdown_of(course: Course, items: list[dict], base_url: str) -> str:
         lines += [course.description, ""]
     lines += [f"Kursens länk: {base_url}/courses/{course.slug}", ""]
     for number, item in enumerate(items, 1):
-        chunk, document = item["chunk"], item["document"]
-        if chunk is None:
+        passage, document = item["passage"], item["document"]
+        if passage is None:
             lines += [f"## {number}. Avsnittet finns inte längre", ""]
             continue
-        heading = chunk["section"] or document["title"]
+        heading = passage.section or document.title
         lines += [f"## {number}. {heading}", ""]
         status = document_status(document)
-        if status != "gällande" or chunk["proposal"]:
+        if status != "gällande" or passage.proposal:
             lines += [f"*{STATUS_LABELS[status] if status != 'gällande' else 'förslag'}*", ""]
-        lines += [f"> {line}" if line.strip() else ">" for line in quoted_lines(chunk)]
-        if is_matrix(chunk):
+        lines += [f"> {line}" if line.strip() else ">" for line in quoted_lines(passage)]
+        if is_matrix(passage.table):
             lines += ["", MATRIX_LEGEND]
-        lines += ["", f"Källa: {citation(chunk, document)}. Permanent länk: {base_url}/passage/{chunk['chunk_id']}", ""]
-        if not chunk["active"]:
+        lines += ["", f"Källa: {citation(passage, document)}. Permanent länk: {base_url}/passage/{passage.chunk_id}", ""]
+        if not passage.active:
             lines.append("*Avsnittet har ändrats i en nyare version.*")
             if item["current"]:
-                lines.append(f"Gällande avsnitt: {base_url}/passage/{item['current']['chunk_id']}")
+                lines.append(f"Gällande avsnitt: {base_url}/passage/{item['current'].chunk_id}")
             lines.append("")
         if item["note"]:
             lines += [f"Anteckning: {item['note']}", ""]
     return "\n".join(lines)
 
 
-def is_matrix(chunk: dict) -> bool:
-    """A responsibility matrix: rows of X and K marks, which need the legend beside them."""
-    return bool(chunk["table"]) and chunk["table"].get("kind") != "recommendations"
+def is_matrix(table: TableData | None) -> bool:
+    """A passage's table is a responsibility matrix: rows of X and K marks, which need the legend beside them."""
+    return table is not None and table.kind != "recommendations"
 
 
-def quoted_lines(chunk: dict) -> list[str]:
+def quoted_lines(passage: Passage) -> list[str]:
     """The passage's lines for a Markdown quote; a table's rows as a list, so viewers do not run them together."""
-    lines = chunk["text"].splitlines()
-    if not chunk["table"]:
+    lines = passage.text.splitlines()
+    if not passage.table:
         return lines
     return lines[:1] + [f"- {line}" if line.strip() else line for line in lines[1:]]
 
 
-def citation(chunk: dict, document: dict) -> str:
-    parts = [document["title"]]
-    if document["region"]:
-        parts.append(document["region"])
-    if chunk["section"]:
-        parts.append(chunk["section"])
-    if chunk["page"]:
-        parts.append(f"s. {chunk['page']}")
-    elif chunk["line_start"]:
-        parts.append(f"rad {chunk['line_start']}–{chunk['line_end']}")
+def citation(passage: Passage, document: Document) -> str:
+    parts = [document.title]
+    if document.region:
+        parts.append(document.region)
+    if passage.section:
+        parts.append(passage.section)
+    if passage.page:
+        parts.append(f"s. {passage.page}")
+    elif passage.line_start:
+        parts.append(f"rad {passage.line_start}–{passage.line_end}")
     return ", ".join(parts)
 
 
@@ -172,7 +173,7 @@ def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     def add_item(request: Request, course_id: int = Form(...), chunk_id: str = Form(...), csrf: str = Form(""), user=editor):
         check_csrf(request, csrf)
         course = editable(course_id, user)
-        if store.chunk(chunk_id) is None:
+        if store.passage(chunk_id) is None:
             raise HTTPException(404, "Avsnittet finns inte.")
         item_id = courses.add(course.id, chunk_id)
         if request.headers.get("HX-Request"):  # added from a search result: say so there and stay

@@ -34,7 +34,7 @@ def history_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
         new: int | None = Query(None, alias="to", ge=1),
     ):
         document = document_or_404(store, doc_id)
-        numbers = [v["version"] for v in history.versions(store, doc_id)]
+        numbers = [v.number for v in history.versions(store, doc_id)]
         new = new or numbers[0]
         old = old or max(new - 1, 1)
         if old not in numbers or new not in numbers:

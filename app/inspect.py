@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from index.storage import Store
+from index.storage import Document, Passage, Store
 from index.status import STATUS_LABELS, document_status
+from ingest.model import Priority, Responsibility
 
 REMOVED_LABELS = {
     "footer": "sidhuvud eller sidfot",
@@ -33,12 +34,12 @@ HEAD_LABELS = {
 
 @dataclass
 class DocumentReading:
-    document: dict
+    document: Document
     status: str
     sections: list[tuple[int, str]]  # (depth, title) in reading order
-    passages: list[dict]
-    statements: list[tuple[dict, dict]]  # (passage, responsibility statement)
-    recommendations: list[tuple[dict, dict]]  # (passage, recommendation)
+    passages: list[Passage]
+    statements: list[tuple[Passage, Responsibility]]
+    recommendations: list[tuple[Passage, Priority]]
     removed: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # reason -> (source line, text)
     hints: list[str] = field(default_factory=list)
 
@@ -47,23 +48,23 @@ def reading_of(store: Store, doc_id: str) -> DocumentReading | None:
     document = store.document(doc_id)
     if document is None:
         return None
-    passages = store.document_chunks(doc_id)
+    passages = store.document_passages(doc_id)
     sections, previous = [], []
-    for chunk in passages:
-        path = chunk["section_path"]
+    for passage in passages:
+        path = passage.section_path
         common = next((i for i, (a, b) in enumerate(zip(path, previous)) if a != b), min(len(path), len(previous)))
         sections += [(depth + 1, path[depth]) for depth in range(common, len(path))]
         previous = path
     removed: dict[str, list[tuple[int, str]]] = {}
-    for line, reason, text in document["report"].get("removed", []):
+    for line, reason, text in document.report.get("removed", []):
         removed.setdefault(reason, []).append((line, text))
     reading = DocumentReading(
         document=document,
         status=STATUS_LABELS[document_status(document)],
         sections=sections,
         passages=passages,
-        statements=[(c, r) for c in passages for r in c["responsibility"]],
-        recommendations=[(c, p) for c in passages for p in c["priority"]],
+        statements=[(passage, r) for passage in passages for r in passage.responsibility],
+        recommendations=[(passage, p) for passage in passages for p in passage.priority],
         removed=removed,
     )
     reading.hints = hints_for(reading)
@@ -73,12 +74,12 @@ def reading_of(store: Store, doc_id: str) -> DocumentReading | None:
 def hints_for(reading: DocumentReading) -> list[str]:
     """What an editor can set in the folder's manifest.toml to fix a misread, in Swedish."""
     document, out = reading.document, []
-    entry = f"[documents.{document['doc_id']}] i manifest.toml"
-    if document["guessed"]:
+    entry = f"[documents.{document.doc_id}] i manifest.toml"
+    if document.guessed:
         out.append(f"Titel, län och typ är lästa ur dokumentet eller gissade. Rätta dem under {entry}: title, region, doc_type.")
-    if not document["region"]:
+    if not document.region:
         out.append(f"Länet kunde inte avgöras, så dokumentet kommer inte först för något län. Ange region under {entry}.")
-    off = sum(not c["on_topic"] for c in reading.passages)
+    off = sum(not passage.on_topic for passage in reading.passages)
     if off:
         out.append(
             f"{off} stycken räknas som utanför ämnet (delar av en nämndhandling som inte gäller missbruk) och rankas lägre. "
@@ -86,7 +87,7 @@ def hints_for(reading: DocumentReading) -> list[str]:
         )
     if len(reading.sections) == 0:
         out.append("Inga rubriker hittades. Rubriker i Markdown (#), numrerade rubriker (1.2 Rubrik) eller Word-formatmallar ger stycken med avsnitt.")
-    unknown = Counter(r["actor"] for _, r in reading.statements if not r["principal"] and r["actor"])
+    unknown = Counter(r.actor for _, r in reading.statements if not r.principal and r.actor)
     if unknown:
         actors = ", ".join(f"{a} ({n})" for a, n in unknown.most_common(5))
         out.append(
@@ -99,11 +100,11 @@ def hints_for(reading: DocumentReading) -> list[str]:
 
 def format_reading(reading: DocumentReading) -> str:
     """The reading as plain text, for `kb inspect`."""
-    document, report = reading.document, reading.document["report"]
+    document, report = reading.document, reading.document.report
     lines = [
-        f"{document['title']}  ({document['doc_id']}, version {document['current_version']}, {document['format']})",
-        f"Län: {document['region'] or '–'} · typ: {document['doc_type'] or '–'} · status: {reading.status}"
-        + (" · gissad metadata" if document["guessed"] else ""),
+        f"{document.title}  ({document.doc_id}, version {document.current_version}, {document.format})",
+        f"Län: {document.region or '–'} · typ: {document.doc_type or '–'} · status: {reading.status}"
+        + (" · gissad metadata" if document.guessed else ""),
     ]
     if report.get("metadata"):
         lines.append("Dokumentets huvud (läst som metadata):")
@@ -111,26 +112,26 @@ def format_reading(reading: DocumentReading) -> str:
     lines.append(f"\nAvsnitt ({len(reading.sections)}):")
     lines += [f"  {'  ' * (depth - 1)}{title}" for depth, title in reading.sections]
     lines.append(f"\nStycken ({len(reading.passages)}):")
-    for chunk in reading.passages:
-        where = f"s. {chunk['page']}" if chunk["page"] else f"rad {chunk['line_start']}–{chunk['line_end']}"
-        flags = ("" if chunk["on_topic"] else " · utanför ämnet") + (" · förslag" if chunk["proposal"] else "")
-        lines.append(f"  [{chunk['chunk_id']}] {where} · {chunk['kind']}{flags} · {chunk['section'] or '(utan avsnitt)'}")
-        lines.append(f"      {' '.join(chunk['text'].split())[:160]}")
-        if chunk["table"]:
-            for label, marks in chunk["table"]["rows"]:
+    for passage in reading.passages:
+        where = f"s. {passage.page}" if passage.page else f"rad {passage.line_start}–{passage.line_end}"
+        flags = ("" if passage.on_topic else " · utanför ämnet") + (" · förslag" if passage.proposal else "")
+        lines.append(f"  [{passage.chunk_id}] {where} · {passage.kind}{flags} · {passage.section or '(utan avsnitt)'}")
+        lines.append(f"      {' '.join(passage.text.split())[:160]}")
+        if passage.table:
+            for label, marks in passage.table.rows:
                 lines.append(f"      rad: {label} — " + ", ".join(f"{col} ({mark})" for col, mark in marks.items()))
     lines.append(f"\nAnsvarsuttalanden ({len(reading.statements)}):")
-    for chunk, r in reading.statements:
-        source = chunk["section_path"][-1] if r.get("heading") else chunk["text"]
-        quoted = " ".join(source[r["start"] : r["end"]].split())[:140]
+    for passage, r in reading.statements:
+        source = passage.section_path[-1] if r.heading else passage.text
+        quoted = " ".join(source[r.start : r.end].split())[:140]
         lines.append(
-            f"  {r['principal'] or 'ingen huvudman':<10} {r['kind']:<11} {r['actor'] or '(rutinens personal)'}"
-            f" · {r['modality']}{' inte' if r['negated'] else ''}: {quoted}"
+            f"  {r.principal or 'ingen huvudman':<10} {r.kind:<11} {r.actor or '(rutinens personal)'}"
+            f" · {r.modality}{' inte' if r.negated else ''}: {quoted}"
         )
     lines.append(f"\nRekommendationer med prioritet ({len(reading.recommendations)}):")
-    for chunk, p in reading.recommendations:
-        level = f"prio {p['level']}" if p["level"] else p["label"]
-        lines.append(f"  {level:<8} {p['label']:<20} {' '.join(chunk['text'][p['start'] : p['end']].split())[:120]}")
+    for passage, p in reading.recommendations:
+        level = f"prio {p.level}" if p.level else p.label
+        lines.append(f"  {level:<8} {p.label:<20} {' '.join(passage.text[p.start : p.end].split())[:120]}")
     if reading.removed:
         lines.append("\nBorttaget vid rensning:")
         for reason, removed in reading.removed.items():

@@ -21,7 +21,7 @@ from index.status import STATUS_LABELS, document_status
 from index.history import closest_current
 from index.search import Filters as SearchFilters
 from index.search import Searcher
-from index.storage import Store
+from index.storage import Document, Passage, Store
 
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 API_PATHS = ("/api/", "/healthz", "/openapi.json")  # programs get JSON errors; every other path is a page
@@ -69,7 +69,7 @@ class Filters:
         )
 
 
-def document_or_404(store: Store, doc_id: str) -> dict:
+def document_or_404(store: Store, doc_id: str) -> Document:
     """The document for a page, or the page's 404."""
     document = store.document(doc_id)
     if document is None:
@@ -88,20 +88,20 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
     answer = answer_of(compose_answer(searcher, query, hits, prefer_region=filters.region or None, exact=exact))
     if answer:  # the card marks a proposal as the results do
         for statement in filter(None, [answer["statement"], *answer["candidates"], *answer["regions"]]):
-            statement["proposal"] = bool(searcher.store.chunk(statement["chunk_id"])["proposal"])
+            statement["proposal"] = searcher.store.passage(statement["chunk_id"]).proposal
     results = []
     for hit in hits:
         result = result_of(hit, reading, filters.principal or None, filters.priority or None)
-        doc_region = hit.document["region"]
+        doc_region = hit.document.region
         result.update(
-            excerpt=excerpt(hit.chunk["text"], hit.highlights),
-            table=hit.chunk["table"],
-            section_path=hit.chunk["section_path"],
-            proposal=hit.chunk["proposal"],
-            valid_to=hit.document["valid_to"],
-            doc_type=hit.document["doc_type"],
+            excerpt=excerpt(hit.passage.text, hit.highlights),
+            table=hit.passage.table,
+            section_path=hit.passage.section_path,
+            proposal=hit.passage.proposal,
+            valid_to=hit.document.valid_to,
+            doc_type=hit.document.doc_type,
             other_region=bool(filters.region and doc_region and doc_region.lower() != filters.region.lower()),
-            document_url=f"/documents/{hit.chunk['doc_id']}?passage={hit.chunk['chunk_id']}#c-{hit.chunk['chunk_id']}",
+            document_url=f"/documents/{hit.passage.doc_id}?passage={hit.passage.chunk_id}#c-{hit.passage.chunk_id}",
         )
         results.append(result)
     return {
@@ -116,23 +116,23 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
 
 def coverage(store: Store) -> list[dict]:
     """What the index holds, per county, for the start page: each document with its derived status."""
-    by_region: dict[str, list[dict]] = {}
+    by_region: dict[str, list[Document]] = {}
     for document in store.documents():
-        by_region.setdefault(document["region"] or "Utan län", []).append(document)
+        by_region.setdefault(document.region or "Utan län", []).append(document)
     return [{"region": region, "documents": documents} for region, documents in by_region.items()]
 
 
-def table_of_contents(chunks: list[dict]) -> tuple[list[dict], dict[str, list[dict]]]:
-    """Headings in reading order, and which headings open before each chunk.
+def table_of_contents(passages: list[Passage]) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Headings in reading order, and which headings open before each passage.
 
-    Only the section-path parts that change from one chunk to the next open a heading,
+    Only the section-path parts that change from one passage to the next open a heading,
     so a subsection never repeats its parent.
     """
     toc: list[dict] = []
     opens: dict[str, list[dict]] = {}
     previous: list[str] = []
-    for chunk in chunks:
-        path = chunk["section_path"]
+    for passage in passages:
+        path = passage.section_path
         common = 0
         while common < min(len(path), len(previous)) and path[common] == previous[common]:
             common += 1
@@ -141,7 +141,7 @@ def table_of_contents(chunks: list[dict]) -> tuple[list[dict], dict[str, list[di
             heading = {"title": path[depth], "depth": depth + 1, "anchor": f"s-{len(toc)}"}
             toc.append(heading)
             new.append(heading)
-        opens[chunk["chunk_id"]] = new
+        opens[passage.chunk_id] = new
         previous = path
     return toc, opens
 
@@ -167,7 +167,7 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     )
 
     def doc_types() -> list[str]:
-        return sorted({d["doc_type"] for d in store.documents() if d["doc_type"]})
+        return sorted({d.doc_type for d in store.documents() if d.doc_type})
 
     def render(request: Request, template: str, context: dict):
         user = current_user(request)
@@ -234,36 +234,36 @@ def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     @router.get("/passage/{chunk_id}/text", response_class=HTMLResponse)
     def passage_text(request: Request, chunk_id: str, q: str = "", exact: str = ""):
         """A result's whole passage, highlighted as the search did, replacing its excerpt in place."""
-        chunk = store.chunk(chunk_id)
-        if chunk is None:
+        passage = store.passage(chunk_id)
+        if passage is None:
             raise HTTPException(404, "Avsnittet finns inte.")
         q = q.strip()[:MAX_QUERY]
-        spans = searcher.highlight(chunk["text"], q, bool(exact)) if q else []
-        return templates.TemplateResponse(request, "_passage_text.html", {"text": chunk["text"], "spans": spans})
+        spans = searcher.highlight(passage.text, q, bool(exact)) if q else []
+        return templates.TemplateResponse(request, "_passage_text.html", {"text": passage.text, "spans": spans})
 
     @router.get("/passage/{chunk_id}", response_class=HTMLResponse)
     def passage_page(request: Request, chunk_id: str):
-        chunk = store.chunk(chunk_id)
-        if chunk is None:
+        passage = store.passage(chunk_id)
+        if passage is None:
             raise HTTPException(404, "Avsnittet finns inte.")
-        document = store.document(chunk["doc_id"])
-        before, after = store.neighbours(chunk) if chunk["active"] else ([], [])
-        current = None if chunk["active"] else closest_current(store, chunk)
+        document = store.document(passage.doc_id)
+        before, after = store.neighbours(passage) if passage.active else ([], [])
+        current = None if passage.active else closest_current(store, passage)
         return render(
             request,
             "passage.html",
-            {"chunk": chunk, "document": document, "before": before, "after": after, "current": current},
+            {"passage": passage, "document": document, "before": before, "after": after, "current": current},
         )
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
     def document_page(request: Request, doc_id: str, passage: str = ""):
         document = document_or_404(store, doc_id)
-        chunks = store.document_chunks(doc_id)
-        toc, opens = table_of_contents(chunks)
+        passages = store.document_passages(doc_id)
+        toc, opens = table_of_contents(passages)
         return render(
             request,
             "document.html",
-            {"document": document, "chunks": chunks, "toc": toc, "opens": opens, "cited": passage},
+            {"document": document, "passages": passages, "toc": toc, "opens": opens, "cited": passage},
         )
 
     return router

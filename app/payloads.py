@@ -1,4 +1,4 @@
-"""The JSON shapes of the public API, built from store rows, search hits and the answer card.
+"""The JSON shapes of the public API, built from stored records, search hits and the answer card.
 
 The web pages, the CLI and the HTTP API share them, so the three always agree.
 """
@@ -8,22 +8,23 @@ from __future__ import annotations
 from index.answer import Answer, Statement, badge_of, compose_answer, statements_of
 from index.search import Hit, Reading, Searcher
 from index.status import document_status
+from index.storage import Document, Passage
 
 MAX_QUERY = 300  # characters; longer input is a paste, not a question
 RESPONSIBILITY_HITS = 20
 
 
-def citation_of(chunk: dict, document: dict) -> dict:
+def citation_of(passage: Passage, document: Document) -> dict:
     """Where a passage stands and what it says: shared by every shape that shows a passage."""
     return {
-        "chunk_id": chunk["chunk_id"],
-        "doc_id": chunk["doc_id"],
-        "title": document["title"],
-        "region": document["region"],
-        "section": chunk["section"],
-        "page": chunk["page"],
-        "text": chunk["text"],
-        "url": f"/passage/{chunk['chunk_id']}",
+        "chunk_id": passage.chunk_id,
+        "doc_id": passage.doc_id,
+        "title": document.title,
+        "region": document.region,
+        "section": passage.section,
+        "page": passage.page,
+        "text": passage.text,
+        "url": f"/passage/{passage.chunk_id}",
     }
 
 
@@ -42,7 +43,7 @@ def principal_badge(reading: Reading, hit: Hit, principal: str | None = None) ->
 def result_of(hit: Hit, reading: Reading, principal: str | None = None, label: str | None = None) -> dict:
     """A result with the badges that answer the question; filters name the principal or label asked for."""
     stated = principal_badge(reading, hit, principal)
-    return citation_of(hit.chunk, hit.document) | {
+    return citation_of(hit.passage, hit.document) | {
         "score": round(hit.score, 6),
         "principal": stated.principal if stated else None,
         "units": stated.units if stated else [],
@@ -117,33 +118,42 @@ def responsibility_payload(searcher: Searcher, query: str, region: str | None = 
     for rank, hit in enumerate(searcher.search(query, k=RESPONSIBILITY_HITS, region=region)):
         for statement in statements_of(reading, hit, rank):
             if statement.kind == "responsibility" and statement.principal and statement.match >= reading.question.params.min_match:
-                by_region.setdefault(hit.document["region"], []).append(statement_of(statement))
+                by_region.setdefault(hit.document.region, []).append(statement_of(statement))
     return {"query": query, "regions": [{"region": r, "statements": found} for r, found in by_region.items()]}
 
 
-def passage_of(chunk: dict, document: dict) -> dict:
-    return citation_of(chunk, document) | {
-        "section_path": chunk["section_path"],
-        "line_start": chunk["line_start"],
-        "line_end": chunk["line_end"],
-        "char_start": chunk["char_start"],
-        "char_end": chunk["char_end"],
-        "kind": chunk["kind"],
-        "on_topic": chunk["on_topic"],
-        "proposal": chunk["proposal"],
-        "footnotes": chunk["footnotes"],
-        "table": chunk["table"],
-        "responsibility": chunk["responsibility"],
-        "priority": chunk["priority"],
-        "current": chunk["active"],
+def passage_of(passage: Passage, document: Document) -> dict:
+    return citation_of(passage, document) | {
+        "section_path": passage.section_path,
+        "line_start": passage.line_start,
+        "line_end": passage.line_end,
+        "char_start": passage.char_start,
+        "char_end": passage.char_end,
+        "kind": passage.kind,
+        "on_topic": passage.on_topic,
+        "proposal": passage.proposal,
+        "footnotes": passage.footnotes,
+        "table": passage.table,
+        "responsibility": passage.responsibility,
+        "priority": passage.priority,
+        "current": passage.active,
     }
 
 
-DOCUMENT_FIELDS = (
-    "doc_id", "title", "region", "doc_type", "parties", "decided", "valid_from", "valid_to",
-    "status", "guessed", "format", "current_version", "retired",
-)
-
-
-def document_of(document: dict) -> dict:
-    return {key: document[key] for key in DOCUMENT_FIELDS} | {"report": document["report"]}
+def document_of(document: Document) -> dict:
+    return {
+        "doc_id": document.doc_id,
+        "title": document.title,
+        "region": document.region,
+        "doc_type": document.doc_type,
+        "parties": document.parties,
+        "decided": document.decided,
+        "valid_from": document.valid_from,
+        "valid_to": document.valid_to,
+        "status": document.status,
+        "guessed": document.guessed,
+        "format": document.format,
+        "current_version": document.current_version,
+        "retired": document.retired,
+        "report": document.report,
+    }

@@ -151,7 +151,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         description="Alla sökbara dokument med metadata, inläsningsrapport och antal avsnitt.",
     )
     def api_documents():
-        return [document_of(d) | {"chunks": d["chunk_count"]} for d in store.documents()]
+        return [document_of(d) | {"chunks": d.passage_count} for d in store.documents()]
 
     @app.get(
         "/api/documents/{doc_id}", tags=["dokument"], response_model=Document, responses=NOT_FOUND | API_ERRORS,
@@ -164,10 +164,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         document = store.document(doc_id)
         if document is None:
             raise HTTPException(404, f"Dokumentet {doc_id!r} finns inte.")
-        chunks = store.document_chunks(doc_id)
         return document_of(document) | {
-            "footnotes": document["footnotes"],
-            "chunks": [passage_of(c, document) for c in chunks],
+            "footnotes": document.footnotes,
+            "chunks": [passage_of(p, document) for p in store.document_passages(doc_id)],
         }
 
     @app.get(
@@ -177,10 +176,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         "404 för okänt id.",
     )
     def api_passage(chunk_id: Annotated[str, PathParam(description="Avsnittets id, som i sökträffarnas chunk_id")]):
-        chunk = store.chunk(chunk_id)
-        if chunk is None:
+        passage = store.passage(chunk_id)
+        if passage is None:
             raise HTTPException(404, f"Avsnittet {chunk_id!r} finns inte.")
-        return passage_of(chunk, store.document(chunk["doc_id"]))
+        return passage_of(passage, store.document(passage.doc_id))
 
     app.include_router(pages_router(searcher, templates))
     app.include_router(courses_router(searcher, templates))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from index.params import RankingParams
 from index.search import Hit, Reading, Searcher
 from index.status import document_status
+from ingest.model import Responsibility
 
 # The thresholds (min_match, min_coverage, vote_margin, min_share …) are ranking parameters: index/params.py.
 # What may be done answers "who is responsible" less than what must be done.
@@ -201,7 +202,7 @@ def _answerable(reading: Reading, hits: list[Hit]):
     question = reading.statement_question
     found: set[str] = set()
     for hit in hits:
-        found |= question.tokens(" ".join(hit.chunk["section_path"]) + "\n" + hit.chunk["text"])
+        found |= question.tokens(" ".join(hit.passage.section_path) + "\n" + hit.passage.text)
     return question.within(found)
 
 
@@ -211,58 +212,57 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
     `match` is the share of the answerable question (see _answerable) the statement covers;
     `coverage` the share of the whole question, so a statement about one word of it is not enough.
     """
-    chunk, document = hit.chunk, hit.document
+    passage, document = hit.passage, hit.document
     whole = reading.statement_question
     question = answerable or whole
     params = reading.question.params
-    path = chunk["section_path"]
+    path = passage.section_path
     heading_tokens = question.tokens(" ".join(path[-2:])) if path else set()
     out = []
     base = dict(
-        chunk_id=chunk["chunk_id"], doc_id=chunk["doc_id"], title=document["title"], region=document["region"],
-        section=chunk["section"], page=chunk["page"], status=document_status(document), rank=rank,
+        chunk_id=passage.chunk_id, doc_id=passage.doc_id, title=document.title, region=document.region,
+        section=passage.section, page=passage.page, status=document_status(document), rank=rank,
         rank_weight=params.rank_weight,
     )
-    for record in chunk["responsibility"]:
-        heading = record.get("heading", False)
-        source = path[-1] if heading and path else chunk["text"]
-        start, end = record.get("start", 0), record.get("end", 0) or len(source)
+    for record in passage.responsibility:
+        source = path[-1] if record.heading and path else passage.text
+        start, end = record.start, record.end or len(source)
         own = question.tokens(_own_words(source, record, start, end, reading.intent.responsibility))
-        context = own | heading_tokens | question.tokens(record.get("lead") or "")
+        context = own | heading_tokens | question.tokens(record.lead or "")
         out.append(
             Statement(
-                kind="responsibility", text=quote(source, start, end, record.get("lead"), record.get("negated", False)),
+                kind="responsibility", text=quote(source, start, end, record.lead, record.negated),
                 start=start, end=end,
-                heading=heading, match=_match(question, own, context, params), coverage=_match(whole, own, context, params),
-                principal=record["principal"],
-                units=record["units"], actor=record.get("actor", ""), modality=record.get("modality", ""),
-                negated=record.get("negated", False), condition=record.get("condition"), **base,
+                heading=record.heading, match=_match(question, own, context, params),
+                coverage=_match(whole, own, context, params), principal=record.principal,
+                units=record.units, actor=record.actor, modality=record.modality,
+                negated=record.negated, condition=record.condition, **base,
             )
         )
-    for tag in chunk["priority"]:
-        start, end = tag.get("start", 0), tag.get("end", 0) or len(chunk["text"])
-        own = question.tokens(" ".join(filter(None, [tag.get("action") or tag["recommendation"], tag.get("condition")])))
+    for tag in passage.priority:
+        start, end = tag.start, tag.end or len(passage.text)
+        own = question.tokens(" ".join(filter(None, [tag.action or tag.recommendation, tag.condition])))
         context = own | heading_tokens
         out.append(
             Statement(
-                kind="recommendation", text=quote(chunk["text"], start, end), start=start, end=end, heading=False,
+                kind="recommendation", text=quote(passage.text, start, end), start=start, end=end, heading=False,
                 match=_match(question, own, context, params), coverage=_match(whole, own, context, params),
-                level=tag["level"], label=tag["label"],
-                condition=tag.get("condition"), **base,
+                level=tag.level, label=tag.label,
+                condition=tag.condition, **base,
             )
         )
     return out
 
 
-def _own_words(source: str, record: dict, start: int, end: int, asks_who: bool) -> str:
+def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> str:
     """What a statement says. A who-question does not know the actor, so the actor's words in it
     ("rum åt doktorn") name someone else: they must meet the activity, not the actor."""
     if not asks_who:
-        return " ".join([source[start:end], record.get("actor", ""), " ".join(record["units"])])
+        return " ".join([source[start:end], record.actor, " ".join(record.units)])
     text = source[start:end]
-    for actor in record.get("actors", []):
-        if actor["role"] == "doer" and start <= actor["start"] < actor["end"] <= end:
-            text = text[: actor["start"] - start] + " " * (actor["end"] - actor["start"]) + text[actor["end"] - start :]
+    for actor in record.actors:
+        if actor.role == "doer" and start <= actor.start < actor.end <= end:
+            text = text[: actor.start - start] + " " * (actor.end - actor.start) + text[actor.end - start :]
     return text
 
 

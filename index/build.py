@@ -28,7 +28,7 @@ from index.lexical import LexicalIndex
 from index.passage_words import PassageWords
 from index.params import RankingParams
 from index.sandbox import Limits, read_bounded, read_isolated
-from index.storage import Store, digest, generation_dir
+from index.storage import NewPassage, Store, digest, generation_dir
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
 from ingest.model import IngestError, ParsedDocument
@@ -172,12 +172,12 @@ class Indexer:
                 continue
             content_hash = hashlib.sha256(content).hexdigest()
             existing = self.store.document(source.doc_id)
-            if existing and existing["retired_by"]:  # an editor's decision; only an editor undoes it
-                result.outcome, result.version = "skipped", existing["current_version"]
-                result.note = f"borttaget ur sökningen av {existing['retired_by']}; läses inte in förrän en redaktör tar tillbaka det"
+            if existing and existing.retired_by:  # an editor's decision; only an editor undoes it
+                result.outcome, result.version = "skipped", existing.current_version
+                result.note = f"borttaget ur sökningen av {existing.retired_by}; läses inte in förrän en redaktör tar tillbaka det"
                 continue
-            if existing and not rebuild and not existing["retired"] and existing["content_hash"] == content_hash:
-                result.outcome, result.version, result.report = "unchanged", existing["current_version"], existing["report"]
+            if existing and not rebuild and not existing.retired and existing.content_hash == content_hash:
+                result.outcome, result.version, result.report = "unchanged", existing.current_version, existing.report
                 continue
             try:
                 document = read(source.path, source.manifest, source.doc_id, self.limits)
@@ -191,20 +191,21 @@ class Indexer:
 
         retired = self._missing_documents(folders, {s.origin for s in sources})
         for doc_id in retired:
-            results.append(FileResult(self.store.document(doc_id)["source_path"], doc_id, "retired"))
+            results.append(FileResult(self.store.document(doc_id).source_path, doc_id, "retired"))
 
         current = self.store.generation()
         if not parsed and not retired and current and generation_dir(self.settings.shared_dir, current).exists():
             return IngestRun(results, current, 0)
 
-        prepared = [(doc, res, src, self._prepare_chunks(doc)) for doc, res, src in parsed]
-        embedded = self._embed_missing([c for *_, chunks in prepared for c in chunks], prepared, progress)
+        prepared = [(doc, res, src, *self._prepare_passages(doc)) for doc, res, src in parsed]
+        embedded = self._embed_missing(prepared, progress)
 
         progress(Progress(BUILDING, 0, 1, None))
         with self._next_generation(reread=rebuild) as generation:
-            for document, result, source_file, chunks in prepared:
-                row = _document_row(document, source_file)
-                result.version = self.store.write_version(row, chunks, who)
+            for document, result, source_file, passages, _ in prepared:
+                result.version = self.store.write_version(
+                    document, passages, who, source_file=str(source_file), content_hash=source_file.stem
+                )
             for doc_id in retired:
                 self.store.retire(doc_id)
         return IngestRun(results, generation, embedded)
@@ -252,16 +253,16 @@ class Indexer:
         """
         out, missing = [], []
         for doc in self.store.documents():
-            if doc["doc_id"] in already:
+            if doc.doc_id in already:
                 continue
-            stored = Path(self.store.versions(doc["doc_id"])[0]["source_file"] or "")
+            stored = Path(self.store.versions(doc.doc_id)[0].source_file or "")
             if not stored.is_file():
-                missing.append(f"{doc['doc_id']} ({stored})")
+                missing.append(f"{doc.doc_id} ({stored})")
                 continue
-            origin = Path(doc["source_path"])
+            origin = Path(doc.source_path)
             manifest_path = origin.parent / MANIFEST_NAME
             manifest = load_manifest(origin.parent) if manifest_path.exists() else {}
-            out.append(Source(stored, doc["doc_id"], origin, manifest))
+            out.append(Source(stored, doc.doc_id, origin, manifest))
         if missing:
             raise MissingSources(
                 f"Omindexeringen avbröts; inget ändrades. Den sparade källfilen saknas för {len(missing)} dokument: "
@@ -285,30 +286,28 @@ class Indexer:
         """Documents once ingested from one of these folders whose file is gone."""
         gone = []
         for doc in self.store.documents():
-            source = Path(doc["source_path"])
+            source = Path(doc.source_path)
             if any(folder in source.parents for folder in folders) and source not in seen and not source.exists():
-                gone.append(doc["doc_id"])
+                gone.append(doc.doc_id)
         return gone
 
-    def _prepare_chunks(self, document: ParsedDocument) -> list[dict]:
+    def _prepare_passages(self, document: ParsedDocument) -> tuple[list[NewPassage], dict[str, str]]:
+        """The document's chunks with their ids and window keys, and the text of each window by key."""
         seen: dict[str, int] = {}
-        rows = []
+        passages, windows = [], {}
         for chunk in document.chunks:
             key = chunk_id(document.doc_id, chunk.section_path, chunk.text, 0)
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
-            row = asdict(chunk)
-            row["chunk_id"] = key if occurrence == 0 else chunk_id(
-                document.doc_id, chunk.section_path, chunk.text, occurrence
-            )
-            windows = embedding_windows(chunk.section_path, chunk.text, self.params.window_words, self.params.window_stride)
-            row["embed_keys"] = [self.embedder.content_key(w) for w in windows]
-            row["windows"] = windows
-            rows.append(row)
-        return rows
+            texts = embedding_windows(chunk.section_path, chunk.text, self.params.window_words, self.params.window_stride)
+            keys = [self.embedder.content_key(text) for text in texts]
+            windows.update(zip(keys, texts))
+            own_id = key if occurrence == 0 else chunk_id(document.doc_id, chunk.section_path, chunk.text, occurrence)
+            passages.append(NewPassage(own_id, chunk, keys))
+        return passages, windows
 
-    def _embed_missing(self, chunks: list[dict], prepared, progress: Callable[[Progress], None]) -> int:
-        windows = {key: text for c in chunks for key, text in zip(c["embed_keys"], c["windows"])}
+    def _embed_missing(self, prepared, progress: Callable[[Progress], None]) -> int:
+        windows = {key: text for *_, document_windows in prepared for key, text in document_windows.items()}
         cached = self.store.cached_vectors(list(windows), self.embedder.dimension)
         todo = {key: text for key, text in windows.items() if key not in cached}
         keys = list(todo)
@@ -318,9 +317,9 @@ class Indexer:
             self.store.put_vectors(batch, self.embedder.embed_passages([todo[k] for k in batch], progress=False))
         if keys:
             progress(Progress(EMBEDDING, len(keys), len(keys), None))
-        for _, result, _, doc_chunks in prepared:
-            result.embedded = sum(1 for c in doc_chunks if any(k in todo for k in c["embed_keys"]))
-        return sum(1 for c in chunks if any(k in todo for k in c["embed_keys"]))
+        for _, result, _, passages, _ in prepared:
+            result.embedded = sum(1 for p in passages if any(k in todo for k in p.embed_keys))
+        return sum(result.embedded for _, result, *_ in prepared)
 
     def _build_generation(self, generation: int, previous: int | None) -> str:
         """Build indexes for the active chunks as seen inside the open transaction; passages whose
@@ -356,16 +355,3 @@ class Indexer:
             if name.isdigit() and (int(name) not in keep or child.name.endswith(".tmp")):
                 shutil.rmtree(child, ignore_errors=True)
 
-
-def _document_row(document: ParsedDocument, source_file: Path) -> dict:
-    return {
-        "doc_id": document.doc_id,
-        "meta": document.meta,
-        "format": document.format,
-        "source_path": document.source_path,
-        "source_file": str(source_file),
-        "content_hash": source_file.stem,
-        "text": document.text,
-        "footnotes": [asdict(f) for f in document.footnotes],
-        "report": asdict(document.report),
-    }

@@ -104,7 +104,7 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
         answer = compose_answer(searcher, question["question"], hits)
         latencies.append((time.perf_counter() - started) * 1000)
         rank = next(
-            (i for i, h in enumerate(hits, 1) if is_hit(h.chunk["doc_id"], h.chunk["text"], question)), None
+            (i for i, h in enumerate(hits, 1) if is_hit(h.passage.doc_id, h.passage.text, question)), None
         )
         reciprocal.append(1 / rank if rank else 0.0)
         report.recall_at_1 += rank == 1
@@ -128,13 +128,13 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
             if outcome == "wrong":
                 report.wrong.append(_wrong(question, "prioritet på träffen", badge, None))
         if not rank or rank > 5:
-            top = hits[0].chunk if hits else None
+            top = hits[0].passage if hits else None
             report.misses.append(
                 {
                     "id": question.get("id"),
                     "question": question["question"],
                     "rank": rank,
-                    "top": f"{top['doc_id']} / {top['section']}: {top['text'][:100]}" if top else None,
+                    "top": f"{top.doc_id} / {top.section}: {top.text[:100]}" if top else None,
                 }
             )
     n = max(len(questions), 1)
@@ -179,13 +179,13 @@ def plain_bm25(searcher: Searcher, questions: list[dict]) -> float:
     tokens = bm25s.tokenize([r["text"] for r in rows], stopwords="sv", stemmer=stemmer, show_progress=False)
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
-    chunks = searcher.store.chunks_by_rowid([r["id"] for r in rows])
+    passages = searcher.store.passages_by_rowid([r["id"] for r in rows])
     reciprocal = []
     for question in questions:
         query = bm25s.tokenize([question["question"]], stopwords="sv", stemmer=stemmer, show_progress=False)
         found, _ = retriever.retrieve(query, k=min(10, len(rows)), show_progress=False)
-        ranked = [chunks[rows[i]["id"]] for i in found[0]]
-        rank = next((n for n, c in enumerate(ranked, 1) if is_hit(c["doc_id"], c["text"], question)), None)
+        ranked = [passages[rows[i]["id"]] for i in found[0]]
+        rank = next((n for n, p in enumerate(ranked, 1) if is_hit(p.doc_id, p.text, question)), None)
         reciprocal.append(1 / rank if rank else 0.0)
     return sum(reciprocal) / max(len(reciprocal), 1)
 

@@ -12,7 +12,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from index.storage import Store
+from index.storage import Passage, Store, Version
 
 CHANGED_THRESHOLD = 60  # rapidfuzz ratio (0-100) above which a removed+added pair is one edited passage
 CLOSEST_THRESHOLD = 40  # below this an old passage has no current counterpart worth pointing to
@@ -20,35 +20,35 @@ CLOSEST_THRESHOLD = 40  # below this an old passage has no current counterpart w
 PRINCIPAL_LABELS = {"region": "region", "kommun": "kommun", "gemensamt": "gemensamt", None: "ej angivet"}
 
 
-def versions(store: Store, doc_id: str) -> list[dict]:
-    """Newest first: version, content_hash, ingested_at, ingested_by, source_file, report."""
+def versions(store: Store, doc_id: str) -> list[Version]:
+    """Newest first."""
     return store.versions(doc_id)
 
 
-def chunks_of_version(store: Store, doc_id: str, version: int) -> list[dict]:
+def passages_of_version(store: Store, doc_id: str, version: int) -> list[Passage]:
     """The passages the document had in `version`, in reading order."""
     return [
-        c
-        for c in store.document_chunks(doc_id, active_only=False)
-        if c["first_version"] <= version <= c["last_version"]
+        p
+        for p in store.document_passages(doc_id, active_only=False)
+        if p.first_version <= version <= p.last_version
     ]
 
 
 def diff(store: Store, doc_id: str, old: int, new: int) -> dict:
     """Added, removed and changed passages between two versions, with responsibility and priority changes."""
-    before = chunks_of_version(store, doc_id, old)
-    after = chunks_of_version(store, doc_id, new)
-    before_ids = {c["chunk_id"] for c in before}
-    after_ids = {c["chunk_id"] for c in after}
-    removed = [c for c in before if c["chunk_id"] not in after_ids]
-    added = [c for c in after if c["chunk_id"] not in before_ids]
+    before = passages_of_version(store, doc_id, old)
+    after = passages_of_version(store, doc_id, new)
+    before_ids = {p.chunk_id for p in before}
+    after_ids = {p.chunk_id for p in after}
+    removed = [p for p in before if p.chunk_id not in after_ids]
+    added = [p for p in after if p.chunk_id not in before_ids]
 
     candidates = sorted(
         (
-            (fuzz.ratio(r["text"], a["text"]), i, j)
+            (fuzz.ratio(r.text, a.text), i, j)
             for i, r in enumerate(removed)
             for j, a in enumerate(added)
-            if r["section_path"] == a["section_path"]
+            if r.section_path == a.section_path
         ),
         reverse=True,
     )
@@ -60,18 +60,18 @@ def diff(store: Store, doc_id: str, old: int, new: int) -> dict:
             continue
         paired_removed.add(i)
         paired_added.add(j)
-        old_chunk, new_chunk = removed[i], added[j]
+        old_passage, new_passage = removed[i], added[j]
         changed.append(
             {
-                "section": new_chunk["section"],
-                "old": old_chunk,
-                "new": new_chunk,
+                "section": new_passage.section,
+                "old": old_passage,
+                "new": new_passage,
                 "similarity": round(score),
-                "words": word_diff(old_chunk["text"], new_chunk["text"]),
-                "notes": _tag_changes([old_chunk], [new_chunk]),
+                "words": word_diff(old_passage.text, new_passage.text),
+                "notes": _tag_changes([old_passage], [new_passage]),
             }
         )
-    changed.sort(key=lambda c: c["new"]["ord"])
+    changed.sort(key=lambda c: c["new"].position)
     return {
         "doc_id": doc_id,
         "from": old,
@@ -98,7 +98,7 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     return runs
 
 
-def _tag_changes(before: list[dict], after: list[dict]) -> list[str]:
+def _tag_changes(before: list[Passage], after: list[Passage]) -> list[str]:
     """Lines like 'Abstinensvård: region → gemensamt' for responsibilities and priorities that differ."""
     principal = lambda p: PRINCIPAL_LABELS.get(p, p)  # noqa: E731
     return _changes(
@@ -128,35 +128,35 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def _responsibilities(chunks: list[dict]) -> dict[str, tuple[str, str | None]]:
+def _responsibilities(passages: list[Passage]) -> dict[str, tuple[str, str | None]]:
     """Activity → principal; the strongest statement (X before K) wins when a version says it twice."""
     out: dict[str, tuple[str, str | None]] = {}
-    for chunk in chunks:
-        for r in sorted(chunk["responsibility"], key=lambda r: r.get("strength") != "X"):
-            out.setdefault(_key(r["activity"]), (r["activity"], r["principal"]))
+    for passage in passages:
+        for r in sorted(passage.responsibility, key=lambda r: r.strength != "X"):
+            out.setdefault(_key(r.activity), (r.activity, r.principal))
     return out
 
 
-def _priorities(chunks: list[dict]) -> dict[str, tuple[str, str]]:
+def _priorities(passages: list[Passage]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
-    for chunk in chunks:
-        for p in chunk["priority"]:
-            label = p["label"] + (f" ({p['level']})" if p.get("level") else "")
-            out.setdefault(_key(p["recommendation"]), (p["recommendation"], label))
+    for passage in passages:
+        for p in passage.priority:
+            label = p.label + (f" ({p.level})" if p.level else "")
+            out.setdefault(_key(p.recommendation), (p.recommendation, label))
     return out
 
 
-def closest_current(store: Store, chunk: dict) -> dict | None:
-    """For a superseded passage, the most similar passage the document has now (with "similarity")."""
-    if chunk["active"]:
-        return chunk | {"similarity": 100}
+def closest_current(store: Store, passage: Passage) -> Passage | None:
+    """For a superseded passage, the most similar passage the document has now."""
+    if passage.active:
+        return passage
     best, best_score = None, 0.0
-    for candidate in store.document_chunks(chunk["doc_id"]):
-        score = fuzz.ratio(chunk["text"], candidate["text"])
-        if candidate["section_path"] == chunk["section_path"]:
+    for candidate in store.document_passages(passage.doc_id):
+        score = fuzz.ratio(passage.text, candidate.text)
+        if candidate.section_path == passage.section_path:
             score += 10  # an edit usually stays in its section
         if score > best_score:
             best, best_score = candidate, score
     if best is None or best_score < CLOSEST_THRESHOLD:
         return None
-    return best | {"similarity": round(min(best_score, 100))}
+    return best

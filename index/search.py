@@ -18,12 +18,13 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from ingest.manifest import regions as county_list
+from ingest.model import Responsibility
 from index.config import Settings
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.params import RankingParams
 from index.status import document_status
-from index.storage import Store, digest, generation_dir
+from index.storage import Document, Passage, Store, digest, generation_dir
 from index.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
@@ -40,12 +41,12 @@ class IndexMissing(RuntimeError):
 
 @dataclass
 class Hit:
-    chunk: dict
-    document: dict
+    passage: Passage
+    document: Document
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # chunk ids collapsed into this one
-    record: tuple[dict, float] | None = None  # the responsibility record that best matches, with its coverage
+    record: tuple[Responsibility, float] | None = None  # the responsibility record that best matches, with its coverage
     sentence: tuple[str, float] | None = None  # the sentence that best matches, with its coverage
 
 
@@ -202,38 +203,38 @@ class Searcher:
             return []
         lexical = [(int(i), s) for i, s in generation.lexical.search(text, params.candidates, allowed)] if mode != "dense" else []
         dense = generation.vectors.search(self.embedder.embed_query(text), params.candidates, allowed) if mode != "bm25" else []
-        chunks = self.store.chunks_by_rowid(list({i for i, _ in lexical} | {i for i, _ in dense}))
+        passages = self.store.passages_by_rowid(list({i for i, _ in lexical} | {i for i, _ in dense}))
         question = reading.question
         # The English default model reads Swedish poorly: it gets a say where the words do not match.
-        confidence = question.coverage(question.tokens(_full_text(chunks[lexical[0][0]]))) if lexical else 0.0
+        confidence = question.coverage(question.tokens(_full_text(passages[lexical[0][0]]))) if lexical else 0.0
         fused = fuse(lexical, dense, params.dense_weight * (1 - confidence), params)
-        documents: dict[str, dict] = {}
+        documents: dict[str, Document] = {}
         hits = []
         for rowid, score in fused.items():
-            chunk = chunks.get(rowid)
-            if chunk is None:
+            passage = passages.get(rowid)
+            if passage is None:
                 continue
-            document = documents.get(chunk["doc_id"]) or documents.setdefault(
-                chunk["doc_id"], self.store.document(chunk["doc_id"])
+            document = documents.get(passage.doc_id) or documents.setdefault(
+                passage.doc_id, self.store.document(passage.doc_id)
             )
-            hit = Hit(chunk, document, score)
-            evidence = question.evidence(chunk)
+            hit = Hit(passage, document, score)
+            evidence = question.evidence(passage)
             hit.sentence = evidence.sentence
             if mode == "hybrid":
                 hit.score += evidence.score
-            hit.score *= _structure_factor(chunk, document, params)
-            hit.record = question.best_record(chunk)
+            hit.score *= _structure_factor(passage, document, params)
+            hit.record = question.best_record(passage)
             hit.score *= _intent_factor(hit, intent, params)
             hits.append(hit)
         hits.sort(key=lambda h: -h.score)
         if intent.region:  # asked about a region by name: all of its passages first
-            hits.sort(key=lambda h: h.document["region"] != intent.region)
+            hits.sort(key=lambda h: h.document.region != intent.region)
         elif prefer_region and hits:  # the user's own region first, where it answers about as well
             floor = params.favoured_floor * hits[0].score
-            hits.sort(key=lambda h: not (h.document["region"] == prefer_region and h.score >= floor))
+            hits.sort(key=lambda h: not (h.document.region == prefer_region and h.score >= floor))
         hits = _collapse_near_duplicates(hits, k, params.near_duplicate)
         for hit in hits:
-            hit.highlights = generation.lexical.highlight_spans(hit.chunk["text"], text)
+            hit.highlights = generation.lexical.highlight_spans(hit.passage.text, text)
         return hits
 
     def highlight(self, text: str, query: str, exact: bool = False) -> list[tuple[int, int]]:
@@ -329,8 +330,8 @@ def _without(text: str, words: set[str], analyzer) -> str:
     return " ".join("".join([*pieces, text[last:]]).split())
 
 
-def _full_text(chunk: dict) -> str:
-    return " ".join(chunk["section_path"]) + "\n" + chunk["text"]
+def _full_text(passage: Passage) -> str:
+    return " ".join(passage.section_path) + "\n" + passage.text
 
 
 def fuse(
@@ -430,7 +431,7 @@ class Question:
                 earns.setdefault(term, []).append((number, weight * self.information[term]))
         return earns
 
-    def evidence(self, chunk: dict) -> Evidence:
+    def evidence(self, passage: Passage) -> Evidence:
         """How much of the question the passage answers in one place.
 
         BM25 favours short passages that repeat one query word; a long list or matrix that
@@ -438,10 +439,10 @@ class Question:
         """
         if not self.concepts:
             return Evidence(None, 0.0)
-        path = chunk["section_path"]
+        path = passage.section_path
         heading = self.tokens(path[-1]) if path else set()
-        sentences, terms = self.lexical.sentences(chunk["text"])
-        passage = self.tokens(" ".join(path[:-1])) | heading | terms
+        sentences, terms = self.lexical.sentences(passage.text)
+        words = self.tokens(" ".join(path[:-1])) | heading | terms
         best: tuple[str, float] | None = None
         for sentence, tokens in sentences:
             if tokens.isdisjoint(self._earns):
@@ -450,19 +451,19 @@ class Question:
             if covered > 0 and (best is None or covered > best[1]):
                 best = (sentence, covered)
         score = (
-            self.params.passage_evidence * self.coverage(passage)
+            self.params.passage_evidence * self.coverage(words)
             + self.params.sentence_evidence * (best[1] if best else 0.0)
             + self.params.heading_evidence * self.coverage(heading)
         )
         return Evidence(best, score)
 
-    def best_record(self, chunk: dict) -> tuple[dict, float] | None:
+    def best_record(self, passage: Passage) -> tuple[Responsibility, float] | None:
         """The responsibility record in the passage whose activity covers most of what was asked."""
-        if not self.concepts or not chunk["responsibility"]:
+        if not self.concepts or not passage.responsibility:
             return None
         scored = [
-            (record, self.coverage(self.tokens(record["activity"] + " " + " ".join(record["units"]))))
-            for record in chunk["responsibility"]
+            (record, self.coverage(self.tokens(record.activity + " " + " ".join(record.units))))
+            for record in passage.responsibility
         ]
         best = max(scored, key=lambda item: item[1])
         return best if best[1] > 0 else None
@@ -478,18 +479,18 @@ def _intent_factor(hit: "Hit", intent: Intent, params: RankingParams) -> float:
     factor = 1.0
     if intent.responsibility and hit.record:
         factor *= 1 + params.record_boost * hit.record[1]
-    if intent.priority and hit.chunk["priority"]:
+    if intent.priority and hit.passage.priority:
         factor *= 1 + params.priority_boost
     return factor
 
 
-def _structure_factor(chunk: dict, document: dict, params: RankingParams) -> float:
+def _structure_factor(passage: Passage, document: Document, params: RankingParams) -> float:
     """What the document's structure says about a passage, whatever the query."""
     factor = 1.0
-    if not chunk["on_topic"]:
+    if not passage.on_topic:
         factor *= params.off_topic_factor
     status = document_status(document)
-    if chunk["proposal"] or status in ("förslag", "remiss"):
+    if passage.proposal or status in ("förslag", "remiss"):
         factor *= params.proposal_factor
     if status in ("upphävd", "utgången"):
         factor *= params.expired_factor
@@ -506,13 +507,13 @@ def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> list[H
             (
                 k
                 for k in kept
-                if k.chunk["doc_id"] == hit.chunk["doc_id"]
-                and fuzz.token_set_ratio(k.chunk["text"], hit.chunk["text"]) >= threshold
+                if k.passage.doc_id == hit.passage.doc_id
+                and fuzz.token_set_ratio(k.passage.text, hit.passage.text) >= threshold
             ),
             None,
         )
         if twin is None:
             kept.append(hit)
         else:
-            twin.duplicates.append(hit.chunk["chunk_id"])
+            twin.duplicates.append(hit.passage.chunk_id)
     return kept

@@ -44,7 +44,7 @@ def pages(course_id: int, slug: str, chunk_id: str) -> list[str]:
 
 def matrix_chunk(store) -> str:
     """A passage of the Norrbotten responsibility matrix: rows of X and K marks."""
-    found = [chunk["chunk_id"] for chunk in store.document_chunks(NORRBOTTEN) if is_matrix(chunk)]
+    found = [p.chunk_id for p in store.document_passages(NORRBOTTEN) if is_matrix(p.table)]
     assert found, "Norrbottens ansvarsmatris saknas i indexet"
     return found[0]
 

@@ -87,7 +87,7 @@ def snapshot(searcher, settings):
     store = searcher.store
     uploads = settings.data_dir / "uploads"
     return (
-        [(d["doc_id"], d["current_version"], d["retired"]) for d in store.documents(include_retired=True)],
+        [(d.doc_id, d.current_version, d.retired) for d in store.documents(include_retired=True)],
         store.generation(),
         sorted(p.name for p in uploads.rglob("*")) if uploads.exists() else [],
     )
@@ -150,7 +150,7 @@ def test_a_revised_text_becomes_version_2_with_its_diff(env):
     fragment = wait_for(client, upload(client, "ny version.txt", revised.encode(), target=DOC))
     assert "Klart" in fragment and f"{DOC} version 2" in fragment
     document = searcher.store.document(DOC)
-    assert document["current_version"] == 2 and not document["guessed"]  # the manifest metadata is kept
+    assert document.current_version == 2 and not document.guessed  # the manifest metadata is kept
 
     versions = client.get(f"/documents/{DOC}/versions")
     assert versions.status_code == 200
@@ -170,7 +170,7 @@ def test_a_new_markdown_document_with_metadata(env):
     ))
     assert "Klart" in fragment
     document = searcher.store.document("laro-rutin")
-    assert (document["title"], document["region"], document["status"], document["format"]) == (
+    assert (document.title, document.region, document.status, document.format) == (
         "Samverkansrutin LARO", "Dalarna", "förslag", "md",
     )
     again = upload(client, "laro_rutin.md", NEW_DOC_MD.encode())
@@ -185,8 +185,8 @@ def test_an_upload_without_a_title_keeps_the_chosen_type_and_county(env):
     ))
     assert "Klart" in fragment
     document = searcher.store.document("rutin-utan-titel")
-    assert (document["region"], document["doc_type"]) == ("Norrbotten", "vård- och insatsprogram")
-    assert document["title"]  # read from the text
+    assert (document.region, document.doc_type) == ("Norrbotten", "vård- och insatsprogram")
+    assert document.title  # read from the text
     provenance = searcher.store.meta_provenance("rutin-utan-titel")
     assert provenance["doc_type"]["source"] == "editor" and provenance["doc_type"]["by"] == "rut"
 
@@ -202,7 +202,7 @@ def test_editing_metadata(env):
                         "parties": "Region Dalarna\nFalu kommun"}, follow_redirects=False)
     assert saved.status_code == 303
     document = searcher.store.document("laro-rutin")
-    assert (document["title"], document["valid_to"], document["parties"]) == (
+    assert (document.title, document.valid_to, document.parties) == (
         "Rutin för LARO", "2026-12-31", ["Region Dalarna", "Falu kommun"],
     )
     assert "metadata ändrad" in client.get("/admin/audit").text
@@ -210,14 +210,14 @@ def test_editing_metadata(env):
 
 def test_retiring_takes_a_document_out_of_search_and_keeps_its_history(env):
     client, searcher, _ = env
-    assert any(h.chunk["doc_id"] == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
+    assert any(h.passage.doc_id == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
     page = client.get("/admin/documents/laro-rutin")
     fragment = wait_for(client, client.post(
         "/admin/documents/laro-rutin/retire", data={"csrf": csrf_of(page.text)}, follow_redirects=False
     ))
     assert "borttaget ur sökningen" in fragment
-    assert searcher.store.document("laro-rutin")["retired"]
-    assert not any(h.chunk["doc_id"] == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
+    assert searcher.store.document("laro-rutin").retired
+    assert not any(h.passage.doc_id == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
     assert client.get("/documents/laro-rutin/versions").status_code == 200
     assert "borttaget ur sökningen" in client.get("/admin/audit").text
 
@@ -255,8 +255,8 @@ def test_the_reading_page_shows_how_a_document_was_read(env):
     text = html.unescape(page.text)
     assert "Rutin vid misstanke om missbruk" in text  # the front matter names it
     assert "Verksamhetschef" in text and "2025-01-15" in text  # the control header is metadata …
-    chunks = searcher.store.document_chunks("rutin-missbruk")
-    assert not any("Dokumentet är beslutat" in c["text"] or "source_url" in c["text"] for c in chunks)  # … not text
+    chunks = searcher.store.document_passages("rutin-missbruk")
+    assert not any("Dokumentet är beslutat" in c.text or "source_url" in c.text for c in chunks)  # … not text
     statements = re.findall(r"<tr><td>(\w+)</td><td>([^<]+)</td>", page.text)
     assert ("kommun", "Enhetschef") in statements and ("kommun", "Sjuksköterskan") in statements  # a kommun's routine
     assert "sidnummer" in text and "Roller och ansvar" in text

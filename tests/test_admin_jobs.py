@@ -67,5 +67,5 @@ def test_two_retires_in_quick_succession_both_end_up_done(tmp_path, embedder):
         assert listing.count(": klart</li>") == 2 and "misslyckades" not in listing
 
     store = searcher.store
-    assert all(store.document(doc_id)["retired"] for doc_id in DOCS)
+    assert all(store.document(doc_id).retired for doc_id in DOCS)
     assert store.generation() == generation + 2

@@ -21,7 +21,7 @@ def test_result_badge_shows_the_matching_recommendation_not_the_strongest(search
     query = "dudit screening för narkotika, vilken prioritet"
     hits = searcher.search(query)
     reading = searcher.read(query)
-    mixed = next(h for h in hits if "DUDIT (prio 3)" in h.chunk["text"] and "AUDIT (prio 1)" in h.chunk["text"])
+    mixed = next(h for h in hits if "DUDIT (prio 3)" in h.passage.text and "AUDIT (prio 1)" in h.passage.text)
     assert result_of(mixed, reading)["priority"] == {"level": 3, "label": "BÖR"}
 
 
@@ -30,7 +30,7 @@ def test_a_passage_without_a_matching_recommendation_shows_no_badge(searcher):
     reading = searcher.read(query)
     for hit in searcher.search(query):
         badge = result_of(hit, reading)["priority"]
-        assert badge is None or "abstinens" in hit.chunk["text"].lower()
+        assert badge is None or "abstinens" in hit.passage.text.lower()
 
 
 def test_the_card_quotes_the_statement_whole(searcher):

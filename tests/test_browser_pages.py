@@ -137,15 +137,15 @@ def test_one_derived_status_on_card_results_passage_reader_and_admin(shots, serv
 def test_the_reader_lands_on_the_cited_passage_with_its_heading(shots, server, screen):
     page = shots.open(viewport=screen)
     store = server.store
-    chunk = store.document_chunks(NORRBOTTEN)[40]
-    for address in (f"?passage={chunk['chunk_id']}", f"?passage={chunk['chunk_id']}#c-{chunk['chunk_id']}"):
+    chunk = store.document_passages(NORRBOTTEN)[40]
+    for address in (f"?passage={chunk.chunk_id}", f"?passage={chunk.chunk_id}#c-{chunk.chunk_id}"):
         page.goto(f"{server}/documents/{NORRBOTTEN}{address}")
         label = page.locator(".chunk.cited .cited-label")
         box = label.bounding_box()
         assert 0 < box["y"] < screen["height"] / 2, address
-        assert " › ".join(chunk["section_path"]) in label.inner_text()
-    page.goto(f"{server}/passage/{chunk['chunk_id']}")
-    assert page.locator(".section-path").inner_text() == " › ".join(chunk["section_path"])
+        assert " › ".join(chunk.section_path) in label.inner_text()
+    page.goto(f"{server}/passage/{chunk.chunk_id}")
+    assert page.locator(".section-path").inner_text() == " › ".join(chunk.section_path)
 
 
 def test_web_addresses_are_safe_links_and_scripts_are_not(page, server):
@@ -154,8 +154,8 @@ def test_web_addresses_are_safe_links_and_scripts_are_not(page, server):
     page.goto(f"{server}/passage/{linked}")
     link = page.locator("blockquote a[href^='https://']").first
     assert link.get_attribute("rel") == "noopener noreferrer"
-    for chunk in store.document_chunks(HOSTILE):  # "[avtalet](javascript:alert(2))" and script tags
-        page.goto(f"{server}/passage/{chunk['chunk_id']}")
+    for chunk in store.document_passages(HOSTILE):  # "[avtalet](javascript:alert(2))" and script tags
+        page.goto(f"{server}/passage/{chunk.chunk_id}")
         assert page.locator("main a[href^='javascript'], main script").count() == 0
 
 

@@ -52,7 +52,7 @@ def kb(settings: Settings, *args: str):
 
 
 def found(searcher: Searcher, doc_id: str, query: str = QUERY) -> bool:
-    return any(h.chunk["doc_id"] == doc_id for h in searcher.search(query, k=10))
+    return any(h.passage.doc_id == doc_id for h in searcher.search(query, k=10))
 
 
 def admin_post(client, path: str, **data):
@@ -64,7 +64,7 @@ def test_a_retired_document_stays_retired_until_an_editor_brings_it_back(site, e
     client, searcher, settings, corpus = site
     assert found(searcher, DOC)
     wait_for(client, admin_post(client, f"/admin/documents/{DOC}/retire"))
-    version = searcher.store.document(DOC)["current_version"]
+    version = searcher.store.document(DOC).current_version
 
     fragment = wait_for(client, admin_post(client, "/admin/reindex"))  # "Indexering" in admin
     assert "hoppades över" in fragment and "borttaget ur sökningen av rut" in fragment
@@ -75,11 +75,11 @@ def test_a_retired_document_stays_retired_until_an_editor_brings_it_back(site, e
         assert result.exit_code == 0, result.output
         assert f"överhoppat  {DOC} v{version} · borttaget ur sökningen av rut" in result.output
     document = searcher.store.document(DOC)
-    assert document["retired"] and document["current_version"] == version
+    assert document.retired and document.current_version == version
     assert not found(searcher, DOC)
 
     wait_for(client, admin_post(client, f"/admin/documents/{DOC}/reinstate"))
-    assert found(searcher, DOC) and not searcher.store.document(DOC)["retired"]
+    assert found(searcher, DOC) and not searcher.store.document(DOC).retired
     assert "dokument återinfört" in client.get("/admin/audit").text
     run = Indexer(settings, embedder).ingest([corpus])  # now the changed file is read
     assert [(f.doc_id, f.outcome) for f in run.files] == [(DOC, "revised")]
@@ -90,17 +90,17 @@ def test_metadata_edits_win_over_the_manifest_through_every_kind_of_ingest(site,
     store = searcher.store
     manifest = store.document(DOC)
     form = {
-        "title": "Handlingsplan missbruk Norrbotten (redigerad)", "region": "Norrbotten", "doc_type": manifest["doc_type"],
-        "status": "upphävd", "decided": "", "valid_from": manifest["valid_from"] or "", "valid_to": "2023-12-31",
+        "title": "Handlingsplan missbruk Norrbotten (redigerad)", "region": "Norrbotten", "doc_type": manifest.doc_type,
+        "status": "upphävd", "decided": "", "valid_from": manifest.valid_from or "", "valid_to": "2023-12-31",
         "parties": "Region Norrbotten\nLuleå kommun",
     }
     assert admin_post(client, f"/admin/documents/{DOC}/meta", **form).status_code == 303
     edited = {"title": form["title"], "status": "upphävd", "valid_to": "2023-12-31",
-              "parties": ["Region Norrbotten", "Luleå kommun"], "doc_type": manifest["doc_type"]}
+              "parties": ["Region Norrbotten", "Luleå kommun"], "doc_type": manifest.doc_type}
 
     def kept() -> dict:
         document = store.document(DOC)
-        return {key: document[key] for key in edited}
+        return {key: getattr(document, key) for key in edited}
 
     Indexer(settings, embedder).ingest([corpus], rebuild=True)  # kb ingest --rebuild
     assert kept() == edited
@@ -110,7 +110,7 @@ def test_metadata_edits_win_over_the_manifest_through_every_kind_of_ingest(site,
     assert run.files[0].outcome == "revised" and kept() == edited
     page = client.get(f"/admin/documents/{DOC}").text  # where each value comes from
     assert 'id="source-title">ändrat av rut' in page
-    assert f"manifest.toml säger ”{manifest['title']}”" in page
+    assert f"manifest.toml säger ”{manifest.title}”" in page
     assert 'id="source-doc_type">från manifest.toml' in page
     text = source.read_text(encoding="utf-8") + "\nEn uppladdad version.\n"
     assert "Klart" in wait_for(client, upload(client, "ny.md", text.encode(), target=DOC))  # a new version uploaded
@@ -119,8 +119,8 @@ def test_metadata_edits_win_over_the_manifest_through_every_kind_of_ingest(site,
 
     assert admin_post(client, f"/admin/documents/{DOC}/meta/reset").status_code == 303
     back = store.document(DOC)
-    assert (back["title"], back["status"], back["valid_to"], back["parties"]) == (
-        manifest["title"], manifest["status"], manifest["valid_to"], manifest["parties"]
+    assert (back.title, back.status, back.valid_to, back.parties) == (
+        manifest.title, manifest.status, manifest.valid_to, manifest.parties
     )
     assert "metadata återställd" in client.get("/admin/audit").text
 
@@ -147,7 +147,7 @@ def test_a_backup_restored_into_another_folder_gives_the_service_back(site, embe
         return tables
 
     before = state(settings.data_dir)
-    searches = {q: [h.chunk["chunk_id"] for h in searcher.search(q, k=5)] for q in queries}
+    searches = {q: [h.passage.chunk_id for h in searcher.search(q, k=5)] for q in queries}
 
     original = tmp_path / "original"  # back up a copy, then delete it: the restore must need nothing of it
     _copy_data_dir(settings.data_dir, original)
@@ -162,16 +162,16 @@ def test_a_backup_restored_into_another_folder_gives_the_service_back(site, embe
     assert result.exit_code == 0, result.output
     assert state(restored.data_dir) == before
     again = Searcher(restored, embedder)
-    assert {q: [h.chunk["chunk_id"] for h in again.search(q, k=5)] for q in queries} == searches
+    assert {q: [h.passage.chunk_id for h in again.search(q, k=5)] for q in queries} == searches
     with TestClient(create_app(restored, again), cookies=dict(client.cookies)) as same_browser:
         assert same_browser.get("/admin", follow_redirects=False).status_code == 200  # the session key came along
 
     run = Indexer(restored, embedder).ingest([corpus], rebuild=True)
     assert {f.doc_id: f.outcome for f in run.files} == {DOC: "revised", "laro-rutin": "revised"}
     document = again.store.document("laro-rutin")
-    assert (document["title"], document["region"]) == ("LARO-rutin (redigerad)", "Västerbotten")
+    assert (document.title, document.region) == ("LARO-rutin (redigerad)", "Västerbotten")
 
-    kept = Path(again.store.versions("laro-rutin")[0]["source_file"])
+    kept = Path(again.store.versions("laro-rutin")[0].source_file)
     assert restored.data_dir.resolve() in kept.parents  # the restored folder's own copy
     kept.unlink()
     generation = again.store.generation()
@@ -196,7 +196,7 @@ def test_a_database_from_an_older_release_with_absolute_paths_works_in_another_f
             db.execute(f"UPDATE {table} SET {column} = '/srv/gammal/data/' || {column} WHERE {column} NOT LIKE '/%'")
     moved = Settings.from_env(data_dir=copied, corpus_dir=corpus)
     store = Store(moved)
-    upload_source = Path(store.document("laro-rutin")["source_path"])
+    upload_source = Path(store.document("laro-rutin").source_path)
     assert copied.resolve() in upload_source.parents and upload_source.is_file()
     run = Indexer(moved, embedder).ingest([corpus], rebuild=True)
     assert {f.doc_id: f.outcome for f in run.files}["laro-rutin"] == "revised"

@@ -39,14 +39,14 @@ def store(tmp_path_factory, embedder):
 
 def test_versions_are_listed_newest_first_with_who(store):
     listed = history.versions(store, DOC)
-    assert [v["version"] for v in listed] == [2, 1]
-    assert [v["ingested_by"] for v in listed] == ["redaktör-b", "redaktör-a"]
-    assert listed[0]["content_hash"] != listed[1]["content_hash"]
+    assert [v.number for v in listed] == [2, 1]
+    assert [v.ingested_by for v in listed] == ["redaktör-b", "redaktör-a"]
+    assert listed[0].content_hash != listed[1].content_hash
 
 
 def test_each_version_keeps_its_own_passages(store):
-    old = " ".join(c["text"] for c in history.chunks_of_version(store, DOC, 1))
-    new = " ".join(c["text"] for c in history.chunks_of_version(store, DOC, 2))
+    old = " ".join(p.text for p in history.passages_of_version(store, DOC, 1))
+    new = " ".join(p.text for p in history.passages_of_version(store, DOC, 2))
     assert "tillhör psykiatrin" in old and "tillhör psykiatrin" not in new
     assert "beroendevården vid Falu lasarett" in new and "Falu lasarett" not in old
 
@@ -54,7 +54,7 @@ def test_each_version_keeps_its_own_passages(store):
 def test_diff_pairs_the_edited_passage_and_calls_out_the_responsibility_change(store):
     result = history.diff(store, DOC, 1, 2)
     assert result["added"] == [] and result["removed"] == []
-    edited = next(c for c in result["changed"] if "psykiatrin" in c["old"]["text"])
+    edited = next(c for c in result["changed"] if "psykiatrin" in c["old"].text)
     assert ("removed", "psykiatrin. ") in edited["words"]
     assert any(op == "added" and "beroendevården" in text for op, text in edited["words"])
     assert "Abstinensvård: region → gemensamt" in result["notes"]
@@ -68,9 +68,8 @@ def test_diff_of_a_version_with_itself_is_empty(store):
 
 
 def test_closest_current_leads_an_old_passage_to_its_revision(store):
-    old = next(c for c in history.chunks_of_version(store, DOC, 1) if "tillhör psykiatrin" in c["text"])
-    assert not old["active"]
+    old = next(p for p in history.passages_of_version(store, DOC, 1) if "tillhör psykiatrin" in p.text)
+    assert not old.active
     closest = history.closest_current(store, old)
-    assert closest["active"] and "beroendevården vid Falu lasarett" in closest["text"]
-    assert closest["similarity"] >= 90
-    assert history.closest_current(store, closest)["chunk_id"] == closest["chunk_id"]
+    assert closest.active and "beroendevården vid Falu lasarett" in closest.text
+    assert history.closest_current(store, closest).chunk_id == closest.chunk_id

@@ -13,11 +13,11 @@ def test_every_corpus_document_is_indexed(ingest_run, settings):
     outcomes = {r.doc_id: r.outcome for r in ingest_run.files}
     assert outcomes == {doc_id: "new" for doc_id in DOC_IDS}
     store = Store(settings)
-    documents = {d["doc_id"]: d for d in store.documents()}
+    documents = {d.doc_id: d for d in store.documents()}
     assert set(documents) == DOC_IDS
     for doc in documents.values():
-        assert doc["chunk_count"] > 10, doc["doc_id"]
-        assert doc["title"]
+        assert doc.passage_count > 10, doc.doc_id
+        assert doc.title
     assert ingest_run.embedded == len(store.active_chunks())  # every chunk had at least one new window
 
 

@@ -40,7 +40,7 @@ def workspace(tmp_path, embedder):
 
 
 def texts(searcher: Searcher, query: str, k: int = 10) -> list[str]:
-    return [h.chunk["text"] for h in searcher.search(query, k=k)]
+    return [h.passage.text for h in searcher.search(query, k=k)]
 
 
 def flat(text: str) -> str:
@@ -77,8 +77,8 @@ def test_revising_one_section_reembeds_and_retokenises_only_that_section(workspa
     assert any(NEW_SENTENCE in t for t in found)
     assert not any(OLD_SENTENCE in t for t in found)
     gone = set(before) - set(after)
-    old = store.chunk(gone.pop())
-    assert old is not None and not old["active"], "the superseded passage is kept for its permalink"
+    old = store.passage(gone.pop())
+    assert old is not None and not old.active, "the superseded passage is kept for its permalink"
 
 
 def test_a_rebuild_reads_every_passage_again(workspace, monkeypatch):
@@ -100,8 +100,8 @@ def test_removed_document_leaves_search_but_keeps_its_history(workspace, embedde
 
     assert [(r.doc_id, r.outcome) for r in run.files] == [(NORRBOTTEN, "retired")]
     assert Searcher(settings, embedder).search("Norrbus barn och unga", k=5) == []
-    assert store.document(NORRBOTTEN)["retired"]
-    assert store.chunk(some_chunk)["active"] is False
+    assert store.document(NORRBOTTEN).retired
+    assert store.passage(some_chunk).active is False
     assert store.versions(NORRBOTTEN), "history is kept"
 
 
@@ -138,7 +138,7 @@ def test_searches_during_an_ingest_all_succeed(workspace, embedder):
     assert errors == []
     assert len(answers) > 3 and all(n > 0 for n in answers)
     assert Store(settings).generation() == first_generation + 1
-    regions = {h.document["region"] for h in searcher.search("samordnad individuell plan SIP", k=10)}
+    regions = {h.document.region for h in searcher.search("samordnad individuell plan SIP", k=10)}
     assert "Dalarna" in regions, "the searcher switched to the new generation"
 
 

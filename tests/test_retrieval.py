@@ -14,7 +14,7 @@ OWN_QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
 
 
 def texts(hits):
-    return " ".join(h.chunk["text"] for h in hits).lower()
+    return " ".join(h.passage.text for h in hits).lower()
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_other_word_forms_reach_the_documents_words(searcher, query, expected):
 
 def test_correct_rare_words_are_not_corrected(searcher):
     hits = searcher.search("Norrbus", k=3)
-    assert hits and all("norrbus" in h.chunk["text"].lower() for h in hits)
+    assert hits and all("norrbus" in h.passage.text.lower() for h in hits)
 
 
 def test_question_about_something_the_corpus_never_mentions_gets_nothing(searcher, client):
@@ -47,15 +47,15 @@ def test_question_about_something_the_corpus_never_mentions_gets_nothing(searche
 
 def test_region_named_in_the_query_comes_first(searcher):
     hits = searcher.search("läkarintyg LVM i Dalarna", k=5)
-    assert hits[0].document["region"] == "Dalarna"
-    assert [h.document["region"] for h in hits].count("Dalarna") >= 3
+    assert hits[0].document.region == "Dalarna"
+    assert [h.document.region for h in hits].count("Dalarna") >= 3
 
 
 def test_users_own_region_comes_first_where_it_answers(searcher):
     plain = searcher.search("abstinensbehandling", k=5)
     own = searcher.search("abstinensbehandling", k=5, prefer_region="Västerbotten")
-    assert plain[0].document["region"] != "Västerbotten"
-    assert own[0].document["region"] == "Västerbotten"
+    assert plain[0].document.region != "Västerbotten"
+    assert own[0].document.region == "Västerbotten"
 
 
 def test_near_duplicate_passages_collapse_into_one_result(searcher):
@@ -63,14 +63,14 @@ def test_near_duplicate_passages_collapse_into_one_result(searcher):
     hits = searcher.search("stabilt långsiktiga boendelösningar hemlöshet", k=10)
     for i, a in enumerate(hits):
         for b in hits[i + 1 :]:
-            if a.chunk["doc_id"] == b.chunk["doc_id"]:
-                assert fuzz.token_set_ratio(a.chunk["text"], b.chunk["text"]) < 90
+            if a.passage.doc_id == b.passage.doc_id:
+                assert fuzz.token_set_ratio(a.passage.text, b.passage.text) < 90
     assert any(h.duplicates for h in hits), "the repeated section was folded into its twin"
 
 
 def test_matched_terms_are_highlighted_after_stemming_and_expansion(searcher):
     hits = searcher.search("avgiftning", k=5)
-    marked = {h.chunk["text"][a:b].lower() for h in hits for a, b in h.highlights}
+    marked = {h.passage.text[a:b].lower() for h in hits for a, b in h.highlights}
     assert any(word.startswith("avgiftning") for word in marked)
     assert any(word.startswith("abstinens") for word in marked), "a synonym is marked too"
 
@@ -92,8 +92,8 @@ def test_answer_per_region_for_abstinence(searcher):
 
 def test_priority_questions_find_the_tagged_recommendation(searcher):
     hits = searcher.search("behandling vid cannabisberoende prioritet", k=5)
-    tagged = [p for h in hits for p in h.chunk["priority"] if "cannabis" in p["recommendation"].lower()]
-    assert tagged and tagged[0]["label"] == "BÖR"
+    tagged = [p for h in hits for p in h.passage.priority if "cannabis" in p.recommendation.lower()]
+    assert tagged and tagged[0].label == "BÖR"
 
 
 def test_own_questions_do_not_regress(searcher):

@@ -9,17 +9,17 @@ from index.config import Settings
 
 def test_abstinence_question_finds_the_regulating_documents(searcher):
     hits = searcher.search("vem ansvarar för abstinensbehandling", k=10)
-    about = [h for h in hits if re.search(r"abstinens", h.chunk["text"], re.I)]
+    about = [h for h in hits if re.search(r"abstinens", h.passage.text, re.I)]
     assert len(about) >= 3
-    docs = {h.chunk["doc_id"] for h in about}
+    docs = {h.passage.doc_id for h in about}
     assert {"norrbotten-handlingsplan-2021", "dalarna-overenskommelse-2021"} <= docs
-    assert re.search(r"abstinens", hits[0].chunk["text"], re.I)
+    assert re.search(r"abstinens", hits[0].passage.text, re.I)
 
 
 def test_region_filter_keeps_only_that_region(searcher):
     hits = searcher.search("samordnad individuell plan", k=10, region="Dalarna")
     assert hits
-    assert {h.document["region"] for h in hits} == {"Dalarna"}
+    assert {h.document.region for h in hits} == {"Dalarna"}
 
 
 def test_each_retriever_alone_still_answers(searcher):
@@ -56,11 +56,11 @@ def test_any_folder_of_short_swedish_texts_is_searchable(tmp_path, embedder):
     run = Indexer(settings, embedder).ingest([folder])
     assert not run.failed
     searcher = Searcher(settings, embedder)
-    assert all(searcher.store.document(name.removesuffix(".txt"))["guessed"] for name in FAQ)
-    assert searcher.search("anmälningsskyldighet lvm", k=1)[0].chunk["doc_id"] == "lvm-anmalan"
-    assert searcher.search("läkemedelsasisterad behandling", k=1)[0].chunk["doc_id"] == "laro-kontakt"
-    assert searcher.search("stöd till närstående", k=1)[0].chunk["doc_id"] == "anhoriga"
-    assert searcher.search("vad är sip", k=1)[0].chunk["doc_id"] == "sip"
+    assert all(searcher.store.document(name.removesuffix(".txt")).guessed for name in FAQ)
+    assert searcher.search("anmälningsskyldighet lvm", k=1)[0].passage.doc_id == "lvm-anmalan"
+    assert searcher.search("läkemedelsasisterad behandling", k=1)[0].passage.doc_id == "laro-kontakt"
+    assert searcher.search("stöd till närstående", k=1)[0].passage.doc_id == "anhoriga"
+    assert searcher.search("vad är sip", k=1)[0].passage.doc_id == "sip"
     assert searcher.search("vem ansvarar för snöröjning") == []
 
 
@@ -68,11 +68,11 @@ def test_filters_apply_inside_retrieval(searcher):
     from index.search import Filters
 
     stockholm = searcher.search("abstinensbehandling", k=5, filters=Filters(region="Stockholm"))
-    assert stockholm and all(h.document["region"] == "Stockholm" for h in stockholm)
+    assert stockholm and all(h.document.region == "Stockholm" for h in stockholm)
     kan = searcher.search("behandling", k=5, filters=Filters(priority="KAN"))
-    assert kan and all(any(p["label"] == "KAN" for p in h.chunk["priority"]) for h in kan)
+    assert kan and all(any(p.label == "KAN" for p in h.passage.priority) for h in kan)
     kommun = searcher.search("boende", k=5, filters=Filters(principal="kommun"))
-    assert kommun and all(any(r["principal"] == "kommun" for r in h.chunk["responsibility"]) for h in kommun)
+    assert kommun and all(any(r.principal == "kommun" for r in h.passage.responsibility) for h in kommun)
 
 
 def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_and_then(settings, searcher, tmp_path, monkeypatch):

@@ -6,45 +6,44 @@ query side that never loads the ingest readers.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
 
 from index.config import PROJECT_DIR
 from index.search import Filters
-from index.storage import Course, CourseItem, Store, User, WriterBusy
+from index.storage import Course, CourseItem, Document, NewPassage, Passage, Store, User, Version, WriterBusy
 from index.storage.migrations import LATEST, MIGRATIONS, migrate
-from ingest.model import DocumentMeta
+from ingest.manifest import load_manifest
+from ingest.model import Chunk, DocumentMeta, IngestReport, ParsedDocument, Priority, Responsibility
+from ingest.pipeline import ingest_file
+from tests.conftest import CORPUS
 
 
-def document(doc_id: str = "avtal", text: str = "Regionen ansvarar för abstinensvård.", **meta) -> dict:
-    return {
-        "doc_id": doc_id,
-        "meta": DocumentMeta(doc_id, meta.pop("title", "Avtal om missbruksvård"), region="Dalarna", **meta),
-        "format": "txt",
-        "source_path": f"/korpus/{doc_id}.txt",
-        "source_file": f"/korpus/{doc_id}.txt",
-        "content_hash": "abc",
-        "text": text,
-        "footnotes": [],
-        "report": {"chunks": 1},
-    }
+def document(doc_id: str = "avtal", text: str = "Regionen ansvarar för abstinensvård.", **meta) -> ParsedDocument:
+    return ParsedDocument(
+        doc_id=doc_id, source_path=f"/korpus/{doc_id}.txt", format="txt", text=text, chunks=[],
+        report=IngestReport("txt", chunks=1),
+        meta=DocumentMeta(doc_id, meta.pop("title", "Avtal om missbruksvård"), region="Dalarna", **meta),
+    )
 
 
-def chunk(chunk_id: str, text: str, principal: str | None = "region", label: str | None = None) -> dict:
-    return {
-        "chunk_id": chunk_id, "section_path": ["Ansvar"], "text": text, "kind": "text", "page": None,
-        "line_start": 1, "line_end": 1, "char_start": 0, "char_end": len(text), "on_topic": True,
-        "proposal": False, "footnotes": [], "table": None,
-        "responsibility": [{"activity": "abstinensvård", "principal": principal, "units": [], "kind": "prose", "strength": "X"}],
-        "priority": [{"level": 3, "label": label, "recommendation": "AUDIT"}] if label else [],
-        "embed_keys": [f"key-{chunk_id}"],
-    }
+def passage(chunk_id: str, text: str, principal: str | None = "region", label: str | None = None) -> NewPassage:
+    return NewPassage(chunk_id, Chunk(
+        ["Ansvar"], text, line_start=1, line_end=1, char_end=len(text),
+        responsibility=[Responsibility("abstinensvård", principal)],
+        priority=[Priority(3, label, "AUDIT")] if label else [],
+    ), [f"key-{chunk_id}"])
+
+
+def write(store: Store, document: ParsedDocument, passages: list[NewPassage], who: str | None = None) -> int:
+    return store.write_version(document, passages, who, source_file=document.source_path, content_hash="abc")
 
 
 @pytest.fixture
@@ -75,61 +74,124 @@ def test_a_sqlite_database_from_before_migrations_is_brought_up_to_date(tmp_path
                     "VALUES ('gammal', 'Gammalt avtal', 'gällande', 'txt', 'x.txt', 'h', 1, 'text')")
         old.execute("CREATE TABLE login_failures (key TEXT NOT NULL, at REAL NOT NULL)")
     store = Store(settings)
-    assert store.document("gammal")["retired_by"] is None
+    assert store.document("gammal").retired_by is None
     assert store.accounts.reserve_attempt(["addr:x"], 10.0, 0.0, lambda *a: 0.0) == (0.0, [1])
 
 
 def test_a_version_is_written_read_back_and_replaced(store):
     with store.transaction():
-        assert store.write_version(document(), [chunk("a", "Regionen ansvarar för abstinensvård."),
-                                                 chunk("b", "Kommunen ansvarar för boende.", "kommun", "BÖR")], "rut") == 1
+        assert write(store, document(), [passage("a", "Regionen ansvarar för abstinensvård."),
+                                         passage("b", "Kommunen ansvarar för boende.", "kommun", "BÖR")], "rut") == 1
     stored = store.document("avtal")
-    assert (stored["title"], stored["region"], stored["current_version"]) == ("Avtal om missbruksvård", "Dalarna", 1)
-    assert [d["chunk_count"] for d in store.documents()] == [2]
-    assert [c["chunk_id"] for c in store.document_chunks("avtal")] == ["a", "b"]
-    first = store.chunk("a")
-    assert first["section"] == "Ansvar" and first["active"] is True and first["responsibility"][0]["principal"] == "region"
-    assert store.neighbours(first) == ([], [store.chunk("b")])
-    rowids = {c["chunk_id"]: c["id"] for c in store.document_chunks("avtal")}
-    assert set(store.chunks_by_rowid(list(rowids.values()))) == set(rowids.values())
+    assert (stored.title, stored.region, stored.current_version) == ("Avtal om missbruksvård", "Dalarna", 1)
+    assert [d.passage_count for d in store.documents()] == [2]
+    assert [p.chunk_id for p in store.document_passages("avtal")] == ["a", "b"]
+    first = store.passage("a")
+    assert first.section == "Ansvar" and first.active is True and first.responsibility[0].principal == "region"
+    assert store.neighbours(first) == ([], [store.passage("b")])
+    rowids = {p.chunk_id: p.rowid for p in store.document_passages("avtal")}
+    assert set(store.passages_by_rowid(list(rowids.values()))) == set(rowids.values())
     assert list(store.rowids_matching(Filters(principal="kommun"))) == [rowids["b"]]
     assert list(store.rowids_matching(Filters(priority="BÖR"))) == [rowids["b"]]
     assert list(store.rowids_matching(Filters(region="dalarna"))) == sorted(rowids.values())
     assert store.regions() == ["Dalarna"]
 
     with store.transaction():
-        assert store.write_version(document(text="Nytt."), [chunk("c", "Regionen ansvarar för allt.")], "rut") == 2
-    assert [c["chunk_id"] for c in store.document_chunks("avtal")] == ["c"]
-    assert store.chunk("a")["active"] is False and store.chunk("a")["last_version"] == 1
-    assert [v["version"] for v in store.versions("avtal")] == [2, 1]
-    assert store.versions("avtal")[0]["ingested_by"] == "rut"
+        assert write(store, document(text="Nytt."), [passage("c", "Regionen ansvarar för allt.")], "rut") == 2
+    assert [p.chunk_id for p in store.document_passages("avtal")] == ["c"]
+    assert store.passage("a").active is False and store.passage("a").last_version == 1
+    assert [v.number for v in store.versions("avtal")] == [2, 1]
+    assert store.versions("avtal")[0].ingested_by == "rut"
+
+
+def test_a_real_document_comes_back_as_typed_records(store):
+    """The Norrbotten plan as ingest reads it (a responsibility matrix, statements, recommendations) round-trips
+    into Document, Version and Passage records; its JSON columns arrive as the ingest records they were."""
+    from index.build import chunk_id
+
+    source = CORPUS / "norrbotten-handlingsplan-2021.md"
+    parsed = ingest_file(source, load_manifest(CORPUS))
+    passages = [
+        NewPassage(chunk_id(parsed.doc_id, c.section_path, c.text, n), c, [f"key-{n}"]) for n, c in enumerate(parsed.chunks)
+    ]
+    with store.transaction():
+        write(store, parsed, passages, "rut")
+    as_json = lambda value: json.loads(json.dumps(value))  # noqa: E731  (the report stays as JSON gives it back)
+
+    document = store.document(parsed.doc_id)
+    assert isinstance(document, Document)
+    meta = parsed.meta
+    assert (document.title, document.region, document.doc_type, document.parties, document.status) == (
+        meta.title, meta.region, meta.doc_type, meta.parties, meta.status,
+    )
+    assert (document.decided, document.valid_from, document.valid_to, document.guessed) == (
+        meta.decided, meta.valid_from, meta.valid_to, meta.guessed,
+    )
+    assert (document.format, document.source_path, document.content_hash, document.current_version) == (
+        "md", parsed.source_path, "abc", 1,
+    )
+    assert (document.retired, document.retired_by, document.text) == (False, None, parsed.text)
+    assert document.footnotes == parsed.footnotes
+    assert document.report == as_json(asdict(parsed.report)) and document.report["chunks"] == len(parsed.chunks)
+    assert document.file_meta["values"]["title"] == meta.title and document.passage_count is None
+    assert [(d.doc_id, d.passage_count) for d in store.documents()] == [(parsed.doc_id, len(parsed.chunks))]
+
+    [version] = store.versions(parsed.doc_id)
+    assert isinstance(version, Version)
+    assert (version.doc_id, version.number, version.content_hash, version.ingested_by, version.source_file) == (
+        parsed.doc_id, 1, "abc", "rut", parsed.source_path,
+    )
+    assert version.report == document.report and version.ingested_at
+
+    stored = store.document_passages(parsed.doc_id)
+    assert all(isinstance(p, Passage) for p in stored) and len(stored) == len(parsed.chunks)
+    for position, (passage, new) in enumerate(zip(stored, passages)):
+        chunk = new.chunk
+        assert (passage.chunk_id, passage.doc_id, passage.position, passage.embed_keys) == (
+            new.chunk_id, parsed.doc_id, position, new.embed_keys,
+        )
+        assert (passage.section_path, passage.section, passage.text, passage.kind) == (
+            chunk.section_path, chunk.section, chunk.text, chunk.kind,
+        )
+        assert (passage.page, passage.line_start, passage.line_end, passage.char_start, passage.char_end) == (
+            chunk.page, chunk.line_start, chunk.line_end, chunk.char_start, chunk.char_end,
+        )
+        assert (passage.on_topic, passage.proposal, passage.footnotes) == (chunk.on_topic, chunk.proposal, chunk.footnotes)
+        assert (passage.table, passage.responsibility, passage.priority) == (chunk.table, chunk.responsibility, chunk.priority)
+        assert (passage.first_version, passage.last_version, passage.active) == (1, 1, True)
+    assert any(p.table for p in stored) and any(p.responsibility for p in stored)
+
+    middle = stored[len(stored) // 2]
+    assert store.passage(middle.chunk_id) == middle
+    assert store.passages_by_rowid([middle.rowid]) == {middle.rowid: middle}
+    assert store.neighbours(middle) == ([stored[middle.position - 1]], [stored[middle.position + 1]])
 
 
 def test_a_failed_transaction_leaves_nothing(store):
     with pytest.raises(RuntimeError):
         with store.transaction():
-            store.write_version(document(), [chunk("a", "Text.")], None)
+            write(store, document(), [passage("a", "Text.")])
             raise RuntimeError("avbruten")
-    assert store.document("avtal") is None and store.chunk("a") is None
+    assert store.document("avtal") is None and store.passage("a") is None
 
 
 def test_retire_reinstate_and_the_editors_metadata(store):
     with store.transaction():
-        store.write_version(document(), [chunk("a", "Text.")], None)
+        write(store, document(), [passage("a", "Text.")])
     store.retire("avtal", by="rut")
-    assert store.documents() == [] and store.document("avtal")["retired_by"] == "rut"
-    assert store.chunk("a")["active"] is False
+    assert store.documents() == [] and store.document("avtal").retired_by == "rut"
+    assert store.passage("a").active is False
     store.reinstate("avtal")
-    assert [d["doc_id"] for d in store.documents()] == ["avtal"] and store.chunk("a")["active"] is True
+    assert [d.doc_id for d in store.documents()] == ["avtal"] and store.passage("a").active is True
 
-    edited = replace(document()["meta"], title="Nytt namn")
+    edited = replace(document().meta, title="Nytt namn")
     assert store.update_meta("avtal", edited, "rut") == ["title"]
     assert store.meta_provenance("avtal")["title"] | {"at": None} == {"source": "editor", "by": "rut", "at": None, "base": "Avtal om missbruksvård"}
     with store.transaction():  # a new version of the file keeps the editor's title
-        store.write_version(document(text="Ny text."), [chunk("b", "Ny text.")], None)
-    assert store.document("avtal")["title"] == "Nytt namn"
+        write(store, document(text="Ny text."), [passage("b", "Ny text.")])
+    assert store.document("avtal").title == "Nytt namn"
     store.reset_meta("avtal")
-    assert store.document("avtal")["title"] == "Avtal om missbruksvård"
+    assert store.document("avtal").title == "Avtal om missbruksvård"
 
 
 def test_vectors_are_cached_by_key(store):

@@ -6,7 +6,10 @@ outside this package speaks SQL (tests/test_storage.py checks).
 
 from index.storage.database import WriterBusy
 from index.storage.generations import digest, generation_dir
-from index.storage.records import AuditEntry, Course, CourseItem, User
+from index.storage.records import AuditEntry, Course, CourseItem, Document, NewPassage, Passage, User, Version
 from index.storage.store import Store
 
-__all__ = ["AuditEntry", "Course", "CourseItem", "Store", "User", "WriterBusy", "digest", "generation_dir"]
+__all__ = [
+    "AuditEntry", "Course", "CourseItem", "Document", "NewPassage", "Passage", "Store", "User", "Version", "WriterBusy",
+    "digest", "generation_dir",
+]

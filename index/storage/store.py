@@ -17,6 +17,7 @@ finds the same files.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from index.storage.accounts import Accounts
 from index.storage.courses import Courses
 from index.storage.database import Database, marks, utc_now
 from index.storage.migrations import migrate
-from ingest.model import DocumentMeta
+from index.storage.records import Document, NewPassage, Passage, Version
+from ingest.model import Actor, DocumentMeta, Footnote, ParsedDocument, Priority, Responsibility, TableData
 
 _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")
 META_KEYS = (*_META_FIELDS, "parties")
@@ -118,7 +120,7 @@ class Store:
 
     # -- reading -----------------------------------------------------------
 
-    def documents(self, include_retired: bool = False) -> list[dict]:
+    def documents(self, include_retired: bool = False) -> list[Document]:
         sql = (
             "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id AND c.active = 1) AS chunk_count "
             "FROM documents d"
@@ -134,37 +136,45 @@ class Store:
         )
         return [row["region"] for row in rows]
 
-    def document(self, doc_id: str) -> dict | None:
+    def document(self, doc_id: str) -> Document | None:
         row = self.db.one("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
         return self._document(row) if row else None
 
-    def versions(self, doc_id: str) -> list[dict]:
+    def versions(self, doc_id: str) -> list[Version]:
+        """Newest first."""
         rows = self.db.query("SELECT * FROM versions WHERE doc_id = ? ORDER BY version DESC", (doc_id,))
-        return [row | {"report": json.loads(row["report"]), "source_file": self.absolute(row["source_file"])} for row in rows]
+        return [
+            Version(
+                doc_id=row["doc_id"], number=row["version"], content_hash=row["content_hash"],
+                ingested_at=row["ingested_at"], ingested_by=row["ingested_by"],
+                source_file=self.absolute(row["source_file"]), report=json.loads(row["report"]),
+            )
+            for row in rows
+        ]
 
-    def chunk(self, chunk_id: str) -> dict | None:
+    def passage(self, chunk_id: str) -> Passage | None:
         row = self.db.one("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,))
         return _chunk(row) if row else None
 
-    def chunks_by_rowid(self, rowids: list[int]) -> dict[int, dict]:
+    def passages_by_rowid(self, rowids: list[int]) -> dict[int, Passage]:
         if not rowids:
             return {}
         rowids = [int(r) for r in rowids]
         rows = self.db.query(f"SELECT * FROM chunks WHERE id IN ({marks(rowids)}) AND active = 1", rowids)
         return {row["id"]: _chunk(row) for row in rows}
 
-    def document_chunks(self, doc_id: str, active_only: bool = True) -> list[dict]:
+    def document_passages(self, doc_id: str, active_only: bool = True) -> list[Passage]:
         sql = "SELECT * FROM chunks WHERE doc_id = ?" + (" AND active = 1" if active_only else "") + " ORDER BY ord"
         return [_chunk(row) for row in self.db.query(sql, (doc_id,))]
 
-    def neighbours(self, chunk: dict, around: int = 1) -> tuple[list[dict], list[dict]]:
+    def neighbours(self, passage: Passage, around: int = 1) -> tuple[list[Passage], list[Passage]]:
         before = self.db.query(
             "SELECT * FROM chunks WHERE doc_id = ? AND active = 1 AND ord < ? ORDER BY ord DESC LIMIT ?",
-            (chunk["doc_id"], chunk["ord"], around),
+            (passage.doc_id, passage.position, around),
         )
         after = self.db.query(
             "SELECT * FROM chunks WHERE doc_id = ? AND active = 1 AND ord > ? ORDER BY ord LIMIT ?",
-            (chunk["doc_id"], chunk["ord"], around),
+            (passage.doc_id, passage.position, around),
         )
         return [_chunk(r) for r in reversed(before)], [_chunk(r) for r in after]
 
@@ -225,22 +235,26 @@ class Store:
 
     # -- writing (inside the caller's transaction) ------------------------
 
-    def write_version(self, document: dict, chunks: list[dict], who: str | None) -> int:
-        """Store a new version of a document; chunks that left it stop being searchable.
+    def write_version(
+        self, document: ParsedDocument, passages: list[NewPassage], who: str | None, *, source_file: str, content_hash: str
+    ) -> int:
+        """Store a new version of a document; passages that left it stop being searchable.
 
-        document["meta"] is what the file's manifest entry says, or a guess; the
-        editors' edits of this document are laid over it.
+        document.meta is what the file's manifest entry says, or a guess; the
+        editors' edits of this document are laid over it. `source_file` is the
+        kept copy of the file's bytes, `content_hash` their checksum.
         """
         db = self.db
-        doc_id = document["doc_id"]
+        doc_id = document.doc_id
         version = (db.value("SELECT max(version) FROM versions WHERE doc_id = ?", (doc_id,)) or 0) + 1
-        meta: DocumentMeta = document["meta"]
+        meta: DocumentMeta = document.meta
         base = {"values": {k: getattr(meta, k) for k in META_KEYS}, "guessed": meta.guessed}
-        source_path, source_file = self.relative(document["source_path"]), self.relative(document["source_file"])
+        source_path, source_file = self.relative(document.source_path), self.relative(source_file)
+        report = asdict(document.report)
         db.run(
             "INSERT INTO versions (doc_id, version, content_hash, ingested_by, source_file, report) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc_id, version, document["content_hash"], who, source_file, json.dumps(document["report"])),
+            (doc_id, version, content_hash, who, source_file, json.dumps(report)),
         )
         db.run(
             """INSERT INTO documents (doc_id, title, region, doc_type, parties, decided, valid_from, valid_to,
@@ -253,17 +267,18 @@ class Store:
                    meta_base = excluded.meta_base""",
             (
                 doc_id, meta.title, meta.region, meta.doc_type, json.dumps(meta.parties, ensure_ascii=False),
-                meta.decided, meta.valid_from, meta.valid_to, meta.status, int(meta.guessed), document["format"],
-                source_path, document["content_hash"], version, document["text"],
-                json.dumps(document["footnotes"], ensure_ascii=False), json.dumps(document["report"], ensure_ascii=False),
+                meta.decided, meta.valid_from, meta.valid_to, meta.status, int(meta.guessed), document.format,
+                source_path, content_hash, version, document.text,
+                json.dumps([asdict(f) for f in document.footnotes], ensure_ascii=False), json.dumps(report, ensure_ascii=False),
                 json.dumps(base, ensure_ascii=False),
             ),
         )
         self._apply_meta(doc_id)
-        new_ids = [c["chunk_id"] for c in chunks]
+        new_ids = [p.chunk_id for p in passages]
         keep = f" AND chunk_id NOT IN ({marks(new_ids)})" if new_ids else ""
         db.run(f"UPDATE chunks SET active = 0 WHERE doc_id = ? AND active = 1{keep}", [doc_id, *new_ids])
-        for ord_, chunk in enumerate(chunks):
+        for position, passage in enumerate(passages):
+            chunk = passage.chunk
             db.run(
                 """INSERT INTO chunks (chunk_id, doc_id, ord, section_path, text, kind, page, line_start, line_end,
                        char_start, char_end, on_topic, proposal, footnotes, table_data, responsibility, priority,
@@ -278,12 +293,13 @@ class Store:
                        priority = excluded.priority, embed_keys = excluded.embed_keys,
                        last_version = excluded.last_version, active = 1""",
                 (
-                    chunk["chunk_id"], doc_id, ord_, json.dumps(chunk["section_path"], ensure_ascii=False),
-                    chunk["text"], chunk["kind"], chunk["page"], chunk["line_start"], chunk["line_end"],
-                    chunk["char_start"], chunk["char_end"], int(chunk["on_topic"]), int(chunk["proposal"]),
-                    json.dumps(chunk["footnotes"]), _json_or_none(chunk["table"]),
-                    json.dumps(chunk["responsibility"], ensure_ascii=False),
-                    json.dumps(chunk["priority"], ensure_ascii=False), json.dumps(chunk["embed_keys"]), version, version,
+                    passage.chunk_id, doc_id, position, json.dumps(chunk.section_path, ensure_ascii=False),
+                    chunk.text, chunk.kind, chunk.page, chunk.line_start, chunk.line_end,
+                    chunk.char_start, chunk.char_end, int(chunk.on_topic), int(chunk.proposal),
+                    json.dumps(chunk.footnotes), json.dumps(asdict(chunk.table), ensure_ascii=False) if chunk.table else None,
+                    json.dumps([asdict(r) for r in chunk.responsibility], ensure_ascii=False),
+                    json.dumps([asdict(p) for p in chunk.priority], ensure_ascii=False), json.dumps(passage.embed_keys),
+                    version, version,
                 ),
             )
         # The statements again, one row each, for the principal and priority filters of rowids_matching.
@@ -293,19 +309,18 @@ class Store:
             "INSERT INTO responsibilities (chunk_id, doc_id, activity, principal, units, kind, strength) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (c["chunk_id"], doc_id, r["activity"], r["principal"], json.dumps(r["units"], ensure_ascii=False),
-                 r["kind"], r["strength"])
-                for c in chunks
-                for r in c["responsibility"]
-                if not r.get("negated")  # "ansvarar inte för" names no one responsible
+                (p.chunk_id, doc_id, r.activity, r.principal, json.dumps(r.units, ensure_ascii=False), r.kind, r.strength)
+                for p in passages
+                for r in p.chunk.responsibility
+                if not r.negated  # "ansvarar inte för" names no one responsible
             ],
         )
         db.many(
             "INSERT INTO priorities (chunk_id, doc_id, level, label, recommendation) VALUES (?, ?, ?, ?, ?)",
             [
-                (c["chunk_id"], doc_id, p["level"], p["label"], p["recommendation"])
-                for c in chunks
-                for p in c["priority"]
+                (p.chunk_id, doc_id, tag.level, tag.label, tag.recommendation)
+                for p in passages
+                for tag in p.chunk.priority
             ],
         )
         return version
@@ -336,7 +351,7 @@ class Store:
         with self.db.transaction():
             document = self.document(doc_id)
             base = self.file_meta(document)["values"]
-            changed = [k for k in META_KEYS if new[k] != document[k]]
+            changed = [k for k in META_KEYS if new[k] != getattr(document, k)]
             for key in META_KEYS:
                 if new[key] == base[key]:
                     self.db.run("DELETE FROM meta_edits WHERE doc_id = ? AND field = ?", (doc_id, key))
@@ -391,35 +406,42 @@ class Store:
         )
 
     @staticmethod
-    def file_meta(document: dict) -> dict:
+    def file_meta(document: Document) -> dict:
         """The file's own metadata; a document stored before edits were kept apart has only its current values."""
-        if document.get("meta_base"):
-            return json.loads(document["meta_base"])
-        return {"values": {k: document[k] for k in META_KEYS}, "guessed": document["guessed"]}
+        if document.file_meta:
+            return document.file_meta
+        return {"values": {k: getattr(document, k) for k in META_KEYS}, "guessed": document.guessed}
 
-    def _document(self, row: dict) -> dict:
-        doc = dict(row)
-        doc["parties"] = json.loads(doc["parties"])
-        doc["footnotes"] = json.loads(doc["footnotes"])
-        doc["report"] = json.loads(doc["report"])
-        doc["guessed"] = bool(doc["guessed"])
-        doc["retired"] = bool(doc["retired"])
-        doc["source_path"] = self.absolute(doc["source_path"])
-        return doc
-
-
-def _json_or_none(value) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    def _document(self, row: dict) -> Document:
+        return Document(
+            doc_id=row["doc_id"], title=row["title"], region=row["region"], doc_type=row["doc_type"],
+            parties=json.loads(row["parties"]), decided=row["decided"], valid_from=row["valid_from"],
+            valid_to=row["valid_to"], status=row["status"], guessed=bool(row["guessed"]), format=row["format"],
+            source_path=self.absolute(row["source_path"]), content_hash=row["content_hash"],
+            current_version=row["current_version"], retired=bool(row["retired"]), retired_by=row["retired_by"],
+            text=row["text"], footnotes=[Footnote(**f) for f in json.loads(row["footnotes"])], report=json.loads(row["report"]),
+            file_meta=json.loads(row["meta_base"]) if row["meta_base"] else None,
+            passage_count=row.get("chunk_count"),
+        )
 
 
-def _chunk(row: dict) -> dict:
-    chunk = dict(row)
-    for key in ("section_path", "footnotes", "responsibility", "priority", "embed_keys"):
-        chunk[key] = json.loads(chunk[key])
-    table = chunk.pop("table_data")
-    chunk["table"] = json.loads(table) if table else None
-    chunk["on_topic"] = bool(chunk["on_topic"])
-    chunk["proposal"] = bool(chunk["proposal"])
-    chunk["active"] = bool(chunk["active"])
-    chunk["section"] = " › ".join(chunk["section_path"])
-    return chunk
+def _chunk(row: dict) -> Passage:
+    return Passage(
+        rowid=row["id"], chunk_id=row["chunk_id"], doc_id=row["doc_id"], position=row["ord"],
+        section_path=json.loads(row["section_path"]), text=row["text"], kind=row["kind"], page=row["page"],
+        line_start=row["line_start"], line_end=row["line_end"], char_start=row["char_start"], char_end=row["char_end"],
+        on_topic=bool(row["on_topic"]), proposal=bool(row["proposal"]), footnotes=json.loads(row["footnotes"]),
+        table=_table(json.loads(row["table_data"])) if row["table_data"] else None,
+        responsibility=[_responsibility(r) for r in json.loads(row["responsibility"])],
+        priority=[Priority(**p) for p in json.loads(row["priority"])],
+        embed_keys=json.loads(row["embed_keys"]), first_version=row["first_version"],
+        last_version=row["last_version"], active=bool(row["active"]),
+    )
+
+
+def _responsibility(data: dict) -> Responsibility:
+    return Responsibility(**data | {"actors": [Actor(**a) for a in data.get("actors", [])]})
+
+
+def _table(data: dict) -> TableData:
+    return TableData(**data | {"rows": [tuple(row) for row in data["rows"]]})

@@ -407,12 +407,12 @@ def sqlite_run(n: int, workdir: Path) -> dict:
     single, batch = [], []
     for rowid in rng.integers(1, n + 1, size=100):
         t = time.perf_counter()
-        store.chunks_by_rowid([int(rowid)])
+        store.passages_by_rowid([int(rowid)])
         single.append(time.perf_counter() - t)
     for _ in range(20):
         wanted = [int(x) for x in rng.integers(1, n + 1, size=100)]
         t = time.perf_counter()
-        found = store.chunks_by_rowid(wanted)
+        found = store.passages_by_rowid(wanted)
         batch.append(time.perf_counter() - t)
     t = time.perf_counter()
     active = store.active_chunks()
@@ -644,8 +644,8 @@ def main() -> None:
                 table += [
                     (label, "insert (executemany, 1 txn)", f"{result['insert_s']:.1f} s (+ checkpoint {result['checkpoint_s']:.1f} s)"),
                     (label, "file size", f"{result['file_mb']:.0f} MB (avg text {result['avg_text_chars']:.0f} chars)"),
-                    (label, "chunks_by_rowid 1 id p50 / p95", f"{result['by_rowid_1']['p50_ms']:.2f} / {result['by_rowid_1']['p95_ms']:.2f} ms"),
-                    (label, "chunks_by_rowid 100 ids p50 / p95", f"{result['by_rowid_100']['p50_ms']:.1f} / {result['by_rowid_100']['p95_ms']:.1f} ms"),
+                    (label, "passages_by_rowid 1 id p50 / p95", f"{result['by_rowid_1']['p50_ms']:.2f} / {result['by_rowid_1']['p95_ms']:.2f} ms"),
+                    (label, "passages_by_rowid 100 ids p50 / p95", f"{result['by_rowid_100']['p50_ms']:.1f} / {result['by_rowid_100']['p95_ms']:.1f} ms"),
                     (label, "active_chunks() (index build read)", f"{result['active_chunks_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB"),
                 ]
             if not args.keep:
