@@ -13,6 +13,7 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
@@ -50,12 +51,41 @@ class Hit:
     sentence: tuple[str, float] | None = None  # the sentence that best matches, with its coverage
 
 
+PASSAGE_CACHE = 20_000  # decoded passages kept per generation: the same candidates come up query after query
+
+
+class _Passages:
+    """A generation's passages by row id, the most recently used kept decoded. Within a generation a
+    passage's text and statements never change, only whether it is still searchable (an editor may
+    take its document out), so that alone is asked of the database on every search."""
+
+    def __init__(self, store: Store, size: int = PASSAGE_CACHE):
+        self.store = store
+        self.size = size
+        self._kept: OrderedDict[int, Passage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, rowids: list[int]) -> dict[int, Passage]:
+        active = self.store.active_rowids(rowids)
+        with self._lock:
+            found = {i: self._kept[i] for i in active if i in self._kept}
+            for i in found:
+                self._kept.move_to_end(i)
+        fetched = self.store.passages_by_rowid([i for i in active if i not in found])
+        with self._lock:
+            self._kept.update(fetched)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return found | fetched
+
+
 @dataclass
 class _Generation:
     number: int
     vectors: VectorIndex
     lexical: LexicalIndex
     params: RankingParams  # those the generation was built with
+    passages: _Passages
 
 
 @dataclass(frozen=True)
@@ -123,7 +153,9 @@ class Searcher:
                 saved = folder / "params.json"
                 params = RankingParams.from_json(saved.read_text()) if saved.exists() else RankingParams.defaults()
                 lexical = LexicalIndex.load(folder / "lexical", self._params or params)
-                self._generation = _Generation(number, VectorIndex.load(folder / "vectors.faiss"), lexical, params)
+                self._generation = _Generation(
+                    number, VectorIndex.load(folder / "vectors.faiss"), lexical, params, _Passages(self.store)
+                )
             return self._generation
 
     def _unusable(self, number: int, folder) -> str | None:
@@ -203,20 +235,18 @@ class Searcher:
             return []
         lexical = [(int(i), s) for i, s in generation.lexical.search(text, params.candidates, allowed)] if mode != "dense" else []
         dense = generation.vectors.search(self.embedder.embed_query(text), params.candidates, allowed) if mode != "bm25" else []
-        passages = self.store.passages_by_rowid(list({i for i, _ in lexical} | {i for i, _ in dense}))
+        passages = generation.passages.get(list({i for i, _ in lexical} | {i for i, _ in dense}))
         question = reading.question
         # The English default model reads Swedish poorly: it gets a say where the words do not match.
         confidence = question.coverage(question.tokens(_full_text(passages[lexical[0][0]]))) if lexical else 0.0
         fused = fuse(lexical, dense, params.dense_weight * (1 - confidence), params)
-        documents: dict[str, Document] = {}
+        documents = self.store.documents_by_id(list({p.doc_id for p in passages.values()}))
         hits = []
         for rowid, score in fused.items():
             passage = passages.get(rowid)
             if passage is None:
                 continue
-            document = documents.get(passage.doc_id) or documents.setdefault(
-                passage.doc_id, self.store.document(passage.doc_id)
-            )
+            document = documents[passage.doc_id]
             hit = Hit(passage, document, score)
             evidence = question.evidence(passage)
             hit.sentence = evidence.sentence

@@ -163,6 +163,19 @@ class Store:
         rows = self.db.query(f"SELECT * FROM chunks WHERE id IN ({marks(rowids)}) AND active = 1", rowids)
         return {row["id"]: _chunk(row) for row in rows}
 
+    def active_rowids(self, rowids: list[int]) -> list[int]:
+        """Those of these passages that are still searchable: the one thing about a passage that changes."""
+        if not rowids:
+            return []
+        rowids = [int(r) for r in rowids]
+        return [row["id"] for row in self.db.query(f"SELECT id FROM chunks WHERE id IN ({marks(rowids)}) AND active = 1", rowids)]
+
+    def documents_by_id(self, doc_ids: list[str]) -> dict[str, Document]:
+        if not doc_ids:
+            return {}
+        rows = self.db.query(f"SELECT * FROM documents WHERE doc_id IN ({marks(doc_ids)})", list(doc_ids))
+        return {row["doc_id"]: self._document(row) for row in rows}
+
     def document_passages(self, doc_id: str, active_only: bool = True) -> list[Passage]:
         sql = "SELECT * FROM chunks WHERE doc_id = ?" + (" AND active = 1" if active_only else "") + " ORDER BY ord"
         return [_chunk(row) for row in self.db.query(sql, (doc_id,))]
