@@ -6,7 +6,8 @@ index): our own questions, the shared development set, questions on documents of
 and an external Swedish FAQ collection. The objective is the mean MRR@10 over the sets, so no one
 set decides, and a change that makes the card or a badge state more wrong principals or levels is
 refused however much better it ranks: a change may correct a wrong principal or level, never make
-one that was right or left unsaid wrong, because a wrong answer is worse than none. It runs once per fold with that fold's questions held out, reports the MRR on the
+one that was right or left unsaid wrong, because a wrong answer is worse than none. Nor may it
+put the hybrid below its own `bm25` mode on any set: fusing in the dense side must never cost. It runs once per fold with that fold's questions held out, reports the MRR on the
 questions it tuned on beside the MRR on the ones it had not seen, and finally tunes on all
 questions: those parameters are the defaults it writes (index/data/ranking.toml).
 """
@@ -100,9 +101,18 @@ class Tuner:
             wrong |= {(qs.name, str(w["id"] or w["question"]), w["what"]) for w in report.wrong}
         return Scores(mrr, frozenset(wrong))
 
+    def fusion_holds(self, params: RankingParams, scores: Scores, pick: Callable[[dict], bool]) -> bool:
+        """The hybrid (`scores`) is at least its own `bm25` mode on every set; asked only of a change
+        that would be taken, as it costs another pass."""
+        return all(
+            scores.mrr[qs.name] >= evaluate(self.searcher(qs, params), [q for q in qs.questions if pick(q)], "bm25").mrr_at_10
+            for qs in self.sets
+        )
+
     def ascend(self, start: RankingParams, pick: Callable[[dict], bool]) -> tuple[RankingParams, Scores]:
         """Coordinate ascent on the mean MRR over the sets of the questions `pick` selects, never
-        accepting a change that states something wrong the current parameters did not."""
+        accepting a change that states something wrong the current parameters did not, or that puts
+        the hybrid below its `bm25` mode."""
         best, scores = start, self.measure(start, pick)
         for _ in range(ROUNDS):
             moved = False
@@ -112,7 +122,11 @@ class Tuner:
                         continue
                     trial = replace(best, **{name: value})
                     trial_scores = self.measure(trial, pick)
-                    if trial_scores.mean > scores.mean + 1e-4 and trial_scores.wrong <= scores.wrong:
+                    if (
+                        trial_scores.mean > scores.mean + 1e-4
+                        and trial_scores.wrong <= scores.wrong
+                        and self.fusion_holds(trial, trial_scores, pick)
+                    ):
                         best, scores, moved = trial, trial_scores, True
                         self.report(f"  {name} = {value}: medel-MRR {scores.mean:.3f}, fel {len(scores.wrong)}")
             if not moved:

@@ -21,7 +21,7 @@ CORPUS = TESTS.parent / "corpus"
 SHARED_DEV = TESTS.parent.parent / "shared" / "eval" / "dev.jsonl"
 
 REQUIRED = {"id", "question", "doc", "gold", "principal", "kind"}
-ALLOWED = REQUIRED | {"priority", "expect"}  # expect "abstain": the documents do not say it clearly
+ALLOWED = REQUIRED | {"priority"}
 PRINCIPALS = {"region", "kommun", "gemensamt", None}
 KINDS = {"responsibility", "priority", "fact"}
 
@@ -44,7 +44,7 @@ def doc_letters(doc: str) -> str:
 
 
 def test_file_has_questions_for_every_document():
-    assert len(QUESTIONS) == 57
+    assert len(QUESTIONS) == 56
     assert {q["doc"] for q in QUESTIONS} == set(corpus_docs())
 
 
@@ -66,8 +66,6 @@ def test_fields_valid(q):
     assert q["doc"] in corpus_docs()
     assert q["principal"] in PRINCIPALS
     assert q["kind"] in KINDS
-    if "expect" in q:
-        assert q["expect"] == "abstain" and q["principal"] is None and q["kind"] == "responsibility"
     if q["kind"] == "priority":
         level = q.get("priority")
         assert level == "FoU" or (isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 10)

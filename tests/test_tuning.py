@@ -21,6 +21,8 @@ def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(sett
         assert fold.train.wrong <= Tuner([QuestionSet("egna", settings.data_dir, questions)], embedder).measure(
             start, lambda q, f=fold.fold: tuning.fold_of(q) != f
         ).wrong  # nothing stated wrong that the start did not state wrong
+    tuner = Tuner([QuestionSet("egna", settings.data_dir, questions)], embedder)
+    assert tuner.fusion_holds(chosen, tuner.measure(chosen, lambda q: True), lambda q: True) or chosen == start
     assert chosen.dense_weight in (0.0, 0.6, start.dense_weight)
     assert chosen == start.with_values({"dense_weight": chosen.dense_weight})  # only what was searched moves
     assert "hållet utanför" in format_folds(folds, chosen, start)
