@@ -69,18 +69,23 @@ def upload(client, name: str, content: bytes, **fields):
     )
 
 
+def finished(client, job: str) -> str:
+    """Poll a job's progress fragment until it stops polling itself; its last text."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        fragment = client.get(job + "/progress").text
+        if 'hx-trigger="every 1s"' not in fragment:
+            return fragment
+        time.sleep(0.3)
+    raise AssertionError(f"{job} blev inte klart")
+
+
 def wait_for(client, response) -> str:
     """Follow a job redirect and poll its progress fragment until the job ends."""
     assert response.status_code == 303, response.text
     job = response.headers["location"]
     assert re.fullmatch(r"/admin/jobs/\w+", job)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        fragment = client.get(job + "/progress").text
-        if 'hx-trigger="every 1s"' not in fragment:
-            return fragment
-        time.sleep(0.5)
-    raise AssertionError("the job did not finish")
+    return finished(client, job)
 
 
 def snapshot(searcher, settings):

@@ -6,8 +6,6 @@ two small documents so indexing is quick.
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from app.auth import add_user
@@ -15,23 +13,13 @@ from index.build import Indexer
 from index.config import Settings
 from index.search import Searcher
 from tests.servers import thread_server
+from tests.test_admin import finished
 from tests.test_auth import PASSWORD, csrf_of
 
 DOCS = {
     "rutin-abstinens": "# Rutin för abstinensvård\n\n## Ansvar\n\nRegionen ansvarar för abstinensbehandling i slutenvård.\n",
     "rutin-boende": "# Rutin för boendestöd\n\n## Ansvar\n\nKommunen ansvarar för boendestöd till personer med beroende.\n",
 }
-
-
-def finished(client: httpx.Client, job: str) -> str:
-    """Poll a job's progress fragment until it stops polling itself; its last text."""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        fragment = client.get(job + "/progress").text
-        if 'hx-trigger="every 1s"' not in fragment:
-            return fragment
-        time.sleep(0.3)
-    raise AssertionError(f"{job} blev inte klart")
 
 
 def test_two_retires_in_quick_succession_both_end_up_done(tmp_path, embedder):
