@@ -37,6 +37,7 @@ def test_answer_and_first_result_on_the_first_screen_with_folded_filters(shots, 
     assert page_height(page) < (4000 if screen is DESKTOP else 8000)
 
     page.locator("#filters summary").click()
+    page.wait_for_function("document.cookie.includes('kb_filters=open')")
     page.select_option("#region", "Dalarna")
     page.wait_for_url(re.compile(r"region=Dalarna"))
     page.locator("#active-filters", has_text="Dalarna först").wait_for()
@@ -44,6 +45,8 @@ def test_answer_and_first_result_on_the_first_screen_with_folded_filters(shots, 
     assert page.locator("#filters").get_attribute("open") is not None
     assert "Dalarna först" in page.locator("#active-filters").inner_text()
     page.locator("#filters summary").click()
+    # The toggle event that writes the cookie is queued after the click; reload once it has run.
+    page.wait_for_function("document.cookie.includes('kb_filters=closed')")
     page.reload()
     assert page.locator("#filters").get_attribute("open") is None
 
