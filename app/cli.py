@@ -276,6 +276,7 @@ def tune(
         ("egna frågor, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions.jsonl"),
         ("nya frågor, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions-corpus.jsonl"),
         ("delade dev-frågor", corpus, shared / "eval" / "dev.jsonl"),
+        ("länsfilter, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions-region.jsonl"),
     ]
     if more_files:
         entries.append(("andra författare", index("corpus-more", corpus_files + more_files), PROJECT_DIR / "tests" / "data" / "questions-more.jsonl"))

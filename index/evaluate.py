@@ -4,7 +4,8 @@ Questions have a gold document and a verbatim gold passage; who-questions a gold
 `"expect": "abstain"` where the documents do not say it clearly), priority questions the level of
 the recommendation asked about. The card is scored right, wrong or abstained, separately: a wrong
 principal is worse than none. The priority is scored twice: on the card, and on the badge of the
-passage that holds the gold recommendation.
+passage that holds the gold recommendation. A question with a `region` is asked with that county as
+the filter, as a person who chose "Mitt län" and "bara mitt län" asks it.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
     latencies, reciprocal = [], []
     for question in questions:
         started = time.perf_counter()
-        hits = searcher.search(question["question"], k=10, mode=mode)
+        hits = searcher.search(question["question"], k=10, mode=mode, region=question.get("region"))
         answer = compose_answer(searcher, question["question"], hits)
         latencies.append((time.perf_counter() - started) * 1000)
         rank = next(

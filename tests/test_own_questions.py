@@ -1,4 +1,5 @@
-"""Our own development questions (tests/data/questions.jsonl) are well-formed and their golds are real.
+"""Our own development questions (tests/data/questions.jsonl, and questions-region.jsonl asked under
+a county filter) are well-formed and their golds are real.
 
 Each gold must occur, exactly once, in the stated corpus document when both are reduced to
 lower-case letters and digits — the same comparison the evaluation uses to count a hit.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from index.evaluate import letters_and_digits
 
 TESTS = Path(__file__).resolve().parent
 QUESTIONS_FILE = TESTS / "data" / "questions.jsonl"
+REGION_FILE = TESTS / "data" / "questions-region.jsonl"
 CORPUS = TESTS.parent / "corpus"
 SHARED_DEV = TESTS.parent.parent / "shared" / "eval" / "dev.jsonl"
 
@@ -31,6 +34,7 @@ def _load(path: Path) -> list[dict]:
 
 
 QUESTIONS = _load(QUESTIONS_FILE)
+REGION_QUESTIONS = _load(REGION_FILE)
 
 
 @cache
@@ -99,3 +103,28 @@ def test_different_from_shared_dev_questions():
             if d["doc"] == q["doc"]:
                 other = letters_and_digits(d["gold"])
                 assert gold not in other and other not in gold, (q["id"], d["id"])
+
+
+@cache
+def manifest_regions() -> dict[str, str]:
+    with (CORPUS / "manifest.toml").open("rb") as file:
+        return {doc: entry["region"] for doc, entry in tomllib.load(file)["documents"].items()}
+
+
+@pytest.mark.parametrize("q", REGION_QUESTIONS, ids=lambda q: q["id"])
+def test_region_questions_ask_under_their_documents_county(q):
+    """Each is asked with its gold document's county as the filter; it expects a principal or,
+    where that county's document does not say it clearly, an abstention."""
+    assert {"id", "question", "region", "doc", "gold", "principal", "kind"} <= q.keys() <= {
+        "id", "question", "region", "doc", "gold", "principal", "kind", "expect"}
+    assert q["region"] == manifest_regions()[q["doc"]]
+    assert (q["principal"] is None) == (q.get("expect") == "abstain")
+    assert q["principal"] in PRINCIPALS and q["kind"] == "responsibility"
+    gold = letters_and_digits(q["gold"])
+    assert gold and doc_letters(q["doc"]).count(gold) == 1, q["id"]
+
+
+def test_region_questions_cover_every_county_and_both_outcomes():
+    assert set(manifest_regions().values()) == {q["region"] for q in REGION_QUESTIONS}
+    assert {q.get("expect") for q in REGION_QUESTIONS} == {None, "abstain"}
+    assert len({q["id"] for q in REGION_QUESTIONS}) == len(REGION_QUESTIONS)
