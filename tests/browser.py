@@ -5,6 +5,7 @@ fixtures every browser test module shares. Screenshots of failing tests are kept
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,15 @@ def search(page, base: str, query: str) -> None:
     page.fill("#q", query)
     page.wait_for_url(re.compile(r"\?q="))
     page.locator(".result").first.wait_for()
+
+
+def wait_for_cookie(page, name: str, value: str, timeout: float = 10.0) -> None:
+    """Until the page has set this cookie. Polled from here: the pages' CSP forbids the string
+    evaluation that `page.wait_for_function` falls back to while it waits."""
+    deadline = time.monotonic() + timeout
+    while not any(c["name"] == name and c["value"] == value for c in page.context.cookies()):
+        assert time.monotonic() < deadline, f"kakan {name}={value} sattes inte"
+        page.wait_for_timeout(50)
 
 
 def login(page, base: str, name: str) -> None:

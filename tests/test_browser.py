@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser import (  # noqa: F401
     QUESTION, browser_context_args, browser_type_launch_args, page, pytestmark, search, server, shots,
 )
@@ -26,7 +28,7 @@ def test_search_shows_the_answer_card_and_filters_by_region(page, server):
     page.locator("#filters summary").click()  # the filters are folded until opened
     page.select_option("#region", "Dalarna")
     page.wait_for_url(re.compile(r"region=Dalarna"))
-    page.wait_for_function("document.querySelector('.result .meta').textContent.includes('Dalarna')")
+    expect(page.locator(".result .meta").first).to_contain_text("Dalarna")
     metas = page.locator(".result .meta").all_inner_texts()
     own = ["Dalarna" in m for m in metas]
     assert own[0] and own == sorted(own, reverse=True)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser import (  # noqa: F401
     QUESTION, RESULTS_DIR, browser_context_args, browser_type_launch_args, login, page, pytestmark, search, server,
-    shots,
+    shots, wait_for_cookie,
 )
 from tests.ui_fixtures import HOSTILE, NORRBOTTEN, ui_base  # noqa: F401
 
@@ -37,7 +37,7 @@ def test_answer_and_first_result_on_the_first_screen_with_folded_filters(shots, 
     assert page_height(page) < (4000 if screen is DESKTOP else 8000)
 
     page.locator("#filters summary").click()
-    page.wait_for_function("document.cookie.includes('kb_filters=open')")
+    wait_for_cookie(page, "kb_filters", "open")
     page.select_option("#region", "Dalarna")
     page.wait_for_url(re.compile(r"region=Dalarna"))
     page.locator("#active-filters", has_text="Dalarna först").wait_for()
@@ -46,7 +46,7 @@ def test_answer_and_first_result_on_the_first_screen_with_folded_filters(shots, 
     assert "Dalarna först" in page.locator("#active-filters").inner_text()
     page.locator("#filters summary").click()
     # The toggle event that writes the cookie is queued after the click; reload once it has run.
-    page.wait_for_function("document.cookie.includes('kb_filters=closed')")
+    wait_for_cookie(page, "kb_filters", "closed")
     page.reload()
     assert page.locator("#filters").get_attribute("open") is None
 
