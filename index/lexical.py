@@ -85,6 +85,14 @@ class LexicalIndex:
             retriever = bm25s.BM25.load(directory / "bm25", mmap=True, show_progress=False)
         return cls(ids, retriever, Vocabulary.load(directory, params=params))
 
+    def reweighted(self, directory: Path, params: RankingParams) -> "LexicalIndex":
+        """The same index with BM25 weights for other `bm25_k1` and `bm25_b`, from the words saved in
+        `directory`: the tuner tries them without building the whole generation again."""
+        words = PassageWords.load(directory)
+        if words is None or self.retriever is None:
+            raise ValueError(f"{directory} har inga sparade ord att vikta om")
+        return LexicalIndex(self.ids, bm25_from_words(words, self.analyzer, params), self.vocabulary)
+
     def knows(self, term: str) -> bool:
         return self.retriever is not None and term in self.retriever.vocab_dict
 

@@ -120,10 +120,13 @@ class Searcher:
         return self._params or self._current().params
 
     def use(self, params: RankingParams) -> None:
-        """Search with other parameters of the same query expansion (for tuning); readings are redone."""
+        """Search with other parameters of the same query expansion (for tuning); readings are redone,
+        and other BM25 weights are computed from the generation's saved words."""
         with self._reload:
             self._params = params
             self._readings.clear()
+            if self._generation is not None:
+                self._generation.lexical = _weighted(self._generation.lexical, self._generation.number, self.settings, params)
 
     @property
     def embedder(self) -> Embedder:
@@ -153,6 +156,8 @@ class Searcher:
                 saved = folder / "params.json"
                 params = RankingParams.from_json(saved.read_text()) if saved.exists() else RankingParams.defaults()
                 lexical = LexicalIndex.load(folder / "lexical", self._params or params)
+                if self._params:
+                    lexical = _weighted(lexical, number, self.settings, self._params)
                 self._generation = _Generation(
                     number, VectorIndex.load(folder / "vectors.faiss"), lexical, params, _Passages(self.store)
                 )
@@ -270,6 +275,14 @@ class Searcher:
     def highlight(self, text: str, query: str, exact: bool = False) -> list[tuple[int, int]]:
         """The spans of `text` a search for `query` marks: for a passage shown whole after its excerpt."""
         return self._current().lexical.highlight_spans(text, self.read(query, exact).text)
+
+
+def _weighted(lexical: LexicalIndex, number: int, settings: Settings, params: RankingParams) -> LexicalIndex:
+    """The lexical index with the BM25 weights `params` ask for (the tuner tries other k1 and b)."""
+    retriever = lexical.retriever
+    if retriever is None or (retriever.k1, retriever.b) == (params.bm25_k1, params.bm25_b):
+        return lexical
+    return lexical.reweighted(generation_dir(settings.shared_dir, number) / "lexical", params)
 
 
 @dataclass

@@ -1,15 +1,16 @@
 """Choosing the ranking parameters so that they cannot fit the test.
 
-`kb tune` searches the query-time parameters of `RankingParams` by coordinate ascent, one
-parameter at a time over a few values, on several question sets at once (each over its own
-index): our own questions, the shared development set, questions on documents of other authors
-and an external Swedish FAQ collection. The objective is the mean MRR@10 over the sets, so no one
-set decides, and a change that makes the card or a badge state more wrong principals or levels is
-refused however much better it ranks: a change may correct a wrong principal or level, never make
-one that was right or left unsaid wrong, because a wrong answer is worse than none. Nor may it
-put the hybrid below its own `bm25` mode on any set: fusing in the dense side must never cost. It runs once per fold with that fold's questions held out, reports the MRR on the
-questions it tuned on beside the MRR on the ones it had not seen, and finally tunes on all
-questions: those parameters are the defaults it writes (index/data/ranking.toml).
+`kb tune` searches the parameters of `RankingParams` by coordinate ascent, one parameter at a time
+over a few values, on several question sets at once (each over its own index): our own questions,
+the shared development set, questions on documents of other authors and an external Swedish FAQ
+collection. The objective is the mean MRR@10 over the sets, so no one set decides, and a change
+that makes the card or a badge state more wrong principals or levels is refused however much
+better it ranks: a change may correct a wrong principal or level, never make one that was right or
+left unsaid wrong, because a wrong answer is worse than none. Nor may it put the hybrid below its
+own `bm25` mode on any set: fusing in the dense side must never cost. It runs once per fold with
+that fold's questions held out, reports the MRR on the questions it tuned on beside the MRR on the
+ones it had not seen, and finally tunes on all questions: those parameters are the defaults it
+writes (index/data/ranking.toml).
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ from index.evaluate import evaluate, load_questions
 from index.params import DEFAULTS_FILE, RankingParams
 from index.search import Searcher
 
-# The query-time parameters worth searching, each with the values tried around its current one.
+# The parameters worth searching, each with the values tried around its current one. BM25's k1 and b
+# are set when an index is built; the searcher recomputes the weights from the words a generation
+# saves, so they are tried without building the indexes again.
 SEARCH_SPACE: dict[str, tuple[float, ...]] = {
+    "bm25_k1": (0.9, 1.2, 1.5, 2.0),
+    "bm25_b": (0.5, 0.75, 0.9),
     "dense_weight": (0.0, 0.15, 0.3, 0.45, 0.6),
     "passage_evidence": (0.0, 0.25, 0.5, 0.75, 1.0),
     "sentence_evidence": (0.0, 0.25, 0.5),

@@ -128,6 +128,20 @@ def test_sparse_build_scores_as_bm25s_does(index, passages):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
+def test_other_bm25_weights_from_the_saved_words_score_as_a_build_with_them(index, passages, tmp_path):
+    """The tuner tries other k1 and b by reweighting a saved index instead of building it again."""
+    index.save(tmp_path / "saved")
+    other = index.params.with_values({"bm25_k1": 1.2, "bm25_b": 0.9})
+    reweighted = LexicalIndex.load(tmp_path / "saved").reweighted(tmp_path / "saved", other)
+    built = LexicalIndex.build(list(passages), list(passages.values()), other)
+    assert (reweighted.retriever.k1, reweighted.retriever.b) == (1.2, 0.9)
+    for query in ("abstinensbehandling", "LVM läkarintyg", "spelberoende unga"):
+        ids, scores = zip(*reweighted.search(query, 10))
+        built_ids, built_scores = zip(*built.search(query, 10))
+        assert ids == built_ids and scores == pytest.approx(built_scores, rel=1e-5)
+        assert scores != pytest.approx([score for _, score in index.search(query, 10)], rel=1e-3)
+
+
 def test_next_generation_tokenises_only_what_changed(passages, tmp_path, monkeypatch):
     ids, texts = list(passages), list(passages.values())
     first = LexicalIndex.build(ids, texts)
