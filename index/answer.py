@@ -213,8 +213,8 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
     `coverage` the share of the whole question, so a statement about one word of it is not enough.
     """
     passage, document = hit.passage, hit.document
-    whole = reading.statement_question
-    question = answerable or whole
+    whole = reading.whole_question
+    question = answerable or reading.statement_question
     params = reading.question.params
     path = passage.section_path
     heading_tokens = question.tokens(" ".join(path[-2:])) if path else set()

@@ -134,6 +134,10 @@ class LexicalIndex:
         indptr = self.retriever.scores["indptr"]
         return float(indptr[token_id + 1] - indptr[token_id]) / max(len(self.ids), 1)
 
+    def unknown_words(self, query: str) -> list[str]:
+        """The query's content words the corpus has in no form: no stem, part, correction or synonym."""
+        return [word for word in self.analyzer.words(query) if not self.terms(word)]
+
     def off_corpus(self, query: str) -> bool:
         """True when the question's specific subject is not in the corpus at all.
 
@@ -144,9 +148,7 @@ class LexicalIndex:
         """
         if self.retriever is None:
             return True
-        unknown = [
-            word for word in self.analyzer.words(query) if len(word) >= self.params.subject_length and not self.terms(word)
-        ]
+        unknown = [word for word in self.unknown_words(query) if len(word) >= self.params.subject_length]
         if not unknown:
             return False
         matched = self.terms(query)

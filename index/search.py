@@ -311,6 +311,18 @@ class Reading:
         """What a statement must cover: the question without its asking words ("vem", "prio", "hur")."""
         return self.question.without(ANSWER_ASKING)
 
+    @functools.cached_property
+    def whole_question(self) -> "Question":
+        """The statement question with its subject words no document uses in any form ("brandvarnarn"):
+        no statement covers them, so one that covers only the rest ("vem byter …") does not cover
+        the question."""
+        question = self.question.without(ANSWER_ASKING)
+        lexical, length = question.lexical, question.params.subject_length
+        asking = set(lexical.analyzer.query_tokens(ANSWER_ASKING))
+        unknown = [*lexical.unknown_words(self.text), *self.unknown]
+        question.unanswerable = float(sum(len(w) >= length and lexical.analyzer.stem(w) not in asking for w in unknown))
+        return question
+
 
 READING_CACHE = 512
 # Words that ask who, how strongly or whether, rather than about what: a statement need not contain them.
@@ -426,6 +438,7 @@ class Question:
             max(self.information[t] for t, w in concept.items() if w >= 1.0) for concept in self.concepts
         ]
         self.asked = sum(self.importance)
+        self.unanswerable = 0.0  # asked words no text can cover (Reading.whole_question)
 
     def without(self, words: str) -> "Question":
         """The question without the words that only ask how (or how strongly) rather than about what."""
@@ -440,6 +453,7 @@ class Question:
         other.concepts = [c for c, _ in kept]
         other.importance = [i for _, i in kept]
         other.asked = sum(other.importance)
+        other.unanswerable = 0.0
         return other
 
     def within(self, tokens: set[str]) -> "Question":
@@ -450,6 +464,7 @@ class Question:
         other.concepts = [c for c, _ in kept]
         other.importance = [i for _, i in kept]
         other.asked = sum(other.importance)
+        other.unanswerable = 0.0
         return other
 
     def tokens(self, text: str) -> frozenset[str]:
@@ -463,7 +478,7 @@ class Question:
             for concept, earned in self._earns[term]:
                 if earned > best.get(concept, 0.0):
                     best[concept] = earned
-        return sum(min(self.importance[concept], earned) for concept, earned in best.items()) / self.asked
+        return sum(min(self.importance[concept], earned) for concept, earned in best.items()) / (self.asked + self.unanswerable)
 
     @functools.cached_property
     def _earns(self) -> dict[str, list[tuple[int, float]]]:
