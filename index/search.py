@@ -443,24 +443,22 @@ class Question:
     def without(self, words: str) -> "Question":
         """The question without the words that only ask how (or how strongly) rather than about what."""
         drop = set(self.lexical.analyzer.query_tokens(words))
-        kept = [
-            (concept, importance)
-            for concept, importance in zip(self.concepts, self.importance)
-            if not any(t in drop for t, w in concept.items() if w >= 1.0)
-        ]
-        other = object.__new__(Question)
-        other.lexical, other.information, other.params = self.lexical, self.information, self.params
-        other.concepts = [c for c, _ in kept]
-        other.importance = [i for _, i in kept]
-        other.asked = sum(other.importance)
-        other.unanswerable = 0.0
-        return other
+        return self._keeping(
+            [
+                (concept, importance)
+                for concept, importance in zip(self.concepts, self.importance)
+                if not any(t in drop for t, w in concept.items() if w >= 1.0)
+            ]
+        )
 
     def within(self, tokens: set[str]) -> "Question":
         """The question restricted to the words some of these tokens cover: what the found text can answer."""
+        return self._keeping([(c, i) for c, i in zip(self.concepts, self.importance) if any(t in tokens for t in c)])
+
+    def _keeping(self, kept: list[tuple[dict[str, float], float]]) -> "Question":
+        """A question of these (concept, importance) pairs, weighing terms as this one does."""
         other = object.__new__(Question)
         other.lexical, other.information, other.params = self.lexical, self.information, self.params
-        kept = [(c, i) for c, i in zip(self.concepts, self.importance) if any(t in tokens for t in c)]
         other.concepts = [c for c, _ in kept]
         other.importance = [i for _, i in kept]
         other.asked = sum(other.importance)
