@@ -262,11 +262,10 @@ class Searcher:
             hit.score *= _intent_factor(hit, intent, params)
             hits.append(hit)
         hits.sort(key=lambda h: -h.score)
-        if intent.region:  # asked about a region by name: all of its passages first
-            hits.sort(key=lambda h: h.document.region != intent.region)
-        elif prefer_region and hits:  # the user's own region first, where it answers about as well
+        favoured = intent.region or prefer_region
+        if favoured and hits:  # the county asked about, else the user's own, first where it answers about as well
             floor = params.favoured_floor * hits[0].score
-            hits.sort(key=lambda h: not (h.document.region == prefer_region and h.score >= floor))
+            hits.sort(key=lambda h: not (h.document.region == favoured and h.score >= floor))
         hits = _collapse_near_duplicates(hits, k, params.near_duplicate)
         for hit in hits:
             hit.highlights = generation.lexical.highlight_spans(hit.passage.text, text)

@@ -1,5 +1,6 @@
 """Swedish retrieval on the real corpus: word forms, typos, regions, duplicates, silence and the answer."""
 
+import itertools
 import re
 from pathlib import Path
 
@@ -49,6 +50,17 @@ def test_region_named_in_the_query_comes_first(searcher):
     hits = searcher.search("läkarintyg LVM i Dalarna", k=5)
     assert hits[0].document.region == "Dalarna"
     assert [h.document.region for h in hits].count("Dalarna") >= 3
+
+
+def test_a_named_region_comes_first_only_where_it_answers(searcher):
+    """"i Stockholm" lifts Stockholm's passages on the subject, not every Stockholm passage among the
+    candidates ahead of other counties' passages that answer far better."""
+    hits = searcher.search("abstinensbehandling i Stockholm", k=10)
+    best = max(h.score for h in hits)
+    leading = list(itertools.takewhile(lambda h: h.document.region == "Stockholm", hits))
+    assert leading, "Stockholm's best passage on the subject comes first"
+    assert all(h.score >= searcher.params.favoured_floor * best for h in leading)
+    assert any(h.document.region != "Stockholm" and re.search("abstinens", h.passage.text, re.I) for h in hits)
 
 
 def test_users_own_region_comes_first_where_it_answers(searcher):
