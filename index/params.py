@@ -60,6 +60,9 @@ class RankingParams:
     answer_hits: int = knob(8, "Statements are read off this many of the best passages.")
     min_match: float = knob(0.5, "Share of the answerable question a statement must cover to be stated.")
     min_coverage: float = knob(0.35, "Share of the whole question a statement must cover to be stated.")
+    unknown_subject_weight: float = knob(
+        2.0, "In that share, a word of `subject_length` or more that no document uses counts as this many uncovered words."
+    )
     min_recommendation_match: float = knob(0.5, "The same for a recommendation, and for a result's priority badge.")
     fact_match: float = knob(0.75, "A question asking neither who nor how strongly gets a card only above this match.")
     vote_margin: float = knob(0.3, "Statements this close to the best vote on the principal (or level) …")

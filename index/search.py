@@ -313,13 +313,14 @@ class Reading:
     @functools.cached_property
     def whole_question(self) -> "Question":
         """The statement question with its subject words no document uses in any form ("brandvarnarn"):
-        no statement covers them, so one that covers only the rest ("vem byter …") does not cover
-        the question."""
+        no statement covers them, so one that covers only the rest ("vem byter …", "vem utfärdar …")
+        does not cover the question."""
         question = self.question.without(ANSWER_ASKING)
         lexical, length = question.lexical, question.params.subject_length
         asking = set(lexical.analyzer.query_tokens(ANSWER_ASKING))
         unknown = [*lexical.unknown_words(self.text), *self.unknown]
-        question.unanswerable = float(sum(len(w) >= length and lexical.analyzer.stem(w) not in asking for w in unknown))
+        subjects = sum(len(w) >= length and lexical.analyzer.stem(w) not in asking for w in unknown)
+        question.unanswerable = subjects * question.params.unknown_subject_weight
         return question
 
 

@@ -13,16 +13,21 @@ from index.answer import compose_answer
 from index.config import PROJECT_DIR
 from tests.conftest import CORPUS, make_settings
 
-QUESTIONS = [
-    json.loads(line) for line in (PROJECT_DIR / "tests" / "data" / "questions-off-corpus.jsonl").read_text(encoding="utf-8").splitlines()
-]
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (PROJECT_DIR / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()]
+
+
+QUESTIONS = load("questions-off-corpus.jsonl")
+# "vem utfärdar/betalar/ansvarar för …" a thing no document mentions (busshållplatser, skoteråkning …):
+# 30 more by someone who had not seen the code, written after unknown_subject_weight was chosen.
+UNKNOWN_SUBJECTS = load("questions-unknown-subject.jsonl")
 MORE = PROJECT_DIR.parent / "shared" / "corpus-more"
 
 
-def stated(searcher) -> list[str]:
+def stated(searcher, questions: list[dict] = QUESTIONS) -> list[str]:
     """The questions whose card states a principal or a level."""
     out = []
-    for question in QUESTIONS:
+    for question in questions:
         answer = compose_answer(searcher, question["question"], searcher.search(question["question"], k=10))
         if answer and (answer.principal or answer.priority):
             out.append(question["id"])
@@ -36,6 +41,18 @@ def test_questions_are_well_formed():
 
 def test_no_card_for_what_the_corpus_never_mentions(searcher):
     assert stated(searcher) == []
+
+
+def test_a_verb_the_documents_use_does_not_answer_for_a_thing_they_never_mention(searcher):
+    """Primary care "utfärdar" a certificate for an LVM inquiry; that says nothing about who issues
+    parking permits, so the card abstains (it said "region" while the unknown word counted once)."""
+    reading = searcher.read("vem utfärdar parkeringstillstånd")
+    assert reading.whole_question.unanswerable == searcher.params.unknown_subject_weight  # parkeringstillstånd
+    answer = compose_answer(searcher, reading.query, searcher.search(reading.query, k=10))
+    assert answer is None or answer.principal is None
+    # One of the 30 still gets a card: "busshållplatserna" splits into BUS (a working group for
+    # children) + håll + platser, all words the documents use. With the weight at 1, four did.
+    assert len(stated(searcher, UNKNOWN_SUBJECTS)) <= 1
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +76,10 @@ def with_other_authors(tmp_path_factory, embedder):
 def test_a_subject_no_document_uses_is_not_answered_by_a_statement_about_the_rest(with_other_authors):
     """"vem byter batteri i brandvarnarn": "byter" alone is in a GP's duties; the card must not say region."""
     reading = with_other_authors.read("vem byter batteri i brandvarnarn")
-    assert reading.whole_question.unanswerable == 2  # batteri, brandvarnarn
+    assert reading.whole_question.unanswerable == 2 * with_other_authors.params.unknown_subject_weight  # batteri, brandvarnarn
     assert reading.statement_question.unanswerable == 0  # what a found passage can match is not changed
     answer = compose_answer(with_other_authors, reading.query, with_other_authors.search(reading.query, k=10))
     assert answer.principal is None
-    # One of the 40 still gets a card (2026-12-03: "var hittar jag min lönespec?" → a routine that says
-    # "försök hitta …"); before the unknown words counted against the card, five did.
-    assert len(stated(with_other_authors)) <= 1
+    # Before the unknown words counted against the card five did; while they counted once, one
+    # ("var hittar jag min lönespec?" → a routine that says "försök hitta …").
+    assert stated(with_other_authors) == []
