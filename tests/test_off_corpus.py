@@ -13,6 +13,7 @@ from index.answer import compose_answer
 from index.config import PROJECT_DIR
 from tests.conftest import CORPUS, make_settings
 
+
 def load(name: str) -> list[dict]:
     return [json.loads(line) for line in (PROJECT_DIR / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()]
 
