@@ -243,7 +243,7 @@ def tune(
     from index.config import PROJECT_DIR
     from index.embedder import Embedder
     from index.params import RankingParams
-    from index.tuning import Tuner, format_folds, question_sets, write_defaults
+    from index.tuning import Tuner, format_folds, question_sets, write_answer_files, write_defaults
 
     settings = _settings()
     shared = PROJECT_DIR.parent / "shared"
@@ -265,11 +265,9 @@ def tune(
     more_files = sorted((shared / "corpus-more").glob("*.md"))
     more_files = [p for p in more_files if p.name != "README.md"]
     faq = work / "swefaq-svar"
-    faq.mkdir(exist_ok=True)
     answers = shared / "eval" / "swefaq" / "answers.jsonl"
-    for line in answers.read_text(encoding="utf-8").splitlines() if answers.exists() else []:
-        entry = json.loads(line)
-        (faq / f"{entry['id']}.txt").write_text(entry["text"], encoding="utf-8")
+    if answers.exists():
+        write_answer_files(answers, faq)
     typer.echo("Bygger testindexen …", err=True)
     corpus = index("corpus", corpus_files)
     entries = [

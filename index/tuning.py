@@ -16,6 +16,7 @@ writes (index/data/ranking.toml).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -170,6 +171,15 @@ def write_defaults(params: RankingParams, path: Path = DEFAULTS_FILE) -> None:
         + params.to_toml(),
         encoding="utf-8",
     )
+
+
+def write_answer_files(answers: Path, folder: Path) -> None:
+    """SweFAQ's answers (`{"id", "text"}` per line) as one text file per answer, named by its id: a
+    folder without structure, indexed as any folder is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for line in answers.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        (folder / f"{entry['id']}.txt").write_text(entry["text"], encoding="utf-8")
 
 
 def question_sets(entries: list[tuple[str, Path, Path]]) -> list[QuestionSet]:

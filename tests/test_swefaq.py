@@ -4,12 +4,11 @@ each, indexed as a folder. On short texts without structure the hybrid must not 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from index.config import PROJECT_DIR
 from index.evaluate import evaluate, load_questions, plain_bm25
+from index.tuning import write_answer_files
 from tests.conftest import make_settings
 
 SWEFAQ = PROJECT_DIR.parent / "shared" / "eval" / "swefaq"
@@ -23,9 +22,7 @@ def faq_searcher(tmp_path_factory, embedder):
     from index.search import Searcher
 
     folder = tmp_path_factory.mktemp("swefaq-svar")
-    for line in (SWEFAQ / "answers.jsonl").read_text(encoding="utf-8").splitlines():
-        answer = json.loads(line)
-        (folder / f"{answer['id']}.txt").write_text(answer["text"], encoding="utf-8")
+    write_answer_files(SWEFAQ / "answers.jsonl", folder)
     settings = make_settings(tmp_path_factory.mktemp("swefaq-data"))
     Indexer(settings, embedder).ingest([folder])
     return Searcher(settings, embedder)
