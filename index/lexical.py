@@ -104,6 +104,15 @@ class LexicalIndex:
         """Per query word, its weighted terms that this index holds."""
         return self.vocabulary.concepts(query, known=self.knows)
 
+    def query_weights(self, query: str) -> dict[str, float]:
+        """The weight BM25 gives each term: summed over the query words it stands for, as BM25 counts
+        a term the query repeats ("barn … barnen") or a word's part that the query also asks about."""
+        weights: dict[str, float] = defaultdict(float)
+        for concept in self.concepts(query):
+            for term, weight in concept.items():
+                weights[term] += weight
+        return weights
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
         """The k best passages for the query with their scores; passages matching nothing are left out.
 
@@ -112,7 +121,7 @@ class LexicalIndex:
         if self.retriever is None or k <= 0:
             return []
         by_weight: dict[float, list[int]] = defaultdict(list)
-        for term, weight in self.terms(query).items():
+        for term, weight in self.query_weights(query).items():
             by_weight[weight].append(self.retriever.vocab_dict[term])
         if not by_weight:
             return []

@@ -63,6 +63,16 @@ def test_word_the_corpus_lacks_counts_in_full_through_the_form_it_uses(index):
     assert anmalan[stem("anmälan")] == 1.0 and 0 < anmalan[stem("anmälning")] < 1
 
 
+def test_a_term_counts_once_for_each_query_word_it_stands_for(index):
+    """As BM25 counts a term the query repeats: "barn och barnen" asks twice about children, and "spel"
+    beside "spelberoende" is asked as a word and as the compound's part."""
+    stem = index.analyzer.stem
+    assert index.query_weights("barn och barnen")[stem("barn")] == 2.0
+    (once_id, once), (twice_id, twice) = index.search("barn", 1)[0], index.search("barn och barnen", 1)[0]
+    assert twice_id == once_id and twice == pytest.approx(2 * once)
+    assert index.query_weights("spelberoende och spel")[stem("spel")] == 1.0 + index.params.part_weight
+
+
 def test_compound_part_synonym_makes_the_documents_compound(index, passages):
     (thoughts,) = index.concepts("självmordstankar")
     assert thoughts[index.analyzer.stem("suicidtankar")] == 1.0
