@@ -5,6 +5,7 @@ Everything runs for real: SQLite, PostgreSQL (tests/postgres.py), FAISS, the bun
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -39,6 +40,12 @@ def embedder():
             return np.stack([self.vectors[p] for p in passages]) if passages else super().embed_passages([])
 
     return SessionEmbedder.from_settings(Settings.from_env())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """A question file as it is, one object per line: for sets that `load_questions` would refuse
+    (no gold passage, as off-corpus questions have none)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:

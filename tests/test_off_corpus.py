@@ -5,23 +5,18 @@ of them sends someone to the wrong place, so what the card states is counted, wi
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from index.answer import compose_answer
 from index.config import PROJECT_DIR
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import CORPUS, make_settings, read_jsonl
 
-
-def load(name: str) -> list[dict]:
-    return [json.loads(line) for line in (PROJECT_DIR / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()]
-
-
-QUESTIONS = load("questions-off-corpus.jsonl")
+DATA = PROJECT_DIR / "tests" / "data"
+QUESTIONS = read_jsonl(DATA / "questions-off-corpus.jsonl")
 # "vem utfärdar/betalar/ansvarar för …" a thing no document mentions (busshållplatser, skoteråkning …):
 # 30 more by someone who had not seen the code, written after unknown_subject_weight was chosen.
-UNKNOWN_SUBJECTS = load("questions-unknown-subject.jsonl")
+UNKNOWN_SUBJECTS = read_jsonl(DATA / "questions-unknown-subject.jsonl")
 MORE = PROJECT_DIR.parent / "shared" / "corpus-more"
 
 

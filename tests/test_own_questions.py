@@ -7,7 +7,6 @@ lower-case letters and digits — the same comparison the evaluation uses to cou
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from index.evaluate import letters_and_digits
+from tests.conftest import read_jsonl
 from ingest.manifest import load_manifest
 
 TESTS = Path(__file__).resolve().parent
@@ -29,12 +29,8 @@ PRINCIPALS = {"region", "kommun", "gemensamt", None}
 KINDS = {"responsibility", "priority", "fact"}
 
 
-def _load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-QUESTIONS = _load(QUESTIONS_FILE)
-REGION_QUESTIONS = _load(REGION_FILE)
+QUESTIONS = read_jsonl(QUESTIONS_FILE)
+REGION_QUESTIONS = read_jsonl(REGION_FILE)
 
 
 @cache
@@ -92,7 +88,7 @@ def test_gold_occurs_once_in_its_document(q):
 
 @pytest.mark.skipif(not SHARED_DEV.exists(), reason="shared dev questions not available")
 def test_different_from_shared_dev_questions():
-    dev = _load(SHARED_DEV)
+    dev = read_jsonl(SHARED_DEV)
     dev_questions = {d["question"].strip().lower() for d in dev}
     dev_ids = {d["id"] for d in dev}
     for q in QUESTIONS:
