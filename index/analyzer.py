@@ -201,6 +201,21 @@ class Analyzer:
             self._splits[word] = best
         return best
 
+    def known_ends(self, word: str) -> list[str]:
+        """The longest known first part and the longest known last part of a word the corpus has in
+        no form and cannot split into known words, for a query to search what the corpus has of it:
+        "avrop|sprocessen" reaches "avrop" where no text says "process". Each is at least MIN_PART
+        letters ("bus" in "busskort" is none)."""
+        if len(word) < MIN_COMPOUND or not word.isalpha() or word in self.word_counts:
+            return []
+        if self.knows_stem(self.stem(word)) or self.split(word):
+            return []
+        heads = (word[:i] for i in range(len(word) - MIN_PART, MIN_PART - 1, -1))
+        tails = (word[i:] for i in range(MIN_PART, len(word) - MIN_PART + 1))
+        head = next((h for h in heads if self.is_known(h) or h in self.modifiers), None)
+        tail = next((t for t in tails if self._count(t)), None)
+        return [part for part in (head, tail) if part]
+
     # -- analysis -----------------------------------------------------------------------
 
     def analyze_word(self, word: str, cache: bool = True) -> list[str]:

@@ -100,15 +100,19 @@ class LexicalIndex:
         """The query's weighted terms that this index holds."""
         return dict(self.vocabulary.expand(query, known=self.knows))
 
-    def concepts(self, query: str) -> list[dict[str, float]]:
-        """Per query word, its weighted terms that this index holds."""
-        return self.vocabulary.concepts(query, known=self.knows)
+    def concepts(self, query: str, ends: bool = False) -> list[dict[str, float]]:
+        """Per query word, its weighted terms that this index holds.
+
+        With `ends`, a compound the index has in no form stands for its known ends: search and
+        highlighting look for "avrop" in "avropsprocessen", while what a passage covers of the
+        question does not count them ("vård|hund" asks about no "vård")."""
+        return self.vocabulary.concepts(query, known=self.knows, ends=ends)
 
     def query_weights(self, query: str) -> dict[str, float]:
         """The weight BM25 gives each term: summed over the query words it stands for, as BM25 counts
         a term the query repeats ("barn … barnen") or a word's part that the query also asks about."""
         weights: dict[str, float] = defaultdict(float)
-        for concept in self.concepts(query):
+        for concept in self.concepts(query, ends=True):
             for term, weight in concept.items():
                 weights[term] += weight
         return weights
@@ -143,9 +147,10 @@ class LexicalIndex:
         indptr = self.retriever.scores["indptr"]
         return float(indptr[token_id + 1] - indptr[token_id]) / max(len(self.ids), 1)
 
-    def unknown_words(self, query: str) -> list[str]:
-        """The query's content words the corpus has in no form: no stem, part, correction or synonym."""
-        return [word for word in self.analyzer.words(query) if not self.terms(word)]
+    def unknown_words(self, query: str, ends: bool = False) -> list[str]:
+        """The query's content words the corpus has in no form: no stem, part, correction or synonym
+        (nor, with `ends`, a known end)."""
+        return [word for word in self.analyzer.words(query) if not self.concepts(word, ends)]
 
     def off_corpus(self, query: str) -> bool:
         """True when the question's specific subject is not in the corpus at all.
@@ -157,10 +162,10 @@ class LexicalIndex:
         """
         if self.retriever is None:
             return True
-        unknown = [word for word in self.unknown_words(query) if len(word) >= self.params.subject_length]
+        unknown = [word for word in self.unknown_words(query, ends=True) if len(word) >= self.params.subject_length]
         if not unknown:
             return False
-        matched = self.terms(query)
+        matched = self.query_weights(query)
         generic = max(self.params.generic_share, self.params.generic_passages / len(self.ids))
         return all(self.document_share(t) >= generic for t in matched)
 
@@ -187,7 +192,7 @@ class LexicalIndex:
         """
         spans, present = self.analysed_words(text)
         marked: set[str] = set()
-        for concept in self.concepts(query):
+        for concept in self.concepts(query, ends=True):
             own = {term for term, weight in concept.items() if weight >= 1.0}
             own |= {form for term in own for form in self.analyzer.derivations(term) if form in concept}
             found = own & present

@@ -206,7 +206,7 @@ class Searcher:
         text = intent.topic or corrected
         if unknown:
             text = _without(text, set(unknown), vocabulary.analyzer)
-        reading = Reading(corrected, intent, text, Question(generation.lexical, text, self.params), unknown)
+        reading = Reading(corrected, intent, text, Question(generation.lexical, text, self.params, ends=True), unknown)
         with self._reload:
             if len(self._readings) >= READING_CACHE:
                 self._readings.pop(next(iter(self._readings)))
@@ -302,20 +302,25 @@ class Reading:
     query: str  # with typos corrected
     intent: Intent
     text: str  # what is searched: the query without region words
-    question: "Question"
+    question: "Question"  # what ranks passages: a compound no document uses counts through its known ends
     unknown: list[str] = field(default_factory=list)  # words searched as typed that no document uses
+
+    def _asked(self) -> "Question":
+        """The question without its asking words ("vem", "prio", "hur") and without known ends: a
+        statement covering "vård" does not answer "vårdhund"."""
+        return Question(self.question.lexical, self.text, self.question.params).without(ANSWER_ASKING)
 
     @functools.cached_property
     def statement_question(self) -> "Question":
-        """What a statement must cover: the question without its asking words ("vem", "prio", "hur")."""
-        return self.question.without(ANSWER_ASKING)
+        """What a statement must cover."""
+        return self._asked()
 
     @functools.cached_property
     def whole_question(self) -> "Question":
         """The statement question with its subject words no document uses in any form ("brandvarnarn"):
         no statement covers them, so one that covers only the rest ("vem byter …", "vem utfärdar …")
         does not cover the question."""
-        question = self.question.without(ANSWER_ASKING)
+        question = self._asked()  # an instance of its own, as it counts the unanswerable words
         lexical, length = question.lexical, question.params.subject_length
         asking = set(lexical.analyzer.query_tokens(ANSWER_ASKING))
         unknown = [*lexical.unknown_words(self.text), *self.unknown]
@@ -426,12 +431,12 @@ class Question:
     word do not add up to the word.
     """
 
-    def __init__(self, lexical: LexicalIndex, query: str, params: RankingParams):
+    def __init__(self, lexical: LexicalIndex, query: str, params: RankingParams, ends: bool = False):
         self.lexical = lexical
         self.params = params
         asking = set(lexical.analyzer.query_tokens(_ASKING))  # words that only ask "who"
         self.concepts = [
-            concept for concept in lexical.concepts(query) if not any(t in asking for t, w in concept.items() if w >= 1.0)
+            concept for concept in lexical.concepts(query, ends) if not any(t in asking for t, w in concept.items() if w >= 1.0)
         ]
         self.information = {t: _information(lexical, t, params.rare_share) for concept in self.concepts for t in concept}
         self.importance = [

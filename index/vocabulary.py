@@ -236,26 +236,32 @@ class Vocabulary:
                 weights[term] = max(weights.get(term, 0.0), weight)
         return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
 
-    def concepts(self, query: str, known: Callable[[str], bool] | None = None) -> list[dict[str, float]]:
+    def concepts(self, query: str, known: Callable[[str], bool] | None = None, ends: bool = False) -> list[dict[str, float]]:
         """Per query word, the weighted terms it may stand for.
 
         With `known` (does the index hold this term?), terms the index lacks are dropped and
         a query word the documents never use in the form typed counts in full through the
         forms they do use: "sprutbyte" searches "sprututbyte" as hard as a word the corpus knows.
-        """
+        With `ends`, a word that reaches no indexed term at all stands for its known ends instead
+        ("avrop|sprocessen" → "avrop"); without, such a word has no concept: the corpus has it in
+        no form."""
         if known is None:
-            return [dict(concept) for concept in self._concepts(query)]
+            return [dict(concept) for concept, _ in self._concepts(query)]
         found = []
-        for concept in self._concepts(query):
+        for concept, fallback in self._concepts(query):
             present = {term: weight for term, weight in concept.items() if known(term)}
+            if not present and ends:
+                present = {term: ORIGINAL_WEIGHT for term in fallback if known(term)}
             if present:
                 scale = ORIGINAL_WEIGHT / max(present.values())
                 found.append({term: weight * scale for term, weight in present.items()})
         return found
 
-    def _expand(self, query: str) -> tuple[dict[str, float], ...]:
-        """One concept per query word: the terms it may stand for, with their weights."""
+    def _expand(self, query: str) -> tuple[tuple[dict[str, float], tuple[str, ...]], ...]:
+        """One concept per query word: the terms it may stand for, with their weights, and the
+        stems of its known ends (none for a word the corpus knows)."""
         concepts: list[dict[str, float]] = []
+        fallbacks: list[tuple[str, ...]] = []
         # Each query position with the stems it may stand for (as typed, or corrected).
         positions: list[dict[str, float]] = []
         for word in self.analyzer.words(query):
@@ -271,6 +277,7 @@ class Vocabulary:
                 self._add_word(concept, corrected, self.params.correction_weight)
                 alternatives[self.analyzer.stem(corrected)] = self.params.correction_weight
             concepts.append(concept)
+            fallbacks.append(tuple(self.analyzer.stem(end) for end in self.analyzer.known_ends(word)))
             positions.append(alternatives)
 
         for phrase, numbers in self._phrases.items():
@@ -281,7 +288,7 @@ class Vocabulary:
                     for number in numbers:
                         for concept in concepts[start : start + len(phrase)]:
                             self._add_group(concept, number, found)
-        return tuple(concepts)
+        return tuple(zip(concepts, fallbacks))
 
     def _add_compound_synonyms(self, concept: dict[str, float], word: str) -> None:
         """The compound with a part swapped for its synonym: "självmordstankar" → "suicidtankar"."""

@@ -65,6 +65,15 @@ def test_ordinary_words_are_not_split(analyzer):
         assert analyzer.split(word) is None, word
 
 
+def test_a_compound_the_corpus_lacks_has_known_ends(analyzer):
+    """No text says "naloxonutdelning" or "utdelning"; "naloxon" it does say."""
+    assert analyzer.split("naloxonutdelningen") is None
+    assert analyzer.known_ends("naloxonutdelningen") == ["naloxon"]
+    assert analyzer.known_ends("hyresrätt") == ["rätt"]  # what the end is worth is for the caller to judge
+    for word in ("abstinensbehandling", "behandling", "spelberoende", "xyzqwerty"):  # known, split, or nothing known
+        assert analyzer.known_ends(word) == [], word
+
+
 def test_line_break_hyphenation_is_one_word(analyzer):
     assert analyzer.index_tokens("beroende-\nframkallande") == analyzer.index_tokens("beroendeframkallande")
     # A hyphen before a conjunction is the Swedish shared-part dash, not a line break in a word.

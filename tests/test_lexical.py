@@ -73,6 +73,26 @@ def test_a_term_counts_once_for_each_query_word_it_stands_for(index):
     assert index.query_weights("spelberoende och spel")[stem("spel")] == 1.0 + index.params.part_weight
 
 
+def test_a_compound_the_corpus_lacks_is_searched_by_its_known_end(index, passages):
+    """ "naloxonutdelningen" is in no text in any form; "naloxon" is. Search looks for it, while the
+    word still counts as one the corpus lacks."""
+    texts = top_texts(index, passages, "naloxonutdelningen", 3)
+    assert texts and all("naloxon" in text for text in texts)
+    assert index.concepts("naloxonutdelningen") == []
+    assert index.concepts("naloxonutdelningen", ends=True) == [{index.analyzer.stem("naloxon"): 1.0}]
+    assert index.unknown_words("vem sköter naloxonutdelningen") == ["naloxonutdelningen"]
+    assert index.unknown_words("vem sköter naloxonutdelningen", ends=True) == []
+    assert not index.off_corpus("vem sköter naloxonutdelningen")
+
+
+def test_known_ends_stand_in_only_for_a_word_that_reaches_nothing(index):
+    """ "socialkontoret" has a synonym the documents use, so it does not also search every "social …"."""
+    stem = index.analyzer.stem
+    assert index.analyzer.known_ends("socialkontoret") == ["social"]
+    (office,) = index.concepts("socialkontoret", ends=True)
+    assert office == {stem("socialtjänst"): 1.0}  # the thesaurus's word, not every "social …"
+
+
 def test_compound_part_synonym_makes_the_documents_compound(index, passages):
     (thoughts,) = index.concepts("självmordstankar")
     assert thoughts[index.analyzer.stem("suicidtankar")] == 1.0
