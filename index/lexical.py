@@ -96,10 +96,6 @@ class LexicalIndex:
     def knows(self, term: str) -> bool:
         return self.retriever is not None and term in self.retriever.vocab_dict
 
-    def terms(self, query: str) -> dict[str, float]:
-        """The query's weighted terms that this index holds."""
-        return dict(self.vocabulary.expand(query, known=self.knows))
-
     def concepts(self, query: str, ends: bool = False) -> list[dict[str, float]]:
         """Per query word, its weighted terms that this index holds.
 

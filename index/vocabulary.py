@@ -228,10 +228,10 @@ class Vocabulary:
 
     # -- expansion ----------------------------------------------------------------------
 
-    def expand(self, query: str, known: Callable[[str], bool] | None = None) -> list[tuple[str, float]]:
+    def expand(self, query: str) -> list[tuple[str, float]]:
         """Weighted analysed terms for a query: as typed 1.0, everything inferred lower."""
         weights: dict[str, float] = {}
-        for concept in self.concepts(query, known):
+        for concept in self.concepts(query):
             for term, weight in concept.items():
                 weights[term] = max(weights.get(term, 0.0), weight)
         return sorted(weights.items(), key=lambda item: (-item[1], item[0]))

@@ -151,7 +151,7 @@ def test_sparse_build_scores_as_bm25s_does(index, passages):
     reference = bm25s.BM25(k1=index.params.bm25_k1, b=index.params.bm25_b)
     reference.index([index.analyzer.index_tokens(text) for text in passages.values()], show_progress=False)
     for query in ("abstinensbehandling", "LVM läkarintyg", "samordnad individuell plan", "spelberoende unga"):
-        terms = [t for t in index.terms(query) if t in reference.vocab_dict]
+        terms = [t for t in index.query_weights(query) if t in reference.vocab_dict]
         assert terms, query
         ours = index.retriever.get_scores_from_ids([index.retriever.vocab_dict[t] for t in terms])
         theirs = reference.get_scores_from_ids([reference.vocab_dict[t] for t in terms])
