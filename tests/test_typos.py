@@ -11,7 +11,7 @@ from rapidfuzz.distance import OSA
 from index.analyzer import Analyzer
 from index.config import PROJECT_DIR
 from index.typos import TypoIndex
-from index.vocabulary import LONG_WORD, TYPO_ENDS, Vocabulary
+from index.vocabulary import LONG_WORD, TYPO_ENDS, Vocabulary, unaccented
 
 CORPUS = PROJECT_DIR / "corpus"
 LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"
@@ -55,7 +55,8 @@ def test_index_finds_every_word_a_scan_finds(vocabulary):
 
 
 def test_corrections_are_those_of_a_scan(vocabulary):
-    """The same choice as scanning the vocabulary: fewest edits, then most texts, then shortest."""
+    """The same choice as scanning the vocabulary: the same first letter, then fewest edits, then most
+    texts, then shortest."""
     rng = random.Random(12)
     words = sorted(w for w in vocabulary.analyzer.word_counts if w.isalpha() and len(w) >= 5)
     corrected = 0
@@ -67,7 +68,8 @@ def test_corrections_are_those_of_a_scan(vocabulary):
         corrected += 1
         edits = 1 if len(typo) < LONG_WORD else 2
         counts = vocabulary.analyzer.word_counts
-        best = min(scanned(vocabulary, typo, edits), key=lambda w: (OSA.distance(typo, w), -counts[w], len(w), w))
+        candidates = [w for w in scanned(vocabulary, typo, edits) if unaccented(w[0]) == unaccented(typo[0])]
+        best = min(candidates, key=lambda w: (OSA.distance(typo, w), -counts[w], len(w), w))
         assert fixed == best, typo
     assert corrected > 200
 
@@ -76,6 +78,14 @@ def test_staff_typos_are_corrected(vocabulary):
     assert vocabulary.correct("abstinensbehandlng") == "abstinensbehandling"
     assert vocabulary.correct("läkemedelsasisterad") == "läkemedelsassisterad"
     assert vocabulary.correct("beroendevåden") == "beroendevården"
+    assert vocabulary.correct("overenskommelsen") == "överenskommelsen"  # typed without Swedish letters
+    assert vocabulary.correct("oppenvarden") == "öppenvården"
+
+
+def test_a_word_is_not_corrected_into_another_word_at_its_first_letter(vocabulary):
+    """Each is one edit from a corpus word, and each is a word of its own."""
+    assert [vocabulary.typos.within(word, 1)[0][0] for word in ("gården", "krogen", "åring")] == ["vården", "drogen", "kring"]
+    assert [vocabulary.correct(word) for word in ("gården", "krogen", "åring")] == [None, None, None]
 
 
 def test_saved_index_is_mapped_and_answers_alike(vocabulary, tmp_path):
