@@ -152,9 +152,10 @@ class LexicalIndex:
         """True when the question's specific subject is not in the corpus at all.
 
         A content word the corpus has never seen in any form (no stem, no part,
-        no correction, no synonym) is the subject the user asks about; if all
-        the query matched besides it are words most passages share, the
-        passages found do not answer it ("vem ansvarar för snöröjning").
+        no correction, no synonym, no known end) is the subject the user asks
+        about; if all the query matched besides it are words most passages share,
+        the passages found do not answer it ("vem ansvarar för snöröjning"). A
+        compound known by an end ("piss|prov", "knark|beroende") is searched.
         """
         if self.retriever is None:
             return True
