@@ -149,6 +149,10 @@ class Analyzer:
         """Whether some corpus word has this stem, i.e. the word is a known word in another form."""
         return stem in self._stem_counts
 
+    def has_form(self, word: str) -> bool:
+        """Whether the corpus has the word as written, in another inflection, or as a compound of its words."""
+        return word in self.word_counts or self.knows_stem(self.stem(word)) or bool(self.split(word))
+
     def _count(self, part: str) -> int:
         """How often a part occurs: as a word, as the stem of inflected words, or as a first part."""
         if part in STOPWORDS:
@@ -206,9 +210,7 @@ class Analyzer:
         no form and cannot split into known words, for a query to search what the corpus has of it:
         "avrop|sprocessen" reaches "avrop" where no text says "process". Each is at least MIN_PART
         letters ("bus" in "busskort" is none)."""
-        if len(word) < MIN_COMPOUND or not word.isalpha() or word in self.word_counts:
-            return []
-        if self.knows_stem(self.stem(word)) or self.split(word):
+        if len(word) < MIN_COMPOUND or not word.isalpha() or self.has_form(word):
             return []
         heads = (word[:i] for i in range(len(word) - MIN_PART, MIN_PART - 1, -1))
         tails = (word[i:] for i in range(MIN_PART, len(word) - MIN_PART + 1))

@@ -305,22 +305,23 @@ class Reading:
     question: "Question"  # what ranks passages: a compound no document uses counts through its known ends
     unknown: list[str] = field(default_factory=list)  # words searched as typed that no document uses
 
-    def _asked(self) -> "Question":
-        """The question without its asking words ("vem", "prio", "hur") and without known ends: a
-        statement covering "vård" does not answer "vårdhund"."""
-        return Question(self.question.lexical, self.text, self.question.params).without(ANSWER_ASKING)
+    @functools.cached_property
+    def _without_ends(self) -> "Question":
+        """The question as the card reads it, without known ends: a statement covering "vård" does not
+        answer "vårdhund"."""
+        return Question(self.question.lexical, self.text, self.question.params)
 
     @functools.cached_property
     def statement_question(self) -> "Question":
-        """What a statement must cover."""
-        return self._asked()
+        """What a statement must cover: the question without its asking words ("vem", "prio", "hur")."""
+        return self._without_ends.without(ANSWER_ASKING)
 
     @functools.cached_property
     def whole_question(self) -> "Question":
         """The statement question with its subject words no document uses in any form ("brandvarnarn"):
         no statement covers them, so one that covers only the rest ("vem byter …", "vem utfärdar …")
         does not cover the question."""
-        question = self._asked()  # an instance of its own, as it counts the unanswerable words
+        question = self._without_ends.without(ANSWER_ASKING)  # an instance of its own: it counts the unanswerable words
         lexical, length = question.lexical, question.params.subject_length
         asking = set(lexical.analyzer.query_tokens(ANSWER_ASKING))
         unknown = [*lexical.unknown_words(self.text), *self.unknown]

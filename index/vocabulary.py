@@ -205,9 +205,7 @@ class Vocabulary:
             len(word) < MIN_CORRECTABLE
             or not word.isalpha()
             or word in STOPWORDS  # "eller" is no typo of "heller": stop words are not in the index at all
-            or word in self.analyzer.word_counts
-            or self.analyzer.knows_stem(self.analyzer.stem(word))
-            or self.analyzer.split(word)
+            or self.analyzer.has_form(word)
         ):
             return None
         limit = 1 if len(word) < LONG_WORD else 2
