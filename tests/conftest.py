@@ -1,6 +1,6 @@
 """Fixtures that build a real index of the real corpus once per test session.
 
-Everything runs for real: SQLite, PostgreSQL (tests/postgres.py), FAISS, the bundled embedding model.
+Everything runs for real: SQLite, PostgreSQL (tests/postgres.py), FAISS, the bundled encoder.
 """
 
 from __future__ import annotations
@@ -25,21 +25,22 @@ DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embedder import Embedder
+    from index.embedder import load_encoder
 
-    class SessionEmbedder(Embedder):
+    encoder = load_encoder(Settings.from_env())
+    embed = encoder.embed_passages
+    vectors: dict = {}
+
+    def remembered(passages: list[str], progress: bool = False):
         """The real model, remembering each passage's vector for the session: the many small indexes the
         tests build re-embed the same corpus files, and once is enough (each index's own cache still
         decides what it embeds, so what a run reports as embedded is unchanged)."""
+        missing = [p for p in dict.fromkeys(passages) if p not in vectors]
+        vectors.update(zip(missing, embed(missing, progress)))
+        return np.stack([vectors[p] for p in passages]) if passages else embed([])
 
-        vectors: dict = {}
-
-        def embed_passages(self, passages: list[str], progress: bool = False):
-            missing = [p for p in dict.fromkeys(passages) if p not in self.vectors]
-            self.vectors.update(zip(missing, super().embed_passages(missing, progress)))
-            return np.stack([self.vectors[p] for p in passages]) if passages else super().embed_passages([])
-
-    return SessionEmbedder.from_settings(Settings.from_env())
+    encoder.embed_passages = remembered
+    return encoder
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -34,6 +34,6 @@ def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(sett
 
 
 def test_question_sets_without_a_file_are_left_out(tmp_path):
-    sets = tuning.question_sets([("saknas", tmp_path, tmp_path / "finns-inte.jsonl")])
-    assert sets == []
+    sets = tuning.question_sets([("saknas", "corpus", str(tmp_path / "finns-inte.jsonl"))], tmp_path, embedder=None)
+    assert sets == [] and not (tmp_path / "corpus").exists()  # no index is built for a set that is not there
 

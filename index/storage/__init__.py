@@ -5,7 +5,7 @@ outside this package speaks SQL (tests/test_storage.py checks).
 """
 
 from index.storage.database import WriterBusy
-from index.storage.generations import digest, generation_dir
+from index.storage.generations import digest, generation_dir, generation_encoder
 from index.storage.records import AuditEntry, Course, CourseItem, Document, NewPassage, Passage, User, Version
 from index.storage.store import Store
 

@@ -8,6 +8,7 @@ the passages; a server loads N only when the files it sees match.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 
@@ -24,3 +25,12 @@ def digest(folder: Path) -> str:
             while block := handle.read(1 << 20):
                 total.update(block)
     return total.hexdigest()
+
+
+def generation_encoder(shared_dir: Path, generation: int) -> str | None:
+    """The encoder a generation's vectors were made with (`info.json`), None when it does not say."""
+    info = generation_dir(shared_dir, generation) / "info.json"
+    try:
+        return json.loads(info.read_text()).get("model")
+    except (OSError, ValueError):
+        return None

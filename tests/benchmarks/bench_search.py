@@ -30,7 +30,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from app.payloads import search_payload  # noqa: E402
 from index.build import Indexer  # noqa: E402
 from index.config import PROJECT_DIR, Settings  # noqa: E402
-from index.embedder import Embedder  # noqa: E402
+from index.embedder import load_encoder  # noqa: E402
 from index.search import Searcher  # noqa: E402
 
 QUESTIONS = sorted((PROJECT_DIR / "tests" / "data").glob("questions-*.jsonl"))
@@ -83,7 +83,7 @@ def main() -> None:
     asked = questions()
     with tempfile.TemporaryDirectory(prefix="bench-search-") as scratch:
         settings = Settings.from_env(data_dir=args.data_dir or Path(scratch))
-        embedder = Embedder.from_settings(settings)
+        embedder = load_encoder(settings)
         if args.data_dir is None:
             print(f"indexing {settings.corpus_dir} …", flush=True)
             Indexer(settings, embedder).ingest([settings.corpus_dir])
