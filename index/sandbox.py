@@ -19,6 +19,7 @@ from pathlib import Path
 from index.config import Settings
 from ingest.model import DocumentMeta, IngestError, ParsedDocument
 from ingest.pipeline import ingest_file
+from ingest.redact import RedactionPolicy
 
 # A paragraph (<w:p> or <w:p …>) or a table row (<w:tr …>) in WordprocessingML.
 _DOCX_BLOCK = re.compile(rb"<w:(?:p|tr)[\s>/]")
@@ -30,6 +31,7 @@ class Limits:
     docx_max_paragraphs: int
     timeout: int  # seconds
     memory: int  # bytes of address space
+    redaction: RedactionPolicy = RedactionPolicy()  # what reading masks: travels with the file into the child
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Limits":
@@ -38,6 +40,7 @@ class Limits:
             docx_max_paragraphs=settings.docx_max_paragraphs,
             timeout=settings.ingest_timeout,
             memory=settings.ingest_memory_mb * 2**20,
+            redaction=RedactionPolicy(keep_signing_officials=settings.keep_signing_officials),
         )
 
 
@@ -81,7 +84,7 @@ def check_bounds(path: Path, limits: Limits) -> None:
 def read_bounded(path: Path, manifest: dict[str, DocumentMeta], doc_id: str, limits: Limits) -> ParsedDocument:
     """check_bounds, then the pipeline, in this process: for files the county itself put in place."""
     check_bounds(path, limits)
-    return ingest_file(path, manifest, doc_id=doc_id)
+    return ingest_file(path, manifest, doc_id=doc_id, policy=limits.redaction)
 
 
 def read_isolated(path: Path, manifest: dict[str, DocumentMeta], doc_id: str, limits: Limits) -> ParsedDocument:

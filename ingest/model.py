@@ -153,6 +153,7 @@ class IngestReport:
     metadata: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)
     removed: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text with personal data masked)
     redacted_lines: list[int] = field(default_factory=list)  # source lines where personal data was masked
+    masked: dict[str, int] = field(default_factory=dict)  # what was masked, by kind (ingest/redact.py MARKERS), never the values
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from ingest.chunking import build_chunks
@@ -9,7 +10,7 @@ from ingest.clean import clean
 from ingest.header import read_head, strip_head
 from ingest.model import IngestError, IngestReport, ParsedDocument, RawText
 from ingest.readers import read_file
-from ingest.redact import redact
+from ingest.redact import Redacted, RedactionPolicy, redact_fields, redact_lines
 from ingest.structure import build_blocks
 from ingest.topic import mark_proposals, mark_topics
 
@@ -18,15 +19,16 @@ MIN_WORDS = 5
 BUNDLE_ITEMS = 2  # committee items from which a document is a bundle of unrelated matters
 
 
-def parse_file(path: Path) -> ParsedDocument:
+def parse_file(path: Path, policy: RedactionPolicy = RedactionPolicy()) -> ParsedDocument:
     raw = read_file(path)
-    return parse_raw(raw, doc_id=path.stem, source_path=str(path))
+    return parse_raw(raw, doc_id=path.stem, source_path=str(path), policy=policy)
 
 
-def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
+def parse_raw(raw: RawText, doc_id: str, source_path: str, policy: RedactionPolicy = RedactionPolicy()) -> ParsedDocument:
     head = read_head(raw.lines)
     cleaned = clean(RawText(strip_head(raw.lines, head), raw.format, raw.pages, raw.page_count))
-    redactions, redacted_lines = _redact_lines(cleaned)
+    masked, in_notes = _redact(cleaned, policy)
+    head_fields, in_head = redact_fields(head.fields, policy)
     words = sum(len(ln.text.split()) for ln in cleaned.lines if ln.text)
     if words < MIN_WORDS:
         raise IngestError("filen innehåller ingen läsbar text" if words == 0 else "filen innehåller för lite text")
@@ -46,12 +48,13 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
         chunks=len(chunks),
         tables=sum(1 for b in blocks if b.kind == "table"),
         footnotes=len(footnotes),
-        redactions=redactions,
+        redactions=len(masked.masks) + len(in_notes.masks) + len(in_head.masks),
         off_topic=off_topic,
         warnings=_warnings(cleaned, blocks, sections),
-        metadata=dict(head.fields),
-        removed=_removed(cleaned),
-        redacted_lines=redacted_lines,
+        metadata=head_fields,
+        removed=_removed(cleaned, policy),
+        redacted_lines=sorted({cleaned.lines[m.line].src for m in masked.masks}),
+        masked=dict(Counter(masked.counts) + Counter(in_notes.counts) + Counter(in_head.counts)),
     )
     return ParsedDocument(
         doc_id=doc_id,
@@ -61,38 +64,32 @@ def parse_raw(raw: RawText, doc_id: str, source_path: str) -> ParsedDocument:
         chunks=chunks,
         report=report,
         footnotes=footnotes,
-        head=head.fields | ({"heading_title": cleaned.title} if cleaned.title else {}),
+        head=head_fields | ({"heading_title": cleaned.title} if cleaned.title else {}),
     )
 
 
-def _removed(cleaned) -> list[tuple[int, str, str]]:
+def _removed(cleaned, policy: RedactionPolicy) -> list[tuple[int, str, str]]:
     """What cleaning took out, for the editor's view; masked like the text, and a signature
     certificate only by its first line (it lists private persons)."""
-    out = []
+    kept = []
     for line, reason, text in cleaned.removed_lines:
-        if reason == "signature" and out and out[-1][1] == "signature":
+        if reason == "signature" and kept and kept[-1][1] == "signature":
             continue
-        out.append((line, reason, redact(text)[0]))
-    return out
+        kept.append((line, reason, text))
+    texts = redact_lines([text for _, _, text in kept], policy).lines
+    return [(line, reason, text) for (line, reason, _), text in zip(kept, texts)]
 
 
-def _redact_lines(cleaned) -> tuple[int, list[int]]:
-    """Personal data goes before anything is chunked or indexed; line by line keeps the source map exact."""
-    total = 0
-    lines = []
-    for ln in cleaned.lines:
-        if ln.text and "\t" not in ln.text:
-            ln.text, n = redact(ln.text)
-            total += n
-            if n:
-                lines.append(ln.src)
-    footnotes = {}
-    for number, (text, src) in cleaned.footnotes.items():
-        text, n = redact(text)
-        total += n
-        footnotes[number] = (text, src)
-    cleaned.footnotes = footnotes
-    return total, lines
+def _redact(cleaned, policy: RedactionPolicy) -> tuple[Redacted, Redacted]:
+    """Personal data goes before anything is chunked or indexed. The rules see all the lines (and
+    the footnotes) of the document together; each line keeps its place, so the source map stays exact."""
+    found = redact_lines([ln.text for ln in cleaned.lines], policy)
+    for ln, text in zip(cleaned.lines, found.lines):
+        ln.text = text
+    numbers = list(cleaned.footnotes)
+    notes = redact_lines([cleaned.footnotes[n][0] for n in numbers], policy)
+    cleaned.footnotes = {n: (text, cleaned.footnotes[n][1]) for n, text in zip(numbers, notes.lines)}
+    return found, notes
 
 
 def _warnings(cleaned, blocks, sections: int) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from ingest.manifest import meta_for
 from ingest.model import DocumentMeta, ParsedDocument
 from ingest.parse import parse_file
+from ingest.redact import RedactionPolicy
 from ingest.responsibility import tag_document
 
 MANIFEST_NAME = "manifest.toml"
@@ -23,12 +24,14 @@ def source_files(folder: Path) -> list[Path]:
     )
 
 
-def ingest_file(path: Path, manifest: dict[str, DocumentMeta], doc_id: str | None = None) -> ParsedDocument:
+def ingest_file(
+    path: Path, manifest: dict[str, DocumentMeta], doc_id: str | None = None, policy: RedactionPolicy = RedactionPolicy()
+) -> ParsedDocument:
     """Raises ingest.model.IngestError with a one-line reason when the file cannot be used.
 
     `doc_id` overrides the file name, for re-reading a kept copy of a source.
     """
-    document = parse_file(path)
+    document = parse_file(path, policy)
     if doc_id:
         document.doc_id = doc_id
     document.meta = meta_for(document.doc_id, document.text, manifest, document.head)

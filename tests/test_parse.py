@@ -141,7 +141,9 @@ def test_harnosand_off_topic_parts(docs):
     plan = [c for c in doc.chunks if "samsjuklighet" in c.text and c.kind == "text"]
     assert plan and sum(c.on_topic for c in plan) > 0.9 * len(plan)
     off = [c for c in doc.chunks if not c.on_topic]
-    assert any("Inställt sammanträde" in c.section_path for c in off)
+    # LSS housing; the cancelled-meeting notice is no longer judged alone: with its four names masked it
+    # is under 40 words with no domain term, so it takes the verdict of the agenda before it (ingest/topic.py)
+    assert any("Bostad med särskild service LSS i Gånsviksdalen" in c.section_path for c in off)
     assert all(c.on_topic for c in docs["dalarna"].chunks if "3. Ansvarsfördelning" in c.section_path)
 
 
@@ -206,7 +208,7 @@ def test_horizontal_rules_dropped_and_no_title_only_chunks(docs):
         assert len(words) >= 4 or "\n" in c.text or c.text.rstrip().endswith((".", ":")) or "[" in c.text, c.text
     # sentences that lost their full stop are body text and stay
     assert any(c.text.startswith("Målgruppen är ungdomar 13–17 år") for c in stockholm)
-    assert any(c.text.startswith("Från: Samuel Svan") for c in stockholm)
+    assert any(c.text.startswith("Från: [namn]") for c in stockholm)
 
 
 def test_harnosand_items_are_top_level_and_classified_alone(docs):
