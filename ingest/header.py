@@ -1,14 +1,17 @@
 """The head of a document is metadata, not text to search.
 
-Two kinds of head come before the body of documents from other authors:
+Three kinds of head come before the body of documents from other authors:
 
 - a converter's YAML front matter (`---` / `title: …` / `source_url: …` / `---`), which names
   the document and where it was published;
+- a web-page reader's head (`Filename:` / `Title:` / `URL Source:` / `Published Time:` /
+  `Markdown Content:`), which does the same for a scraped page; its Title is not always a title
+  (a breadcrumb label "Du är här:", or the page's summary paragraph);
 - a document-control header of Swedish routines and agreements: label/value lines such as
   "Dokumentet är beslutat av: …", "Dokumentansvarig är: …", "Giltig från:" with the value on the
   next line, "Dokumentet gäller tillsvidare", and the issuing administration on a line of its own.
 
-Both are read into `DocumentHead` and blanked out of the text (line numbers stay as they were),
+All are read into `DocumentHead` and blanked out of the text (line numbers stay as they were),
 so they never become a passage and the editor sees them as metadata on the inspect page.
 """
 
@@ -46,6 +49,15 @@ _ISSUER = re.compile(
     r"(?:\w*förvaltning(?:en)?|\w*nämnd(?:en)?|kommun|[Rr]egion\s+[A-ZÅÄÖ]\w+|\w+\s+läns\s+landsting)\s*$"
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The fields of web-page readers' output format (the format's own words, whatever site was read).
+_READER_FIELDS = {
+    "filename": "file_name", "title": "title", "url source": "source_url", "url": "source_url",
+    "published time": "published", "description": "description", "markdown content": "",
+}
+_READER_RE = re.compile(r"^(?P<key>[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?):[ \t]*(?P<value>.*)$")
+# "Start / Vård / Beroende", "Hem › Sjukdomar": the separators of a breadcrumb trail
+_TRAIL_RE = re.compile(r"\s[/>›»]\s")
+TITLE_WORDS = 20  # a "title" longer than this, or of several sentences, is a summary paragraph
 HEAD_LINES = 40  # a control header sits in the first lines; further down a "Label:" line is text
 BODY_WORDS = 12  # a line this long is body text: the head has ended
 
@@ -64,7 +76,7 @@ class DocumentHead:
 
 def read_head(lines: list[str]) -> DocumentHead:
     head = DocumentHead()
-    start = _front_matter(lines, head)
+    start = _front_matter(lines, head) or _reader_head(lines, head)
     _control_header(lines, start, head)
     return head
 
@@ -94,6 +106,41 @@ def _front_matter(lines: list[str], head: DocumentHead) -> int:
             head.fields[target] = str(value).strip()
     head.lines.update(range(0, end + 1))
     return end + 1
+
+
+def _reader_head(lines: list[str], head: DocumentHead) -> int:
+    """A web-page reader's `Key: value` lines at the very top (two or more of its fields, blank lines
+    between allowed); returns the first line after them."""
+    found: dict[int, tuple[str, str]] = {}
+    i = 0
+    while i < min(len(lines), 20):
+        text = lines[i].strip()
+        match = _READER_RE.match(text)
+        if match and match.group("key").lower() in _READER_FIELDS:
+            found[i] = (_READER_FIELDS[match.group("key").lower()], match.group("value").strip())
+        elif text:
+            break
+        i += 1
+    if len(found) < 2:
+        return 0
+    for name, value in found.values():
+        if name == "title":
+            name, value = _reader_title(value)
+        if name and value:
+            head.fields.setdefault(name, value)
+    head.lines.update(range(0, max(found) + 1))
+    return max(found) + 1
+
+
+def _reader_title(value: str) -> tuple[str, str]:
+    """(field, value) for a reader's Title: a title, a summary paragraph (description), or nothing
+    when it is a breadcrumb fragment ("Du är här:", "Start / Vård / Beroende"). A site name after
+    " | " is not part of the title."""
+    if value.endswith(":") or len(_TRAIL_RE.findall(value)) >= 2:
+        return "", ""
+    if len(value.split()) > TITLE_WORDS or len(re.findall(r"[.!?](?:\s|$)", value)) >= 2:
+        return "description", value
+    return "title", value.split(" | ")[0].strip()
 
 
 def _value(text: str) -> str:

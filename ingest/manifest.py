@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from ingest.model import DocumentMeta
+from ingest.topic import REMISS_TITLE_RE
 
 MANIFEST_NAME = "manifest.toml"
 
@@ -111,8 +112,8 @@ def region_in_name(doc_id: str) -> str | None:
     return None
 
 
-def region_in_text(text: str) -> str | None:
-    """The län mentioned most often; ties go to the one mentioned first."""
+def region_in_text(text: str, at_least: int = 1) -> str | None:
+    """The län mentioned most often (and at least `at_least` times); ties go to the one mentioned first."""
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     for name, pattern in _region_patterns():
@@ -121,7 +122,8 @@ def region_in_text(text: str) -> str | None:
             first.setdefault(name, m.start())
     if not counts:
         return None
-    return min(counts, key=lambda n: (-counts[n], first[n]))
+    best = min(counts, key=lambda n: (-counts[n], first[n]))
+    return best if counts[best] >= at_least else None
 
 
 # ---------------------------------------------------------------------------
@@ -304,13 +306,27 @@ def guess_title(doc_id: str, text: str) -> str:
     return doc_id.replace("_", " ").replace("-", " ").strip().capitalize() or doc_id
 
 
-def guess_region(doc_id: str, text: str) -> str | None:
-    return region_in_name(doc_id) or region_in_text(text)
+# A national body's name or a national document's title: "Socialstyrelsen", "Folkhälsomyndigheten",
+# "Läkemedelsverket", "Statens …", "Sveriges …", "Nationella riktlinjer …"
+_NATIONAL = re.compile(r"\b(?:\w+(?:styrelsen|myndigheten|verket|inspektionen)|statens|sveriges|nationell[at]?)\b", re.I)
+MIN_MENTIONS = 2  # a county named once in passing does not make the document the county's
+
+
+def guess_region(doc_id: str, text: str, head: dict[str, str] | None = None) -> str | None:
+    """The county of the document's issuer: from the file name, the head (issuer, decision, title) or
+    the address it was published at; else, unless the document is national, the county its text
+    names most (credits such as "Granskare: …, Region Skåne" are gone from the text by then)."""
+    head = head or {}
+    issuer = " ".join(head.get(k, "") for k in ("issuer", "decided_by", "title", "doc_name", "heading_title"))
+    found = region_in_name(doc_id) or region_in_text(issuer) or region_in_name(head.get("source_url", ""))
+    if found or _NATIONAL.search(issuer):
+        return found
+    return region_in_text(text, MIN_MENTIONS)
 
 
 # (doc_type, pattern) in the order used when several match a title or file name.
 _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("remiss", re.compile(r"remiss", re.IGNORECASE)),
+    ("remiss", REMISS_TITLE_RE),
     ("nationell riktlinje", re.compile(r"(nationella\s+)?riktlinje", re.IGNORECASE)),
     ("vård- och insatsprogram", re.compile(r"vård-\s*och\s+insatsprogram", re.IGNORECASE)),
     ("handlingsplan", re.compile(r"handlingsplan", re.IGNORECASE)),
@@ -335,8 +351,9 @@ def _unfold_name(doc_id: str) -> str:
 
 
 def guess_doc_type(doc_id: str, title: str, text: str) -> str | None:
-    """From the title, then the file name (first rule that matches), then the
-    opening of the text (the type word that comes first)."""
+    """From the title, then the file name (first rule that matches), then the opening of the text
+    (the type word that comes first). "remiss" counts there only on a heading or title line: in a
+    sentence it is a referral ("Läkaren kan ge en remiss")."""
     has_sos = bool(_SOCIALSTYRELSEN.search(text))
 
     def allowed(doc_type: str) -> bool:
@@ -351,16 +368,42 @@ def guess_doc_type(doc_id: str, title: str, text: str) -> str | None:
                 return doc_type
     hits = []
     for doc_type, pattern in _TYPE_RULES:
-        m = pattern.search(opening)
-        if m and allowed(doc_type):
-            hits.append((m.start(), doc_type))
+        if doc_type == "remiss":
+            at = next((opening.find(ln) for ln in opening.split("\n") if _headline(ln) and pattern.search(_clean_line(ln))), None)
+        else:
+            m = pattern.search(opening)
+            at = m.start() if m else None
+        if at is not None and allowed(doc_type):
+            hits.append((at, doc_type))
     return min(hits)[1] if hits else None
 
 
-def guess_status(doc_id: str, title: str, doc_type: str | None) -> str:
-    if re.search(r"förslag", title, re.IGNORECASE) or re.search(r"(^|[-_])forslag", doc_id.lower()):
+HEADLINE_WORDS = 12
+# "Förslag", "FÖRSLAG 2024-03-01", "Utkast": a status line; "Förslag till beslut" is a memo's proposed decision
+_PROPOSAL_TITLE = re.compile(r"\b(?:förslag|utkast)\b(?!\s+till\s+beslut)", re.IGNORECASE)
+
+
+def _headline(line: str) -> bool:
+    """A heading or a title line: short, and not a sentence."""
+    words = _clean_line(line).split()
+    return 0 < len(words) <= HEADLINE_WORDS and not words[-1].endswith((".", ",", ";"))
+
+
+def status_marks(text: str, head: dict[str, str]) -> list[str]:
+    """What the document says of its own status: its head's kind, version and status lines, and the
+    short status lines at its top ("REMISS", "Förslag 2024-03-01", "Remissversion")."""
+    top = [_clean_line(line) for line in text.split("\n")[:40] if _headline(line)][:15]
+    marks = [t for t in top if len(t.split()) <= 4 and (_PROPOSAL_TITLE.match(t) or REMISS_TITLE_RE.match(t))]
+    return [head.get(k, "") for k in ("doc_kind", "version", "status", "doc_name", "heading_title")] + marks
+
+
+def guess_status(doc_id: str, title: str, doc_type: str | None, marks: list[str] | tuple = ()) -> str:
+    """From the title, the file name and the document's own status marks (`status_marks`), never
+    from a sentence: "Läkaren kan ge en remiss" is a referral."""
+    own = [title, *marks]
+    if any(_PROPOSAL_TITLE.search(t) for t in own) or re.search(r"(^|[-_])forslag", doc_id.lower()):
         return "förslag"
-    if doc_type == "remiss" or re.search(r"remiss", title + " " + doc_id, re.IGNORECASE):
+    if doc_type == "remiss" or any(REMISS_TITLE_RE.search(t) for t in [*own, _unfold_name(doc_id)]):
         return "remiss"
     return "gällande"
 
@@ -372,19 +415,29 @@ def guess_meta(doc_id: str, text: str, head: dict[str, str] | None = None) -> Do
     ingest/header.py) comes before guesses from its text and file name.
     """
     head = head or {}
-    title = next((head[k] for k in ("title", "doc_name", "heading_title") if head.get(k)), None) or guess_title(doc_id, text)
+    title = (
+        next((head[k] for k in ("title", "doc_name", "heading_title") if head.get(k)), None)
+        or _name_title(head.get("file_name", ""))
+        or guess_title(doc_id, text)
+    )
     doc_type = guess_doc_type(doc_id, " ".join([title, head.get("doc_kind", ""), head.get("heading_title", "")]), text)
     return DocumentMeta(
         doc_id=doc_id,
         title=title,
-        region=guess_region(doc_id, text),
+        region=guess_region(doc_id, text, head | {"title": title}),
         doc_type=doc_type,
         decided=_head_date(head, "decided"),
         valid_from=_head_date(head, "valid_from"),
         valid_to=_head_date(head, "valid_to"),
-        status=guess_status(doc_id, title, doc_type),
+        status=guess_status(doc_id, title, doc_type, status_marks(text, head)),
         guessed=True,
     )
+
+
+def _name_title(file_name: str) -> str | None:
+    """A scraped page's own file name as words ("beroende-av-droger.md" → "Beroende av droger")."""
+    words = " ".join(re.sub(r"\.\w{1,5}$", "", file_name).replace("_", "-").split("-")).strip()
+    return words[:1].upper() + words[1:] or None
 
 
 def _head_date(head: dict[str, str], key: str) -> str | None:

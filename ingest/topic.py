@@ -25,10 +25,15 @@ DOMAIN_TERMS = (
 DENSITY = 0.008
 MIN_HITS = 6
 SHORT_WORDS = 40
+# Words only a consultation uses; "remiss" alone is as often a referral ("Läkaren kan ge en remiss").
+REMISS_WORDS = r"\bremiss(?:version|utgåva|förslag|handling)\b|\bremiss av\b"
 PROPOSAL_RE = re.compile(
-    r"förslag till beslut|föreslår\b.{0,60}\bbesluta|prioriteringsförslag|förslag på prioritering|\bremiss(?:version|förslag)?\b",
+    r"förslag till beslut|föreslår\b.{0,60}\bbesluta|prioriteringsförslag|förslag på prioritering|" + REMISS_WORDS,
     re.I,
 )
+# A title or heading that states the status: "Remiss", "Remiss: …", "Remiss UTBF …", "Remissversion" —
+# not "Remiss till beroendemottagningen"
+REMISS_TITLE_RE = re.compile(r"^\W*remiss\b(?!\s+(?:till|från|vid|inom|för|på)\b)|" + REMISS_WORDS, re.I)
 _TERM_RES = [re.compile(rf"\b{re.escape(t)}", re.I) for t in DOMAIN_TERMS]
 
 
@@ -75,6 +80,11 @@ def mark_topics(chunks: list[Chunk], bundle: bool) -> int:
 
 
 def mark_proposals(chunks: list[Chunk]) -> None:
-    """A passage is a proposal when its section or its own text says so (proposed decisions, an inquiry's proposals)."""
+    """A passage is a proposal when its section or its own text says so (proposed decisions, an inquiry's
+    proposals, a consultation's version); a heading may say it with "Remiss" alone, running text may not."""
     for c in chunks:
-        c.proposal = bool(PROPOSAL_RE.search(" ".join(c.section_path)) or PROPOSAL_RE.search(c.text[:300]))
+        c.proposal = bool(
+            PROPOSAL_RE.search(" ".join(c.section_path))
+            or any(REMISS_TITLE_RE.search(title) for title in c.section_path)
+            or PROPOSAL_RE.search(c.text[:300])
+        )
