@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.model import RawText
+from ingest.webpage import link_text, page_furniture, setext_headings
 
 
 @dataclass
@@ -33,7 +34,7 @@ class CleanText:
     double_spaced: bool = False  # blank line after nearly every line: blank lines are not paragraph breaks
     removed: Counter = field(default_factory=Counter)  # what was dropped, by reason
     removed_lines: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text)
-    title: str | None = None  # the title the document's own title heading spells, if it has one
+    title: str | None = None  # the title the document's own title heading spells, else the page its breadcrumb trail ends in
 
     def drop(self, reason: str, line: "Line", keep_count: bool = True) -> None:
         """Count a dropped line, and keep it for the editor's view of how the document was read."""
@@ -51,8 +52,6 @@ PAGE_NO_RE = re.compile(r"^(?:sid(?:a|an)?\s*)?\d{1,3}(?:\s*(?:\(\d{1,3}\)|/\s*\
 HTML_TAG_RE = re.compile(r"</?(?:b|i|u|em|strong|span|font|br|p|div|a)(?:\s[^>]*)?/?>", re.I)
 SUP_RE = re.compile(r"<sup>\s*(\d{1,3})\s*</sup>", re.I)
 MD_ESCAPE_RE = re.compile(r"\\([\\_*\[\]()#+\-.!`{}<>|])")
-MD_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-MD_AUTOLINK_RE = re.compile(r"<(https?://[^>]+)>")
 FOOTNOTE_RE = re.compile(r"^(?:(?P<paren>\d{1,3})\)|\[(?P<md>\d{1,3})\]:?|(?P<sup>\d{1,3})\u200b?(?=\s))\s+(?P<text>\S.*)$")
 # "pengar1." / "handling”7." / "ansvarsområde4": a word that ends in a footnote number
 GLUED_RE = re.compile(r"(?<=[a-zåäöé”\")])(\d{1,3})(?=[\s.,;:)]|$)")
@@ -94,15 +93,19 @@ def clean(raw: RawText) -> CleanText:
     wrapped = bool(nonblank) and sum(len(ln.text) for ln in nonblank) / len(nonblank) < 110
     out.double_spaced = wrapped and followed_by_blank > 0.6 * len(nonblank)
 
+    marked = setext_headings([ln.text for ln in lines])
+    furniture, out.title = page_furniture(marked)
     dropped = _running_lines(lines) | _letterhead_lines(lines) | _signature_certificate(lines)
+    dropped |= {lines[i].src: reason for i, reason in furniture.items()}
     toc_lines = _toc_lines(lines)
     kept: list[Line] = []
     bullet_pending = False  # a bullet glyph stood alone on its line: the item is on the next line
-    for ln in lines:
-        text = ln.text.strip(" ") if "\t" in ln.text else ln.text.strip()
+    for ln, setext in zip(lines, marked):
         if ln.src in dropped:
-            out.drop(dropped[ln.src], ln)
+            out.drop(dropped[ln.src], ln)  # listed as the source has it
             continue
+        ln.text = setext
+        text = ln.text.strip(" ") if "\t" in ln.text else ln.text.strip()
         if not text.strip():
             kept.append(Line("", ln.src, ln.page))
             continue
@@ -131,8 +134,7 @@ def clean(raw: RawText) -> CleanText:
             continue
         text = SUP_RE.sub(r"[^\1]", text)
         text = HTML_TAG_RE.sub("", text)
-        text = MD_LINK_RE.sub(r"\1", text)
-        text = MD_AUTOLINK_RE.sub(r"\1", text)
+        text = link_text(text)
         text = MD_ESCAPE_RE.sub(r"\1", text)
         text = BULLET_RE.sub("- ", text) if not text.startswith("**") else text
         if bullet_pending and not text.startswith("- "):
@@ -155,12 +157,12 @@ def clean(raw: RawText) -> CleanText:
 def mostly_marks(text: str) -> bool:
     """"X x x x", "PATRIARK34 X X", "12 3": matrix marks and numbers rather than words; never a title or a label.
 
-    Words are letter runs of two or more ("Bilaga 1" and "1. Inledning" keep their word); noise is
+    Words are letter runs of two or more ("Bilaga 1" and "1. Inledning" keep their word, "15-metoden" is one); noise is
     single letters, numbers and words with a glued number ("Freda32"). More noise than words, with at
     least one real mark among it, is a mark row; "HSL § 8 b" stays a (law) title.
     """
     tokens = re.sub(r"[*#\[\]^()|]", " ", text).split()
-    words = sum(1 for t in tokens if re.fullmatch(r"[^\W\d_]{2,}(?:[-/][^\W\d_]+)*[.,:;!?”\"]*", t))
+    words = sum(1 for t in tokens if re.fullmatch(r"(?:\d+-)?[^\W\d_]{2,}(?:[-/][^\W\d_]+)*[.,:;!?”\"]*", t))
     noise = sum(1 for t in tokens if re.fullmatch(r"[^\W\d_][.,:;]?|[\d.,:/–-]*\d[\d.,:/–-]*|[^\W\d_]+\d+[.,:;]?", t))
     marks = sum(1 for t in tokens if t in ("x", "X", "K") or re.fullmatch(r"[^\W\d_]+\d+[.,:;]?", t))
     return words == 0 or (noise > words and marks > 0)
@@ -219,10 +221,11 @@ def _running_lines(lines: list[Line]) -> dict[int, str]:
 
 
 def _running_shape(text: str) -> bool:
-    """Short, and not a list item, a lead line or an appendix title ("Bilaga 2" tops its pages too)."""
+    """Short, and not a list item, a lead line or an appendix title ("Bilaga 2" tops its pages too).
+    A converter may write a running header as a heading ("# EXEMPELBY KOMMUN"): its place tells."""
     return (
         len(text.split()) <= 8
-        and not text.startswith(("- ", "#"))
+        and not text.startswith("- ")
         and not text.endswith(":")
         and not BULLET_RE.match(text)
         and not re.match(r"(?:bilaga|appendix|kapitel|avsnitt|del)\s+\d", text, re.I)
@@ -246,14 +249,15 @@ def _letterhead_lines(lines: list[Line]) -> dict[int, str]:
             return
         end = group[-1]
         values = 0
+        width = len(LETTERHEAD_WORD_RE.findall(lines[end].text))  # labels on one line: their values on one line too
         while end + 1 < len(lines) and values < 2:
             t = lines[end + 1].text.strip()
-            if t and not _letterhead_value(t):
+            if t and not _letterhead_value(t, width):
                 break
             end += 1
             values += bool(t)
         for i in range(group[0], end + 1):
-            if lines[i].text.strip() and (i in group or _letterhead_value(lines[i].text.strip())):
+            if lines[i].text.strip() and (i in group or _letterhead_value(lines[i].text.strip(), width)):
                 drop[lines[i].src] = "letterhead"
 
     for i in labels:
@@ -266,9 +270,10 @@ def _letterhead_lines(lines: list[Line]) -> dict[int, str]:
     return drop
 
 
-def _letterhead_value(text: str) -> bool:
-    """An address, number, web or mail address: short, and not a sentence."""
-    return len(text.split()) <= 6 and not text.endswith((".", ":")) and not text.startswith(("- ", "#"))
+def _letterhead_value(text: str, labels: int = 1) -> bool:
+    """An address, number, web or mail address: short (a few words for each label on the line above),
+    and not a sentence."""
+    return len(text.split()) <= max(6, 4 * labels) and not text.endswith((".", ":")) and not text.startswith(("- ", "#"))
 
 
 def _signature_certificate(lines: list[Line]) -> dict[int, str]:
@@ -288,7 +293,9 @@ def _toc_lines(lines: list[Line]) -> set[int]:
     """Lines of a table of contents that have no dot leader of their own.
 
     An entry may wrap ("… avvikelse- och" / "klagomålshantering ....... 22"): the first part goes with
-    the dotted line after it. The "Innehåll" heading right above the entries goes too.
+    the dotted line after it when the continuation starts in lower case, the first part ends in a word
+    that continues ("… mellan Regionen och" / "Kommunerna i länet ..... 3"), or it stands between two
+    entries. The "Innehåll" heading right above the entries goes too.
     """
     nonblank = [i for i, ln in enumerate(lines) if ln.text.strip()]
     dotted = {i for i in nonblank if TOC_RE.match(HTML_TAG_RE.sub("", lines[i].text.strip()))}
@@ -297,8 +304,14 @@ def _toc_lines(lines: list[Line]) -> set[int]:
         if i not in dotted or n == 0:
             continue
         before = nonblank[n - 1]
-        text = lines[i].text.strip()
-        if before not in dotted and text[:1].islower() and len(lines[before].text.split()) <= 20:
+        first = lines[before].text.strip()
+        wraps = (
+            lines[i].text.strip()[:1].islower()
+            or first.split()[-1].lower() in SUSPENDED_NEXT
+            or first.endswith(("-", ","))
+            or n >= 2 and (nonblank[n - 2] in dotted or TOC_TITLE_RE.fullmatch(lines[nonblank[n - 2]].text.strip()))
+        )
+        if before not in dotted and wraps and len(first.split()) <= 20:
             found.add(lines[before].src)
         for j in nonblank[max(0, n - 3) : n]:
             if TOC_TITLE_RE.fullmatch(lines[j].text.strip()):
