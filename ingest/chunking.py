@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz
 
 from ingest.model import Chunk, Footnote, TableData
-from ingest.structure import Block, strip_marks
+from ingest.structure import Block, is_lead, strip_marks
 from ingest.tables import render_rows
 
 MIN_WORDS = 80
@@ -78,6 +78,10 @@ def _units(block: Block, text: str) -> list[_Unit]:
     return out
 
 
+def _is_lead_unit(unit: _Unit) -> bool:
+    return unit.kind == "text" and "\n" not in unit.text and is_lead(unit.text)
+
+
 class DocumentBuilder:
     """Appends rendered blocks to the document text and turns them into chunks with exact offsets."""
 
@@ -119,8 +123,10 @@ class DocumentBuilder:
                 else:
                     start, end = self._append(unit.text)
                 if pending and sum(u.words for u, _, _ in pending) + unit.words > MAX_WORDS:
-                    self._flush(path, pending)
-                    pending = []
+                    # a lead ("Regionen åtar sig att:") goes with the items it introduces, not with what precedes it
+                    keep = 1 if len(pending) > 1 and unit.kind == "list" and _is_lead_unit(pending[-1][0]) else 0
+                    self._flush(path, pending[: len(pending) - keep])
+                    pending = pending[len(pending) - keep :]
                 pending.append((unit, start, end))
         self._flush(path, pending)
 

@@ -31,9 +31,17 @@ SENTENCE_END = (".", "!", "?", ":", ";", ",")
 # "Bilaga 2", "Bilaga 2a. Samverkansrutin …", "BILAGA 3", "Del 2. Struktur": an appendix or a part starts a
 # top-level section of its own
 APPENDIX_RE = re.compile(r"^(?:bilaga|appendix|del)\s+\d{1,2}[a-z]?\b(?:[.:]?\s+[A-ZÅÄÖ].{0,80})?$", re.I)
-# A converter's heading that is only an abbreviation ("## SIP", "## LOV", "## BMI") marks a bold word, not a section
-ABBREVIATION_RE = re.compile(r"^[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{1,4}$")
+# A converter's heading that is only an abbreviation ("## SIP", "## LOV", "## BMI", "## SoL") marks a bold word,
+# not a section; a short word ("## Syfte", "### Rutin") is a heading
+ABBREVIATION_RE = re.compile(r"^(?=\w*[A-ZÅÄÖ]\w*[A-ZÅÄÖ])[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{1,4}$")
 LEAD_RE = re.compile(r"\b(?:ansvar\w*|åtar sig)\b", re.IGNORECASE)  # "Läkaren ansvarar för att:" leads a list
+LEAD_LINE_RE = re.compile(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", re.IGNORECASE)  # a lead whose colon was lost
+# The words a document's title starts with: a compiled document's parts are titled so
+PART_RE = re.compile(
+    r"^(?:bilaga|del|(?:samverkans)?överenskommelser?|avtal|rutin(?:er)?|riktlinjer?|handlingsplan|policy)\b", re.I
+)
+NEW_TITLE_WORDS = 3  # a title of no document type word ("Samverkan kring …") over a new numbering: at least this long
+LABEL_WORDS = 3  # "Övrig anteckning:" is a field's label; a longer line ending in a colon introduces a list
 TABLE_GAPS = 2  # column gaps in the source line from which a line is a flattened table row, never a title
 
 
@@ -62,6 +70,12 @@ def join_lines(texts: list[str]) -> str:
     return re.sub(r"\s+", " ", " ".join(t for t in texts if t)).strip()
 
 
+def is_lead(text: str) -> bool:
+    """A line that introduces a list: it ends with a colon, or is "… åtar sig att" / "… ansvarar för att"."""
+    text = text.rstrip()
+    return text.endswith(":") or bool(LEAD_LINE_RE.search(text))
+
+
 def strip_marks(text: str) -> str:
     """Bold/italic markers are for structure only; the text keeps the words."""
     return re.sub(r"\*\*|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|__", "", text).strip()
@@ -70,7 +84,8 @@ def strip_marks(text: str) -> str:
 def build_blocks(clean: CleanText) -> list[Block]:
     lines = clean.lines
     tables = {t.start: t for t in find_tables(lines)}
-    title_lines, clean.title = _document_title(lines)
+    title_lines, heading_title = _document_title(lines)
+    clean.title = heading_title or clean.title
     skip = set().union(title_lines, *[set(range(t.start, t.end)) for t in tables.values()])
     headings = _detect_headings(lines, clean, skip)
     blocks: list[Block] = []
@@ -118,7 +133,7 @@ def build_blocks(clean: CleanText) -> list[Block]:
                 flush()
             i += 1
             continue
-        is_item = ln.text.startswith("- ") or bool(re.match(r"^\d{1,2}[.)]\s", ln.text))
+        is_item = _is_item(ln.text)
         path = [o.title for o in stack]
         if is_item and _sentence_dash(current, ln):
             ln.text = "– " + ln.text[2:]
@@ -191,6 +206,10 @@ def _broken_sentence_before(out: list[Block]) -> Block | None:
 PAREN_LINE_RE = re.compile(r"\([^()]{1,40}\)\.?")
 
 
+def _is_item(text: str) -> bool:
+    return text.startswith("- ") or bool(re.match(r"^\d{1,2}[.)]\s", text))
+
+
 def _appendix(text: str) -> bool:
     return bool(APPENDIX_RE.match(strip_marks(MD_RE.sub(r"\g<title>", text)).strip()))
 
@@ -206,7 +225,7 @@ def _sentence_dash(current: Block | None, ln: Line) -> bool:
     if current is None or current.kind != "text" or not ln.text[2:3].islower():
         return False
     last = current.lines[-1].text.rstrip()
-    if re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", last, re.IGNORECASE):
+    if LEAD_LINE_RE.search(last):
         return False  # "Läkaren ansvarar för att" over its list, the colon lost
     return not last.endswith((":", ".", "!", "?"))
 
@@ -215,7 +234,7 @@ def _item_follows(lines: list[Line], i: int, headings: dict) -> bool:
     """Lines between two items of one list belong to the item above them, whatever case they start in,
     unless the line leads a list of its own ("Sjuksköterskans ansvar för att:")."""
     text = lines[i].text.rstrip()
-    if text.endswith(":") or re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", text, re.IGNORECASE):
+    if is_lead(text):
         return False
     for j in range(i + 1, len(lines)):
         text = lines[j].text
@@ -269,6 +288,7 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
     nonblank = [i for i, ln in enumerate(lines) if ln.text and i not in skip]
     pos = {i: n for n, i in enumerate(nonblank)}
     last_top = 0
+    last_item: int | None = None  # the number of the last numbered line read as a list item, not a heading
     seen_numbers: set[tuple[int, ...]] = set()
 
     def nxt(i: int, k: int = 1) -> str:
@@ -281,6 +301,7 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
 
     items = _item_titles(lines, nonblank, pos)
     found.update(items)
+    parts = _parts(lines, nonblank, pos)
     for i in nonblank:
         if i in items:
             last_top, seen_numbers = 0, set()  # numbering starts again in every item's papers
@@ -293,15 +314,22 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
             continue
         if mostly_marks(strip_marks(text)) or lines[i].gaps >= TABLE_GAPS:
             continue  # a mark row ("X x x x"), a bare number or a flattened table row is never a title
-        if _appendix(text) and not _attachment_list(i, nonblank, pos, lines):
-            found[i] = (strip_marks(MD_RE.sub(r"\g<title>", text)).strip(), None, APPENDIX_LEVEL, 1)
-            last_top, seen_numbers = 0, set()  # an appendix numbers its own sections
+        numbered = last_top >= 2 and any(len(n) > 1 for n in seen_numbers)  # a numbering to start again
+        if (
+            (_appendix(text) and not _attachment_list(i, nonblank, pos, lines))
+            or i in parts
+            or (numbered and _part_title(i, lines, nonblank, pos, NEW_TITLE_WORDS))
+        ):
+            # an appendix, or a part of a compiled document (a title over a numbering that starts again),
+            # numbers its own sections
+            found[i] = (_plain(text), None, APPENDIX_LEVEL, 1)
+            last_top, last_item, seen_numbers = 0, None, set()
             continue
         md = MD_RE.match(text)
         if md:
             title = strip_marks(md.group("title"))
-            if not title or ABBREVIATION_RE.match(title) or title.endswith("?"):
-                lines[i].text = md.group("title")  # the converter's "##" marked a bold word or a question: plain text
+            if not title or ABBREVIATION_RE.match(title) or (title.endswith("?") and _is_item(nxt(i))):
+                lines[i].text = md.group("title")  # the converter's "##" marked a bold word or a list's question: plain text
                 continue
             if len(md.group("hashes")) == 1 and not NUMBERED_RE.match(title) and found:
                 last_top, seen_numbers = 0, set()  # a part of its own (a sub-agreement): numbering may start again
@@ -333,11 +361,15 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
                 last_top = max(last_top, nums[0])
                 found[i] = (f"{num.group('num')} {title}", len(nums), 9, used)
                 continue
-            if len(nums) == 1 and _top_ok(nums[0], title, last_top, i + used - 1, lines, nonblank, pos):
-                last_top = nums[0]
-                seen_numbers.add(nums)
-                found[i] = (f"{nums[0]}. {title}", 1, 9, used)
-                continue
+            if len(nums) == 1:
+                above = prv(i) if i - 1 in pos else ""  # the line right above, not across a blank line
+                item = _list_item(nums[0], above, nxt(i, used), last_item)
+                if not item and _top_ok(nums[0], title, last_top, i + used - 1, lines, nonblank, pos):
+                    last_top, last_item = nums[0], None
+                    seen_numbers.add(nums)
+                    found[i] = (f"{nums[0]}. {title}", 1, 9, used)
+                    continue
+                last_item = nums[0]
         if text.rstrip().endswith("?"):
             continue  # a question introduces what follows ("Vilka signaler ska man agera på?"), it is not its title
         if _caps_title(text):
@@ -392,6 +424,38 @@ def _document_title(lines: list[Line]) -> tuple[set[int], str | None]:
     elif following:
         title = join_lines([title] + [lines[j].text for j in following])
     return {first, *following}, title.rstrip(".")
+
+
+def _plain(text: str) -> str:
+    return strip_marks(MD_RE.sub(r"\g<title>", text)).strip()
+
+
+def _part_title(i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int], min_words: int = 1) -> bool:
+    """A title of its own right over a section numbered 1 ("1 Inledning", "1.1 Syfte"), at most a
+    subtitle between: where a compiled document's part begins and its numbering starts again."""
+    title = _plain(lines[i].text)
+    if (
+        not _heading_shape(title, 15)
+        or len(title.split()) < min_words
+        or title.endswith(":")
+        or _is_item(lines[i].text)
+        or NUMBERED_RE.match(title)
+        or LEAD_LINE_RE.search(title)
+    ):
+        return False
+    for k in (1, 2):
+        n = pos[i] + k
+        num = NUMBERED_RE.match(_plain(lines[nonblank[n]].text)) if n < len(nonblank) else None
+        if num:
+            return tuple(int(x) for x in num.group("num").split(".")) in ((1,), (1, 1))
+    return False
+
+
+def _parts(lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> set[int]:
+    """The part titles of a compiled document: two or more titles that name a document ("Överenskommelse
+    om …", "Avtal om …", "Bilaga. Rutin för …", "Del …"), each over a section numbered 1."""
+    found = {i for i in nonblank if PART_RE.match(_plain(lines[i].text)) and _part_title(i, lines, nonblank, pos)}
+    return found if len(found) >= 2 else set()
 
 
 def _item_titles(lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> dict[int, tuple[str, int | None, int, int]]:
@@ -492,6 +556,15 @@ def _numbered_ok(nums: tuple[int, ...], title: str, last_top: int, seen: set[tup
     return parent in seen or nums[0] in (last_top, last_top + 1) or not seen
 
 
+def _list_item(n: int, above: str, following: str, last_item: int | None) -> bool:
+    """"2. Ligger orsaken …" is an item, not a chapter: the line right above introduces a list ("… ta
+    ställning till följande frågor:", not a label such as "Övrig anteckning:"), or item n-1 was an item
+    and a list item stands beside it."""
+    if above.rstrip().endswith(":") and len(above.split()) > LABEL_WORDS:
+        return True
+    return last_item == n - 1 and (_is_item(above) or _is_item(following))
+
+
 def _top_ok(n: int, title: str, last_top: int, i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> bool:
     """A chapter number must advance, look like a title, and not be the first item of a numbered list."""
     if not (last_top < n <= last_top + 3) or not _heading_shape(title, 14) or title.endswith(":"):
@@ -543,7 +616,7 @@ def _title_line(text: str, prev: str, nxt: str, nxt2: str, after_heading: bool) 
         and 2 <= len(text.split()) <= 8
         and ":" not in text  # "Ansvarig handläggare: …" is a label with its value
     )
-    leads = bool(re.search(r"\b(?:ansvar\w*|åtar sig)\b.*\b(?:att|för)$", text, re.IGNORECASE))  # a lead without its colon
+    leads = bool(LEAD_LINE_RE.search(text))  # a lead without its colon
     if text.lower().rstrip(":") in BACK_MATTER:
         return True
     return prev_done and (next_prose or next_list) and not leads
