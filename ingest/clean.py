@@ -59,6 +59,7 @@ GLUED_RE = re.compile(r"(?<=[a-zåäöé”\")])(\d{1,3})(?=[\s.,;:)]|$)")
 RULE_RE = re.compile(r"^\s*(?:(?:[-*_=]\s*){3,}|\|?\s*:?-{2,}:?\s*(?:[|\t]\s*:?-{2,}:?\s*)+\|?)$")
 GAP_RE = re.compile(r"(?<=\S)(?: {2,}|\t)(?=\S)")
 RUNNING_REACH = 8  # lines around a page mark where running headers and footers stand
+BLOCK_LINES = 3  # short lines under a running header's heading that belong to it
 LETTERHEAD_WORDS = (
     "postadress", "besöksadress", "leveransadress", "telefon", "telefax", "fax", "växel", "e-post",
     "hemsida", "webbplats", "webb", "organisationsnr", "organisationsnummer", "org.nr", "bankgiro",
@@ -95,7 +96,7 @@ def clean(raw: RawText) -> CleanText:
 
     marked = setext_headings([ln.text for ln in lines])
     furniture, out.title = page_furniture(marked)
-    dropped = _running_lines(lines) | _letterhead_lines(lines) | _signature_certificate(lines)
+    dropped = _running_lines(lines) | _repeated_heading_blocks(lines) | _letterhead_lines(lines) | _signature_certificate(lines)
     dropped |= {lines[i].src: reason for i, reason in furniture.items()}
     toc_lines = _toc_lines(lines)
     kept: list[Line] = []
@@ -218,6 +219,26 @@ def _running_lines(lines: list[Line]) -> dict[int, str]:
         if len(found) >= 2 and placed and placed.most_common(1)[0][1] >= max(2, 0.6 * len(found)):
             drop.update({ln.src: "footer" for ln in lines if ln.text.strip() and _norm(ln.text) == key})
     return drop
+
+
+def _repeated_heading_blocks(lines: list[Line]) -> dict[int, str]:
+    """A converter's running header without page marks: the same block of a heading and short lines
+    under it ("# EXEMPELBY KOMMUN" / "Kommunledningsförvaltningen" / "Reviderad 2023-09-12") printed
+    again and again, in the middle of a sentence where the page broke. A real heading repeats with
+    different text under it."""
+    blocks: dict[tuple[str, ...], list[list[Line]]] = {}
+    for i, ln in enumerate(lines):
+        if not ln.text.startswith("#"):
+            continue
+        block = [ln]
+        for nxt in lines[i + 1 : i + 1 + BLOCK_LINES]:
+            t = nxt.text.strip()
+            if not t or t.startswith("#") or not _running_shape(t) or t[:1].islower() or t.endswith("."):
+                break  # the text the page break cut goes on in lower case
+            block.append(nxt)
+        if len(block) >= 2:
+            blocks.setdefault(tuple(_norm(b.text) for b in block), []).append(block)
+    return {b.src: "footer" for found in blocks.values() if len(found) >= 2 for block in found for b in block}
 
 
 def _running_shape(text: str) -> bool:

@@ -287,3 +287,13 @@ def test_a_question_heading_is_a_section_unless_a_list_follows_it(tmp_path):
     text = f"# Stöd\n\n## Var får jag hjälp?\n\n{BODY}\n\n## Vilka tecken finns?\n\n- trötthet\n- oro\n"
     paths = {tuple(c.section_path) for c in read_text(tmp_path, text).chunks}
     assert ("Var får jag hjälp?",) in paths and not any("Vilka tecken finns?" in p for p in paths)
+
+
+def test_a_converted_pdf_without_page_marks_loses_its_running_header_too(tmp_path):
+    """The repeated letterhead heading goes by repetition alone, also where it cuts a sentence."""
+    want = golden("own", "rutin-missbruk-medarbetare")
+    source = (FOLDERS["own"] / want["source"]).read_text(encoding="utf-8")
+    doc = read_text(tmp_path, "\n".join(ln for ln in source.split("\n") if not re.fullmatch(r"\d+ \(\d+\)", ln)))
+    check_sections(doc, want)
+    check_context(doc, want)
+    check_texts(doc, want)
