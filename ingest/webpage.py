@@ -80,14 +80,14 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
     for i, text in enumerate(texts):
         if i in found or not text.strip():
             continue
-        if _links_only(text) and not ITEM_RE.match(text) and not HEADING_RE.match(text) or DEFINITION_RE.match(text):
+        if (_links_only(text) and not ITEM_RE.match(text) and not HEADING_RE.match(text)) or DEFINITION_RE.match(text):
             found[i] = "link"
         elif CREDIT_RE.match(text.strip()) and len(text.split()) <= CREDIT_WORDS:
             found[i] = "credit"
     found.update(_teasers(texts, found))
     found.update(_repeated_headings(texts, found))
     found.update(_navigation_sections(texts, found))
-    current = link_text(ITEM_RE.sub(r"\g<text>", texts[crumbs[-1]])).strip() if crumbs else None
+    current = [m.group("text") for m in LINK_RE.finditer(texts[crumbs[-1]])][-1].strip() if crumbs else None
     return found, current or None
 
 
@@ -166,11 +166,14 @@ def _link_lists(texts: list[str]) -> list[list[int]]:
 
 
 def _teasers(texts: list[str], found: dict[int, str]) -> dict[int, str]:
-    """A heading that is nothing but a link to another page, with the paragraph under it."""
+    """A heading that is nothing but a link to another page, with the paragraph under it. A heading
+    that links to its own anchor ("## [Behandling](#behandling)") is the page's own heading."""
     out: dict[int, str] = {}
     for i, text in enumerate(texts):
         heading = HEADING_RE.match(text)
         if i in found or not heading or not _links_only(heading.group("title")):
+            continue
+        if all(url.startswith("#") for url in _links(heading.group("title"))):
             continue
         out[i] = "teaser"
         j = i + 1

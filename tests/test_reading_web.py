@@ -20,6 +20,7 @@ import pytest
 from fpdf import FPDF
 
 from ingest.pipeline import ingest_file
+from ingest.webpage import page_furniture
 
 GOLDENS = Path(__file__).parent / "data" / "goldens"
 WEB = Path(__file__).resolve().parents[2] / "shared" / "corpus-web"
@@ -297,3 +298,20 @@ def test_a_converted_pdf_without_page_marks_loses_its_running_header_too(tmp_pat
     check_sections(doc, want)
     check_context(doc, want)
     check_texts(doc, want)
+
+
+def test_a_trail_on_one_line_ends_in_the_page_and_a_heading_linking_to_its_own_anchor_stays():
+    lines = [
+        "[Start](https://x.example/) › [Omsorg](https://x.example/omsorg/) › [Missbruk](https://x.example/omsorg/missbruk/)",
+        "",
+        "## [Behandling](#behandling)",
+        "",
+        "Text om behandling vid missbruk.",
+        "",
+        "### [Stöd till anhöriga](https://x.example/omsorg/anhoriga/)",
+        "",
+        "Du som är anhörig kan få stöd.",
+    ]
+    found, page = page_furniture(lines)
+    assert page == "Missbruk"
+    assert found == {0: "breadcrumb", 6: "teaser", 8: "teaser"}
