@@ -23,12 +23,19 @@ REMOVED_LABELS = {
     "signature": "signeringsintyg",
     "garbage": "teckenskräp",
     "placeholder": "mallens instruktionsrad",
+    "breadcrumb": "brödsmulor (webbsidans sökväg)",
+    "navigation": "navigering (meny, länklista, \"Hitta på sidan\", \"Relaterat\")",
+    "link": "rad med bara länkar",
+    "teaser": "puff för en annan sida (länkad rubrik med ingress)",
+    "duplicate_heading": "upprepad rubrik",
+    "credit": "medverkande och datum (skribent, granskare)",
 }
 HEAD_LABELS = {
     "title": "titel", "doc_name": "dokumentnamn", "heading_title": "titelrubrik", "source_url": "källadress",
     "decided_by": "beslutad av", "decided": "beslutad", "valid_from": "giltig från", "valid_to": "giltig till",
     "revised": "reviderad", "owner": "dokumentansvarig", "replaces": "ersätter", "doc_kind": "dokumenttyp",
     "diarienummer": "diarienummer", "version": "version", "issuer": "utfärdare",
+    "file_name": "filnamn", "description": "beskrivning", "published": "publicerad",
 }
 
 
