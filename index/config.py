@@ -47,7 +47,7 @@ HELP = {
     "KB_INGEST_TIMEOUT": "seconds an uploaded file may take to read before it is refused",
     "KB_INGEST_MEMORY_MB": "memory the process reading an uploaded file may use",
     "KB_KEEP_SIGNING_OFFICIALS": "1 keeps the names of officials who sign a decision (a name with its title, "
-    "\"Mats Collin / Förvaltningschef\"); 0 masks them like every other name. Takes effect at the next "
+    "\"Anna Berg / Förvaltningschef\"); 0 masks them like every other name. Takes effect at the next "
     "`kb ingest --rebuild`",
 }
 

@@ -7,29 +7,31 @@ masked span is mapped back to the line it stands on, so line numbers and pages s
 Redaction rule:
 
 - Always removed, wherever they occur: e-mail addresses, phone numbers, personnummer,
-  samordningsnummer (day of birth + 60), street addresses ("Storgatan 12 B, 871 31 Härnösand"),
+  samordningsnummer (day of birth + 60), street addresses ("Storgatan 12 B, 123 45 Ort"),
   customer numbers (labelled Kundnummer/Kundnr/Klientnummer, or in such a column) and staff
   ids in parentheses after a name, e.g. "(AA33278)".
 - Names of persons are removed:
   - in lists of persons: three or more consecutive lines (list items, table rows) that each are
-    a name or an address with names, a table column headed Namn/Handläggare/Kontaktperson, or a
-    row that carries a customer number;
+    a name or an address with names, three or more "Name, where they work" lines (a working group),
+    a table column headed Namn/Handläggare/Kontaktperson, or a row that carries a customer number;
   - after a label: "Handläggare:", "Ansvarig handläggare:", "Kontaktperson", "Sekreterare:",
     "Föredragande", "Skickat av:" …, the name on the same line or alone on the next;
   - in signatures: the name under "Med vänlig hälsning", and a name line followed by a title
     ("Förvaltningschef", "Ordförande Socialnämnden") or a name with its title after a comma;
-  - in running text: a known first name followed by a surname ("Anna Berg", "Mats Collin") and
+  - in running text: a known first name followed by a surname ("Anna Berg", "Per Olsson") and
     a capitalised word followed by a known surname; any name next to a role ("socialsekreterare
-    Anna", "klienten Per", "Anna, kurator"), a personnummer, phone number or e-mail address.
+    Anna", "klienten Per", "Anna, kurator"), a personnummer, phone number or e-mail address;
+  - wherever else the document writes a full name that one of these rules masked.
   Whether a word is a name is decided by the Swedish first names and surnames in
   data/names.toml (the 991 most common first names and 500 most common surnames) and by the
   document itself: a capitalised word that the document also writes in lower case ("Maria
-  Ungdom" beside "ungdom") is an ordinary word, not a surname.
+  Ungdom" beside "ungdom") is an ordinary word, not a surname, and a word before a unit word
+  ("… kommun", "… Kommun") is a place.
 - Public officials' names in a decision's signature (name + title) are kept only when the
   editor asks for it (KB_KEEP_SIGNING_OFFICIALS=1); case officers and everyone else are not.
 - Never touched: dates, diarienummer, law references ("5 kap. 9a § SoL"), section, page and
   item numbers, years, amounts, a postal code with its town alone and a box address
-  ("Box 38145, 100 64 Stockholm"), units and organisations ("Region Dalarna", "Maria
+  ("Box 38145, 100 64 Stockholm"), units and organisations ("Regionen", "Maria
   Ungdom"), titles without names and priority marks such as "(prio 3)".
 
 Removed data is replaced by a visible typed marker ("[e-post]", "[telefon]", "[personnummer]",
@@ -111,7 +113,7 @@ _CUSTOMER_NO_RE = re.compile(rf"(?i)\b{_CUSTOMER_LABEL}{_SP}*[:.]?{_SP}*(?P<valu
 _CUSTOMER_HEADER_RE = re.compile(rf"(?i)\b{_CUSTOMER_LABEL}\b")
 _ROW_NUMBER_RE = re.compile(r"\b\d{4,10}\s*$")
 # A street and house number, with the postal code and town when they follow: "Storgatan 12 B",
-# "Östra Långgatan 3, lgh 1102", "Drottning Kristinas väg 14, 871 31 Härnösand".
+# "Östra Långgatan 3, lgh 1102", "Drottning Kristinas väg 14, 123 45 Ort".
 _STREET_WORD = r"[A-ZÅÄÖ][a-zåäöé]+(?:gatan|gata|vägen|gränd|gränden|stigen|backe|backen|allé|allén|torget|stråket|kajen|esplanaden|promenaden|slingan|leden)"
 _STREET_RE = re.compile(
     rf"(?<![\w-])(?:(?:[A-ZÅÄÖ][\w:.-]*{_SP}){{0,2}}{_STREET_WORD}"
@@ -340,22 +342,28 @@ class _Finder:
                 self.add(i, tokens[0].start(), tokens[lead - 1].end(), "namn")
 
     def _name_columns(self) -> None:
-        """Table rows under a header cell Namn, Handläggare, Kontaktperson …: that cell is a person."""
-        column: int | None = None
+        """Table rows under a header cell Namn, Handläggare, Kontaktperson …: that cell is a person;
+        under Kundnummer/Klientnummer, that cell is a customer number."""
+        columns: dict[int, str] = {}
         for i, line in enumerate(self.lines):
             cells = _cells(line)
             if not cells:
                 if line.strip():
-                    column = None
+                    columns = {}
                 continue
-            names = [k for k, (_, _, text) in enumerate(cells) if _NAME_COLUMN_RE.match(text)]
-            if names:
-                column = names[0]
+            header = {k: "namn" for k, (_, _, text) in enumerate(cells) if _NAME_COLUMN_RE.match(text)}
+            header |= {k: "kundnummer" for k, (_, _, text) in enumerate(cells) if _CUSTOMER_HEADER_RE.fullmatch(text)}
+            if header:
+                columns = header
                 continue
-            if column is not None and column < len(cells):
-                start, end, text = cells[column]
-                if text and not _ORG_WORD_RE.search(text) and not _ROLE_RE.fullmatch(text) and re.search(r"[A-ZÅÄÖ]", text):
-                    self.add(i, start, end, "namn")
+            for k, kind in columns.items():
+                if k >= len(cells):
+                    continue
+                start, end, text = cells[k]
+                if kind == "kundnummer" and re.search(r"\d", text):
+                    self.add(i, start, end, kind)
+                elif kind == "namn" and text and not _ORG_WORD_RE.search(text) and not _ROLE_RE.fullmatch(text) and re.search(r"[A-ZÅÄÖ]", text):
+                    self.add(i, start, end, kind)
 
     def _lists(self) -> None:
         """Three or more consecutive lines that each are a name (two of them clean) form a list of persons."""
@@ -474,8 +482,8 @@ class _Finder:
                         self._wrapped_surname(i, start, end)
 
     def _elsewhere(self) -> None:
-        """A full name masked once is masked wherever else the document writes it ("Capio Maria och
-        Jocelyne Ängeslevä" after the working-group list named her)."""
+        """A full name masked once is masked wherever else the document writes it ("… och
+        Aino Väisänen" after the working-group list named her)."""
         names = {self.lines[m.line][m.start : m.end] for m in self.found if m.kind == "namn"}
         names = {n for n in names if len(n.split()) >= 2 and _NAME_RUN_RE.fullmatch(n)}
         if not names:
@@ -489,7 +497,7 @@ class _Finder:
         """Names inside a run of capitalised words, and whether they are sure without a role beside
         them: a known first name with a surname, or a surname from the list after a capitalised word.
         A known first name alone, or capitalised words no list knows, are names only beside a role.
-        A word before a unit word is a place ("Timrå kommun", "Sollefteå Kommun"), never a name."""
+        A word before a unit word is a place ("… kommun", "… Kommun"), never a name."""
         words = [word for _, _, word in tokens]
         place = [
             k + 1 < len(words) and bool(_ORG_WORD_RE.fullmatch(words[k + 1]))
