@@ -41,6 +41,7 @@ PART_RE = re.compile(
     r"^(?:bilaga|del|(?:samverkans)?överenskommelser?|avtal|rutin(?:er)?|riktlinjer?|handlingsplan|policy)\b", re.I
 )
 NEW_TITLE_WORDS = 3  # a title of no document type word ("Samverkan kring …") over a new numbering: at least this long
+PROSE_WORDS = 6  # a line this long that starts a paragraph is running text
 LABEL_WORDS = 3  # "Övrig anteckning:" is a field's label; a longer line ending in a colon introduces a list
 TABLE_GAPS = 2  # column gaps in the source line from which a line is a flattened table row, never a title
 
@@ -565,6 +566,14 @@ def _list_item(n: int, above: str, following: str, last_item: int | None) -> boo
     return last_item == n - 1 and (_is_item(above) or _is_item(following))
 
 
+def _over_paragraph(following: list[str]) -> bool:
+    """"1. Parter" over a sentence of running text: a short section's heading, even when "2. Uppdrag"
+    follows two lines later. A list's items follow one another, or carry items of their own."""
+    first = following[0] if following else ""
+    prose = first[:1].isupper() and (first.rstrip().endswith((".", "!", "?")) or len(first.split()) >= PROSE_WORDS)
+    return prose and not _is_item(first)
+
+
 def _top_ok(n: int, title: str, last_top: int, i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> bool:
     """A chapter number must advance, look like a title, and not be the first item of a numbered list."""
     if not (last_top < n <= last_top + 3) or not _heading_shape(title, 14) or title.endswith(":"):
@@ -572,7 +581,7 @@ def _top_ok(n: int, title: str, last_top: int, i: int, lines: list[Line], nonbla
     following = [lines[j].text for j in nonblank[pos[i] + 1 : pos[i] + 4]]
     if following and following[0][:1].islower():
         return False
-    if any(re.match(rf"^{n + 1}[.)]\s", t) for t in following):
+    if any(re.match(rf"^{n + 1}[.)]\s", t) for t in following) and not _over_paragraph(following):
         return False
     for j in nonblank[pos[i] + 1 :]:
         m = re.match(r"^(\d{1,2})\.\d{1,2}\.?\s+[A-ZÅÄÖ]", lines[j].text)

@@ -148,8 +148,9 @@ def _item_run(texts: list[str], start: int) -> list[int]:
 
 
 def _link_lists(texts: list[str]) -> list[list[int]]:
-    """Lists of nothing but links that no lead line introduces: menus and in-page link lists.
-    A list of links under "… vanliga att ha samtidigt:" is content, and keeps its words."""
+    """Lists of nothing but links that no lead line introduces: menus and in-page link lists, with the
+    short label over them ("Meny"). A list of links under "… vanliga att ha samtidigt:" is content,
+    and keeps its words."""
     runs: list[list[int]] = []
     i = 0
     while i < len(texts):
@@ -160,7 +161,8 @@ def _link_lists(texts: list[str]) -> list[list[int]]:
         above = _previous(texts, run[0])
         lead = above is not None and texts[above].rstrip().endswith(":") and not HEADING_RE.match(texts[above])
         if not lead:
-            runs.append(run)
+            label = above is not None and _control(texts[above]) and len(texts[above].split()) <= LABEL_WORDS
+            runs.append([above, *run] if label else run)
         i = run[-1] + 1
     return runs
 
