@@ -27,7 +27,6 @@ ITEM_LEVEL = 0
 APPENDIX_LEVEL = -1  # "Bilaga 2": top level (inside a committee item), below only the item itself
 BACK_MATTER = ("bilaga", "bilagor", "referenser", "källor", "källförteckning", "litteraturlista")
 CONTINUES_WORDS = {"och", "eller", "samt", "i", "för", "av", "med", "till", "om", "på", "vid", "inom"}
-SENTENCE_END = (".", "!", "?", ":", ";", ",")
 # "Bilaga 2", "Bilaga 2a. Samverkansrutin …", "BILAGA 3", "Del 2. Struktur": an appendix or a part starts a
 # top-level section of its own
 APPENDIX_RE = re.compile(r"^(?:bilaga|appendix|del)\s+\d{1,2}[a-z]?\b(?:[.:]?\s+[A-ZÅÄÖ].{0,80})?$", re.I)
