@@ -18,6 +18,7 @@ import pytest
 
 from index.analyzer import Analyzer
 from index.build import Indexer
+from index.history import passages_of_version
 from index.search import Searcher
 from index.storage import Store, WriterBusy
 from tests.conftest import CORPUS, make_settings
@@ -88,6 +89,21 @@ def test_a_rebuild_reads_every_passage_again(workspace, monkeypatch):
     monkeypatch.setattr(Analyzer, "count_words", staticmethod(lambda text: tokenised.append(text) or count_words(text)))
     indexer.ingest([corpus], rebuild=True)
     assert len(tokenised) == len(Store(settings).active_chunks())
+
+
+def test_a_rebuild_of_unchanged_files_adds_no_version(workspace):
+    """Every --rebuild used to add a version with the same content hash, so the history filled with non-changes."""
+    corpus, settings, indexer = workspace
+    store = Store(settings)
+    before = [(v.number, v.content_hash) for v in store.versions(NORRBOTTEN)]
+    passages = sorted(r["chunk_id"] for r in store.active_chunks())
+
+    indexer.ingest([corpus], rebuild=True)
+
+    assert [(v.number, v.content_hash) for v in store.versions(NORRBOTTEN)] == before and len(before) == 1
+    assert store.document(NORRBOTTEN).current_version == 1
+    version_one = [p.chunk_id for p in passages_of_version(store, NORRBOTTEN, 1)]
+    assert sorted(version_one) == passages, "the version holds what the new reading made of it"
 
 
 def test_removed_document_leaves_search_but_keeps_its_history(workspace, embedder):

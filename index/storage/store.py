@@ -259,15 +259,19 @@ class Store:
         """
         db = self.db
         doc_id = document.doc_id
-        version = (db.value("SELECT max(version) FROM versions WHERE doc_id = ?", (doc_id,)) or 0) + 1
+        current = db.one("SELECT current_version, content_hash FROM documents WHERE doc_id = ?", (doc_id,))
+        # The same bytes read again (--rebuild) are the same version, read anew: no version without a change.
+        same = bool(current) and current["content_hash"] == content_hash
+        last = db.value("SELECT max(version) FROM versions WHERE doc_id = ?", (doc_id,)) or 0
+        version = current["current_version"] if same else last + 1
         meta: DocumentMeta = document.meta
         base = {"values": {k: getattr(meta, k) for k in META_KEYS}, "guessed": meta.guessed}
         source_path, source_file = self.relative(document.source_path), self.relative(source_file)
         report = asdict(document.report)
         db.run(
-            "INSERT INTO versions (doc_id, version, content_hash, ingested_by, source_file, report) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc_id, version, content_hash, who, source_file, json.dumps(report)),
+            "UPDATE versions SET source_file = ?, report = ? WHERE doc_id = ? AND version = ?" if same else
+            "INSERT INTO versions (source_file, report, doc_id, version, content_hash, ingested_by) VALUES (?, ?, ?, ?, ?, ?)",
+            (source_file, json.dumps(report), doc_id, version, *(() if same else (content_hash, who))),
         )
         db.run(
             """INSERT INTO documents (doc_id, title, region, doc_type, parties, decided, valid_from, valid_to,
@@ -289,7 +293,9 @@ class Store:
         self._apply_meta(doc_id)
         new_ids = [p.chunk_id for p in passages]
         keep = f" AND chunk_id NOT IN ({marks(new_ids)})" if new_ids else ""
-        db.run(f"UPDATE chunks SET active = 0 WHERE doc_id = ? AND active = 1{keep}", [doc_id, *new_ids])
+        # A passage the new reading of the same version drops was never part of it.
+        left = f", last_version = {version - 1}" if same else ""
+        db.run(f"UPDATE chunks SET active = 0{left} WHERE doc_id = ? AND active = 1{keep}", [doc_id, *new_ids])
         for position, passage in enumerate(passages):
             chunk = passage.chunk
             db.run(
