@@ -22,7 +22,8 @@ class Record(BaseModel):
 
 
 class ApiError(Record):
-    """Every refusal of the API: 404 for an unknown id, 422 for a bad parameter, 503 without an index."""
+    """Every refusal of the API: 404 for an unknown id or path, 405 for a wrong method, 422 for a bad parameter,
+    503 without an index."""
 
     detail: str = Field(description="Vad som gick fel, på svenska")
 
@@ -153,7 +154,10 @@ class DocumentBase(Record):
     decided: str | None
     valid_from: str | None
     valid_to: str | None
-    status: str = Field(description="Redaktörens status: gällande, förslag, remiss eller upphävd")
+    status: DerivedStatus = Field(
+        description="Dokumentets status, samma som på sidorna och i sökträffarna: gällande, förslag, remiss, upphävd "
+        "eller utgången (giltighetstiden har gått ut)"
+    )
     guessed: bool = Field(description="Titel och län är gissade ur texten, inte angivna")
     format: str
     current_version: int

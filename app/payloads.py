@@ -150,7 +150,7 @@ def document_of(document: Document) -> dict:
         "decided": document.decided,
         "valid_from": document.valid_from,
         "valid_to": document.valid_to,
-        "status": document.status,
+        "status": document_status(document),
         "guessed": document.guessed,
         "format": document.format,
         "current_version": document.current_version,

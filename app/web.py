@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,7 @@ from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import courses_router
 from app.guard import BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
 from app.history_pages import history_router
-from app.pages import not_found_page, pages_router
+from app.pages import API_PATHS, not_found_page, pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, responsibility_payload, search_payload
 from index.config import Settings
 from index.search import IndexMissing, Searcher
@@ -40,8 +41,10 @@ RegionFilter = Annotated[str | None, Query(
     max_length=MAX_REGION, description="Sök bara i detta läns dokument, t.ex. Dalarna (som i dokumentens region). "
     "Utelämnad eller tom: alla län.",
 )]
-# Every API route may refuse a parameter (422) or lack an index (503); FastAPI's own 422 shape is replaced.
+# Every API route may refuse a parameter (422), a method (405) or lack an index (503); FastAPI's own shapes
+# and English phrases are replaced by ApiError in Swedish (see api_refusal below).
 API_ERRORS = {
+    405: {"model": ApiError, "description": "Metoden går inte att använda här; svarets Allow-huvud anger vilka som går"},
     422: {"model": ApiError, "description": "Ogiltig parameter"},
     503: {"model": ApiError, "description": "Inget index är laddat"},
 }
@@ -58,6 +61,19 @@ def parameter_problem(error: dict) -> str:
     if name == "region":
         return f"Länet får vara högst {MAX_REGION} tecken."
     return f"Ogiltigt värde för {name}."
+
+
+def refusal_message(request: Request, exc: StarletteHTTPException) -> str:
+    """A refusal in Swedish: the route's own message, or one for the framework's English phrase."""
+    if exc.detail != HTTPStatus(exc.status_code).phrase:
+        return str(exc.detail)
+    path = request.url.path
+    if exc.status_code == 404:
+        return f"Adressen {path} finns inte. API:ts adresser står i /docs."
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return f"Metoden {request.method} går inte att använda på {path}" + (f"; använd {allowed}." if allowed else ".")
+    return f"Förfrågan kunde inte besvaras (HTTP {exc.status_code})."
 
 
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
@@ -77,7 +93,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     app = FastAPI(
         title="Vem gör vad",
-        description="Sök i överenskommelser och riktlinjer för missbruks- och beroendevården.",
+        description="Sök i överenskommelser och riktlinjer för missbruks- och beroendevården.\n\n"
+        "Varje vägran svarar med `{\"detail\": \"…\"}` (ApiError) på svenska: 404 för ett okänt id eller en "
+        "okänd adress under /api/, 405 för fel metod (Allow-huvudet anger de som går), 422 för en ogiltig "
+        "parameter och 503 när inget index är laddat.",
         lifespan=lifespan,
         docs_url=None,  # served below from app/static: FastAPI's own page loads Swagger UI from a CDN
         redoc_url=None,
@@ -113,7 +132,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return templates.TemplateResponse(request, "docs.html")
 
     @app.get(
-        "/healthz", tags=["drift"], response_model=Health, responses={503: API_ERRORS[503]},
+        "/healthz", tags=["drift"], response_model=Health, responses={405: API_ERRORS[405], 503: API_ERRORS[503]},
         summary="Kontrollera att tjänsten är redo",
         description="Svarar 200 med indexgenerationen när ett index är laddat, annars 503. "
         "Ett index som en redaktör byggt efter start laddas vid första anropet.",
@@ -146,7 +165,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return responsibility_payload(searcher, q.strip(), region=region or None)
 
     @app.get(
-        "/api/documents", tags=["dokument"], response_model=list[DocumentSummary], responses={503: API_ERRORS[503]},
+        "/api/documents", tags=["dokument"], response_model=list[DocumentSummary],
+        responses={405: API_ERRORS[405], 503: API_ERRORS[503]},
         summary="Lista dokumenten",
         description="Alla sökbara dokument med metadata, inläsningsrapport och antal avsnitt.",
     )
@@ -184,7 +204,15 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(pages_router(searcher, templates))
     app.include_router(courses_router(searcher, templates))
     app.add_exception_handler(AuthError, auth_error_page(templates))
-    app.add_exception_handler(StarletteHTTPException, not_found_page(templates))
+    page_refusal = not_found_page(templates)
+
+    async def api_refusal(request: Request, exc: StarletteHTTPException):
+        """Programs get every refusal (unknown path, wrong method …) in the ApiError shape, in Swedish."""
+        if not request.url.path.startswith(API_PATHS):
+            return await page_refusal(request, exc)
+        return JSONResponse({"detail": refusal_message(request, exc)}, status_code=exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(StarletteHTTPException, api_refusal)
     app.include_router(auth_router(templates))
     app.include_router(admin_router(settings, searcher, templates))
     app.include_router(history_router(searcher, templates))
