@@ -30,6 +30,17 @@ REMOVED_LABELS = {
     "duplicate_heading": "upprepad rubrik",
     "credit": "medverkande och datum (skribent, granskare)",
 }
+# What redaction masks (ingest/redact.py MARKERS), as the editor reads it; counts only, never the values.
+MASKED_LABELS = {
+    "namn": "namn",
+    "e-post": "e-postadresser",
+    "telefon": "telefonnummer",
+    "personnummer": "personnummer",
+    "samordningsnummer": "samordningsnummer",
+    "adress": "gatuadresser",
+    "kundnummer": "kundnummer",
+    "id": "personal-id",
+}
 HEAD_LABELS = {
     "title": "titel", "doc_name": "dokumentnamn", "heading_title": "titelrubrik", "source_url": "källadress",
     "decided_by": "beslutad av", "decided": "beslutad", "valid_from": "giltig från", "valid_to": "giltig till",
@@ -48,7 +59,20 @@ class DocumentReading:
     statements: list[tuple[Passage, Responsibility]]
     recommendations: list[tuple[Passage, Priority]]
     removed: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # reason -> (source line, text)
+    masked: list[tuple[str, int]] = field(default_factory=list)  # (kind as the editor reads it, count), most first
     hints: list[str] = field(default_factory=list)
+
+    @property
+    def masked_summary(self) -> str:
+        """One line for the editor: how many values of each kind were masked, and where, never which."""
+        report = self.document.report
+        total = report.get("redactions") or 0
+        if not total:
+            return "Personuppgifter maskade: inga."
+        kinds = ", ".join(f"{label} {n}" for label, n in self.masked)
+        lines = report.get("redacted_lines") or []
+        where = f" på rad {', '.join(map(str, lines[:20]))}{' …' if len(lines) > 20 else ''}" if lines else ""
+        return f"Personuppgifter maskade: {total}" + (f" ({kinds})" if kinds else "") + where + "."
 
 
 def reading_of(store: Store, doc_id: str) -> DocumentReading | None:
@@ -73,9 +97,16 @@ def reading_of(store: Store, doc_id: str) -> DocumentReading | None:
         statements=[(passage, r) for passage in passages for r in passage.responsibility],
         recommendations=[(passage, p) for passage in passages for p in passage.priority],
         removed=removed,
+        masked=masked_of(document.report),
     )
     reading.hints = hints_for(reading)
     return reading
+
+
+def masked_of(report: dict) -> list[tuple[str, int]]:
+    """What was masked, by kind; a document read before kinds were counted has only its total."""
+    counts = report.get("masked") or {}
+    return sorted(((MASKED_LABELS.get(kind, kind), n) for kind, n in counts.items()), key=lambda item: (-item[1], item[0]))
 
 
 def hints_for(reading: DocumentReading) -> list[str]:
@@ -143,8 +174,7 @@ def format_reading(reading: DocumentReading) -> str:
         lines.append("\nBorttaget vid rensning:")
         for reason, removed in reading.removed.items():
             lines.append(f"  {REMOVED_LABELS.get(reason, reason)} ({len(removed)}): " + " | ".join(t for _, t in removed[:4]))
-    if report.get("redactions"):
-        lines.append(f"\nPersonuppgifter maskade: {report['redactions']} (rader {', '.join(map(str, report.get('redacted_lines', [])[:12]))})")
+    lines.append("\n" + reading.masked_summary)
     if report.get("warnings"):
         lines.append("\nVarningar:")
         lines += [f"  {w}" for w in report["warnings"]]
