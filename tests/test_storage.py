@@ -42,8 +42,9 @@ def passage(chunk_id: str, text: str, principal: str | None = "region", label: s
     ), [f"key-{chunk_id}"])
 
 
-def write(store: Store, document: ParsedDocument, passages: list[NewPassage], who: str | None = None) -> int:
-    return store.write_version(document, passages, who, source_file=document.source_path, content_hash="abc")
+def write(store: Store, document: ParsedDocument, passages: list[NewPassage], who: str | None = None, content_hash: str = "abc") -> int:
+    """A version of the document; the same content hash is the same version read again."""
+    return store.write_version(document, passages, who, source_file=document.source_path, content_hash=content_hash)
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_a_version_is_written_read_back_and_replaced(store):
     assert store.regions() == ["Dalarna"]
 
     with store.transaction():
-        assert write(store, document(text="Nytt."), [passage("c", "Regionen ansvarar för allt.")], "rut") == 2
+        assert write(store, document(text="Nytt."), [passage("c", "Regionen ansvarar för allt.")], "rut", "def") == 2
     assert [p.chunk_id for p in store.document_passages("avtal")] == ["c"]
     assert store.passage("a").active is False and store.passage("a").last_version == 1
     assert [v.number for v in store.versions("avtal")] == [2, 1]
@@ -186,12 +187,56 @@ def test_retire_reinstate_and_the_editors_metadata(store):
 
     edited = replace(document().meta, title="Nytt namn")
     assert store.update_meta("avtal", edited, "rut") == ["title"]
-    assert store.meta_provenance("avtal")["title"] | {"at": None} == {"source": "editor", "by": "rut", "at": None, "base": "Avtal om missbruksvård"}
+    assert store.meta_provenance("avtal")["title"] | {"at": None} == {
+        "source": "editor", "by": "rut", "at": None, "base": "Avtal om missbruksvård", "base_source": "manifest",
+    }
     with store.transaction():  # a new version of the file keeps the editor's title
-        write(store, document(text="Ny text."), [passage("b", "Ny text.")])
+        write(store, document(text="Ny text."), [passage("b", "Ny text.")], content_hash="def")
     assert store.document("avtal").title == "Nytt namn"
     store.reset_meta("avtal")
     assert store.document("avtal").title == "Avtal om missbruksvård"
+
+
+def test_the_choices_made_at_upload_are_the_editors_from_the_first_version(store):
+    """Recorded before the document exists, kept even where the file says the same, shown as the editor's."""
+    store.choose_meta("avtal", {"region": "Dalarna", "status": "förslag"}, "rut")
+    with store.transaction():
+        write(store, document(guessed=True), [passage("a", "Text.")])
+    assert store.document("avtal").status == "förslag"
+    provenance = store.meta_provenance("avtal")
+    assert provenance["region"]["source"] == provenance["status"]["source"] == "editor"  # Dalarna also in the file
+    assert provenance["region"]["base_source"] == "guess" and provenance["title"]["source"] == "guess"
+    store.reset_meta("gick-inte-att-läsa")  # choices for a document never written are dropped without one
+
+
+def test_a_draft_is_kept_and_the_corpus_copied_for_its_preview(store, tmp_path):
+    from index.config import Settings
+    from index.storage.records import Draft
+
+    with store.transaction():
+        write(store, document(), [passage("a", "Regionen ansvarar för abstinensvård.")])
+        write(store, document(text="Nytt."), [passage("b", "Kommunen ansvarar för boende.", "kommun")], content_hash="def")
+    store.put_vectors(["key-a", "key-b"], np.eye(2, 3, dtype="float32"))
+    store.update_meta("avtal", replace(document().meta, title="Redigerad titel"), "rut")
+    draft = Draft("d1", "avtal", 2, "avtal.txt", str(store.data_dir / "uploads/avtal/x/avtal.txt"), {"region": "Dalarna"},
+                  "rut", "", [{"question": "vem ansvarar för boende", "card_changed": True}])
+    store.drafts.add(draft)
+    kept = store.drafts.get("d1")
+    assert kept == replace(draft, uploaded_at=kept.uploaded_at) and kept.uploaded_at
+    assert store.drafts.of_document("avtal") == kept and store.drafts.by("rut") == [kept] and store.drafts.by("tage") == []
+    store.drafts.set_changes("d1", [])
+    assert store.drafts.get("d1").changes == []
+
+    copy = Store(Settings.from_env(data_dir=tmp_path / "kopia", corpus_dir=CORPUS))
+    store.copy_corpus_to(copy)
+    assert [(d.doc_id, d.title, d.current_version) for d in copy.documents()] == [("avtal", "Redigerad titel", 2)]
+    assert [p.chunk_id for p in copy.document_passages("avtal", active_only=False)] == ["b"]  # what search has
+    assert [v.number for v in copy.versions("avtal")] == [2, 1]
+    assert list(copy.cached_vectors(["key-a", "key-b"], 3)) == ["key-b"]
+    assert copy.meta_provenance("avtal")["title"]["source"] == "editor"
+    assert copy.drafts.get("d1") is None and copy.accounts.audit_entries() == []  # nothing but the corpus
+    store.drafts.remove("d1")
+    assert store.drafts.get("d1") is None
 
 
 def test_vectors_are_cached_by_key(store):

@@ -170,6 +170,21 @@ MIGRATIONS = (
         "CREATE TABLE login_failures (id {id}, key TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
         "CREATE INDEX login_failures_key ON login_failures (key, at)",
     )),
+    # An upload waits here until its editor publishes it; the reading itself is in the draft's preview folder.
+    Migration(4, "drafts of uploads", _statements(
+        """CREATE TABLE drafts (
+            id TEXT PRIMARY KEY,
+            doc_id TEXT NOT NULL,
+            target_version INTEGER,
+            file_name TEXT NOT NULL,
+            file TEXT NOT NULL,
+            chosen TEXT NOT NULL DEFAULT '{{}}',
+            uploaded_by TEXT NOT NULL,
+            uploaded_at TEXT NOT NULL DEFAULT {now},
+            changes TEXT NOT NULL DEFAULT '[]'
+        )""",
+        "CREATE INDEX drafts_doc ON drafts (doc_id)",
+    )),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -120,3 +120,18 @@ class NewPassage:
     chunk_id: str
     chunk: Chunk
     embed_keys: list[str]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An uploaded file read as a document that nobody but its editor sees until it is published."""
+
+    id: str
+    doc_id: str
+    target_version: int | None  # the current version a new version was uploaded over; None for a new document
+    file_name: str  # as the editor's computer named it
+    file: str  # the kept upload, absolute
+    chosen: dict  # metadata the editor chose at upload, kept as the editor's edits when published
+    uploaded_by: str
+    uploaded_at: str
+    changes: list[dict]  # the questions whose answer card or first result the draft would change

@@ -27,6 +27,7 @@ from index.config import Settings
 from index.storage.accounts import Accounts
 from index.storage.courses import Courses
 from index.storage.database import Database, marks, utc_now
+from index.storage.drafts import Drafts
 from index.storage.migrations import migrate
 from index.storage.records import Document, NewPassage, Passage, Version
 from ingest.model import Actor, DocumentMeta, Footnote, ParsedDocument, Priority, Responsibility, TableData
@@ -35,6 +36,15 @@ _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_t
 META_KEYS = (*_META_FIELDS, "parties")
 # Where kept files live inside the shared folder; used to repair absolute paths of older databases.
 _DATA_FOLDERS = ("sources", "uploads")
+# What a search needs of the corpus, copied into a draft's preview database (searchable passages only).
+_PREVIEW_ROWS = {
+    "documents": "SELECT * FROM documents",
+    "versions": "SELECT * FROM versions",
+    "chunks": "SELECT * FROM chunks WHERE active = 1",
+    "responsibilities": "SELECT * FROM responsibilities",
+    "priorities": "SELECT * FROM priorities",
+    "meta_edits": "SELECT * FROM meta_edits",
+}
 
 
 class Store:
@@ -48,6 +58,7 @@ class Store:
         self._repair_paths()
         self.accounts = Accounts(self.db, settings.data_dir)
         self.courses = Courses(self.db)
+        self.drafts = Drafts(self.db, self.absolute, self.relative)
 
     def transaction(self):
         return self.db.transaction()
@@ -227,6 +238,25 @@ class Store:
         rows = self.db.query(" ".join(sql), params)
         return np.fromiter((row["id"] for row in rows), dtype="int64", count=len(rows))
 
+    def copy_corpus_to(self, other: "Store") -> None:
+        """The searchable corpus with its history, editors' edits and the vectors of its passages, into an
+        empty database: a draft is read into such a copy, so it can be searched before anyone else sees it."""
+        with self.writer_lock(), other.transaction():
+            copied: dict[str, list[dict]] = {}
+            for table, sql in _PREVIEW_ROWS.items():
+                copied[table] = rows = self.db.query(sql)
+                if rows:
+                    columns = list(rows[0])
+                    other.db.many(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(columns)})",
+                        ([row[c] for c in columns] for row in rows),
+                    )
+            keys = sorted({key for row in copied["chunks"] for key in json.loads(row["embed_keys"])})
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                rows = self.db.query(f"SELECT key, vector FROM embeddings WHERE key IN ({marks(part)})", part)
+                other.db.many("INSERT INTO embeddings (key, vector) VALUES (?, ?)", ((r["key"], r["vector"]) for r in rows))
+
     # -- vectors cache ---------------------------------------------------
 
     def cached_vectors(self, keys: list[str], dimension: int) -> dict[str, np.ndarray]:
@@ -384,8 +414,22 @@ class Store:
             self._apply_meta(doc_id)
         return changed
 
+    def choose_meta(self, doc_id: str, chosen: dict, who: str) -> None:
+        """Metadata an editor chose at upload, kept as the editor's edits even where the text says the same:
+        the choice is shown as the editor's and stays through every later reading of the file. Recorded
+        before the document is first written, they apply from its first version on."""
+        with self.db.transaction():
+            self.db.many(
+                "INSERT INTO meta_edits (doc_id, field, value, edited_by, edited_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (doc_id, field) DO UPDATE SET value = excluded.value, "
+                "edited_by = excluded.edited_by, edited_at = excluded.edited_at",
+                [(doc_id, key, json.dumps(value, ensure_ascii=False), who, utc_now()) for key, value in chosen.items() if key in META_KEYS],
+            )
+            self._apply_meta(doc_id)
+
     def reset_meta(self, doc_id: str) -> None:
-        """Drop the editors' edits: the manifest's (or the guessed) values apply again."""
+        """Drop the editors' edits: the manifest's (or the guessed) values apply again (also the choices
+        recorded for a document that was never written)."""
         with self.db.transaction():
             self.db.run("DELETE FROM meta_edits WHERE doc_id = ?", (doc_id,))
             self._apply_meta(doc_id)
@@ -393,8 +437,9 @@ class Store:
     def meta_provenance(self, doc_id: str) -> dict[str, dict]:
         """Where each metadata value of the document comes from.
 
-        {field: {"source": "editor" | "manifest" | "guess", "by", "at", "base"}}, where
-        "base" is what the manifest or the guess says, shown beside an edit that replaced it.
+        {field: {"source": "editor" | "manifest" | "guess", "by", "at", "base", "base_source"}}, where
+        "base" is what the manifest or the guess says, shown beside an edit that replaced it, and
+        "base_source" which of the two it is.
         """
         document = self.document(doc_id)
         base = self.file_meta(document)
@@ -406,11 +451,15 @@ class Store:
             else:
                 out[key] = {"source": "guess" if base["guessed"] else "manifest", "by": None, "at": None}
             out[key]["base"] = base["values"][key]
+            out[key]["base_source"] = "guess" if base["guessed"] else "manifest"
         return out
 
     def _apply_meta(self, doc_id: str) -> None:
         """documents' metadata columns = the file's values with the editors' edits over them."""
-        base = self.file_meta(self.document(doc_id))
+        document = self.document(doc_id)
+        if document is None:  # edits recorded ahead of the first version; it applies them
+            return
+        base = self.file_meta(document)
         values = dict(base["values"])
         edited = set()
         for row in self.db.query("SELECT field, value FROM meta_edits WHERE doc_id = ?", (doc_id,)):
