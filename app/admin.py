@@ -1,4 +1,5 @@
-"""The editors' pages: upload documents and new versions, edit metadata, retire, re-index, audit log.
+"""The editors' pages: upload documents and new versions, review and publish drafts, edit metadata,
+retire, re-index, audit log.
 
 Every change goes through the same Indexer as `kb ingest`, in a background
 thread so the page answers at once and shows progress; changes wait in a queue
@@ -6,7 +7,9 @@ and run one at a time, as the writer lock requires. An upload is refused before 
 unless it comes from a signed-in editor with the form's token; its file is
 checked by name and content before anything is written, read in a child
 process with a memory and time limit, and a file the pipeline cannot read
-leaves the index untouched.
+leaves the index untouched. A file that is read becomes a draft (index/preview.py):
+only the editor who uploaded it sees it, with what it would change in search,
+until that editor publishes it.
 """
 
 from __future__ import annotations
@@ -34,18 +37,22 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
 from app.auth import ROLE_LABELS, audit, audit_entries, check_csrf, csrf_protect, require_role
+from app.drafts import Previews, changes, compare, questions_for
 from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
 from app.pages import document_or_404
+from app.payloads import MAX_QUERY
 from index.build import EMBEDDING, READING, FileResult, Indexer, Progress
 from index.config import Settings
+from index.preview import drop_preview, has_preview, keep_vectors, preview_searcher, read_draft
 from index.sandbox import check_docx_size
-from index.storage.store import META_KEYS
 from index.search import Searcher
 from index.storage import Document, WriterBusy
+from index.storage.records import Draft
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta, IngestError
 from ingest.pipeline import source_files
 
+COMPARING = "jämför frågor"  # the stage after reading a draft: its questions asked with and without it
 # What an editor may upload, exactly as the README and the upload page say; anything else is refused by name.
 SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
 KIND_LABELS = {"pdf": "PDF", "docx": "Word (DOCX)", "txt": "text", "md": "Markdown"}
@@ -123,7 +130,8 @@ def safe_doc_id(name: str) -> str:
 
 
 def manifest_toml(meta: DocumentMeta) -> str:
-    """A one-entry manifest, so the metadata travels with the kept upload (and survives --rebuild)."""
+    """A one-entry manifest beside a new version of a document a manifest describes, so its metadata
+    travels with the kept upload (and survives --rebuild)."""
     lines = [f"[documents.{meta.doc_id}]"]
     for key in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status"):
         value = getattr(meta, key)
@@ -135,12 +143,12 @@ def manifest_toml(meta: DocumentMeta) -> str:
 
 
 def chosen_fields(doc_id: str, form: dict) -> dict:
-    """What an editor chose for an upload without a title (län, typ, a status other than gällande),
-    checked by the manifest's rules; the title is then read from the text."""
-    meta = meta_from_form(doc_id, form | {"title": doc_id}, [])
-    chosen = {"region": meta.region, "doc_type": meta.doc_type}
-    if meta.status != "gällande":
-        chosen["status"] = meta.status
+    """What an editor chose for a new document (titel, län, typ, status), checked by the manifest's rules;
+    what is left empty is read from the text. Kept as the editor's edits, so they show as the editor's."""
+    title = " ".join((form.get("title") or "").split())
+    status = (form.get("status") or "").strip()
+    meta = meta_from_form(doc_id, form | {"title": title or doc_id, "status": status or "gällande"}, [])
+    chosen = {"title": title, "region": meta.region, "doc_type": meta.doc_type, "status": status and meta.status}
     return {key: value for key, value in chosen.items() if value}
 
 
@@ -196,6 +204,7 @@ class Job:
     stage: str = ""
     state: str = "queued"  # queued | running | done | failed
     message: str = ""
+    link: str = ""  # where the result is: an upload's draft
     results: list[FileResult] = field(default_factory=list)
     started: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
 
@@ -280,6 +289,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         return indexers[0]
 
     uploads = settings.shared_dir / "uploads"
+    previews = Previews(lambda draft_id: preview_searcher(settings, draft_id, searcher.embedder))
 
     def render(request: Request, name: str, context: dict, status: int = 200):
         context = {"user": editor(request), "role_labels": ROLE_LABELS} | context
@@ -296,6 +306,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     def documents(request: Request):
         return render(request, "documents.html", {
             "documents": store.documents(include_retired=True), "jobs": [j for j in jobs.recent() if j.active],
+            "drafts": store.drafts.by(editor(request).name),
         })
 
     @router.get("/upload", response_class=HTMLResponse)
@@ -313,15 +324,15 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         except HTTPException:
             return upload_form(request, "Formuläret kunde inte läsas. Välj en fil och försök igen.", 400)
         values = {key: str(form.get(key) or "").strip() for key in ("target", "doc_id", "title", "region", "doc_type", "status")}
-        values["status"] = values["status"] or "gällande"
-        target, doc_id, title = values["target"], values["doc_id"], values["title"]
+        target, doc_id = values["target"], values["doc_id"]
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
             await form.close()
             return upload_form(request, "Välj en fil att ladda upp.", 400, values)
         content = await file.read(settings.max_upload + 1)
         await form.close()  # the spooled copy goes now; what is kept is written below
-        chosen: dict = {}  # fields chosen for a new document without a title, kept as the editor's edits
+        chosen: dict = {}  # what the editor chose for a new document, kept as the editor's edits
+        meta = existing = None
         try:
             if len(content) > settings.max_upload:
                 raise UploadRefused(f"Filen är större än {settings.max_upload_mb} MB.")
@@ -340,9 +351,13 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                     raise UploadRefused("Ange ett dokument-id med bokstäver eller siffror.")
                 if store.document(doc_id):
                     raise UploadRefused(f"Dokumentet {doc_id} finns redan. Välj det under ”Ny version av” i stället.")
-                meta = meta_from_form(doc_id, values, []) if title else None
-                if not title:
-                    chosen = chosen_fields(doc_id, values)
+                chosen = chosen_fields(doc_id, values)
+            pending = store.drafts.of_document(doc_id)
+            if pending:
+                raise UploadRefused(
+                    f"Det finns redan ett opublicerat utkast av {doc_id}, uppladdat av {pending.uploaded_by} "
+                    f"{pending.uploaded_at} UTC. Det måste publiceras eller slängas innan nästa laddas upp."
+                )
         except ValueError as exc:  # UploadRefused or a metadata error
             audit(store, user, "uppladdning nekad", f"{file.filename}: {exc}")
             return upload_form(request, str(exc), 400, values)
@@ -360,29 +375,149 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             with contextlib.suppress(OSError):
                 folder.parent.rmdir()
 
+        draft_id = uuid.uuid4().hex[:12]
+
         def work(job: Job) -> None:
             try:
-                run = indexer().ingest([path], who=user.name, progress=job.on_progress, isolated=True)
+                result, compared = read_and_compare(job, draft_id, path, chosen, user.name)
+            except IngestError as exc:
+                discard()
+                job.state, job.message = "failed", f"Filen kunde inte läsas: {exc}"
+                audit(store, user, "uppladdning misslyckades", f"{doc_id}: {exc}")
+                return
             except BaseException:
                 discard()
                 raise
-            job.results = run.files
-            if run.failed:
+            if result.outcome == "unchanged":
+                drop_preview(settings, draft_id)
                 discard()
-                job.state, job.message = "failed", f"Filen kunde inte läsas: {run.failed[0].error}"
-                audit(store, user, "uppladdning misslyckades", f"{doc_id}: {run.failed[0].error}")
+                job.message = f"Filen är likadan som version {result.version} av {doc_id}; det finns inget att publicera."
                 return
-            result = run.files[0]
-            if chosen:  # no title given: the text's title stands, the fields the editor chose are kept as edits
-                document = store.document(doc_id)
-                read = DocumentMeta(doc_id=doc_id, **{key: getattr(document, key) for key in META_KEYS})
-                store.update_meta(doc_id, dataclasses.replace(read, **chosen), user.name)
-            job.message = f"{doc_id} version {result.version} är sökbar." if result.version else ""
-            audit(store, user, "ny version" if target else "nytt dokument",
-                  f"{doc_id} v{result.version} ({file.filename}, {len(content)} byte)")
+            store.drafts.add(Draft(
+                id=draft_id, doc_id=doc_id, target_version=existing.current_version if existing else None,
+                file_name=file.filename, file=str(path), chosen=chosen, uploaded_by=user.name, uploaded_at="",
+                changes=compared,
+            ))
+            job.link = f"/admin/drafts/{draft_id}"
+            job.message = "Filen är läst som ett utkast. Bara du ser det tills du publicerar det."
+            audit(store, user, "utkast uppladdat", f"{doc_id} ({file.filename}, {len(content)} byte)")
 
         job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user.name, total=1), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    def read_and_compare(job: Job, draft_id: str, path: Path, chosen: dict, who: str) -> tuple[FileResult, list[dict]]:
+        """Read the file into the draft's copy of the corpus and ask the questions it may change of both."""
+        result = read_draft(settings, store, searcher.embedder, draft_id, path, chosen, who, job.on_progress)
+        job.results = [result]
+        if result.outcome == "unchanged":
+            return result, []
+        previews.forget(draft_id)  # a copy read again is a new copy
+        preview = previews.get(draft_id)
+        doc_id = path.stem
+        asked = questions_for(reading_of(preview.store, doc_id, "draft"), reading_of(store, doc_id))
+        job.stage, job.current = COMPARING, f"{len(asked)} frågor"
+        return result, changes(searcher, preview, asked, doc_id)
+
+    def draft_or_404(request: Request, draft_id: str) -> Draft:
+        """A draft is its uploader's: to everyone else it does not exist."""
+        draft = store.drafts.get(draft_id)
+        if draft is None or draft.uploaded_by != editor(request).name:
+            raise HTTPException(404, "Utkastet finns inte: det är publicerat eller slängt, eller någon annans.")
+        return draft
+
+    @router.get("/drafts/{draft_id}", response_class=HTMLResponse)
+    def draft_page(request: Request, draft_id: str, q: str = ""):
+        draft = draft_or_404(request, draft_id)
+        current = store.document(draft.doc_id)
+        context = {"draft": draft, "current": current, "q": q.strip()[:MAX_QUERY]}
+        if not has_preview(settings, draft_id):
+            return render(request, "draft_missing.html", context)
+        preview = previews.get(draft_id)
+        context |= {
+            "reading": reading_of(preview.store, draft.doc_id, "draft"),
+            "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
+            "provenance": preview.store.meta_provenance(draft.doc_id),
+            "stale": bool(current and current.current_version != draft.target_version),
+        }
+        if context["q"]:
+            context["tried"] = compare(searcher, preview, context["q"], draft.doc_id)
+        return render(request, "draft.html", context)
+
+    @router.post("/drafts/{draft_id}/publish", dependencies=[Depends(csrf_protect)])
+    def publish_draft(request: Request, draft_id: str):
+        user = editor(request)
+        draft = draft_or_404(request, draft_id)
+        doc_id = draft.doc_id
+
+        def work(job: Job) -> None:
+            if store.drafts.get(draft_id) is None:
+                job.state, job.message = "failed", "Utkastet finns inte längre: det är redan publicerat eller slängt."
+                return
+            new = draft.target_version is None
+            if new and store.document(doc_id):
+                job.state, job.message = "failed", (
+                    f"Ett dokument {doc_id} har tillkommit sedan utkastet laddades upp. "
+                    "Släng utkastet och ladda upp filen med ett annat dokument-id."
+                )
+                return
+            if has_preview(settings, draft_id):
+                keep_vectors(settings, store, draft_id, doc_id, searcher.embedder.dimension)
+            if draft.chosen:
+                store.choose_meta(doc_id, draft.chosen, draft.uploaded_by)
+            try:
+                run = indexer().ingest([Path(draft.file)], who=draft.uploaded_by, progress=job.on_progress, isolated=True)
+            except BaseException:
+                if new:  # the choices must not wait for another document of the same id
+                    store.reset_meta(doc_id)
+                raise
+            job.results = run.files
+            if run.failed:
+                if new:
+                    store.reset_meta(doc_id)
+                job.state, job.message = "failed", f"Filen kunde inte läsas: {run.failed[0].error} Utkastet finns kvar."
+                return
+            result = run.files[0]
+            forget_draft(draft_id)
+            job.message = f"{doc_id} version {result.version} är publicerad och sökbar för alla."
+            audit(store, user, "nytt dokument" if new else "ny version",
+                  f"{doc_id} v{result.version} ({draft.file_name}), publicerat utkast från {draft.uploaded_at} UTC")
+
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "publish", f"Publicering av {draft.file_name}", user.name, total=1), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    @router.post("/drafts/{draft_id}/discard", dependencies=[Depends(csrf_protect)])
+    def discard_draft(request: Request, draft_id: str):
+        user = editor(request)
+        draft = draft_or_404(request, draft_id)
+        forget_draft(draft_id)
+        kept = Path(draft.file).parent
+        shutil.rmtree(kept, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            kept.parent.rmdir()  # the document's folder, if this upload was all it had
+        audit(store, user, "utkast slängt", f"{draft.doc_id} ({draft.file_name})")
+        return RedirectResponse("/admin", status_code=303)
+
+    @router.post("/drafts/{draft_id}/read", dependencies=[Depends(csrf_protect)])
+    def reread_draft(request: Request, draft_id: str):
+        """A draft without its copy (a backup restored elsewhere) is read again from its kept file."""
+        user = editor(request)
+        draft = draft_or_404(request, draft_id)
+
+        def work(job: Job) -> None:
+            result, compared = read_and_compare(job, draft_id, Path(draft.file), draft.chosen, draft.uploaded_by)
+            store.drafts.set_changes(draft_id, compared)
+            job.link = f"/admin/drafts/{draft_id}"
+            job.message = "Utkastet är läst igen." if result.outcome != "unchanged" else (
+                f"Filen är nu likadan som version {result.version} av {draft.doc_id}; släng utkastet."
+            )
+
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Läser utkastet {draft.file_name} igen", user.name, total=1), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
+
+    def forget_draft(draft_id: str) -> None:
+        store.drafts.remove(draft_id)
+        previews.forget(draft_id)
+        drop_preview(settings, draft_id)
 
     def document_form(request: Request, document: Document, error: str = "", status: int = 200):
         source = Path(document.source_path)

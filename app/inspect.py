@@ -2,14 +2,16 @@
 
 The same view serves `kb inspect DOC` and the admin page /admin/documents/<id>/reading: the head
 read as metadata, the section tree, every passage with its span, tables as rows, the responsibility
-statements and recommendations found, what cleaning removed and why, warnings, and which manifest
-setting fixes what.
+statements and recommendations found, what cleaning removed and why, warnings, and how to fix a
+misread where the document came from: its manifest entry, its admin page (an upload) or, for a draft,
+the upload form.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from index.storage import Document, Passage, Store
 from index.status import STATUS_LABELS, document_status
@@ -61,6 +63,8 @@ class DocumentReading:
     removed: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # reason -> (source line, text)
     masked: list[tuple[str, int]] = field(default_factory=list)  # (kind as the editor reads it, count), most first
     hints: list[str] = field(default_factory=list)
+    origin: str = "manifest"  # manifest | upload | draft: where its metadata is fixed
+    guessed: list[str] = field(default_factory=list)  # title, region, doc_type where neither file nor editor said
 
     @property
     def masked_summary(self) -> str:
@@ -75,7 +79,18 @@ class DocumentReading:
         return f"Personuppgifter maskade: {total}" + (f" ({kinds})" if kinds else "") + where + "."
 
 
-def reading_of(store: Store, doc_id: str) -> DocumentReading | None:
+ORIGINS = ("manifest", "upload", "draft")
+_GUESSABLE = {"title": "titel", "region": "län", "doc_type": "typ"}
+
+
+def origin_of(store: Store, document: Document) -> str:
+    """An upload's metadata is fixed on its admin page; a corpus file's in its folder's manifest."""
+    uploads = store.settings.shared_dir.resolve() / "uploads"
+    return "upload" if uploads in Path(document.source_path).resolve().parents else "manifest"
+
+
+def reading_of(store: Store, doc_id: str, origin: str | None = None) -> DocumentReading | None:
+    """How the document was read; `origin` (ORIGINS) says where it came from, else its path tells."""
     document = store.document(doc_id)
     if document is None:
         return None
@@ -98,6 +113,8 @@ def reading_of(store: Store, doc_id: str) -> DocumentReading | None:
         recommendations=[(passage, p) for passage in passages for p in passage.priority],
         removed=removed,
         masked=masked_of(document.report),
+        origin=origin or origin_of(store, document),
+        guessed=[key for key, where in store.meta_provenance(doc_id).items() if key in _GUESSABLE and where["source"] == "guess"],
     )
     reading.hints = hints_for(reading)
     return reading
@@ -110,18 +127,37 @@ def masked_of(report: dict) -> list[tuple[str, int]]:
 
 
 def hints_for(reading: DocumentReading) -> list[str]:
-    """What an editor can set in the folder's manifest.toml to fix a misread, in Swedish."""
+    """How an editor fixes a misread, in Swedish, where the document came from: the folder's manifest.toml,
+    the upload's metadata form on its admin page, or (a draft) the upload form."""
     document, out = reading.document, []
     entry = f"[documents.{document.doc_id}] i manifest.toml"
-    if document.guessed:
-        out.append(f"Titel, län och typ är lästa ur dokumentet eller gissade. Rätta dem under {entry}: title, region, doc_type.")
+    page = f"under Metadata på dokumentets sida (/admin/documents/{document.doc_id})"
+    guessed = [_GUESSABLE[key] for key in reading.guessed]
+    if guessed:
+        named = (", ".join(guessed[:-1]) + " och " + guessed[-1] if len(guessed) > 1 else guessed[0]).capitalize()
+        many = len(guessed) > 1
+        them = "dem" if many else "den"
+        fix = {
+            "manifest": f"Rätta {them} under {entry}: " + ", ".join(reading.guessed) + ".",
+            "upload": f"Rätta {them} {page}.",
+            "draft": f"Släng utkastet och ladda upp filen igen med {them} ifyllda, eller rätta {them} på dokumentets sida när det är publicerat.",
+        }[reading.origin]
+        out.append(f"{named} är {'lästa' if many else 'läst'} ur dokumentet eller {'gissade' if many else 'gissad'}. {fix}")
     if not document.region:
-        out.append(f"Länet kunde inte avgöras, så dokumentet kommer inte först för något län. Ange region under {entry}.")
+        fix = {
+            "manifest": f"Ange region under {entry}.",
+            "upload": f"Ange län {page}.",
+            "draft": "Välj län när du laddar upp filen igen, eller på dokumentets sida när det är publicerat.",
+        }[reading.origin]
+        out.append(f"Länet kunde inte avgöras, så dokumentet kommer inte först för något län. {fix}")
     off = sum(not passage.on_topic for passage in reading.passages)
     if off:
+        fix = (
+            f"Hör hela dokumentet hit: ange in_scope = true under {entry}." if reading.origin == "manifest" else
+            "En uppladdning kan inte ange det; hör hela dokumentet hit, lägg det i corpus-mappen med in_scope = true i manifest.toml."
+        )
         out.append(
-            f"{off} stycken räknas som utanför ämnet (delar av en nämndhandling som inte gäller missbruk) och rankas lägre. "
-            f"Hör hela dokumentet hit: ange in_scope = true under {entry}."
+            f"{off} stycken räknas som utanför ämnet (delar av en nämndhandling som inte gäller missbruk) och rankas lägre. {fix}"
         )
     if len(reading.sections) == 0:
         out.append("Inga rubriker hittades. Rubriker i Markdown (#), numrerade rubriker (1.2 Rubrik) eller Word-formatmallar ger stycken med avsnitt.")
