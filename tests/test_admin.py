@@ -88,6 +88,26 @@ def wait_for(client, response) -> str:
     return finished(client, job)
 
 
+def draft_link(fragment: str) -> str:
+    """The draft an upload made, linked from its job's last fragment."""
+    assert "Granska utkastet" in fragment, fragment
+    return re.search(r'href="(/admin/drafts/\w+)"', fragment).group(1)
+
+
+def publish_draft(client, link: str) -> str:
+    """Press "Publicera" on the draft's page; the publishing job's last text."""
+    token = csrf_of(client.get(link).text)
+    return wait_for(client, client.post(link + "/publish", data={"csrf": token}, follow_redirects=False))
+
+
+def publish(client, fragment: str) -> str:
+    return publish_draft(client, draft_link(fragment))
+
+
+def upload_and_publish(client, name: str, content: bytes, **fields) -> str:
+    return publish(client, wait_for(client, upload(client, name, content, **fields)))
+
+
 def snapshot(searcher, settings):
     store = searcher.store
     uploads = settings.data_dir / "uploads"
@@ -152,8 +172,8 @@ def test_a_pdf_the_pipeline_cannot_read_leaves_everything_as_it_was(env):
 def test_a_revised_text_becomes_version_2_with_its_diff(env):
     client, searcher, _ = env
     revised = revise((CORPUS / f"{DOC}.txt").read_text(encoding="utf-8"))
-    fragment = wait_for(client, upload(client, "ny version.txt", revised.encode(), target=DOC))
-    assert "Klart" in fragment and f"{DOC} version 2" in fragment
+    fragment = upload_and_publish(client, "ny version.txt", revised.encode(), target=DOC)
+    assert "Klart" in fragment and f"{DOC} version 2 är publicerad" in fragment
     document = searcher.store.document(DOC)
     assert document.current_version == 2 and not document.guessed  # the manifest metadata is kept
 
@@ -169,10 +189,10 @@ def test_a_revised_text_becomes_version_2_with_its_diff(env):
 
 def test_a_new_markdown_document_with_metadata(env):
     client, searcher, _ = env
-    fragment = wait_for(client, upload(
+    fragment = upload_and_publish(
         client, "LARO rutin.md", NEW_DOC_MD.encode(), title="Samverkansrutin LARO", region="Dalarna",
         doc_type="handlingsplan", status="förslag",
-    ))
+    )
     assert "Klart" in fragment
     document = searcher.store.document("laro-rutin")
     assert (document.title, document.region, document.status, document.format) == (
@@ -184,10 +204,10 @@ def test_a_new_markdown_document_with_metadata(env):
 
 def test_an_upload_without_a_title_keeps_the_chosen_type_and_county(env):
     client, searcher, _ = env
-    fragment = wait_for(client, upload(
+    fragment = upload_and_publish(
         client, "rutin utan titel.md", NEW_DOC_MD.replace("LARO", "Läkemedelsassisterad behandling").encode(),
         title="", region="Norrbotten", doc_type="vård- och insatsprogram",
-    ))
+    )
     assert "Klart" in fragment
     document = searcher.store.document("rutin-utan-titel")
     assert (document.region, document.doc_type) == ("Norrbotten", "vård- och insatsprogram")
@@ -254,7 +274,7 @@ Kontakta socialtjänsten vid oro för ett barn.
 
 def test_the_reading_page_shows_how_a_document_was_read(env):
     client, searcher, _ = env
-    wait_for(client, upload(client, "rutin-missbruk.md", ROUTINE.encode(), doc_type="rutin"))
+    upload_and_publish(client, "rutin-missbruk.md", ROUTINE.encode(), doc_type="rutin")
     page = client.get("/admin/documents/rutin-missbruk/reading")
     assert page.status_code == 200
     text = html.unescape(page.text)
@@ -265,5 +285,6 @@ def test_the_reading_page_shows_how_a_document_was_read(env):
     statements = re.findall(r"<tr><td>(\w+)</td><td>([^<]+)</td>", page.text)
     assert ("kommun", "Enhetschef") in statements and ("kommun", "Sjuksköterskan") in statements  # a kommun's routine
     assert "sidnummer" in text and "Roller och ansvar" in text
-    assert "Ange region under [documents.rutin-missbruk]" in text  # how to fix what could not be read
+    assert "Ange län under Metadata på dokumentets sida" in text  # how to fix what could not be read, for an upload
+    assert "manifest.toml" not in text
     assert client.get("/admin/documents/finns-inte/reading").status_code == 404

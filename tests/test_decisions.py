@@ -20,7 +20,7 @@ from index.build import Indexer
 from index.config import Settings
 from index.search import Searcher
 from tests.conftest import CORPUS
-from tests.test_admin import NEW_DOC_MD, upload, wait_for
+from tests.test_admin import NEW_DOC_MD, upload_and_publish, wait_for
 from tests.test_auth import PASSWORD, csrf_of, login
 from tests.ui_fixtures import _copy_data_dir
 
@@ -109,11 +109,11 @@ def test_metadata_edits_win_over_the_manifest_through_every_kind_of_ingest(site,
     run = Indexer(settings, embedder).ingest([corpus])  # a new version from the corpus folder
     assert run.files[0].outcome == "revised" and kept() == edited
     page = client.get(f"/admin/documents/{DOC}").text  # where each value comes from
-    assert 'id="source-title">ändrat av rut' in page
+    assert 'id="source-title">valt av rut' in page
     assert f"manifest.toml säger ”{manifest.title}”" in page
     assert 'id="source-doc_type">från manifest.toml' in page
     text = source.read_text(encoding="utf-8") + "\nEn uppladdad version.\n"
-    assert "Klart" in wait_for(client, upload(client, "ny.md", text.encode(), target=DOC))  # a new version uploaded
+    assert "Klart" in upload_and_publish(client, "ny.md", text.encode(), target=DOC)  # a new version uploaded
     assert kept() == edited
 
 
@@ -129,7 +129,7 @@ def test_a_backup_restored_into_another_folder_gives_the_service_back(site, embe
     from app.web import create_app
 
     client, searcher, settings, corpus = site
-    assert "Klart" in wait_for(client, upload(client, "LARO rutin.md", NEW_DOC_MD.encode(), title="LARO-rutin"))
+    assert "Klart" in upload_and_publish(client, "LARO rutin.md", NEW_DOC_MD.encode(), title="LARO-rutin")
     form = {"title": "LARO-rutin (redigerad)", "region": "Västerbotten", "doc_type": "", "status": "gällande",
             "decided": "", "valid_from": "", "valid_to": "", "parties": ""}
     assert admin_post(client, "/admin/documents/laro-rutin/meta", **form).status_code == 303

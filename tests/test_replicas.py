@@ -21,7 +21,7 @@ from index.storage import Store
 from tests.conftest import CORPUS, make_settings
 from tests.postgres import fresh_database
 from tests.servers import kb_serve
-from tests.test_admin import NEW_DOC_MD, wait_for
+from tests.test_admin import NEW_DOC_MD, publish, wait_for
 from tests.test_auth import PASSWORD
 
 
@@ -67,8 +67,12 @@ def test_an_upload_through_one_server_is_searchable_through_the_other(replicas):
             "/admin/upload", params={"csrf": csrf(client.get("/admin/upload").text)},
             files={"file": ("laro-rutin.md", NEW_DOC_MD.encode())}, data={"title": "Samverkansrutin LARO", "region": "Dalarna"},
         )
-        assert "Klart" in wait_for(client, response)
+        drafted = wait_for(client, response)
     question = "läkemedelsassisterad behandling vid opioidberoende"
+    assert "laro-rutin" not in found(one, question) | found(other, question)  # a draft until it is published
+    with httpx.Client(base_url=other, timeout=60) as client:  # the editor's draft, read from PostgreSQL, on either server
+        sign_in(client)
+        assert "publicerad" in publish(client, drafted)
     assert "laro-rutin" in found(one, question)
     assert "laro-rutin" in found(other, question)
     assert httpx.get(f"{one}/healthz").json() == httpx.get(f"{other}/healthz").json()
