@@ -36,8 +36,10 @@ DEVICE_COOKIE = "kb_device"
 DEVICE_MAX_AGE = 180 * 24 * 3600
 ANONYMOUS_CSRF_MAX_AGE = 3600
 MAX_NAME = 64
-# Failed logins per key (see _limit_keys): this many are free, then each one doubles the wait.
+# Failed logins per key (see _limit_keys): this many are free, then each one doubles the wait. The name's
+# count never makes anyone wait: past it, the account is under attack and each address gets one free failure.
 FREE_FAILURES = {"device": 5, "pair": 5, "addr": 20, "name": 20}
+FREE_UNDER_ATTACK = 1
 FIRST_WAIT = 30  # seconds
 LONGEST_WAIT = 15 * 60
 FAILURE_MEMORY = 3600  # failures older than this are forgotten
@@ -105,8 +107,7 @@ def _limit_keys(request: Request, name: str) -> list[str]:
     A browser where this account signed in before counts only against itself,
     so nobody can lock the owner out by failing on purpose. Any other attempt
     counts against the name and address pair, the address (many names tried
-    from one place) and the name (one name tried from many places), the last
-    two with a higher allowance.
+    from one place) and the name (one name tried from many places); see _wait.
     """
     folded = name.casefold()
     device = _device(request)
@@ -116,12 +117,25 @@ def _limit_keys(request: Request, name: str) -> list[str]:
     return [f"pair:{folded}|{address}", f"addr:{address}", f"name:{folded}"]
 
 
-def _wait(key: str, count: int, last: float | None, now: float) -> float:
-    """Seconds until `key` may try again: nothing for the free failures, then 30 s doubling up to 15 min."""
-    excess = count - FREE_FAILURES[key.split(":", 1)[0]]
-    if excess < 0:
-        return 0.0
-    return max(0.0, last + min(FIRST_WAIT * 2**excess, LONGEST_WAIT) - now)
+def _wait(counts: dict[str, tuple[int, float | None]], now: float) -> float:
+    """Seconds until the attempt may be checked: for each key nothing for its free failures, then 30 s
+    doubling up to 15 min; the longest of them.
+
+    The name's own count never refuses: an attacker with a few addresses could raise it and keep the
+    owner out of every new browser. Past its allowance the account is under attack, and every address
+    gets one free failure instead of five, so guesses spread over many addresses are slowed while the
+    owner's first try from anywhere is checked; the right password clears the account's count.
+    """
+    attacked = any(key.startswith("name:") and count >= FREE_FAILURES["name"] for key, (count, _) in counts.items())
+    longest = 0.0
+    for key, (count, last) in counts.items():
+        kind = key.split(":", 1)[0]
+        if kind == "name":
+            continue
+        excess = count - (FREE_UNDER_ATTACK if attacked and kind == "pair" else FREE_FAILURES[kind])
+        if excess >= 0:
+            longest = max(longest, last + min(FIRST_WAIT * 2**excess, LONGEST_WAIT) - now)
+    return max(0.0, longest)
 
 
 def reserve_attempt(store: Store, keys: list[str]) -> tuple[float, list[int]]:
@@ -132,9 +146,7 @@ def reserve_attempt(store: Store, keys: list[str]) -> tuple[float, list[int]]:
     refused, else (0, the rows to delete if the password turns out right).
     """
     now = time.time()
-    return store.accounts.reserve_attempt(
-        keys, now, now - FAILURE_MEMORY, lambda key, count, last: _wait(key, count, last, now)
-    )
+    return store.accounts.reserve_attempt(keys, now, now - FAILURE_MEMORY, lambda counts: _wait(counts, now))
 
 
 def _wait_text(seconds: float) -> str:
@@ -313,7 +325,9 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         if user is None:
             audit(store, None, "inloggning misslyckades", f"{name} från {address}")
             return login_form(request, safe_next(next), name, "Fel namn eller lösenord.", 401)
-        store.accounts.forget_failures(reserved, keys[0])
+        # the owner's right password clears the account's count and this browser's or address's, not the address's
+        # failures for other names
+        store.accounts.forget_failures(reserved, [key for key in keys if not key.startswith("addr:")])
         audit(store, user, "inloggning", f"från {address}")
         response = RedirectResponse(safe_next(next) or ROLE_HOME[user.role], status_code=303)
         sid = start_session(store, user.name)

@@ -282,16 +282,16 @@ def test_failed_logins_are_counted_before_the_check(store):
     accounts = store.accounts
     seen = []
 
-    def wait(key, count, last):
-        seen.append((key, count, last))
-        return 30.0 if count >= 2 else 0.0
+    def wait(counts):
+        seen.append(counts)
+        return 30.0 if any(count >= 2 for count, _ in counts.values()) else 0.0
 
     assert accounts.reserve_attempt(["addr:a", "name:rut"], 10.0, 0.0, wait)[0] == 0.0
     wait_, rows = accounts.reserve_attempt(["addr:a", "name:rut"], 11.0, 0.0, wait)
     assert wait_ == 0.0 and len(rows) == 2
     assert accounts.reserve_attempt(["addr:a"], 12.0, 0.0, wait) == (30.0, [])
-    assert seen[-1] == ("addr:a", 2, 11.0)
-    accounts.forget_failures(rows, "addr:a")
+    assert seen[-1] == {"addr:a": (2, 11.0)}
+    accounts.forget_failures(rows, ["addr:a"])
     assert accounts.reserve_attempt(["addr:a"], 13.0, 0.0, wait)[0] == 0.0
     assert accounts.reserve_attempt(["name:rut"], 14.0, 12.0, wait)[0] == 0.0  # older failures forgotten
 

@@ -67,25 +67,27 @@ class Accounts:
     def reserve_attempt(self, keys: list[str], now: float, forget_before: float, wait) -> tuple[float, list[int]]:
         """Count an attempt as failed before its password is checked, in one locked transaction.
 
-        `wait(key, count, last)` says how long the key must still wait. Returns
-        (seconds to wait, []) when refused, else (0, the rows to delete when the password is right).
+        `wait({key: (count, last)})` says how long the attempt must still wait, from the failures
+        of all its keys. Returns (seconds to wait, []) when refused, else (0, the rows to delete
+        when the password is right).
         """
         with self.db.transaction(lock="kb-logins"):
             self.db.run("DELETE FROM login_failures WHERE at < ?", (forget_before,))
-            longest = 0.0
+            counts = {}
             for key in keys:
                 row = self.db.one("SELECT count(*) AS count, max(at) AS last FROM login_failures WHERE key = ?", (key,))
-                longest = max(longest, wait(key, row["count"], row["last"]))
+                counts[key] = (row["count"], row["last"])
+            longest = wait(counts)
             if longest > 0:
                 return longest, []
             rows = [self.db.insert("INSERT INTO login_failures (key, at) VALUES (?, ?)", (key, now)) for key in keys]
         return 0.0, rows
 
-    def forget_failures(self, rows: list[int], key: str) -> None:
-        """A right password: the attempt's own rows and the key's earlier failures go."""
+    def forget_failures(self, rows: list[int], keys: list[str]) -> None:
+        """A right password: the attempt's own rows and these keys' earlier failures go."""
         with self.db.transaction():
             self.db.many("DELETE FROM login_failures WHERE id = ?", [(row,) for row in rows])
-            self.db.run("DELETE FROM login_failures WHERE key = ?", (key,))
+            self.db.many("DELETE FROM login_failures WHERE key = ?", [(key,) for key in keys])
 
     # -- audit log ---------------------------------------------------------------------
 
