@@ -66,6 +66,7 @@ class Statement:
     condition: str | None = None
     level: int | None = None
     label: str | None = None
+    meaning: float | None = None  # cosine of the question and the statement (index/statement_vectors.py)
     modality_weight: float = 1.0  # see MODALITY_WEIGHT; 1 unless the question asks who is responsible
     rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
 
@@ -114,7 +115,11 @@ def compose_answer(
         else "fact"
     )
     answerable = _answerable(reading, hits[: params.answer_hits])
-    statements = [s for rank, hit in enumerate(hits[: params.answer_hits]) for s in statements_of(reading, hit, rank, answerable)]
+    statements = [
+        s
+        for rank, hit in enumerate(hits[: params.answer_hits])
+        for s in statements_of(reading, hit, rank, answerable, searcher.statement_meaning(reading, hit.passage))
+    ]
     if intent == "responsibility":
         for s in statements:
             s.modality_weight = MODALITY_WEIGHT.get(s.modality, 1.0)
@@ -171,7 +176,12 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
             votes[key(s)] = votes.get(key(s), 0.0) + s.match / (1 + s.rank)
     if best.kind == "responsibility" and best.principal is None:
         return None, NO_PRINCIPAL, candidates
-    if votes.get(key(best), 0.0) < params.min_share * sum(votes.values()):
+    agreeing = votes.get(key(best), 0.0)
+    if best.kind == "responsibility" and best.principal == "gemensamt":
+        # each principal's own part of a shared task ("Regionen ansvarar för psykosocial behandling"
+        # beside "Kommunerna och regionen har ett gemensamt ansvar för psykosocial behandling") agrees with it
+        agreeing += votes.get("region", 0.0) + votes.get("kommun", 0.0)
+    if agreeing < params.min_share * sum(votes.values()):
         if best.kind == "recommendation" and _same_recommendation([s for s in statements if s.match >= best.match - params.vote_margin]):
             return best, None, candidates
         return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
@@ -206,11 +216,15 @@ def _answerable(reading: Reading, hits: list[Hit]):
     return question.within(found)
 
 
-def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> list[Statement]:
+def statements_of(
+    reading: Reading, hit: Hit, rank: int, answerable=None, meanings: list[float] | None = None
+) -> list[Statement]:
     """Every statement and recommendation of a passage, weighed against the question.
 
     `match` is the share of the answerable question (see _answerable) the statement covers;
     `coverage` the share of the whole question, so a statement about one word of it is not enough.
+    Where the statement says the question in other words, its closeness in meaning (`meanings`,
+    one cosine per statement, see Searcher.statement_meaning) stands in for both.
     """
     passage, document = hit.passage, hit.document
     whole = reading.whole_question
@@ -251,7 +265,17 @@ def statements_of(reading: Reading, hit: Hit, rank: int, answerable=None) -> lis
                 condition=tag.condition, **base,
             )
         )
+    for statement, cosine in zip(out, meanings or []):
+        statement.meaning = cosine
+        closeness = _closeness(cosine, params)
+        statement.match = max(statement.match, closeness)
+        statement.coverage = max(statement.coverage, closeness)
     return out
+
+
+def _closeness(cosine: float, params: RankingParams) -> float:
+    """A cosine as a share of the question said: 0 at `meaning_floor`, 1 at `meaning_full`."""
+    return min(1.0, max(0.0, (cosine - params.meaning_floor) / (params.meaning_full - params.meaning_floor)))
 
 
 def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> str:

@@ -28,10 +28,11 @@ from index.lexical import LexicalIndex
 from index.passage_words import PassageWords
 from index.params import RankingParams
 from index.sandbox import Limits, read_bounded, read_isolated
+from index.statement_vectors import StatementVectors, statement_texts
 from index.storage import NewPassage, Store, digest, generation_dir, generation_encoder
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
-from ingest.model import IngestError, ParsedDocument
+from ingest.model import IngestError, ParsedDocument, Priority, Responsibility
 from ingest.pipeline import MANIFEST_NAME, source_files
 
 
@@ -308,6 +309,8 @@ class Indexer:
             texts = embedding_windows(chunk.section_path, chunk.text, self.params.window_words, self.params.window_stride)
             keys = [self.embedder.content_key(text) for text in texts]
             windows.update(zip(keys, texts))
+            statements = statement_texts(chunk.section_path, chunk.text, chunk.responsibility, chunk.priority)
+            windows.update((self.embedder.content_key(text), text) for text in statements)
             own_id = key if occurrence == 0 else chunk_id(document.doc_id, chunk.section_path, chunk.text, occurrence)
             passages.append(NewPassage(own_id, chunk, keys))
         return passages, windows
@@ -341,6 +344,7 @@ class Indexer:
         vectors = self.store.cached_vectors([key for _, key in windows], dimension)
         matrix = np.stack([vectors[key] for _, key in windows]) if windows else np.zeros((0, dimension), "float32")
         VectorIndex.build(np.array([rowid for rowid, _ in windows]), matrix, dimension).save(tmp / "vectors.faiss")
+        self._statement_vectors(rows, dimension).save(tmp)
         LexicalIndex.build(
             [str(r["id"]) for r in rows],
             (lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows),
@@ -353,6 +357,25 @@ class Indexer:
         )
         os.replace(tmp, target)
         return digest(target)
+
+    def _statement_vectors(self, rows: list[dict], dimension: int) -> StatementVectors:
+        """The statements' vectors, from the cache they were embedded into at ingest (a statement
+        whose vector is not there, as in an index built before they were, is matched by its words)."""
+        texts = {
+            row["id"]: statement_texts(
+                json.loads(row["section_path"]), row["text"],
+                [Responsibility(**r) for r in json.loads(row["responsibility"])],
+                [Priority(**p) for p in json.loads(row["priority"])],
+            )
+            for row in rows
+        }
+        keys = {text: self.embedder.content_key(text) for statements in texts.values() for text in statements}
+        cached = self.store.cached_vectors(list(set(keys.values())), dimension)
+        empty = np.zeros(dimension, dtype="float32")
+        return StatementVectors.build(
+            [(rowid, np.array([cached.get(keys[t], empty) for t in statements])) for rowid, statements in texts.items()],
+            dimension,
+        )
 
     def _drop_old_generations(self, keep: set[int]) -> None:
         root = self.settings.shared_dir / "generations"

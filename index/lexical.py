@@ -159,12 +159,15 @@ class LexicalIndex:
         """
         if self.retriever is None:
             return True
-        unknown = [word for word in self.unknown_words(query, ends=True) if len(word) >= self.params.subject_length]
-        if not unknown:
+        if not self.unknown_subjects(query):
             return False
         matched = self.query_weights(query)
         generic = max(self.params.generic_share, self.params.generic_passages / len(self.ids))
         return all(self.document_share(t) >= generic for t in matched)
+
+    def unknown_subjects(self, query: str) -> list[str]:
+        """The query's words long enough to be its subject that no passage has in any form."""
+        return [word for word in self.unknown_words(query, ends=True) if len(word) >= self.params.subject_length]
 
     def _token_set(self, text: str) -> frozenset[str]:
         """A text's analysed terms (a statement, a heading), cached."""

@@ -26,7 +26,8 @@ class RankingParams:
     # -- retrieval ------------------------------------------------------------------------------
     candidates: int = knob(100, "Passages each retriever hands to fusion and reranking.")
     lexical_weight: float = knob(1.0, "Weight of the lexical (BM25) score, scaled to the best lexical passage.")
-    dense_weight: float = knob(0.3, "Weight of the dense cosine; it shrinks as the best lexical passage covers the question.")
+    dense_weight: float = knob(1.0, "Weight of the dense score, its cosines spread from the last candidate's (0) to the best's (1).")
+    dense_damping: float = knob(0.0, "How much of the dense weight goes as the best lexical passage covers the question (0: none).")
     dense_alone: float = knob(0.5, "Cosine a passage needs to enter the results without any lexical match.")
     bm25_k1: float = knob(1.5, "BM25 term-frequency saturation.", rebuild=True)
     bm25_b: float = knob(0.75, "BM25 length normalisation.", rebuild=True)
@@ -56,6 +57,9 @@ class RankingParams:
     subject_length: int = knob(6, "An unknown query word this long or longer is the question's subject.")
     generic_share: float = knob(0.02, "A term in this share of passages or more says little about a subject …")
     generic_passages: int = knob(10, "… unless it is in fewer passages than this (a small corpus).")
+    meaning_in_corpus: float = knob(
+        0.87, "… and unless some passage is this close (cosine) to the whole question: then the word is named and left out."
+    )
     # -- the answer card ------------------------------------------------------------------------
     answer_hits: int = knob(8, "Statements are read off this many of the best passages.")
     min_match: float = knob(0.5, "Share of the answerable question a statement must cover to be stated.")
@@ -67,6 +71,8 @@ class RankingParams:
     fact_match: float = knob(0.75, "A question asking neither who nor how strongly gets a card only above this match.")
     vote_margin: float = knob(0.3, "Statements this close to the best vote on the principal (or level) …")
     min_share: float = knob(0.9, "… and the best one's principal must carry this share of the vote.")
+    meaning_floor: float = knob(0.84, "Cosine of question and statement below which their meaning counts for nothing …")
+    meaning_full: float = knob(0.92, "… and at which it counts as a statement covering the whole question.")
     own_weight: float = knob(0.6, "A statement's own words against its words with its heading and lead.")
     rank_weight: float = knob(0.05, "Preference for statements of better-ranked passages, per rank.")
 

@@ -24,6 +24,7 @@ from index.config import Settings
 from index.embedder import Encoder, load_encoder
 from index.lexical import LexicalIndex
 from index.params import RankingParams
+from index.statement_vectors import VECTORS, StatementVectors
 from index.status import document_status
 from index.storage import Document, Passage, Store, digest, generation_dir, generation_encoder
 from index.vectors import VectorIndex
@@ -86,6 +87,7 @@ class _Generation:
     lexical: LexicalIndex
     params: RankingParams  # those the generation was built with
     passages: _Passages
+    statements: StatementVectors | None  # None in a generation built before statements had vectors
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,9 @@ class Searcher:
                 lexical = LexicalIndex.load(folder / "lexical", self._params or params)
                 if self._params:
                     lexical = _weighted(lexical, number, self.settings, self._params)
+                statements = StatementVectors.load(folder) if (folder / VECTORS).exists() else None
                 self._generation = _Generation(
-                    number, VectorIndex.load(folder / "vectors.faiss"), lexical, params, _Passages(self.store)
+                    number, VectorIndex.load(folder / "vectors.faiss"), lexical, params, _Passages(self.store), statements
                 )
             return self._generation
 
@@ -216,7 +219,15 @@ class Searcher:
         text = intent.topic or corrected
         if unknown:
             text = _without(text, set(unknown), vocabulary.analyzer)
-        reading = Reading(corrected, intent, text, Question(generation.lexical, text, self.params, ends=True), unknown)
+        off_corpus = generation.lexical.off_corpus(text)
+        if off_corpus and self._meant(generation, text):
+            # "… full till jobbet": a word no document uses, in a question whose meaning they hold, is
+            # left to the dense side and named on the page; the rest of the question is searched
+            off_corpus = False
+            unknown = [*unknown, *generation.lexical.unknown_subjects(text)]
+        reading = Reading(
+            corrected, intent, text, Question(generation.lexical, text, self.params, ends=True), unknown, off_corpus
+        )
         with self._reload:
             if len(self._readings) >= READING_CACHE:
                 self._readings.pop(next(iter(self._readings)))
@@ -246,15 +257,16 @@ class Searcher:
         intent, text = reading.intent, reading.text
         if not text.strip():
             return []
-        if mode != "dense" and generation.lexical.off_corpus(text):
+        if mode != "dense" and reading.off_corpus:
             return []
         lexical = [(int(i), s) for i, s in generation.lexical.search(text, params.candidates, allowed)] if mode != "dense" else []
         dense = generation.vectors.search(self.embedder.embed_query(text), params.candidates, allowed) if mode != "bm25" else []
         passages = generation.passages.get(list({i for i, _ in lexical} | {i for i, _ in dense}))
         question = reading.question
-        # The English default model reads Swedish poorly: it gets a say where the words do not match.
+        # Where the best lexical passage covers the question, the words have said it; the dense side
+        # gets less say there, as much less as `dense_damping` asks.
         confidence = question.coverage(question.tokens(_full_text(passages[lexical[0][0]]))) if lexical else 0.0
-        fused = fuse(lexical, dense, params.dense_weight * (1 - confidence), params)
+        fused = fuse(lexical, dense, params.dense_weight * (1 - params.dense_damping * confidence), params)
         documents = self.store.documents_by_id(list({p.doc_id for p in passages.values()}))
         hits = []
         for rowid, score in fused.items():
@@ -280,6 +292,20 @@ class Searcher:
         for hit in hits:
             hit.highlights = generation.lexical.highlight_spans(hit.passage.text, text)
         return hits
+
+    def _meant(self, generation: _Generation, text: str) -> bool:
+        """Some passage is close in meaning to the whole question (`RankingParams.meaning_in_corpus`)."""
+        best = generation.vectors.search(self.embedder.embed_query(text), 1)
+        return bool(best) and best[0][1] >= self.params.meaning_in_corpus
+
+    def statement_meaning(self, reading: "Reading", passage: Passage) -> list[float] | None:
+        """Cosine of the question with each of the passage's statements (responsibility, then
+        priority), or None when the generation has no statement vectors."""
+        statements = self._current().statements
+        vectors = statements.of(passage.rowid) if statements is not None else None
+        if vectors is None:
+            return None
+        return (vectors @ self.embedder.embed_query(reading.text)).tolist()
 
     def highlight(self, text: str, query: str, exact: bool = False) -> list[tuple[int, int]]:
         """The spans of `text` a search for `query` marks: for a passage shown whole after its excerpt."""
@@ -314,6 +340,7 @@ class Reading:
     text: str  # what is searched: the query without region words
     question: "Question"  # what ranks passages: a compound no document uses counts through its known ends
     unknown: list[str] = field(default_factory=list)  # words searched as typed that no document uses
+    off_corpus: bool = False  # its subject is in no document, in words or meaning: no results
 
     @functools.cached_property
     def _without_ends(self) -> "Question":
@@ -349,7 +376,10 @@ ANSWER_ASKING = (
     "ska skall får kan bör gäller gör göra"
 )
 RESPONSIBILITY_QUESTION = re.compile(
-    r"\b(vem|vems|vilka?|vart|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad|betalar|bekostar)\b", re.I
+    r"\b(vem|vems|vilka?|vart|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad|betalar|bekostar)\b"
+    # "… – kommunen el landstinget?", "soc eller regionen": which of the two principals
+    r"|\b(kommun\w*|soc\w*|region\w*|landsting\w*)\s+(?:eller|el\.?|/)\s+(kommun\w*|soc\w*|region\w*|landsting\w*)",
+    re.I,
 )
 _PRIORITY_WORDS = re.compile(r"\b(prio\w*|rekommend\w*|riktlinje\w*|bör|evidens\w*)\b", re.I)
 _PERMISSION = re.compile(r"\s*(?:får|kan|ska|skall|måste|bör|behöver)\s+\w+", re.I)
@@ -408,7 +438,8 @@ def _full_text(passage: Passage) -> str:
 def fuse(
     lexical: list[tuple[int, float]], dense: list[tuple[int, float]], dense_weight: float, params: RankingParams
 ) -> dict[int, float]:
-    """Weighted sum of the two retrievers' scores, each scaled to the best of its own list.
+    """Weighted sum of the two retrievers' scores, each scaled to its own list (lexical: to the best;
+    dense: from the last candidate's cosine to the best's).
 
     A passage the lexical side did not find needs a clearly good dense score to
     enter, so a question that matches nothing does not return the least bad passages.
@@ -418,9 +449,13 @@ def fuse(
         top = lexical[0][1]
         for rowid, score in lexical:
             fused[rowid] = params.lexical_weight * score / top
-    for rowid, score in dense:
-        if rowid in fused or score >= params.dense_alone:
-            fused[rowid] = fused.get(rowid, 0.0) + dense_weight * max(score, 0.0)
+    if dense:
+        # cosines of one encoder crowd together (e5: 0.8–0.9), so they are spread over the candidates
+        top, bottom = dense[0][1], dense[-1][1]
+        spread = max(top - bottom, 1e-6)
+        for rowid, score in dense:
+            if rowid in fused or score >= params.dense_alone:
+                fused[rowid] = fused.get(rowid, 0.0) + dense_weight * (score - bottom) / spread
     return dict(sorted(fused.items(), key=lambda item: -item[1]))
 
 

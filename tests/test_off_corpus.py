@@ -95,3 +95,15 @@ def test_a_subject_no_document_uses_is_not_answered_by_a_statement_about_the_res
     # ("var hittar jag min lönespec?" → a routine that says "försök hitta …").
     assert stated(with_other_authors) == []
     assert stated(with_other_authors, COMPOUND_SUBJECTS) == []  # "vårdhund" at a SÄBO once got "kommun"
+
+
+def test_a_word_no_document_uses_is_named_not_the_end_of_the_question(searcher):
+    """"kidsen" is in no document in any form, but the question's meaning is (children of parents
+    with addiction): the word is named on the page and the rest is searched, where it once emptied
+    the list. A question whose subject is nowhere, in words or meaning, still gets nothing."""
+    reading = searcher.read("vem har särskilt ansvar för kidsen i familjer med missbruk?")
+    assert not reading.off_corpus and reading.unknown == ["kidsen"]
+    hits = searcher.search(reading.query, k=10)
+    assert any("barn" in hit.passage.text.lower() for hit in hits[:3])
+    snow = searcher.read("vem ansvarar för snöröjningen?")
+    assert snow.off_corpus and searcher.search(snow.query, k=10) == []

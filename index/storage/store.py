@@ -203,9 +203,9 @@ class Store:
         return [_chunk(r) for r in reversed(before)], [_chunk(r) for r in after]
 
     def active_chunks(self) -> list[dict]:
-        """What the search indexes are built from: row id, text and heading of every searchable chunk."""
+        """What the search indexes are built from: row id, text, heading and statements of every searchable chunk."""
         return self.db.query(
-            "SELECT id, chunk_id, section_path, text, embed_keys FROM chunks WHERE active = 1 ORDER BY id"
+            "SELECT id, chunk_id, section_path, text, embed_keys, responsibility, priority FROM chunks WHERE active = 1 ORDER BY id"
         )
 
     def rowids_matching(self, filters) -> np.ndarray:
