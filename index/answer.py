@@ -223,8 +223,8 @@ def statements_of(
 
     `match` is the share of the answerable question (see _answerable) the statement covers;
     `coverage` the share of the whole question, so a statement about one word of it is not enough.
-    Where the statement says the question in other words, its closeness in meaning (`meanings`,
-    one cosine per statement, see Searcher.statement_meaning) stands in for both.
+    Where a responsibility statement says the question in other words, its closeness in meaning
+    (`meanings`, one cosine per statement, see Searcher.statement_meaning) stands in for both.
     """
     passage, document = hit.passage, hit.document
     whole = reading.whole_question
@@ -265,7 +265,7 @@ def statements_of(
                 condition=tag.condition, **base,
             )
         )
-    for statement, cosine in zip(out, meanings or []):
+    for statement, cosine in zip(out, meanings or []):  # the responsibility statements come first
         statement.meaning = cosine
         closeness = _closeness(cosine, params)
         statement.match = max(statement.match, closeness)

@@ -32,7 +32,7 @@ from index.statement_vectors import StatementVectors, statement_texts
 from index.storage import NewPassage, Store, digest, generation_dir, generation_encoder
 from index.vectors import VectorIndex
 from ingest.manifest import load_manifest
-from ingest.model import IngestError, ParsedDocument, Priority, Responsibility
+from ingest.model import IngestError, ParsedDocument, Responsibility
 from ingest.pipeline import MANIFEST_NAME, source_files
 
 
@@ -309,7 +309,7 @@ class Indexer:
             texts = embedding_windows(chunk.section_path, chunk.text, self.params.window_words, self.params.window_stride)
             keys = [self.embedder.content_key(text) for text in texts]
             windows.update(zip(keys, texts))
-            statements = statement_texts(chunk.section_path, chunk.text, chunk.responsibility, chunk.priority)
+            statements = statement_texts(chunk.section_path, chunk.text, chunk.responsibility)
             windows.update((self.embedder.content_key(text), text) for text in statements)
             own_id = key if occurrence == 0 else chunk_id(document.doc_id, chunk.section_path, chunk.text, occurrence)
             passages.append(NewPassage(own_id, chunk, keys))
@@ -363,9 +363,7 @@ class Indexer:
         whose vector is not there, as in an index built before they were, is matched by its words)."""
         texts = {
             row["id"]: statement_texts(
-                json.loads(row["section_path"]), row["text"],
-                [Responsibility(**r) for r in json.loads(row["responsibility"])],
-                [Priority(**p) for p in json.loads(row["priority"])],
+                json.loads(row["section_path"]), row["text"], [Responsibility(**r) for r in json.loads(row["responsibility"])]
             )
             for row in rows
         }

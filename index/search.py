@@ -299,13 +299,13 @@ class Searcher:
         return bool(best) and best[0][1] >= self.params.meaning_in_corpus
 
     def statement_meaning(self, reading: "Reading", passage: Passage) -> list[float] | None:
-        """Cosine of the question with each of the passage's statements (responsibility, then
-        priority), or None when the generation has no statement vectors."""
+        """Cosine of the question with each of the passage's responsibility statements, in order, or
+        None when the generation has no statement vectors."""
         statements = self._current().statements
         vectors = statements.of(passage.rowid) if statements is not None else None
         if vectors is None:
             return None
-        return (vectors @ self.embedder.embed_query(reading.text)).tolist()
+        return (vectors[: len(passage.responsibility)] @ self.embedder.embed_query(reading.text)).tolist()
 
     def highlight(self, text: str, query: str, exact: bool = False) -> list[tuple[int, int]]:
         """The spans of `text` a search for `query` marks: for a passage shown whole after its excerpt."""

@@ -1,10 +1,12 @@
-"""One vector per statement, so the answer card can match a question to a statement by meaning.
+"""One vector per responsibility statement, so the answer card can match a question to it by meaning.
 
 A question in other words than the document ("vem skickar hem den som kommer full till jobbet")
-covers few of a statement's words, yet says the same. Each responsibility statement and each
-guideline recommendation is embedded at ingest, with its heading and lead, as the encoder embeds
-passages (and in the same content-keyed cache); a generation keeps them in two arrays beside its
-other indexes, in the order `Passage.responsibility` then `Passage.priority`, read memory-mapped.
+covers few of a statement's words, yet says the same. Each responsibility statement is embedded at
+ingest, with its heading and lead, as the encoder embeds passages (and in the same content-keyed
+cache); a generation keeps them in two arrays beside its other indexes, in the order of
+`Passage.responsibility`, read memory-mapped. Guideline recommendations are not: several share one
+sentence ("AUDIT (prio 1) och DUDIT (prio 3)"), so their meanings cannot tell them apart, and on the
+development questions the card named fewer levels right with them.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.model import Priority, Responsibility
+from ingest.model import Responsibility
 
 VECTORS, ROWS = "statements.npy", "statement_rows.npy"
 
 
-def statement_texts(section_path: list[str], text: str, responsibility: list[Responsibility], priority: list[Priority]) -> list[str]:
+def statement_texts(section_path: list[str], text: str, responsibility: list[Responsibility]) -> list[str]:
     """What is embedded for each statement of a passage: its heading, its lead and its own words."""
     heading = section_path[-1] if section_path else ""
     out = []
@@ -27,8 +29,6 @@ def statement_texts(section_path: list[str], text: str, responsibility: list[Res
         source = heading if record.heading else text
         own = source[record.start : record.end or len(source)]
         out.append(" ".join(part for part in (heading if not record.heading else "", record.lead or "", own) if part))
-    for tag in priority:
-        out.append(" ".join(part for part in (heading, text[tag.start : tag.end or len(text)]) if part))
     return out
 
 

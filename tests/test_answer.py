@@ -69,9 +69,18 @@ def test_what_someone_may_not_do_is_quoted_with_its_exception(searcher):
 
 
 def test_disagreeing_statements_make_the_card_abstain_with_the_candidates(searcher):
-    card = answer(searcher, "psykosocial behandling i dalarna, kommun eller region?")
+    """Dalarna: the region "ansvarar för läkarundersökning LVM", and "Socialtjänsten beslutar om
+    läkarundersökning": who decides is not one principal."""
+    card = answer(searcher, "vem bestämmer att det blir läkarundersökning vid lvm-utredning i dalarna")
     assert card.abstained and card.reason == DISAGREE
-    assert len({c.principal for c in card.candidates}) >= 2
+    assert {"region", "kommun"} <= {c.principal for c in card.candidates}
+
+
+def test_each_principals_own_part_agrees_with_a_shared_responsibility(searcher):
+    """Dalarna lists psychosocial treatment under the region, under the kommuner and as a shared
+    responsibility: the lists are each principal's part of the shared task, not a disagreement."""
+    card = answer(searcher, "psykosocial behandling i dalarna, kommun eller region?")
+    assert card.principal == "gemensamt" and "gemensamt ansvar" in card.statement.text
 
 
 def test_api_responsibility_returns_statements(client):

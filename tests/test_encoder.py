@@ -64,8 +64,9 @@ def test_switching_encoder_re_embeds_and_a_stale_index_is_refused(tmp_path, embe
 
 def test_a_serving_process_with_the_default_encoder_never_imports_torch(settings, ingest_run):
     script = (
-        "import sys; from index.config import Settings; from index.search import Searcher; from app.web import create_app;"
-        f"s = Settings.from_env(data_dir={str(settings.data_dir)!r}, shared_dir={str(settings.shared_dir)!r});"
+        "import sys; from pathlib import Path; from index.config import Settings; from index.search import Searcher;"
+        "from app.web import create_app;"
+        f"s = Settings.from_env(data_dir=Path({str(settings.data_dir)!r}), shared_dir=Path({str(settings.shared_dir)!r}));"
         "searcher = Searcher(s); create_app(s, searcher); searcher.search('vem ansvarar för LARO');"
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
