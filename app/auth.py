@@ -35,6 +35,8 @@ SESSION_MAX_AGE = 12 * 3600
 DEVICE_COOKIE = "kb_device"
 DEVICE_MAX_AGE = 180 * 24 * 3600
 ANONYMOUS_CSRF_MAX_AGE = 3600
+# The login form's token names this cookie's value, so it works only in the browser that fetched the form.
+BROWSER_COOKIE = "kb_browser"
 MAX_NAME = 64
 # Failed logins per key (see _limit_keys): this many are free, then each one doubles the wait. The name's
 # count never makes anyone wait: past it, the account is under attack and each address gets one free failure.
@@ -215,13 +217,24 @@ def current_user(request: Request) -> User | None:
     return session["user"] if session else None
 
 
+def _browser_id(request: Request) -> str:
+    """What an anonymous form's token is bound to: this browser's cookie, or a new value the response sets."""
+    known = request.cookies.get(BROWSER_COOKIE, "")
+    if 16 <= len(known) <= 64:
+        return known
+    if not getattr(request.state, "kb_browser", None):
+        request.state.kb_browser = secrets.token_urlsafe(24)
+    return request.state.kb_browser
+
+
 def csrf_token(request: Request) -> str:
-    """The token every form carries: bound to the session when signed in, short-lived when not."""
+    """The token every form carries: bound to the session when signed in, else short-lived and bound to
+    the browser, so a token fetched elsewhere cannot sign this browser in to someone else's account."""
     session = _session(request)
     if session:
         key = secret_key(_store(request)).encode()
         return hmac.new(key, f"csrf:{session['sid']}".encode(), hashlib.sha256).hexdigest()
-    return _serializer(request, "csrf-anonymous").dumps("login")
+    return _serializer(request, "csrf-anonymous").dumps(_browser_id(request))
 
 
 def check_csrf(request: Request, token: str | None) -> None:
@@ -232,10 +245,11 @@ def check_csrf(request: Request, token: str | None) -> None:
             return
     elif token:
         try:
-            _serializer(request, "csrf-anonymous").loads(token, max_age=ANONYMOUS_CSRF_MAX_AGE)
-            return
+            bound = _serializer(request, "csrf-anonymous").loads(token, max_age=ANONYMOUS_CSRF_MAX_AGE)
         except BadSignature:
-            pass
+            bound = None
+        if isinstance(bound, str) and hmac.compare_digest(bound, request.cookies.get(BROWSER_COOKIE, "")):
+            return
     raise AuthError(403, "Formuläret kunde inte godkännas (saknad eller ogiltig säkerhetskod). Ladda om sidan och försök igen.")
 
 
@@ -292,9 +306,16 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def login_form(request: Request, next_: str, name: str = "", error: str = "", status: int = 200):
-        return templates.TemplateResponse(
+        response = templates.TemplateResponse(
             request, "login.html", {"next": next_, "name": name, "error": error}, status_code=status
         )
+        new = getattr(request.state, "kb_browser", None)  # the form's token named a browser id not yet set
+        if new:
+            response.set_cookie(
+                BROWSER_COOKIE, new, max_age=ANONYMOUS_CSRF_MAX_AGE, httponly=True, samesite="lax",
+                secure=request.url.scheme == "https",
+            )
+        return response
 
     @router.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = ""):

@@ -91,6 +91,43 @@ def _is_secure(cookie: bytes) -> bool:
     return any(part.strip().lower() == b"secure" for part in cookie.split(b";")[1:])
 
 
+class AllowedHosts:
+    """Answer only requests addressed to one of the service's own names (KB_ALLOWED_HOSTS).
+
+    The Host header is the sender's to choose, and what is built from it (the
+    redirect from /admin/ to /admin, absolute links) would send people to any
+    site the sender names. /healthz answers whatever the Host, for load balancers
+    that ask a server by its address.
+    """
+
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.exact = {h for h in settings.hosts if not h.startswith("*.")}
+        self.domains = tuple(h[1:] for h in settings.hosts if h.startswith("*."))  # ".region.se"
+
+    def allows(self, host: str) -> bool:
+        return host in self.exact or (host.endswith(self.domains) and bool(self.domains))
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] != "/healthz":
+            host = _host_name(_header(scope, b"host") or "")
+            if not self.allows(host):
+                return await refuse(
+                    scope, send, 400,
+                    f"Tjänsten svarar inte på adressen {host[:100] or '(ingen)'}. Den som driftar tjänsten "
+                    "lägger till namnet i KB_ALLOWED_HOSTS.",
+                )
+        await self.app(scope, receive, send)
+
+
+def _host_name(header: str) -> str:
+    """The name in a Host header, without its port: "KB.region.se:8000" → "kb.region.se", "[::1]:80" → "::1"."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0].rstrip(".") if header.count(":") == 1 else header.rstrip(".")
+
+
 class ProxyHeaders:
     """Believe X-Forwarded-For and X-Forwarded-Proto only from the proxies named in KB_TRUSTED_PROXIES.
 

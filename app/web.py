@@ -22,7 +22,7 @@ from app.api_models import (
 )
 from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import courses_router
-from app.guard import BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
+from app.guard import AllowedHosts, BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
 from app.history_pages import history_router
 from app.pages import API_PATHS, not_found_page, pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, responsibility_payload, search_payload
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     app.add_middleware(SameOrigin, settings=settings)
     app.add_middleware(ProxyHeaders, settings=settings)
+    app.add_middleware(AllowedHosts, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)
 
     @app.exception_handler(RequestValidationError)

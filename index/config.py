@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from index.embedder import BUNDLED
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 # Models of the e5 family were trained with these markers and rank badly without them (the bundled
 # encoder adds its own).
@@ -40,6 +42,9 @@ HELP = {
     "(relative links when empty) and forms posted from it are accepted",
     "KB_TRUSTED_PROXIES": "addresses or networks of reverse proxies whose X-Forwarded-For and "
     "X-Forwarded-Proto are believed, comma separated; empty trusts none",
+    "KB_ALLOWED_HOSTS": "the host names (or addresses) people reach the service by, comma separated; "
+    "*.region.se allows every host of a domain. A request for any other Host is refused. Empty: localhost, "
+    "127.0.0.1, ::1 and the host of KB_BASE_URL",
     "KB_SECURE_COOKIES": "1 behind TLS: cookies are always marked Secure and HSTS is sent",
     "KB_MAX_UPLOAD_MB": "largest file an editor may upload",
     "KB_DOCX_MAX_UNPACKED_MB": "largest size a DOCX may unpack to",
@@ -68,6 +73,7 @@ class Settings:
     shared_dir: Path | None = None  # None: the data dir
     base_url: str = ""
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # empty: LOCAL_HOSTS and the host of base_url
     secure_cookies: bool = False
     max_upload_mb: int = 20
     docx_max_unpacked_mb: int = 100
@@ -93,6 +99,7 @@ class Settings:
             shared_dir=Path(env["KB_SHARED_DIR"]) if env.get("KB_SHARED_DIR", "").strip() else None,
             base_url=_base_url(env.get("KB_BASE_URL", "")),
             trusted_proxies=_networks(env.get("KB_TRUSTED_PROXIES", "")),
+            allowed_hosts=_hosts(env.get("KB_ALLOWED_HOSTS", "")),
             secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "")),
             keep_signing_officials=_flag("KB_KEEP_SIGNING_OFFICIALS", env.get("KB_KEEP_SIGNING_OFFICIALS", "")),
         )
@@ -117,6 +124,14 @@ class Settings:
     @property
     def max_upload(self) -> int:
         return self.max_upload_mb * 2**20
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The Host names requests may name: the setting, else this machine's own names and the public address's."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        public = urlsplit(self.base_url).hostname if self.base_url else None
+        return LOCAL_HOSTS + ((public,) if public else ())
 
 
 def _positive(name: str, value: str) -> int:
@@ -154,6 +169,27 @@ def _base_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise SettingsError(f"KB_BASE_URL ska vara en adress som https://kb.region.se, inte {value!r}.")
     return value
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    hosts = []
+    for item in value.replace(",", " ").split():
+        name = item.lower().strip("[]").rstrip(".")
+        plain = name.removeprefix("*.")
+        if ":" in plain:  # only an IPv6 address has colons; a port does not belong here
+            try:
+                ipaddress.IPv6Address(plain)
+                usable = plain == name
+            except ValueError:
+                usable = False
+        else:
+            usable = bool(re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*", plain))
+        if not usable:
+            raise SettingsError(
+                f"KB_ALLOWED_HOSTS ska vara värdnamn som kb.region.se, *.region.se eller 10.0.0.5, utan port, inte {item!r}."
+            )
+        hosts.append(name)
+    return tuple(hosts)
 
 
 def _networks(value: str) -> tuple:

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# FastAPI's test client addresses the app as "testserver"; real servers in tests are reached at 127.0.0.1.
+os.environ.setdefault("KB_ALLOWED_HOSTS", "testserver, localhost, 127.0.0.1")
 
 from index.config import PROJECT_DIR, Settings  # noqa: E402
 

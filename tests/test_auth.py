@@ -265,7 +265,8 @@ def test_secure_cookies_and_hsts_when_the_setting_says_so(tmp_path, embedder, mo
     for secure in (False, True):
         settings = Settings.from_env(data_dir=tmp_path / str(secure), corpus_dir=CORPUS, secure_cookies=secure)
         add_user(Store(settings), "rut", "editor", PASSWORD)
-        with TestClient(create_app(settings, Searcher(settings, embedder))) as client:
+        scheme = "https" if secure else "http"  # a browser sends a Secure cookie back over TLS only
+        with TestClient(create_app(settings, Searcher(settings, embedder)), base_url=f"{scheme}://testserver") as client:
             response = login(client, "rut")
             cookies = response.headers.get_list("set-cookie")
             region = client.get("/", params={"region": "Dalarna"}).headers.get_list("set-cookie")
@@ -273,3 +274,42 @@ def test_secure_cookies_and_hsts_when_the_setting_says_so(tmp_path, embedder, mo
         for cookie in cookies + region:
             assert ("; secure" in cookie.lower()) is secure, cookie
         assert ("strict-transport-security" in response.headers) is secure
+
+
+def test_only_the_services_own_host_names_are_answered(tmp_path, embedder, monkeypatch):
+    """`Host: evil.example` came back in the redirect from /admin/ to /admin: a link to any site the sender named."""
+    from urllib.parse import urlsplit
+
+    from app.guard import AllowedHosts
+    from app.web import create_app
+    from index.config import _hosts
+    from index.search import Searcher
+
+    monkeypatch.delenv("KB_ALLOWED_HOSTS", raising=False)
+    settings = make_settings(tmp_path / "data", base_url="https://kb.region.se")
+    app = create_app(settings, Searcher(settings, embedder))
+    with TestClient(app, base_url="http://evil.example") as evil:
+        refused = evil.get("/admin/", follow_redirects=False)
+        assert refused.status_code == 400 and "location" not in refused.headers
+        assert "Tjänsten svarar inte på adressen evil.example" in refused.text and "KB_ALLOWED_HOSTS" in refused.text
+        assert evil.get("/healthz").status_code in (200, 503)  # a load balancer asks by address
+    for base in ("http://127.0.0.1:8000", "http://localhost", "http://[::1]:8000", "https://kb.region.se"):
+        with TestClient(app, base_url=base) as own:
+            moved = own.get("/admin/", follow_redirects=False)
+            assert moved.status_code == 307 and urlsplit(moved.headers["location"]).hostname == urlsplit(base).hostname
+    domain = AllowedHosts(None, make_settings(tmp_path / "d", allowed_hosts=_hosts("*.region.se, 10.0.0.5")))
+    assert domain.allows("kb.region.se") and domain.allows("10.0.0.5")
+    assert not domain.allows("region.se") and not domain.allows("kb.region.se.evil.example") and not domain.allows("localhost")
+
+
+def test_a_login_forms_token_works_only_in_the_browser_that_fetched_it(app_env):
+    """The anonymous token was good in any browser for an hour: an attacker's own token, posted from a page of
+    theirs, signed a victim's browser in to the attacker's account (login CSRF)."""
+    client, _, _ = app_env
+    attacker, victim = TestClient(client.app), TestClient(client.app)
+    token = csrf_of(attacker.get("/login").text)
+    form = {"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token}
+    forged = victim.post("/login", data=form, follow_redirects=False)
+    assert forged.status_code == 403 and "kb_session" not in forged.cookies
+    assert "säkerhetskod" in forged.text
+    assert attacker.post("/login", data=form, follow_redirects=False).status_code == 303  # in its own browser it works

@@ -83,6 +83,8 @@ def test_a_setting_that_cannot_be_used_stops_kb_with_its_name(tmp_path):
     assert "KB_MAX_UPLOAD_MB måste vara ett positivt heltal, inte 'tjugo'" in result.output
     result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_TRUSTED_PROXIES": "proxy.local"})
     assert result.exit_code == 2 and "KB_TRUSTED_PROXIES" in result.output
+    result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_ALLOWED_HOSTS": "kb.region.se:8000"})
+    assert result.exit_code == 2 and "KB_ALLOWED_HOSTS ska vara värdnamn" in result.output
 
 
 def test_inspect_shows_how_a_document_was_read(settings, ingest_run):
