@@ -447,7 +447,8 @@ def _matrix(chunk: Chunk, context: DocumentContext) -> list[Responsibility]:
             principal = principal_of(units)
             if principal:
                 actors = [
-                    Actor(col, line_start, line_end, principal_of(column_units(col)), "doer") for col in columns
+                    Actor(col, *_cell_span(chunk.text, col, line_start, line_end), principal_of(column_units(col)), "doer")
+                    for col in columns
                 ]
                 out.append(
                     Responsibility(
@@ -456,6 +457,13 @@ def _matrix(chunk: Chunk, context: DocumentContext) -> list[Responsibility]:
                     )
                 )
     return out
+
+
+def _cell_span(text: str, column: str, start: int, end: int) -> tuple[int, int]:
+    """Where a row names its unit ("… (LARO): Psykiatri Beroendecentrum (X)"), not the whole row: the
+    row's label is what the unit does, and a who-question must be able to match it."""
+    at = text.find(column, start, end)
+    return (at, at + len(column)) if at >= 0 else (end, end)
 
 
 class _Tagger:
