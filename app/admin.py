@@ -41,6 +41,7 @@ from app.drafts import Previews, changes, compare, questions_for
 from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
 from app.pages import document_or_404
 from app.payloads import MAX_QUERY
+from app.progress import progress_line, summary
 from index.build import EMBEDDING, READING, FileResult, Indexer, Progress
 from index.config import Settings
 from index.preview import drop_preview, has_preview, keep_vectors, preview_searcher, read_draft
@@ -50,9 +51,7 @@ from index.storage import Document, WriterBusy
 from index.storage.records import Draft
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta, IngestError
-from ingest.pipeline import source_files
 
-COMPARING = "jämför frågor"  # the stage after reading a draft: its questions asked with and without it
 # What an editor may upload, exactly as the README and the upload page say; anything else is refused by name.
 SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
 KIND_LABELS = {"pdf": "PDF", "docx": "Word (DOCX)", "txt": "text", "md": "Markdown"}
@@ -195,28 +194,28 @@ def file_meta_of(store, document: Document) -> DocumentMeta:
 @dataclass
 class Job:
     id: str
-    kind: str  # upload | reindex | retire | reinstate
+    kind: str  # upload | publish | reindex | retire | reinstate
     label: str
     who: str
     total: int | None = None
     done: int = 0
     current: str = ""
-    stage: str = ""
     state: str = "queued"  # queued | running | done | failed
     message: str = ""
     link: str = ""  # where the result is: an upload's draft
     results: list[FileResult] = field(default_factory=list)
+    windows: int = 0  # text windows embedded, named again in the summary
     started: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
 
     def on_progress(self, step: Progress) -> None:
-        """The page shows the stage; reading counts files, embedding counts text windows."""
-        self.stage = step.stage
-        if step.stage == READING:
-            self.done, self.total, self.current = step.done, step.total, step.item or ""
-        elif step.stage == EMBEDDING:
-            self.current = f"{step.done} av {step.total} textavsnitt"
-        else:
-            self.current = ""
+        """The page shows what the run does in words (app/progress.py) and a bar for the stage's count."""
+        self.current = progress_line(step)
+        self.done, self.total = (step.done, step.total) if step.stage in (READING, EMBEDDING) else (0, 0)
+        if step.stage == EMBEDDING:
+            self.windows = step.total
+
+    def summary(self) -> str:
+        return summary(self.results, self.windows)
 
     @property
     def active(self) -> bool:
@@ -399,10 +398,10 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 changes=compared,
             ))
             job.link = f"/admin/drafts/{draft_id}"
-            job.message = "Filen är läst som ett utkast. Bara du ser det tills du publicerar det."
+            job.message = f"Filen är läst som ett utkast; bara du ser det tills du publicerar det. {job.summary()}"
             audit(store, user, "utkast uppladdat", f"{doc_id} ({file.filename}, {len(content)} byte)")
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user.name, total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user.name), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     def read_and_compare(job: Job, draft_id: str, path: Path, chosen: dict, who: str) -> tuple[FileResult, list[dict]]:
@@ -415,7 +414,8 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         preview = previews.get(draft_id)
         doc_id = path.stem
         asked = questions_for(reading_of(preview.store, doc_id, "draft"), reading_of(store, doc_id))
-        job.stage, job.current = COMPARING, f"{len(asked)} frågor"
+        job.done, job.total = 0, 0
+        job.current = f"Ställer {len(asked)} frågor till sökningen med och utan utkastet"
         return result, changes(searcher, preview, asked, doc_id)
 
     def draft_or_404(request: Request, draft_id: str) -> Draft:
@@ -478,11 +478,11 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 return
             result = run.files[0]
             forget_draft(draft_id)
-            job.message = f"{doc_id} version {result.version} är publicerad och sökbar för alla."
+            job.message = f"{doc_id} version {result.version} är publicerad och sökbar för alla. {job.summary()}"
             audit(store, user, "nytt dokument" if new else "ny version",
                   f"{doc_id} v{result.version} ({draft.file_name}), publicerat utkast från {draft.uploaded_at} UTC")
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "publish", f"Publicering av {draft.file_name}", user.name, total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "publish", f"Publicering av {draft.file_name}", user.name), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/drafts/{draft_id}/discard", dependencies=[Depends(csrf_protect)])
@@ -511,7 +511,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 f"Filen är nu likadan som version {result.version} av {draft.doc_id}; släng utkastet."
             )
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Läser utkastet {draft.file_name} igen", user.name, total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Läser utkastet {draft.file_name} igen", user.name), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     def forget_draft(draft_id: str) -> None:
@@ -571,16 +571,15 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 
         def work(job: Job) -> None:
-            job.current = doc_id
+            job.current = f"Tar {doc_id} ur sökningen och bygger sökindexet"
             generation = indexer().retire(doc_id, user.name)
-            job.done = 1
             job.message = (
                 f"{document.title} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
                 "och dokumentet förblir borttaget vid omindexering tills en redaktör tar tillbaka det."
             )
             audit(store, user, "borttaget ur sökningen", doc_id)
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user.name, total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user.name), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/documents/{doc_id}/reinstate", dependencies=[Depends(csrf_protect)])
@@ -591,13 +590,12 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
 
         def work(job: Job) -> None:
-            job.current = doc_id
+            job.current = f"Tar tillbaka {doc_id} i sökningen och bygger sökindexet"
             generation = indexer().reinstate(doc_id)
-            job.done = 1
             job.message = f"{document.title} är sökbart igen (index {generation})."
             audit(store, user, "dokument återinfört", doc_id)
 
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user.name, total=1), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user.name), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/reindex", dependencies=[Depends(csrf_protect)])
@@ -608,17 +606,14 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         def work(job: Job) -> None:
             run = indexer().ingest([corpus], who=user.name, progress=job.on_progress)
             job.results = run.files
-            changed = [f for f in run.files if f.outcome in ("new", "revised", "retired")]
-            skipped = [f for f in run.files if f.outcome == "skipped"]
-            job.message = f"Klar: index {run.generation}, {len(changed)} ändrade dokument, {len(run.failed)} fel."
-            if skipped:
-                job.message += f" {len(skipped)} borttagna ur sökningen av en redaktör lästes inte in."
+            job.message = f"Index {run.generation}. {job.summary()}"
+            if any(f.outcome == "skipped" for f in run.files):
+                job.message += " Överhoppade är borttagna ur sökningen av en redaktör och läses inte in förrän någon tar tillbaka dem."
             if run.failed:
                 job.state = "failed"
             audit(store, user, "omindexering", f"{corpus}: {job.message}")
 
-        total = len(source_files(corpus)) if corpus.is_dir() else 0
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "reindex", f"Indexering av {corpus}", user.name, total=total), work)
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "reindex", f"Indexering av {corpus}", user.name), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.get("/jobs", response_class=HTMLResponse)

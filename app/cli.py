@@ -55,7 +55,7 @@ def _report_line(result) -> str:
             _count(report.get("footnotes", 0), "fotnot", "fotnoter"),
             _count(report.get("redactions", 0), "maskning", "maskningar"),
             _count(report.get("off_topic", 0), "stycke utanför ämnet", "stycken utanför ämnet"),
-            _count(result.embedded, "nytt inbäddat stycke", "nya inbäddade stycken"),
+            _count(result.embedded, "stycke med ny text", "stycken med ny text"),
         ]
         if report.get("pages"):
             parts.append(_count(report["pages"], "sida", "sidor"))
@@ -69,21 +69,21 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Läs om alla dokument från sparade källfiler")] = False,
 ):
     """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
-    from index.build import READING, Indexer, MissingSources
+    from app.progress import progress_line, summary
+    from index.build import EMBEDDING, Indexer, MissingSources
     from index.storage import WriterBusy
 
     settings = _settings()
     paths = paths or [settings.corpus_dir]
     indexer = Indexer(settings)
+    windows = 0
 
     def show(step) -> None:
-        """A line per file read and per stage, so a long embedding run never looks hung."""
-        if step.stage == READING:
-            typer.echo(f"Läser {step.done}/{step.total}: {step.item}", err=True)
-        elif step.total:
-            typer.echo(f"Bäddar in textavsnitt: {step.done}/{step.total}", err=True)
-        else:
-            typer.echo("Bygger sökindexet …", err=True)
+        """A line per document read and per stage, so a long embedding run never looks hung."""
+        nonlocal windows
+        if step.stage == EMBEDDING:
+            windows = step.total
+        typer.echo(progress_line(step), err=True)
 
     try:
         run = indexer.ingest(paths, rebuild=rebuild, progress=show)
@@ -98,12 +98,7 @@ def ingest(
         typer.echo(_report_line(result))
         for warning in result.report.get("warnings", []) if result.outcome in ("new", "revised") else []:
             typer.secho(f"            varning: {warning}", fg=typer.colors.YELLOW)
-    counts = {o: sum(1 for f in run.files if f.outcome == o) for o in OUTCOMES}
-    typer.echo(
-        f"Klart: indexgeneration {run.generation}. {_count(counts['new'], 'nytt dokument', 'nya dokument')}, "
-        f"{_count(counts['revised'], 'ny version', 'nya versioner')}, {counts['unchanged']} oförändrade, "
-        f"{counts['retired']} borttagna, {counts['skipped']} överhoppade, {counts['failed']} med fel; {_count(run.embedded, 'stycke', 'stycken')} bäddades in."
-    )
+    typer.echo(f"Klart: indexgeneration {run.generation}. {summary(run.files, windows)}")
     if run.failed:
         raise typer.Exit(1)
 

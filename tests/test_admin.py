@@ -129,7 +129,7 @@ def test_reindex_of_an_unchanged_folder_changes_nothing(env):
     client, searcher, settings = env
     before = snapshot(searcher, settings)
     fragment = wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False))
-    assert "Klar" in fragment and "Inga filer var ändrade" in fragment
+    assert "Klart" in fragment and "Inga filer var ändrade" in fragment
     assert snapshot(searcher, settings) == before
 
 
@@ -288,3 +288,31 @@ def test_the_reading_page_shows_how_a_document_was_read(env):
     assert "Ange län under Metadata på dokumentets sida" in text  # how to fix what could not be read, for an upload
     assert "manifest.toml" not in text
     assert client.get("/admin/documents/finns-inte/reading").status_code == 404
+
+
+def test_progress_and_summary_speak_of_documents_and_passages_in_the_same_numbers(env):
+    """The page counted "0/1899" pieces while embedding and then reported "609 stycken bäddades in"."""
+    from app.admin import Job
+    from index.build import BUILDING, EMBEDDING, READING, Progress
+
+    job = Job("x", "reindex", "Indexering", "rut")
+    job.on_progress(Progress(READING, 2, 7, "avtal.txt"))
+    assert (job.current, job.done, job.total) == ("Läser dokument 2 av 7: avtal.txt", 2, 7)
+    job.on_progress(Progress(EMBEDDING, 256, 1899, None))
+    assert (job.current, job.done, job.total) == ("Bäddar in stycken med ny text: textbit 256 av 1 899", 256, 1899)
+    job.on_progress(Progress(BUILDING, 0, 1, None))
+    assert job.current == "Bygger sökindexet" and not job.total
+
+    client, searcher, settings = env
+    text = "# Rutin för spelberoende i Testlän\n\n## Ansvar\n\nKommunen ansvarar för stöd till anhöriga vid spel om pengar.\n"
+    (settings.corpus_dir / "spelrutin.md").write_text(text, encoding="utf-8")
+    generation = searcher.store.generation() + 1
+    fragment = html.unescape(wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False)))
+    summary = re.search(
+        rf"Klart\. Index {generation}\. 2 dokument lästa: 1 nytt dokument, 0 nya versioner, 1 oförändrat\. "
+        r"De nya och ändrade dokumenten har 1 stycke, varav 1 med ny text som bäddades in \((\d+) textbit(?:ar)?\)\.",
+        fragment,
+    )
+    [passage] = searcher.store.document_passages("spelrutin")
+    assert summary and int(summary.group(1)) >= len(passage.embed_keys)  # its windows and its statement
+    assert "stycken: 1" in fragment  # the document's own report says the same

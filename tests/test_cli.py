@@ -23,10 +23,16 @@ def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
     )
     assert result.exit_code == 1
     assert "nytt        norrbotten-handlingsplan-2021 v1 · md ·" in result.output
-    assert "Läser 1/2: norrbotten-handlingsplan-2021.md" in result.output  # progress names each file in turn
-    assert "Läser 2/2: tom.txt" in result.output
-    assert "Bäddar in textavsnitt:" in result.output
-    assert "Klart: indexgeneration 1. 1 nytt dokument, 0 nya versioner" in result.output
+    assert "Läser dokument 1 av 2: norrbotten-handlingsplan-2021.md" in result.output  # progress names each in turn
+    assert "Läser dokument 2 av 2: tom.txt" in result.output
+    windows = re.findall(r"Bäddar in stycken med ny text: textbit \d+ av (\d+)", result.output)
+    assert windows and len(set(windows)) == 1
+    passages = re.search(r"· (\d+) stycken ·", result.output).group(1)  # the document's own line
+    assert (  # the summary in the progress's numbers: 2 documents, the passages, the windows
+        "Klart: indexgeneration 1. 2 dokument lästa: 1 nytt dokument, 0 nya versioner, 0 oförändrade, 1 med fel. "
+        f"1 angiven sökväg finns inte. De nya och ändrade dokumenten har {passages} stycken, varav {passages} med ny text "
+        f"som bäddades in ({windows[0]} textbitar)."
+    ) in result.output
     assert not any(word in result.output for word in ("new ", "Index generation", "1 tabeller"))
     error_lines = [line for line in result.output.splitlines() if line.startswith("FEL")]
     assert len(error_lines) == 2
