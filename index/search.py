@@ -302,9 +302,11 @@ class Searcher:
         """Cosine of the question with each of the passage's responsibility statements, in order, or
         None when the generation has no statement vectors."""
         statements = self._current().statements
-        vectors = statements.of(passage.rowid) if statements is not None else None
-        if vectors is None:
+        if statements is None:
             return None
+        vectors = statements.of(passage.rowid)
+        if vectors is None:  # a passage without statements
+            return []
         return (vectors[: len(passage.responsibility)] @ self.embedder.embed_query(reading.text)).tolist()
 
     def highlight(self, text: str, query: str, exact: bool = False) -> list[tuple[int, int]]:
