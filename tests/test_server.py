@@ -136,9 +136,10 @@ def test_forty_simultaneous_wrong_passwords_get_five_checks(server):
     base, data, _ = server
     with httpx.Client(base_url=base) as client:
         token = login_token(client)
+        cookies = dict(client.cookies)  # the form's token is bound to this browser
 
     def attempt(_):
-        with httpx.Client(base_url=base, timeout=60) as client:
+        with httpx.Client(base_url=base, timeout=60, cookies=cookies) as client:
             return client.post("/login", data={"name": "rut", "password": "fel-lösenord", "csrf": token}).status_code
 
     with ThreadPoolExecutor(40) as pool:
