@@ -437,7 +437,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
             "reading": reading_of(preview.store, draft.doc_id, "draft"),
             "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
             "provenance": preview.store.meta_provenance(draft.doc_id),
-            "stale": bool(current and current.current_version != draft.target_version),
+            "stale": bool(draft.target_version and current and current.current_version != draft.target_version),
         }
         if context["q"]:
             context["tried"] = compare(searcher, preview, context["q"], draft.doc_id)
