@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +17,13 @@ from app.courses import can_edit_courses, editable_courses
 from app.links import web_addresses
 from app.payloads import MAX_QUERY, answer_of, result_of
 from app.snippets import excerpt
-from index.answer import compose_answer
+from index.answer import DISAGREE, DISAGREE_LEVEL, NO_PRINCIPAL, NOT_CLEAR, NOT_RATED, NOT_STATED, compose_answer
 from index.status import STATUS_LABELS, document_status
 from index.history import closest_current
 from index.search import Filters as SearchFilters
 from index.search import Searcher
 from index.storage import Document, Passage, Store
+from ingest.actors import mentions
 
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 API_PATHS = ("/api/", "/healthz", "/openapi.json")  # programs get JSON errors; every other path is a page
@@ -40,6 +42,43 @@ EXAMPLE_QUESTIONS = (
     "prioritet för KBT vid cannabisberoende",
     "får socialtjänsten kräva urinprov",
 )
+
+# An abstaining card says why in one line on a phone; its reason in full and the candidates are folded below.
+ABSTAIN_LINES = {
+    NOT_STATED: "Dokumenten är otydliga om vem",
+    NOT_RATED: "Dokumenten är otydliga om prio",
+    NOT_CLEAR: "Dokumenten är otydliga om det",
+    DISAGREE: "Dokumenten säger olika om vem",
+    DISAGREE_LEVEL: "Dokumenten säger olika om prio",
+    NO_PRINCIPAL: "Oklart om region eller kommun",
+}
+INTENT_LINES = {"priority": "Ingen tydlig prioritet", "permission": "Inget tydligt besked"}
+# Words that make an actor phrase a piece of a sentence ("Exempel på insatser som landstinget"), not a name.
+_CLAUSE_WORDS = re.compile(r"\b(?:som|att|där|vilka|vilket|när|om|exempel|insatser)\b", re.IGNORECASE)
+ACTOR_WORDS = 6
+
+
+def actor_name(actor: str | None) -> str:
+    """The actor as the document names it ("Landstinget", "Länets primärvård"), or "" for a fragment of a
+    sentence: a name is short, opens with its unit, role or actor word (a word or two before it at most)
+    and holds no clause."""
+    actor = " ".join((actor or "").split())
+    found = mentions(actor)
+    if not found or len(actor.split()) > ACTOR_WORDS or _CLAUSE_WORDS.search(actor):
+        return ""
+    return actor if len(actor[: found[0].start].split()) <= 2 else ""
+
+
+def without_colon(text: str) -> str:
+    """A lead used as a section name ("Landstinget åtar sig att:") in a link followed by a colon of its own."""
+    return text.rstrip().rstrip(":").rstrip()
+
+
+def differs_note(result: dict, card: dict) -> str:
+    """Why a result's principal is not the card's: it is another passage, often of another county."""
+    if result["region"] and result["region"] != card["region"]:
+        return f"i {result['region']}; kortet gäller {card['region'] or card['title']}"
+    return "i detta stycke; kortet citerar ett annat"
 
 
 @dataclass
@@ -89,6 +128,8 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
     if answer:  # the card marks a proposal as the results do
         for statement in filter(None, [answer["statement"], *answer["candidates"], *answer["regions"]]):
             statement["proposal"] = searcher.store.passage(statement["chunk_id"]).proposal
+        answer["line"] = ABSTAIN_LINES.get(answer["reason"]) or INTENT_LINES.get(answer["intent"], "Ingen tydlig huvudman")
+    card = answer["statement"] if answer and answer["principal"] else None
     results = []
     for hit in hits:
         result = result_of(hit, reading, filters.principal or None, filters.priority or None)
@@ -102,6 +143,7 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
             doc_type=hit.document.doc_type,
             other_region=bool(filters.region and doc_region and doc_region.lower() != filters.region.lower()),
             document_url=f"/documents/{hit.passage.doc_id}?passage={hit.passage.chunk_id}#c-{hit.passage.chunk_id}",
+            differs=differs_note(result, card) if card and result["principal"] not in (None, card["principal"]) else "",
         )
         results.append(result)
     return {
@@ -109,6 +151,7 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
         "answer": answer,
         "results": results,
         "corrected": reading.query if reading.query != query else None,
+        "corrected_words": [w for w in reading.query.split() if w.lower() not in query.lower().split()],
         "unknown": reading.unknown,
         "unknown_region": reading.intent.unknown_region,
     }
@@ -161,7 +204,7 @@ def not_found_page(templates: Jinja2Templates):
 def pages_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = searcher.store
-    templates.env.filters["web_addresses"] = web_addresses
+    templates.env.filters.update(web_addresses=web_addresses, actor_name=actor_name, without_colon=without_colon)
     templates.env.globals.update(
         can_edit_courses=can_edit_courses, document_status=document_status, status_labels=STATUS_LABELS
     )
