@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -34,7 +35,7 @@ def test_answer_and_first_result_on_the_first_screen_with_folded_filters(shots, 
     RESULTS_DIR.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS_DIR / f"search-{screen['width']}px.png"))
     print(f"sidhöjd {screen['width']} px: {page_height(page)} px")
-    assert page_height(page) < (4000 if screen is DESKTOP else 8000)
+    assert page_height(page) < (4000 if screen is DESKTOP else 6000)
 
     page.locator("#filters summary").click()
     wait_for_cookie(page, "kb_filters", "open")
@@ -49,6 +50,56 @@ def test_answer_and_first_result_on_the_first_screen_with_folded_filters(shots, 
     wait_for_cookie(page, "kb_filters", "closed")
     page.reload()
     assert page.locator("#filters").get_attribute("open") is None
+
+
+# Everyday who-questions as staff type them on a phone, and one the documents do not answer clearly.
+EVERYDAY = ("får soc kräva urinprov", "LARO ansvar", QUESTION)
+UNCLEAR = "ungdom röker på vem hjälper"
+
+
+@pytest.mark.parametrize("question", EVERYDAY)
+def test_on_a_phone_the_card_and_the_first_result_open_the_first_screen(shots, server, question):
+    """At 360×740 the card began at 189 px but the first result started at 728 px or later, on pages of 8 400 px."""
+    page = shots.open(viewport=PHONE)
+    page.goto(server + "/?" + urlencode({"q": question}))
+    card = page.locator(".answer").bounding_box()
+    first = page.locator(".result").first.bounding_box()
+    heading = page.locator(".result h3").first.bounding_box()
+    print(f"{question}: kort {card['y']:.0f}–{card['y'] + card['height']:.0f} px, första träffen {first['y']:.0f} px, "
+          f"sidan {page_height(page)} px")
+    assert card["y"] <= 300
+    assert first["y"] <= 600 and heading["y"] + heading["height"] <= PHONE["height"]
+    assert page.locator(".answer .cite a").is_visible()  # the source one tap away
+    assert page_height(page) <= 6000
+
+
+def test_on_a_phone_an_unclear_answer_is_one_line_with_its_candidates_folded(shots, server):
+    """An abstaining card was 1 106 px tall and pushed the first result to 1 311 px."""
+    page = shots.open(viewport=PHONE)
+    page.goto(server + "/?" + urlencode({"q": UNCLEAR}))
+    card = page.locator(".answer.abstained")
+    box, line = card.bounding_box(), card.locator("h2").bounding_box()
+    assert box["height"] <= 400 and line["height"] < 40  # one line
+    assert card.locator("h2").inner_text().startswith("Dokumenten")
+    assert page.locator(".result").first.bounding_box()["y"] <= 600
+    candidates = card.locator(".candidates")
+    assert not candidates.is_visible()
+    card.locator("summary").click()
+    assert candidates.is_visible() and candidates.locator("li").count() >= 1
+
+
+def test_a_typo_notice_sits_under_the_search_box(shots, server):
+    """The notice stood above the card and moved it down 76 px."""
+    page = shots.open(viewport=PHONE)
+    page.goto(server + "/?" + urlencode({"q": QUESTION}))
+    plain = page.locator(".answer").bounding_box()["y"]
+    page.goto(server + "/?" + urlencode({"q": "vem ansvarar för abstinensbehnadling"}))
+    note = page.locator("form.search .search-note")
+    assert "Visar resultat för abstinensbehandling" in note.inner_text()
+    assert page.locator(".answer").bounding_box()["y"] - plain <= 50  # a short line or two under the box
+    page.fill("#q", QUESTION)  # searched again in place, the notice goes
+    page.wait_for_url(re.compile(r"abstinensbehandling(&|$)"))
+    note.wait_for(state="detached")
 
 
 def test_results_show_matching_sentences_and_expand_in_place(page, server):
@@ -77,7 +128,7 @@ def test_highlights_mark_the_questions_words_not_every_expansion(page, server):
 def test_a_corrected_typo_is_said_and_the_typed_word_can_be_searched(page, server):
     page.goto(server + "/?q=vem+ansvarar+f%C3%B6r+abstinensbehandlng")
     note = page.locator(".search-note").first
-    assert "Visar resultat för vem ansvarar för abstinensbehandling" in note.inner_text()
+    assert "Visar resultat för abstinensbehandling · sök på det du skrev" in note.inner_text()
     assert page.locator(".result").count() > 0
     note.get_by_role("link").click()
     page.wait_for_url(re.compile(r"exact=1"))

@@ -108,6 +108,31 @@ def test_passage_page(client):
     assert client.get("/passage/finns-inte").status_code == 404
 
 
+def test_the_card_names_an_actor_or_none_never_a_piece_of_a_sentence():
+    """The card read "Enligt dokumentet: Exempel på insatser som landstinget"."""
+    from app.pages import actor_name, without_colon
+
+    for fragment in ("Exempel på insatser som landstinget", "Alla barn som behöver stöd ska kommunen", ""):
+        assert actor_name(fragment) == ""
+    for name in ("Landstinget", "Länets primärvård", "Sjuksköterskan", "Kommunen och regionen"):
+        assert actor_name(name) == name
+    assert without_colon("Landstinget åtar sig att:") + ":" == "Landstinget åtar sig att:"
+
+
+def test_no_double_colon_and_a_differing_badge_says_why(client):
+    """Links ended "åtar sig att::", and the card said Gemensamt beside a first result badged Kommun with no word on why."""
+    for question in (QUESTION, "vem gör SIP", "ungdom röker på vem hjälper", "LARO ansvar", "får soc kräva urinprov"):
+        page = html.unescape(client.get("/", params={"q": question}).text)
+        assert not re.search(r":\s*</a>\s*:", page), question  # a link whose text ends in a colon, and one after it
+        card = re.search(r'<h2 id="answer-title">Ansvarig huvudman: (\w+)', page)
+        for result in results(page):
+            badge = re.search(r"Huvudman: (\w+)</span>", result)
+            if card and badge and badge.group(1) != card.group(1):
+                assert re.search(r'<span class="differs">i [^;<]+; kortet', result), (question, result)
+            else:
+                assert 'class="differs"' not in result
+
+
 def test_document_reader(client):
     doc_id = "dalarna-overenskommelse-2021"
     chunks = client.get(f"/api/documents/{doc_id}").json()["chunks"]
