@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from itertools import zip_longest
 
 from app.inspect import DocumentReading
 from app.pages import EXAMPLE_QUESTIONS, PRINCIPALS
@@ -28,13 +29,18 @@ def _topic(text: str) -> str:
     return " ".join(words[:TOPIC_WORDS]).rstrip(".,;:–-")
 
 
+def _asked_of(reading: DocumentReading) -> list[str]:
+    """A question per statement and recommendation the document makes."""
+    who = [f"vem ansvarar för {_topic(r.activity)}" for _, r in reading.statements if not r.negated and _topic(r.activity)]
+    return who + [f"prioritet för {_topic(p.action or p.recommendation)}" for _, p in reading.recommendations]
+
+
 def questions_for(draft: DocumentReading, current: DocumentReading | None) -> list[str]:
-    """The questions to ask with and without the draft, each once, at most MOST_QUESTIONS."""
-    asked = list(EXAMPLE_QUESTIONS)
-    for reading in filter(None, (draft, current)):
-        asked += [f"vem ansvarar för {_topic(r.activity)}" for _, r in reading.statements if not r.negated and _topic(r.activity)]
-        asked += [f"prioritet för {_topic(p.action or p.recommendation)}" for _, p in reading.recommendations]
-    return list(dict.fromkeys(asked))[:MOST_QUESTIONS]
+    """The questions to ask with and without the draft, each once, at most MOST_QUESTIONS: the draft's and
+    the current version's taken in turn, so what a new version takes away is asked as well as what it adds."""
+    own = [_asked_of(reading) for reading in filter(None, (draft, current))]
+    taken_in_turn = [question for pair in zip_longest(*own) for question in pair if question]
+    return list(dict.fromkeys([*EXAMPLE_QUESTIONS, *taken_in_turn]))[:MOST_QUESTIONS]
 
 
 def _card(answer: dict | None) -> tuple[str, tuple]:
