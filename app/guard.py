@@ -114,8 +114,8 @@ class AllowedHosts:
             if not self.allows(host):
                 return await refuse(
                     scope, send, 400,
-                    f"Tjänsten svarar inte på adressen {host[:100] or '(ingen)'}. Den som driftar tjänsten "
-                    "lägger till namnet i KB_ALLOWED_HOSTS.",
+                    "Tjänsten svarar inte på den adress som begäran skickades till. Den som driftar tjänsten "
+                    "lägger till adressens namn i KB_ALLOWED_HOSTS.",
                 )
         await self.app(scope, receive, send)
 

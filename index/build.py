@@ -162,6 +162,7 @@ class Indexer:
                 sources.append(Source(path, path.stem, path.resolve(), manifest))
             else:
                 results.append(FileResult(str(path), path.stem, "failed", error="filen eller mappen finns inte"))
+        sources = self._without_overtaken(sources, results)
         current = self.store.generation()
         if current and generation_encoder(self.settings.shared_dir, current) not in (None, self.encoder_name):
             rebuild = True  # another encoder made the current vectors: every passage is embedded again
@@ -251,6 +252,32 @@ class Indexer:
         self._drop_old_generations(keep={generation, current})
 
     # -- steps -------------------------------------------------------------
+
+    def _without_overtaken(self, sources: list[Source], results: list[FileResult]) -> list[Source]:
+        """Leave out a file that is an older version of its document than the one in search.
+
+        An editor who uploads version 2 of a document read from the corpus folder has decided;
+        the folder's file, still version 1, must not come back as version 3 at the next reindex.
+        The file is reported unchanged with the reason; a --rebuild re-reads the kept current version.
+        """
+        kept = []
+        for source in sources:
+            existing = self.store.document(source.doc_id)
+            versions = self.store.versions(source.doc_id) if existing else []
+            try:
+                content_hash = hashlib.sha256(source.path.read_bytes()).hexdigest() if versions else ""
+            except OSError:
+                content_hash = ""  # reported when it is read
+            older = [v for v in versions[1:] if v.content_hash == content_hash]
+            if not older or existing.content_hash == content_hash:
+                kept.append(source)
+                continue
+            results.append(FileResult(
+                str(source.origin), source.doc_id, "unchanged", version=existing.current_version, report=existing.report,
+                note=f"filen är version {older[0].number}; version {versions[0].number} lades in av "
+                f"{versions[0].ingested_by or 'en redaktör'} och gäller",
+            ))
+        return kept
 
     def _stored_sources(self, already: set[str]) -> list[Source]:
         """For --rebuild: the kept copy of every current document not named on the command line.

@@ -186,6 +186,11 @@ def test_a_revised_text_becomes_version_2_with_its_diff(env):
     assert "<del>psykiatrin. </del>" in diff.text and "<ins>beroendevården vid Falu lasarett. </ins>" in diff.text
     assert "ny version" in client.get("/admin/audit").text
 
+    # the corpus folder still holds version 1: a reindex must not bring it back over the editor's version 2
+    fragment = html.unescape(wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False)))
+    assert "filen är version 1; version 2 lades in av rut och gäller" in fragment
+    assert searcher.store.document(DOC).current_version == 2
+
 
 def test_a_new_markdown_document_with_metadata(env):
     client, searcher, _ = env

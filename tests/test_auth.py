@@ -291,7 +291,7 @@ def test_only_the_services_own_host_names_are_answered(tmp_path, embedder, monke
     with TestClient(app, base_url="http://evil.example") as evil:
         refused = evil.get("/admin/", follow_redirects=False)
         assert refused.status_code == 400 and "location" not in refused.headers
-        assert "Tjänsten svarar inte på adressen evil.example" in refused.text and "KB_ALLOWED_HOSTS" in refused.text
+        assert "Tjänsten svarar inte på den adress" in refused.text and "evil.example" not in refused.text and "KB_ALLOWED_HOSTS" in refused.text
         assert evil.get("/healthz").status_code in (200, 503)  # a load balancer asks by address
     for base in ("http://127.0.0.1:8000", "http://localhost", "http://[::1]:8000", "https://kb.region.se"):
         with TestClient(app, base_url=base) as own:

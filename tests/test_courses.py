@@ -199,10 +199,11 @@ def test_exports_link_to_the_configured_address_never_to_the_requests_host(app, 
         assert exported.status_code == 200
         assert f"/passage/{chunk_id}" in exported.text
 
-    configured = Settings.from_env(
-        data_dir=workspace.settings.data_dir, corpus_dir=workspace.corpus, base_url="https://kb.region.se"
+    configured = Settings.from_env(  # the service also answers under an internal name
+        data_dir=workspace.settings.data_dir, corpus_dir=workspace.corpus, base_url="https://kb.region.se",
+        allowed_hosts=("kb.region.se", "intern.region.se"),
     )
     with TestClient(create_app(configured, Searcher(configured, embedder))) as client:
         for path in (f"/courses/{course_id}.md", f"/courses/{course_id}/print"):
-            exported = client.get(path, headers={"Host": "evil.example"}).text
-            assert f"https://kb.region.se/passage/{chunk_id}" in exported and "evil.example" not in exported
+            exported = client.get(path, headers={"Host": "intern.region.se"}).text
+            assert f"https://kb.region.se/passage/{chunk_id}" in exported and "intern.region.se" not in exported
