@@ -109,7 +109,7 @@ def test_priority_questions_find_the_tagged_recommendation(searcher):
 
 
 def test_own_questions_do_not_regress(searcher):
-    """Guards the figures reported in the README; the floors sit a little under today's values."""
+    """Guards the figures reported in docs/evaluation.md; the floors sit a little under today's values."""
     report = evaluate(searcher, load_questions(OWN_QUESTIONS))
     assert report.recall_at_5 >= 0.8
     assert report.mrr_at_10 >= 0.7

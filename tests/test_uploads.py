@@ -1,5 +1,6 @@
 """Uploads that ask too much: generated DOCX files that unpack huge, hold too many paragraphs or take too long,
-and names that are not what the README lists. A real app over a temp data dir with nothing indexed yet."""
+and names that are not what docs/operations.md lists (Upload limits). A real app over a temp data dir with
+nothing indexed yet."""
 
 from __future__ import annotations
 

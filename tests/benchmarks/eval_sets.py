@@ -1,4 +1,4 @@
-"""What a person sees, on every question set with gold passages: the README's table.
+"""What a person sees, on every question set with gold passages: the table in docs/evaluation.md.
 
 Not a test: figures are printed. Run from the project root (the indexes are built once in --work):
 
