@@ -52,7 +52,7 @@ from index.storage.records import Draft
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta, IngestError
 
-# What an editor may upload, exactly as the README and the upload page say; anything else is refused by name.
+# What an editor may upload, exactly as docs/operations.md and the upload page say; anything else is refused by name.
 SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
 KIND_LABELS = {"pdf": "PDF", "docx": "Word (DOCX)", "txt": "text", "md": "Markdown"}
 ACCEPTED = ", ".join(SUFFIX_KIND)

@@ -12,7 +12,7 @@ words weighing more than its heading's), and then:
   it says the documents do not state it clearly and lists the candidate statements.
 
 A wrong principal sends a client to the wrong place; an abstention with the candidates does not.
-Every threshold below was set on our own development questions (README, "Measured answers").
+Every threshold below was set on our own development questions (docs/evaluation.md, "Measured: what a person sees").
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ session key), every kept source file, every upload, plus the current search
 index so a restored service answers at once with the same results. The
 database is copied with SQLite's online backup, so the service can keep
 running; the writer lock keeps an ingest from changing files meanwhile. With
-PostgreSQL, pg_dump and a copy of the shared folder do this job (README).
+PostgreSQL, pg_dump and a copy of the shared folder do this job (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -140,5 +140,5 @@ def _refuse_postgresql(settings: Settings) -> None:
     if settings.database_url:
         raise BackupError(
             "Databasen är PostgreSQL (KB_DATABASE_URL): säkerhetskopiera den med pg_dump och kopiera "
-            "den delade mappen (KB_SHARED_DIR), se README."
+            "den delade mappen (KB_SHARED_DIR), se docs/operations.md."
         )

@@ -1,6 +1,6 @@
 """Settings, read once from the environment so every entry point (CLI, web, tests) agrees.
 
-Every variable is described in HELP and in the README's settings table; a test
+Every variable is described in HELP and in the settings table of docs/operations.md; a test
 checks that the two agree. A value that cannot be used stops the program with a
 Swedish message naming the variable, rather than being silently replaced.
 """

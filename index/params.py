@@ -3,7 +3,7 @@
 A generation is built with a `RankingParams` and saves it (`params.json` in the generation's
 folder), so what produced a ranking can always be told; the searcher reads it back. The defaults
 are those `kb tune` chose on held-out folds of all development question sets and wrote to
-`index/data/ranking.toml` (README, "Ranking parameters"); a field marked `rebuild` only takes
+`index/data/ranking.toml` (docs/evaluation.md, "Ranking parameters"); a field marked `rebuild` only takes
 effect when the indexes are built again (`kb ingest --rebuild`).
 """
 
@@ -105,6 +105,6 @@ class RankingParams:
 
     @classmethod
     def documentation(cls) -> list[tuple[str, object, str, bool]]:
-        """(name, default, help, needs a rebuild) of every field, for the README and `kb eval`."""
+        """(name, default, help, needs a rebuild) of every field, for docs/evaluation.md and `kb eval`."""
         current = cls.defaults()
         return [(f.name, getattr(current, f.name), f.metadata["help"], f.metadata["rebuild"]) for f in fields(cls)]

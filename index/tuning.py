@@ -168,7 +168,7 @@ def format_folds(folds: list[FoldReport], chosen: RankingParams, start: RankingP
 def write_defaults(params: RankingParams, path: Path = DEFAULTS_FILE) -> None:
     path.write_text(
         "# Written by `kb tune` (index/tuning.py): the ranking parameters chosen on held-out folds of all\n"
-        "# development question sets. Every field is documented in index/params.py and the README.\n"
+        "# development question sets. Every field is documented in index/params.py and docs/evaluation.md.\n"
         + params.to_toml(),
         encoding="utf-8",
     )
@@ -192,7 +192,7 @@ TUNING_SETS = (
     ("andra författare", "corpus-more", "tests/data/questions-more.jsonl"),
     ("SweFAQ", "swefaq", "../shared/eval/swefaq/dev.jsonl"),
 )
-# Every set with gold passages, for the figures in the README (tests/benchmarks/eval_sets.py).
+# Every set with gold passages, for the figures in docs/evaluation.md (tests/benchmarks/eval_sets.py).
 ALL_SETS = TUNING_SETS + (
     ("corpus, utelämnade", "corpus", "tests/data/questions-corpus-holdout.jsonl"),
     ("andra författare, utelämnade", "corpus-more", "tests/data/questions-more-holdout.jsonl"),

@@ -1,6 +1,6 @@
 """A consistent copy of the SQLite file for `kb backup`, and the check a restore makes of one.
 
-With PostgreSQL the database is backed up with pg_dump instead (README).
+With PostgreSQL the database is backed up with pg_dump instead (docs/operations.md).
 """
 
 from __future__ import annotations
