@@ -35,6 +35,7 @@ class CleanText:
     removed: Counter = field(default_factory=Counter)  # what was dropped, by reason
     removed_lines: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text)
     title: str | None = None  # the title the document's own title heading spells, else the page its breadcrumb trail ends in
+    dropped: dict[int, str] = field(default_factory=dict)  # source line -> why: what the lines' place decided
 
     def drop(self, reason: str, line: "Line", keep_count: bool = True) -> None:
         """Count a dropped line, and keep it for the editor's view of how the document was read."""
@@ -96,8 +97,12 @@ def clean(raw: RawText) -> CleanText:
 
     marked = setext_headings([ln.text for ln in lines])
     furniture, out.title = page_furniture(marked)
-    dropped = _running_lines(lines) | _repeated_heading_blocks(lines) | _letterhead_lines(lines) | _signature_certificate(lines)
-    dropped |= {lines[i].src: reason for i, reason in furniture.items()}
+    if raw.dropped is None:
+        dropped = _running_lines(lines) | _repeated_heading_blocks(lines) | _letterhead_lines(lines) | _signature_certificate(lines)
+        dropped |= {lines[i].src: reason for i, reason in furniture.items()}
+    else:  # decided on the original text, whose values may now be masked
+        dropped = dict(raw.dropped)
+    out.dropped = dropped
     toc_lines = _toc_lines(lines)
     kept: list[Line] = []
     bullet_pending = False  # a bullet glyph stood alone on its line: the item is on the next line

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from ingest.redact import is_marker
+
 # Label (as a regular expression, matched at the start of a line) -> the field it fills.
 _LABELS: tuple[tuple[str, str], ...] = (
     (r"dokumentet är beslutat av|beslutad av|beslutat av|fastställd av|godkänd av", "decided_by"),
@@ -144,7 +146,9 @@ def _reader_title(value: str) -> tuple[str, str]:
 
 
 def _value(text: str) -> str:
-    """"[2025-02-20]" → "2025-02-20"; a template's brackets carry nothing."""
+    """"[2025-02-20]" → "2025-02-20"; a template's brackets carry nothing, a masked value's ("[namn]") say what it was."""
+    if is_marker(text.strip()):
+        return text.strip()
     text = text.strip().strip("[]").strip()
     return "" if re.fullmatch(r"[-_.\s]*", text) else text
 

@@ -29,6 +29,10 @@ class RawText:
     format: str  # txt | md | html | pdf | docx
     pages: list[int] | None = None  # page number (1-based) of every line, PDF only
     page_count: int | None = None
+    # Lines cleaning takes out for where they stand (running headers, letterheads, a signature
+    # certificate), by 1-based line, with the reason; None: decided from the text. A kept copy carries
+    # them: they were decided on the original, and its masked values would not repeat the same way.
+    dropped: dict[int, str] | None = None
 
 
 @dataclass
@@ -167,3 +171,4 @@ class ParsedDocument:
     footnotes: list[Footnote] = field(default_factory=list)
     meta: DocumentMeta | None = None
     head: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)
+    kept: RawText | None = None  # the source's lines with personal data masked: what is kept of the file (ingest/kept.py)

@@ -23,13 +23,15 @@ from docx.table import Table
 from lxml.etree import XMLSyntaxError
 from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
+from ingest.kept import is_kept, load_kept
 from ingest.model import IngestError, RawText
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
 def read_file(path: Path) -> RawText:
-    """Dispatch on the extension; unknown types are refused by name rather than guessed."""
+    """Dispatch on the extension; unknown types are refused by name rather than guessed.
+    A kept copy (ingest/kept.py) gives back the lines its file's reader gave."""
     suffix = path.suffix.lower()
     readers = {
         ".txt": lambda data: RawText(_decode(data).split("\n"), "txt"),
@@ -39,7 +41,7 @@ def read_file(path: Path) -> RawText:
         ".pdf": _read_pdf,
         ".docx": _read_docx,
     }
-    if suffix not in readers:
+    if suffix not in readers and not is_kept(path):
         shown = suffix or "utan filändelse"
         raise IngestError(f"filtypen {shown} stöds inte (stöds: {', '.join(SUPPORTED)})")
     try:
@@ -50,7 +52,7 @@ def read_file(path: Path) -> RawText:
         raise IngestError(f"filen kan inte läsas: {exc.strerror or exc}") from None
     if not data.strip():
         raise IngestError("filen är tom")
-    raw = readers[suffix](data)
+    raw = load_kept(data)[0] if is_kept(path) else readers[suffix](data)
     if not any(line.strip() for line in raw.lines):
         raise IngestError("filen är tom")
     return raw

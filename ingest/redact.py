@@ -34,17 +34,24 @@ Redaction rule:
   ("Box 38145, 100 64 Stockholm"), units and organisations ("Regionen", "Maria
   Ungdom"), titles without names and priority marks such as "(prio 3)".
 
+- Names an editor marked for masking in a document ("a missed name") are masked wherever that
+  document writes them, in any case and in the genitive ("Anna Bergs"), as long as each word is
+  capitalised; the marks are kept as digests, never as written (`MarkedNames`).
+
 Removed data is replaced by a visible typed marker ("[e-post]", "[telefon]", "[personnummer]",
 "[samordningsnummer]", "[adress]", "[kundnummer]", "[id]", "[namn]"), so a reader sees that
-something was there; the editor sees how many of each kind, never the values.
+something was there; the editor sees how many of each kind, never the values. A marker already in
+the text (a kept copy is text masked before) counts as a value of its kind, so reading the kept
+copy again counts what reading the file counted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -62,11 +69,77 @@ MARKERS = {
 }
 
 
+_MARKER_TEXTS = frozenset(MARKERS.values())
+_MARKER_RE = re.compile("|".join(re.escape(marker) for marker in MARKERS.values()))
+_KIND_OF_MARKER = {marker: kind for kind, marker in MARKERS.items()}
+# A word of a marked name: letters, hyphenated parts joined ("Anna-Karin").
+_MARKED_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+MOST_MARKED_WORDS = 4
+
+
+@dataclass(frozen=True)
+class MarkedNames:
+    """The names editors marked for masking in one document, each as a digest salted with the document's
+    id and its number of words: the database holds no marked name as written."""
+
+    doc_id: str
+    digests: frozenset[tuple[str, int]] = frozenset()  # (digest, words)
+
+
+def is_marker(text: str) -> bool:
+    """Is this a marker masking left ("[namn]")?"""
+    return text in _MARKER_TEXTS
+
+
+def name_digest(doc_id: str, name: str) -> tuple[str, int]:
+    """The digest and number of words a name is marked by. Raises ValueError, in Swedish, for what
+    cannot be a name: no word, or more than MOST_MARKED_WORDS."""
+    words = _MARKED_WORD_RE.findall(name)
+    if not words or len(words) > MOST_MARKED_WORDS or len("".join(words)) < 2:
+        raise ValueError(
+            f"Skriv namnet som det står i texten, ett till {MOST_MARKED_WORDS} ord med bokstäver, till exempel Anna Berg."
+        )
+    return _digest(doc_id, words), len(words)
+
+
+def _digest(doc_id: str, words: list[str]) -> str:
+    return hashlib.sha256(f"{doc_id}\x00{' '.join(words).casefold()}".encode()).hexdigest()
+
+
+def _marked_spans(text: str, marked: MarkedNames) -> list[tuple[int, int]]:
+    """Where the text writes a marked name: its words capitalised, one space apart, also with a genitive s."""
+    tokens = list(_MARKED_WORD_RE.finditer(text))
+    out: list[tuple[int, int]] = []
+    for n in sorted({words for _, words in marked.digests}, reverse=True):
+        for k in range(len(tokens) - n + 1):
+            run = tokens[k : k + n]
+            if any(start < run[-1].end() and run[0].start() < end for start, end in out):
+                continue  # part of a longer marked name found already
+            if not all(t.group(0)[0].isupper() for t in run) or any(
+                text[a.end() : b.start()].strip(" \t\u00a0") for a, b in zip(run, run[1:])
+            ):
+                continue
+            words = [t.group(0) for t in run]
+            forms = [words] + ([[*words[:-1], words[-1][:-1]]] if words[-1].endswith("s") and len(words[-1]) > 2 else [])
+            if any((_digest(marked.doc_id, form), n) in marked.digests for form in forms):
+                out.append((run[0].start(), run[-1].end()))
+    return sorted(out)
+
+
+def mask_marked(text: str, marked: MarkedNames) -> str:
+    """The text with the marked names replaced by the name marker: for what is kept of older versions."""
+    for start, end in reversed(_marked_spans(text, marked)):
+        text = text[:start] + MARKERS["namn"] + text[end:]
+    return text
+
+
 @dataclass(frozen=True)
 class RedactionPolicy:
-    """What the editor chose to keep; everything else the rule names is masked."""
+    """What the editor chose to keep, and the names an editor marked in this document; everything
+    else the rule names is masked."""
 
     keep_signing_officials: bool = False
+    marked: MarkedNames | None = None
 
 
 @dataclass(frozen=True)
@@ -83,11 +156,16 @@ class Mask:
 class Redacted:
     lines: list[str]
     masks: list[Mask]
+    values: list[str] = field(default_factory=list)  # what each mask covered; never stored, only mapped to the kept copy
 
     @property
     def counts(self) -> dict[str, int]:
         """Masked values per kind, for the editor: how many, never which."""
         return dict(Counter(m.kind for m in self.masks))
+
+    def unmasked(self) -> list[tuple[Mask, str]]:
+        """The masks over a value rather than over a marker already there: what the source still holds."""
+        return [(mask, value) for mask, value in zip(self.masks, self.values) if not is_marker(value)]
 
 
 # --- patterns that need no context -------------------------------------------
@@ -224,7 +302,7 @@ def redact_lines(lines: list[str], policy: RedactionPolicy = RedactionPolicy()) 
         for mask in sorted(found, key=lambda m: -m.start):
             text = text[: mask.start] + MARKERS[mask.kind] + text[mask.end :]
         out[i] = text
-    return Redacted(out, masks)
+    return Redacted(out, masks, [lines[m.line][m.start : m.end] for m in masks])
 
 
 # Head fields whose value is a person when it is a name, read as the labelled line they came from.
@@ -254,6 +332,8 @@ class _Finder:
         self.words = words
 
     def masks(self) -> list[Mask]:
+        self._markers()
+        self._marked()
         self._patterns()
         self._customer_tables()
         self._name_columns()
@@ -283,6 +363,19 @@ class _Finder:
         return out
 
     # -- values that are personal wherever they stand ---------------------------------
+
+    def _markers(self) -> None:
+        """A marker an earlier reading left (the kept copy is masked text) is a value of its kind."""
+        for i, line in enumerate(self.lines):
+            for m in _MARKER_RE.finditer(line):
+                self.add(i, *m.span(), _KIND_OF_MARKER[m.group(0)])
+
+    def _marked(self) -> None:
+        if self.policy.marked is None:
+            return
+        for i, line in enumerate(self.lines):
+            for start, end in _marked_spans(line, self.policy.marked):
+                self.add(i, start, end, "namn")
 
     def _patterns(self) -> None:
         for i, line in enumerate(self.lines):
