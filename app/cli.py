@@ -165,6 +165,14 @@ def _check_port(host: str, port: int) -> None:
             )
 
 
+def worker_environment(workers: int) -> dict[str, str]:
+    """The thread settings each of `workers` server processes starts with (README, Performance)."""
+    if workers == 1:
+        return {}
+    # Processes share the cores, so each embeds with one thread instead of all fighting over every core.
+    return {"OMP_NUM_THREADS": "1"}
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
@@ -194,8 +202,7 @@ def serve(
         return
     if not searcher.store.generation():
         _fail(NO_INDEX, 2)
-    # Processes share the cores, so each embeds with one thread instead of all fighting over every core.
-    os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ.update(worker_environment(workers))
     uvicorn.run("app.web:create_app", factory=True, workers=workers, host=host, port=port, proxy_headers=False)
 
 
