@@ -5,7 +5,7 @@ The web pages, the CLI and the HTTP API share them, so the three always agree.
 
 from __future__ import annotations
 
-from index.answer import Answer, Statement, badge_of, compose_answer, statements_of
+from index.answer import Answer, Statement, badge_of, badge_statements, compose_answer, statements_of
 from index.search import Hit, Reading, Searcher
 from index.status import document_status
 from index.storage import Document, Passage
@@ -33,7 +33,7 @@ def principal_badge(reading: Reading, hit: Hit, principal: str | None = None) ->
     never the passage's records lumped together, and nothing when none of them matches. With
     `principal` (the searcher filters on it), the best statement naming that principal."""
     found = [
-        s for s in statements_of(reading, hit, 0)
+        s for s in badge_statements(reading, hit)
         if s.kind == "responsibility" and not s.negated and s.principal
         and (s.principal == principal if principal else s.match >= reading.question.params.min_match)
     ]

@@ -17,6 +17,7 @@ Every threshold below was set on our own development questions (docs/evaluation.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -310,6 +311,10 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 _CONTRAST = re.compile(r"\s*(?:Däremot|Men|Dock|Undantag|Om\s+(?:personen|den\s+enskilde|patienten)\s+samtycker)\b")
 
 
+QUOTE_CACHE = 16_384  # statements quoted: the same passages' statements come up search after search
+
+
+@functools.lru_cache(maxsize=QUOTE_CACHE)
 def quote(text: str, start: int, end: int, lead: str | None = None, negated: bool = False) -> str:
     """The statement in whole sentences, never cut inside a word or a parenthesis; a list item under its lead.
 
@@ -332,6 +337,15 @@ def quote(text: str, start: int, end: int, lead: str | None = None, negated: boo
     return body
 
 
+def badge_statements(reading: Reading, hit: Hit) -> list[Statement]:
+    """`statements_of(reading, hit, 0)`, once per hit and question: a result's principal badge and its
+    priority badge both read them. Callers must not change them."""
+    kept = hit.badge_statements
+    if kept is None or kept[0] is not reading:
+        kept = hit.badge_statements = (reading, statements_of(reading, hit, 0))
+    return kept[1]
+
+
 def badge_of(reading: Reading, hit: Hit, label: str | None = None) -> dict | None:
     """The priority a result shows: that of the recommendation(s) in it that match the question best,
     never simply the passage's strongest; None when none of its recommendations matches.
@@ -339,7 +353,7 @@ def badge_of(reading: Reading, hit: Hit, label: str | None = None) -> dict | Non
     With `label` (the searcher filters on it) the best recommendation of that label, however weakly it
     matches: the filter is why the passage is shown."""
     recommendations = [
-        s for s in statements_of(reading, hit, 0) if s.kind == "recommendation" and label in (None, s.label)
+        s for s in badge_statements(reading, hit) if s.kind == "recommendation" and label in (None, s.label)
     ]
     if not recommendations:
         return None

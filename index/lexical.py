@@ -29,6 +29,7 @@ from ingest.chunking import split_sentences
 
 SENTENCE_CACHE = 4096  # analysed candidate passages kept: the same ones come up query after query
 TOKEN_CACHE = 32768  # analysed statements and headings kept, for the same reason
+QUERY_CACHE = 512  # questions whose highlighted terms are kept: a page highlights every result for one question
 
 
 class LexicalIndex:
@@ -42,6 +43,8 @@ class LexicalIndex:
         self.sentences = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._sentences)
         self.token_set = functools.lru_cache(maxsize=TOKEN_CACHE)(self._token_set)
         self.analysed_words = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._analysed_words)
+        self.highlight_terms = functools.lru_cache(maxsize=QUERY_CACHE)(self._highlight_terms)
+        self.passage_terms = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._passage_terms)
 
     @property
     def analyzer(self) -> Analyzer:
@@ -178,10 +181,27 @@ class LexicalIndex:
         sentences = tuple((sentence, frozenset(self.analyzer.index_tokens(sentence))) for sentence in split_sentences(text))
         return sentences, frozenset().union(*(tokens for _, tokens in sentences))
 
+    def _passage_terms(
+        self, path: tuple[str, ...], text: str
+    ) -> tuple[frozenset[str] | set, frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
+        """A passage's analysed heading, all its terms with its section path's, and its sentences."""
+        heading = self.token_set(path[-1]) if path else set()
+        sentences, terms = self.sentences(text)
+        return heading, self.token_set(" ".join(path[:-1])) | heading | terms, sentences
+
     def _analysed_words(self, text: str) -> tuple[tuple[tuple[int, int, frozenset[str]], ...], frozenset[str]]:
         """A passage's words with their character spans and analysed terms, and all its terms."""
         spans = tuple((start, end, frozenset(self.analyzer.analyze_word(word))) for start, end, word in self.analyzer.word_spans(text))
         return spans, frozenset().union(*(tokens for _, _, tokens in spans))
+
+    def _highlight_terms(self, query: str) -> tuple[tuple[dict[str, float], set[str]], ...]:
+        """Each of the query's concepts with its own terms and their derivations that it holds."""
+        out = []
+        for concept in self.concepts(query, ends=True):
+            own = {term for term, weight in concept.items() if weight >= 1.0}
+            own |= {form for term in own for form in self.analyzer.derivations(term) if form in concept}
+            out.append((concept, own))
+        return tuple(out)
 
     def highlight_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of the question's words and their forms in `text`.
@@ -192,9 +212,7 @@ class LexicalIndex:
         """
         spans, present = self.analysed_words(text)
         marked: set[str] = set()
-        for concept in self.concepts(query, ends=True):
-            own = {term for term, weight in concept.items() if weight >= 1.0}
-            own |= {form for term in own for form in self.analyzer.derivations(term) if form in concept}
+        for concept, own in self.highlight_terms(query):
             found = own & present
             if not found:
                 strongest = max((concept[term] for term in concept.keys() & present), default=0.0)

@@ -27,6 +27,7 @@ from index.params import RankingParams
 from index.statement_vectors import VECTORS, StatementVectors
 from index.status import document_status
 from index.storage import Document, Passage, Store, digest, generation_dir, generation_encoder
+from index.storage.database import marks
 from index.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
@@ -44,12 +45,14 @@ class IndexMissing(RuntimeError):
 @dataclass
 class Hit:
     passage: Passage
-    document: Document
+    document: Document  # without its text, footnotes, report and file metadata: Store.document has them
     score: float
     highlights: list[tuple[int, int]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # chunk ids collapsed into this one
     record: tuple[Responsibility, float] | None = None  # the responsibility record that best matches, with its coverage
     sentence: tuple[str, float] | None = None  # the sentence that best matches, with its coverage
+    # (reading, its statements) for the result's badges (index/answer.py, badge_statements)
+    badge_statements: tuple | None = field(default=None, repr=False, compare=False)
 
 
 PASSAGE_CACHE = 20_000  # decoded passages kept per generation: the same candidates come up query after query
@@ -78,6 +81,57 @@ class _Passages:
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
         return found | fetched
+
+
+DOCUMENT_HEADS = 4096  # documents kept without their text: a search reads only their title, county, type and status
+
+
+class _DocumentHeads:
+    """The documents of a search's candidates, without their text, footnotes, report or file metadata.
+
+    A search reads a document's title, county, type, status and validity; the stored row also holds
+    the whole text (hundreds of kilobytes), which reading and decoding took several milliseconds per
+    search. Each search asks the database for the columns an editor or a new version changes, and
+    reads a document whole only when they differ from those it was kept with."""
+
+    COLUMNS = (
+        "doc_id, title, region, doc_type, parties, decided, valid_from, valid_to, status, guessed, format, "
+        "source_path, content_hash, current_version, retired, retired_by"
+    )
+
+    def __init__(self, store: Store, size: int = DOCUMENT_HEADS):
+        self.store = store
+        self.size = size
+        self._kept: OrderedDict[str, tuple[tuple, Document]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, doc_ids: list[str]) -> dict[str, Document]:
+        if not doc_ids:
+            return {}
+        rows = self.store.db.query(f"SELECT {self.COLUMNS} FROM documents WHERE doc_id IN ({marks(doc_ids)})", list(doc_ids))
+        found: dict[str, Document] = {}
+        stale: dict[str, tuple] = {}
+        with self._lock:
+            for row in rows:
+                key = tuple(row.values())
+                kept = self._kept.get(row["doc_id"])
+                if kept is not None and kept[0] == key:
+                    found[row["doc_id"]] = kept[1]
+                    self._kept.move_to_end(row["doc_id"])
+                else:
+                    stale[row["doc_id"]] = key
+        if stale:
+            read = {
+                doc_id: replace(document, text="", footnotes=[], report={}, file_meta=None)
+                for doc_id, document in self.store.documents_by_id(list(stale)).items()
+            }
+            with self._lock:
+                for doc_id, head in read.items():
+                    self._kept[doc_id] = (stale[doc_id], head)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+            found |= read
+        return found
 
 
 @dataclass
@@ -115,6 +169,7 @@ class Searcher:
         self._generation: _Generation | None = None
         self._reload = threading.Lock()
         self._readings: dict[tuple[int, str], Reading] = {}
+        self._documents = _DocumentHeads(self.store)
         self._refused: tuple[int, float, str] | None = None  # (generation, when, why) of the last failed check
 
     @property
@@ -267,28 +322,21 @@ class Searcher:
         # gets less say there, as much less as `dense_damping` asks.
         confidence = question.coverage(question.tokens(_full_text(passages[lexical[0][0]]))) if lexical else 0.0
         fused = fuse(lexical, dense, params.dense_weight * (1 - params.dense_damping * confidence), params)
-        documents = self.store.documents_by_id(list({p.doc_id for p in passages.values()}))
-        hits = []
+        documents = self._documents.get(list({p.doc_id for p in passages.values()}))
+        favoured = intent.region or prefer_region
+        structure: dict[tuple, float] = {}  # a document's factor, by what decides it
+        candidates = []
         for rowid, score in fused.items():
             passage = passages.get(rowid)
             if passage is None:
                 continue
             document = documents[passage.doc_id]
+            key = (passage.on_topic, passage.proposal, document.doc_id)
+            if key not in structure:
+                structure[key] = _structure_factor(passage, document, params)
             hit = Hit(passage, document, score)
-            evidence = question.evidence(passage)
-            hit.sentence = evidence.sentence
-            if mode == "hybrid":
-                hit.score += evidence.score
-            hit.score *= _structure_factor(passage, document, params)
-            hit.record = question.best_record(passage)
-            hit.score *= _intent_factor(hit, intent, params)
-            hits.append(hit)
-        hits.sort(key=lambda h: -h.score)
-        favoured = intent.region or prefer_region
-        if favoured and hits:  # the county asked about, else the user's own, first where it answers about as well
-            floor = params.favoured_floor * hits[0].score
-            hits.sort(key=lambda h: not (h.document.region == favoured and h.score >= floor))
-        hits = _collapse_near_duplicates(hits, k, params.near_duplicate)
+            candidates.append(_Candidate(len(candidates), hit, structure[key], question, params, intent, mode))
+        hits = _rerank(candidates, question, intent, params, mode, favoured, k)
         for hit in hits:
             hit.highlights = generation.lexical.highlight_spans(hit.passage.text, text)
         return hits
@@ -362,7 +410,7 @@ class Reading:
         does not cover the question."""
         question = self._without_ends.without(ANSWER_ASKING)  # an instance of its own: it counts the unanswerable words
         lexical, length = question.lexical, question.params.subject_length
-        asking = set(lexical.analyzer.query_tokens(ANSWER_ASKING))
+        asking = lexical.token_set(ANSWER_ASKING)
         unknown = [*lexical.unknown_words(self.text), *self.unknown]
         subjects = sum(len(w) >= length and lexical.analyzer.stem(w) not in asking for w in unknown)
         question.unanswerable = subjects * question.params.unknown_subject_weight
@@ -482,7 +530,7 @@ class Question:
     def __init__(self, lexical: LexicalIndex, query: str, params: RankingParams, ends: bool = False):
         self.lexical = lexical
         self.params = params
-        asking = set(lexical.analyzer.query_tokens(_ASKING))  # words that only ask "who"
+        asking = lexical.token_set(_ASKING)  # words that only ask "who"
         self.concepts = [
             concept for concept in lexical.concepts(query, ends) if not any(t in asking for t, w in concept.items() if w >= 1.0)
         ]
@@ -495,7 +543,7 @@ class Question:
 
     def without(self, words: str) -> "Question":
         """The question without the words that only ask how (or how strongly) rather than about what."""
-        drop = set(self.lexical.analyzer.query_tokens(words))
+        drop = self.lexical.token_set(words)
         return self._keeping(
             [
                 (concept, importance)
@@ -540,18 +588,16 @@ class Question:
                 earns.setdefault(term, []).append((number, weight * self.information[term]))
         return earns
 
-    def evidence(self, passage: Passage) -> Evidence:
+    def evidence(self, passage: Passage, covered_words: float | None = None) -> Evidence:
         """How much of the question the passage answers in one place.
 
         BM25 favours short passages that repeat one query word; a long list or matrix that
         states the whole answer in one row, or under a heading that names it, is better.
+        `covered_words`: `words_coverage(passage)`, when the caller has it.
         """
         if not self.concepts:
             return Evidence(None, 0.0)
-        path = passage.section_path
-        heading = self.tokens(path[-1]) if path else set()
-        sentences, terms = self.lexical.sentences(passage.text)
-        words = self.tokens(" ".join(path[:-1])) | heading | terms
+        heading, words, sentences = self.lexical.passage_terms(tuple(passage.section_path), passage.text)
         best: tuple[str, float] | None = None
         for sentence, tokens in sentences:
             if tokens.isdisjoint(self._earns):
@@ -560,11 +606,26 @@ class Question:
             if covered > 0 and (best is None or covered > best[1]):
                 best = (sentence, covered)
         score = (
-            self.params.passage_evidence * self.coverage(words)
+            self.params.passage_evidence * (self.coverage(words) if covered_words is None else covered_words)
             + self.params.sentence_evidence * (best[1] if best else 0.0)
             + self.params.heading_evidence * self.coverage(heading)
         )
         return Evidence(best, score)
+
+    def words_coverage(self, passage: Passage) -> float:
+        """How much of the question the passage's words and headings cover: at least what any of its
+        sentences or its heading covers, since those are among its words."""
+        if not self.concepts:
+            return 0.0
+        return self.coverage(self.lexical.passage_terms(tuple(passage.section_path), passage.text)[1])
+
+    def records_coverage(self, passage: Passage) -> float:
+        """What all of the passage's responsibility records together cover: at least what the best one does."""
+        if not self.concepts or not passage.responsibility:
+            return 0.0
+        return self.coverage(frozenset().union(
+            *(self.tokens(record.activity + " " + " ".join(record.units)) for record in passage.responsibility)
+        ))
 
     def best_record(self, passage: Passage) -> tuple[Responsibility, float] | None:
         """The responsibility record in the passage whose activity covers most of what was asked."""
@@ -606,18 +667,126 @@ def _structure_factor(passage: Passage, document: Document, params: RankingParam
     return factor
 
 
-def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> list[Hit]:
-    """Keep the best of each group of near-identical passages (a document repeating its own sections)."""
+class _Candidate:
+    """A fused passage before its evidence is read, with the most its final score can be.
+
+    The final score is (fused + evidence) × structure × intent, where each coverage is at most 1:
+    evidence at most passage_evidence + sentence_evidence + heading_evidence, the record boost at
+    most record_boost. Structure and the priority boost are known without reading the passage."""
+
+    __slots__ = ("order", "hit", "structure", "covered_words", "ceiling")
+
+    def __init__(
+        self, order: int, hit: Hit, structure: float, question: "Question", params: RankingParams, intent: "Intent", mode: str
+    ):
+        self.order = order  # place in the fused ranking: ties keep it, as the full sort does
+        self.hit = hit
+        self.structure = structure  # _structure_factor of the passage
+        self.covered_words = None
+        most = hit.score
+        if mode == "hybrid":
+            # each part of the evidence covers at most what the passage's words cover
+            self.covered_words = question.words_coverage(hit.passage)
+            evidence = params.passage_evidence + params.sentence_evidence + params.heading_evidence
+            most += evidence * self.covered_words * _EVIDENCE_CEILING
+        most *= structure
+        if intent.responsibility and hit.passage.responsibility:
+            most *= 1 + params.record_boost * question.records_coverage(hit.passage) * _EVIDENCE_CEILING
+        if intent.priority and hit.passage.priority:
+            most *= 1 + params.priority_boost
+        self.ceiling = most * _EVIDENCE_CEILING
+
+
+# Coverages are shares (≤ 1) computed from sums in different orders; a margin keeps a ceiling above
+# any rounding.
+_EVIDENCE_CEILING = 1 + 1e-9
+RERANK_BATCH = 24  # candidates read at a time, best ceilings first
+
+
+def _score(candidate: _Candidate, question: "Question", intent: Intent, params: RankingParams, mode: str) -> None:
+    """What every search did for every candidate: sentence evidence, structure, record and intent."""
+    hit, passage = candidate.hit, candidate.hit.passage
+    evidence = question.evidence(passage, candidate.covered_words)
+    hit.sentence = evidence.sentence
+    if mode == "hybrid":
+        hit.score += evidence.score
+    hit.score *= candidate.structure
+    hit.record = question.best_record(passage)
+    hit.score *= _intent_factor(hit, intent, params)
+
+
+def _order(hits: list[Hit], favoured: str | None, params: RankingParams) -> list[Hit]:
+    """Best first; the county asked about, else the user's own, first where it answers about as well."""
+    hits = sorted(hits, key=lambda h: -h.score)
+    if favoured and hits:
+        floor = params.favoured_floor * hits[0].score
+        hits.sort(key=lambda h: not (h.document.region == favoured and h.score >= floor))
+    return hits
+
+
+def _rerank(
+    candidates: list[_Candidate], question: "Question", intent: Intent, params: RankingParams, mode: str,
+    favoured: str | None, k: int,
+) -> list[Hit]:
+    """The k best hits, near-duplicates collapsed: exactly what reading every candidate gives, reading
+    only those that could be among them.
+
+    Candidates are read in batches, highest ceiling first. The collapse consumes a prefix of the
+    order (up to the k-th hit kept); once every unread candidate's ceiling is below the last consumed
+    hit's score and the best score (so the favoured county's floor stands), and, for a candidate of
+    the favoured county, below that floor where the prefix reaches past the county's hits, no unread
+    candidate can enter the prefix, and the prefix and what collapses into it are those of the full order."""
+    by_ceiling = sorted(candidates, key=lambda c: -c.ceiling)
+    read = 0
+    while True:
+        for candidate in by_ceiling[read : read + RERANK_BATCH]:
+            _score(candidate, question, intent, params, mode)
+        read = min(read + RERANK_BATCH, len(by_ceiling))
+        known = [c.hit for c in sorted(by_ceiling[:read], key=lambda c: c.order)]
+        ordered = _order(known, favoured, params)
+        for hit in ordered:
+            hit.duplicates = []
+        kept, consumed = _collapse_near_duplicates(ordered, k, params.near_duplicate)
+        if read == len(by_ceiling):
+            return kept
+        if len(kept) < k:
+            continue  # the prefix is everything read: an unread candidate could still be kept
+        last, top = ordered[consumed - 1], ordered[0].score
+        floor = params.favoured_floor * top
+        past_county = bool(favoured) and not (last.document.region == favoured and last.score >= floor)
+        unread = by_ceiling[read:]
+        if all(
+            c.ceiling < last.score and c.ceiling < top
+            and not (past_county and c.hit.document.region == favoured and c.ceiling >= floor)
+            for c in unread
+        ):
+            return kept
+
+
+LIKENESS_CACHE = 65_536  # pairs of passages of one document compared: the same pairs meet search after search
+
+
+@functools.lru_cache(maxsize=LIKENESS_CACHE)
+def _likeness(first: str, second: str) -> float:
+    return fuzz.token_set_ratio(first, second)
+
+
+def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> tuple[list[Hit], int]:
+    """Keep the best of each group of near-identical passages (a document repeating its own sections).
+
+    Returns the hits kept and how many of `hits` were consumed (kept or collapsed into one kept)."""
     kept: list[Hit] = []
+    consumed = 0
     for hit in hits:
         if len(kept) == k:
             break
+        consumed += 1
         twin = next(
             (
                 k
                 for k in kept
                 if k.passage.doc_id == hit.passage.doc_id
-                and fuzz.token_set_ratio(k.passage.text, hit.passage.text) >= threshold
+                and _likeness(k.passage.text, hit.passage.text) >= threshold
             ),
             None,
         )
@@ -625,4 +794,4 @@ def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> list[H
             kept.append(hit)
         else:
             twin.duplicates.append(hit.passage.chunk_id)
-    return kept
+    return kept, consumed

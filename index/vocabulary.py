@@ -165,6 +165,12 @@ class Vocabulary:
                 key = tuple(analyzer.stem(w) for w in analyzer.words(term))
                 if key:
                     self._phrases.setdefault(key, []).append(number)
+        # The phrases by their first stem (places in _phrases): a query reaches only those that begin
+        # with one of its stems, tried in the order of _phrases as before.
+        self._phrase_list = list(self._phrases.items())
+        self._by_first: dict[str, list[int]] = {}
+        for place, (phrase, _) in enumerate(self._phrase_list):
+            self._by_first.setdefault(phrase[0], []).append(place)
         self._typos = typos
         # One search expands the same query for retrieval, coverage and every highlighted hit,
         # and corrects it before that; typo correction scans the vocabulary, so each query is
@@ -286,7 +292,8 @@ class Vocabulary:
             fallbacks.append(tuple(self.analyzer.stem(end) for end in self.analyzer.known_ends(word)))
             positions.append(alternatives)
 
-        for phrase, numbers in self._phrases.items():
+        reachable = sorted({place for alternatives in positions for stem in alternatives for place in self._by_first.get(stem, ())})
+        for phrase, numbers in (self._phrase_list[place] for place in reachable):
             for start in range(len(positions) - len(phrase) + 1):
                 window = positions[start : start + len(phrase)]
                 if all(stem in alts for stem, alts in zip(phrase, window)):
