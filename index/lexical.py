@@ -189,10 +189,15 @@ class LexicalIndex:
         sentences, terms = self.sentences(text)
         return heading, self.token_set(" ".join(path[:-1])) | heading | terms, sentences
 
-    def _analysed_words(self, text: str) -> tuple[tuple[tuple[int, int, frozenset[str]], ...], frozenset[str]]:
-        """A passage's words with their character spans and analysed terms, and all its terms."""
+    def _analysed_words(self, text: str) -> tuple[tuple[tuple[int, int, frozenset[str]], ...], dict[str, list[int]]]:
+        """A passage's words with their character spans and analysed terms, and for each of its terms
+        the places of the words that have it."""
         spans = tuple((start, end, frozenset(self.analyzer.analyze_word(word))) for start, end, word in self.analyzer.word_spans(text))
-        return spans, frozenset().union(*(tokens for _, _, tokens in spans))
+        places: dict[str, list[int]] = {}
+        for place, (_, _, tokens) in enumerate(spans):
+            for token in tokens:
+                places.setdefault(token, []).append(place)
+        return spans, places
 
     def _highlight_terms(self, query: str) -> tuple[tuple[dict[str, float], set[str]], ...]:
         """Each of the query's concepts with its own terms and their derivations that it holds."""
@@ -210,7 +215,8 @@ class LexicalIndex:
         only in a text without the word itself, where they are why the text matched; and then
         only the strongest of them, not every weak relative.
         """
-        spans, present = self.analysed_words(text)
+        spans, places = self.analysed_words(text)
+        present = places.keys()
         marked: set[str] = set()
         for concept, own in self.highlight_terms(query):
             found = own & present
@@ -218,7 +224,8 @@ class LexicalIndex:
                 strongest = max((concept[term] for term in concept.keys() & present), default=0.0)
                 found = {term for term in concept.keys() & present if concept[term] == strongest}
             marked |= found
-        return [(start, end) for start, end, tokens in spans if tokens & marked]
+        chosen = sorted({place for term in marked for place in places[term]})
+        return [spans[place][:2] for place in chosen]
 
 
 def bm25_from_words(words: PassageWords, analyzer: Analyzer, params: RankingParams) -> bm25s.BM25:

@@ -334,8 +334,7 @@ class Searcher:
             key = (passage.on_topic, passage.proposal, document.doc_id)
             if key not in structure:
                 structure[key] = _structure_factor(passage, document, params)
-            hit = Hit(passage, document, score)
-            candidates.append(_Candidate(len(candidates), hit, structure[key], question, params, intent, mode))
+            candidates.append(_Candidate(len(candidates), Hit(passage, document, score), structure[key]))
         hits = _rerank(candidates, question, intent, params, mode, favoured, k)
         for hit in hits:
             hit.highlights = generation.lexical.highlight_spans(hit.passage.text, text)
@@ -349,7 +348,7 @@ class Searcher:
     def statement_meaning(self, reading: "Reading", passage: Passage) -> list[float] | None:
         """Cosine of the question with each of the passage's responsibility statements, in order, or
         None when the generation has no statement vectors."""
-        statements = self._current().statements
+        statements = (self._generation or self._current()).statements  # that of the search just made
         if statements is None:
             return None
         vectors = statements.of(passage.rowid)
@@ -674,27 +673,38 @@ class _Candidate:
     evidence at most passage_evidence + sentence_evidence + heading_evidence, the record boost at
     most record_boost. Structure and the priority boost are known without reading the passage."""
 
-    __slots__ = ("order", "hit", "structure", "covered_words", "ceiling")
+    __slots__ = ("order", "hit", "structure", "covered_words", "ceiling", "refined")
 
-    def __init__(
-        self, order: int, hit: Hit, structure: float, question: "Question", params: RankingParams, intent: "Intent", mode: str
-    ):
+    def __init__(self, order: int, hit: Hit, structure: float):
         self.order = order  # place in the fused ranking: ties keep it, as the full sort does
         self.hit = hit
         self.structure = structure  # _structure_factor of the passage
-        self.covered_words = None
+        self.covered_words: float | None = None
+        self.refined = False
+        self.ceiling = 0.0
+
+    def bound(self, question: "Question", params: RankingParams, intent: "Intent", mode: str) -> None:
+        """The ceiling; `refined` with what the question's words cover of the passage's words and
+        records (one coverage each), else with every coverage taken as 1."""
+        hit = self.hit
         most = hit.score
         if mode == "hybrid":
             # each part of the evidence covers at most what the passage's words cover
-            self.covered_words = question.words_coverage(hit.passage)
+            if self.refined:
+                self.covered_words = question.words_coverage(hit.passage)
             evidence = params.passage_evidence + params.sentence_evidence + params.heading_evidence
-            most += evidence * self.covered_words * _EVIDENCE_CEILING
-        most *= structure
+            most += evidence * (self.covered_words if self.refined else 1.0) * _EVIDENCE_CEILING
+        most *= self.structure
         if intent.responsibility and hit.passage.responsibility:
-            most *= 1 + params.record_boost * question.records_coverage(hit.passage) * _EVIDENCE_CEILING
+            records = question.records_coverage(hit.passage) if self.refined else 1.0
+            most *= 1 + params.record_boost * records * _EVIDENCE_CEILING
         if intent.priority and hit.passage.priority:
             most *= 1 + params.priority_boost
         self.ceiling = most * _EVIDENCE_CEILING
+
+    def refine(self, question: "Question", params: RankingParams, intent: "Intent", mode: str) -> None:
+        self.refined = True
+        self.bound(question, params, intent, mode)
 
 
 # Coverages are shares (≤ 1) computed from sums in different orders; a margin keeps a ceiling above
@@ -731,35 +741,49 @@ def _rerank(
     """The k best hits, near-duplicates collapsed: exactly what reading every candidate gives, reading
     only those that could be among them.
 
-    Candidates are read in batches, highest ceiling first. The collapse consumes a prefix of the
-    order (up to the k-th hit kept); once every unread candidate's ceiling is below the last consumed
-    hit's score and the best score (so the favoured county's floor stands), and, for a candidate of
-    the favoured county, below that floor where the prefix reaches past the county's hits, no unread
-    candidate can enter the prefix, and the prefix and what collapses into it are those of the full order."""
-    by_ceiling = sorted(candidates, key=lambda c: -c.ceiling)
-    read = 0
+    Every candidate has a ceiling, first with every coverage taken as 1, refined where it matters
+    with one coverage of the passage's words. Candidates are read in batches, highest refined
+    ceiling first. The collapse consumes a prefix of the order (up to the k-th hit kept); once every
+    unread candidate's ceiling is below the last consumed hit's score (and so below the best, whose
+    share sets the favoured county's floor) and, for a candidate of the favoured county where the
+    prefix reaches past the county's hits, below that floor, no unread candidate can enter the
+    prefix, and the prefix and what collapses into it are those of reading everything."""
+    for candidate in candidates:
+        candidate.bound(question, params, intent, mode)
+    unread = list(candidates)
+    read: list[_Candidate] = []
     while True:
-        for candidate in by_ceiling[read : read + RERANK_BATCH]:
+        while True:  # the batch: the highest ceilings, each refined
+            unread.sort(key=lambda c: -c.ceiling)
+            rough = [c for c in unread[:RERANK_BATCH] if not c.refined]
+            if not rough:
+                break
+            for candidate in rough:
+                candidate.refine(question, params, intent, mode)
+        for candidate in unread[:RERANK_BATCH]:
             _score(candidate, question, intent, params, mode)
-        read = min(read + RERANK_BATCH, len(by_ceiling))
-        known = [c.hit for c in sorted(by_ceiling[:read], key=lambda c: c.order)]
-        ordered = _order(known, favoured, params)
+        read += unread[:RERANK_BATCH]
+        del unread[:RERANK_BATCH]
+        ordered = _order([c.hit for c in sorted(read, key=lambda c: c.order)], favoured, params)
         for hit in ordered:
             hit.duplicates = []
         kept, consumed = _collapse_near_duplicates(ordered, k, params.near_duplicate)
-        if read == len(by_ceiling):
+        if not unread:
             return kept
         if len(kept) < k:
             continue  # the prefix is everything read: an unread candidate could still be kept
-        last, top = ordered[consumed - 1], ordered[0].score
-        floor = params.favoured_floor * top
+        last = ordered[consumed - 1]
+        floor = params.favoured_floor * ordered[0].score
         past_county = bool(favoured) and not (last.document.region == favoured and last.score >= floor)
-        unread = by_ceiling[read:]
-        if all(
-            c.ceiling < last.score and c.ceiling < top
-            and not (past_county and c.hit.document.region == favoured and c.ceiling >= floor)
-            for c in unread
-        ):
+
+        def outside(c: _Candidate) -> bool:
+            return c.ceiling < last.score and not (past_county and c.hit.document.region == favoured and c.ceiling >= floor)
+
+        doubtful = [c for c in unread if not outside(c)]
+        for candidate in doubtful:
+            if not candidate.refined:
+                candidate.refine(question, params, intent, mode)
+        if all(outside(c) for c in doubtful):
             return kept
 
 
@@ -767,8 +791,9 @@ LIKENESS_CACHE = 65_536  # pairs of passages of one document compared: the same 
 
 
 @functools.lru_cache(maxsize=LIKENESS_CACHE)
-def _likeness(first: str, second: str) -> float:
-    return fuzz.token_set_ratio(first, second)
+def _alike(first: str, second: str, threshold: int) -> bool:
+    """token_set_ratio ≥ threshold; rapidfuzz stops early once the ratio cannot reach it."""
+    return fuzz.token_set_ratio(first, second, score_cutoff=threshold) >= threshold
 
 
 def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> tuple[list[Hit], int]:
@@ -786,7 +811,7 @@ def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> tuple[
                 k
                 for k in kept
                 if k.passage.doc_id == hit.passage.doc_id
-                and _likeness(k.passage.text, hit.passage.text) >= threshold
+                and _alike(k.passage.text, hit.passage.text, threshold)
             ),
             None,
         )
