@@ -41,16 +41,18 @@ from app.drafts import Previews, changes, compare, questions_for
 from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
 from app.pages import document_or_404
 from app.payloads import MAX_QUERY
-from app.progress import progress_line, summary
-from index.build import EMBEDDING, READING, FileResult, Indexer, Progress
+from app.progress import masked_at_rest, progress_line, summary
+from index.build import EMBEDDING, READING, FileResult, Indexer, MissingSources, Progress
 from index.config import Settings
-from index.preview import drop_preview, has_preview, keep_vectors, preview_searcher, read_draft
+from index.preview import drop_preview, drop_upload, has_preview, keep_vectors, preview_searcher, read_draft
 from index.sandbox import check_docx_size
 from index.search import Searcher
 from index.storage import Document, WriterBusy
 from index.storage.records import Draft
+from ingest.kept import document_id
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
 from ingest.model import DocumentMeta, IngestError
+from ingest.redact import name_digest
 
 # What an editor may upload, exactly as docs/operations.md and the upload page say; anything else is refused by name.
 SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
@@ -194,7 +196,7 @@ def file_meta_of(store, document: Document) -> DocumentMeta:
 @dataclass
 class Job:
     id: str
-    kind: str  # upload | publish | reindex | retire | reinstate
+    kind: str  # upload | publish | reindex | retire | reinstate | mask
     label: str
     who: str
     total: int | None = None
@@ -298,14 +300,14 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         return render(request, "upload.html", {
             "documents": store.documents(), "error": error, "values": values or {}, "doc_types": DOC_TYPES,
             "statuses": STATUSES, "regions": [r.name for r in regions()], "max_mb": settings.max_upload_mb,
-            "accepted": ",".join(SUFFIX_KIND),
+            "accepted": ",".join(SUFFIX_KIND), "keep_originals": settings.keep_originals,
         }, status)
 
     @router.get("", response_class=HTMLResponse)
     def documents(request: Request):
         return render(request, "documents.html", {
             "documents": store.documents(include_retired=True), "jobs": [j for j in jobs.recent() if j.active],
-            "drafts": store.drafts.by(editor(request).name),
+            "drafts": store.drafts.by(editor(request).name), "keep_originals": settings.keep_originals,
         })
 
     @router.get("/upload", response_class=HTMLResponse)
@@ -378,7 +380,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
 
         def work(job: Job) -> None:
             try:
-                result, compared = read_and_compare(job, draft_id, path, chosen, user.name)
+                result, compared, kept = read_and_compare(job, draft_id, path, chosen, user.name)
             except IngestError as exc:
                 discard()
                 job.state, job.message = "failed", f"Filen kunde inte läsas: {exc}"
@@ -394,7 +396,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
                 return
             store.drafts.add(Draft(
                 id=draft_id, doc_id=doc_id, target_version=existing.current_version if existing else None,
-                file_name=file.filename, file=str(path), chosen=chosen, uploaded_by=user.name, uploaded_at="",
+                file_name=file.filename, file=str(kept), chosen=chosen, uploaded_by=user.name, uploaded_at="",
                 changes=compared,
             ))
             job.link = f"/admin/drafts/{draft_id}"
@@ -404,19 +406,22 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user.name), work)
         return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
-    def read_and_compare(job: Job, draft_id: str, path: Path, chosen: dict, who: str) -> tuple[FileResult, list[dict]]:
-        """Read the file into the draft's copy of the corpus and ask the questions it may change of both."""
-        result = read_draft(settings, store, searcher.embedder, draft_id, path, chosen, who, job.on_progress)
+    def read_and_compare(
+        job: Job, draft_id: str, path: Path, chosen: dict, who: str
+    ) -> tuple[FileResult, list[dict], Path]:
+        """Read the file into the draft's copy of the corpus and ask the questions it may change of both;
+        returns also the file the draft is kept as (its masked copy)."""
+        result, kept = read_draft(settings, store, searcher.embedder, draft_id, path, chosen, who, job.on_progress)
         job.results = [result]
         if result.outcome == "unchanged":
-            return result, []
+            return result, [], kept
         previews.forget(draft_id)  # a copy read again is a new copy
         preview = previews.get(draft_id)
-        doc_id = path.stem
+        doc_id = document_id(path)
         asked = questions_for(reading_of(preview.store, doc_id, "draft"), reading_of(store, doc_id))
         job.done, job.total = 0, 0
         job.current = f"Ställer {len(asked)} frågor till sökningen med och utan utkastet"
-        return result, changes(searcher, preview, asked, doc_id)
+        return result, changes(searcher, preview, asked, doc_id), kept
 
     def draft_or_404(request: Request, draft_id: str) -> Draft:
         """A draft is its uploader's: to everyone else it does not exist."""
@@ -490,10 +495,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         user = editor(request)
         draft = draft_or_404(request, draft_id)
         forget_draft(draft_id)
-        kept = Path(draft.file).parent
-        shutil.rmtree(kept, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            kept.parent.rmdir()  # the document's folder, if this upload was all it had
+        drop_upload(settings, store, Path(draft.file))
         audit(store, user, "utkast slängt", f"{draft.doc_id} ({draft.file_name})")
         return RedirectResponse("/admin", status_code=303)
 
@@ -504,7 +506,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         draft = draft_or_404(request, draft_id)
 
         def work(job: Job) -> None:
-            result, compared = read_and_compare(job, draft_id, Path(draft.file), draft.chosen, draft.uploaded_by)
+            result, compared, _ = read_and_compare(job, draft_id, Path(draft.file), draft.chosen, draft.uploaded_by)
             store.drafts.set_changes(draft_id, compared)
             job.link = f"/admin/drafts/{draft_id}"
             job.message = "Utkastet är läst igen." if result.outcome != "unchanged" else (
@@ -533,12 +535,56 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
     def document_page(request: Request, doc_id: str):
         return document_form(request, document_or_404(store, doc_id))
 
+    def reading_form(request: Request, doc_id: str, error: str = "", status: int = 200):
+        return render(request, "reading.html", {
+            "reading": reading_of(store, doc_id), "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
+            "marks": store.name_marks(doc_id), "mask_error": error,
+        }, status)
+
     @router.get("/documents/{doc_id}/reading", response_class=HTMLResponse)
     def reading_page(request: Request, doc_id: str):
-        reading = reading_of(store, document_or_404(store, doc_id).doc_id)
-        return render(request, "reading.html", {
-            "reading": reading, "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
-        })
+        return reading_form(request, document_or_404(store, doc_id).doc_id)
+
+    @router.post("/documents/{doc_id}/mask", dependencies=[Depends(csrf_protect)])
+    async def mask_name(request: Request, doc_id: str):
+        """A name the rules missed, marked by an editor: kept as a digest, masked at every reading of the
+        document from now on, and the document is read again at once so the name leaves it now."""
+        user = editor(request)
+        document = document_or_404(store, doc_id)
+        name = str((await request.form()).get("name") or "")
+        if document.retired:
+            return reading_form(request, doc_id, "Dokumentet är borttaget ur sökningen. Ta tillbaka det på dess sida "
+                                "först; då kan namnet maskas.", 400)
+        try:
+            digest, words = name_digest(doc_id, name)
+        except ValueError as exc:
+            return reading_form(request, doc_id, str(exc), 400)
+        if not store.mark_name(doc_id, digest, words, user.name):
+            return reading_form(request, doc_id, "Namnet är redan markerat i dokumentet och maskas vid varje läsning.", 400)
+        audit(store, user, "namn markerat för maskning", f"{doc_id}: ett namn på {words} ord (namnet sparas inte)")
+
+        def work(job: Job) -> None:
+            job.current = f"Läser om {doc_id} med namnet maskat"
+            try:
+                run = indexer().reread(doc_id, user.name, job.on_progress)
+            except MissingSources as exc:
+                job.state, job.message = "failed", f"{exc} Namnet är markerat och maskas när dokumentet läses nästa gång."
+                return
+            job.results = run.files
+            if run.failed:
+                job.state, job.message = "failed", (
+                    f"Dokumentet kunde inte läsas om: {run.failed[0].error} Namnet är markerat och maskas när "
+                    "dokumentet läses nästa gång."
+                )
+                return
+            job.link = f"/admin/documents/{doc_id}/reading"
+            job.message = (
+                f"{document.title} är läst om (index {run.generation}): namnet är maskat i styckena, i sökindexet och "
+                f"i det som sparas av dokumentet, och maskas vid varje ny läsning. {job.summary()}"
+            )
+
+        job = jobs.start(Job(uuid.uuid4().hex[:12], "mask", f"Maskera ett namn i {doc_id}", user.name), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
     @router.post("/documents/{doc_id}/meta", dependencies=[Depends(csrf_protect)])
     async def edit_meta(request: Request, doc_id: str):
@@ -606,7 +652,7 @@ def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templa
         def work(job: Job) -> None:
             run = indexer().ingest([corpus], who=user.name, progress=job.on_progress)
             job.results = run.files
-            job.message = f"Index {run.generation}. {job.summary()}"
+            job.message = f"Index {run.generation}. {job.summary()}{masked_at_rest(run.rewritten)}"
             if any(f.outcome == "skipped" for f in run.files):
                 job.message += " Överhoppade är borttagna ur sökningen av en redaktör och läses inte in förrän någon tar tillbaka dem."
             if run.failed:

@@ -58,3 +58,10 @@ def summary(files: list[FileResult], windows: int) -> str:
         out += f" De nya och ändrade dokumenten har {_count(passages, 'stycke', 'stycken')}, varav {_n(fresh)} med ny text"
         out += f" som bäddades in ({_count(windows, 'textbit', 'textbitar')})." if fresh else "."
     return out
+
+
+def masked_at_rest(rewritten: int) -> str:
+    """What a re-index did to the files an older data dir kept as they came (index/build.py), or nothing."""
+    if not rewritten:
+        return ""
+    return f" {_count(rewritten, 'sparad fil', 'sparade filer')} med personuppgifter byttes mot maskade kopior."

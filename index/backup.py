@@ -2,8 +2,11 @@
 
 The archive holds what cannot be rebuilt from corpus/: the database (accounts,
 courses, editors' edits and decisions, audit log, history, cached vectors, the
-session key), every kept source file, every upload, plus the current search
-index so a restored service answers at once with the same results. The
+session key), every kept copy (sources/: the text of each version, personal data
+masked), every upload (as its masked copy), plus the current search index so a
+restored service answers at once with the same results. The original files that
+KB_KEEP_ORIGINALS keeps (originals/, personal data included) are in it only when
+asked for: an archive copied to other places should not carry them unawares. The
 database is copied with SQLite's online backup, so the service can keep
 running; the writer lock keeps an ingest from changing files meanwhile. With
 PostgreSQL, pg_dump and a copy of the shared folder do this job (docs/operations.md).
@@ -26,15 +29,16 @@ from index.storage.snapshot import check_sqlite, copy_sqlite
 
 FORMAT = 1
 MARKER = "kb-backup.json"
-PARTS = ("kb.sqlite", "secret.key", "sources", "uploads", "generations")
+PARTS = ("kb.sqlite", "secret.key", "sources", "uploads", "originals", "generations")
 
 
 class BackupError(RuntimeError):
     """A backup or restore that cannot go ahead; the message says why and what to do, and nothing was changed."""
 
 
-def backup(settings: Settings, target: Path) -> dict:
-    """Write the archive to `target` (never over an existing file); returns what it holds."""
+def backup(settings: Settings, target: Path, originals: bool = False) -> dict:
+    """Write the archive to `target` (never over an existing file); returns what it holds. The original
+    files (originals/) go in only with `originals`."""
     data = settings.data_dir
     _refuse_postgresql(settings)
     target = Path(target).absolute()
@@ -52,6 +56,7 @@ def backup(settings: Settings, target: Path) -> dict:
             "format": FORMAT,
             "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "secret_key": not os.environ.get("KB_SECRET_KEY"),  # kept in the database unless set outside it
+            "originals": originals and (data / "originals").is_dir(),
         }
         try:
             with tarfile.open(partial, "w:gz") as archive:
@@ -60,7 +65,7 @@ def backup(settings: Settings, target: Path) -> dict:
                 info.size, info.mtime = len(marker), int(dt.datetime.now().timestamp())
                 archive.addfile(info, io.BytesIO(marker))
                 archive.add(snapshot, "kb.sqlite")
-                for name in ("secret.key", "sources", "uploads"):
+                for name in ("secret.key", "sources", "uploads", *(["originals"] if originals else [])):
                     if (data / name).exists():
                         archive.add(data / name, name)
                 index = generation_dir(data, summary["generation"])

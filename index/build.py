@@ -10,6 +10,7 @@ the previous generation in use and nothing half-written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -31,9 +32,11 @@ from index.sandbox import Limits, read_bounded, read_isolated
 from index.statement_vectors import StatementVectors, statement_texts
 from index.storage import NewPassage, Store, digest, generation_dir, generation_encoder
 from index.vectors import VectorIndex
+from ingest.kept import KEPT_SUFFIX, document_id, dump_kept, is_kept, load_kept, original_hash
 from ingest.manifest import load_manifest
 from ingest.model import IngestError, ParsedDocument, Responsibility
 from ingest.pipeline import MANIFEST_NAME, source_files
+from ingest.redact import MarkedNames, mask_marked
 
 
 class MissingSources(RuntimeError):
@@ -79,10 +82,19 @@ class IngestRun:
     files: list[FileResult]
     generation: int
     embedded: int
+    rewritten: int = 0  # files an older data dir kept as they came, replaced by their masked copies
 
     @property
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.outcome == "failed"]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What is kept of a version: its masked copy, and the checksum of the bytes it was read from."""
+
+    path: Path
+    content_hash: str
 
 
 def chunk_id(doc_id: str, section_path: list[str], text: str, occurrence: int) -> str:
@@ -107,6 +119,41 @@ def embedding_windows(section_path: list[str], text: str, size: int, stride: int
 
 def lexical_text(section_path: list[str], text: str) -> str:
     return " ".join(section_path) + "\n" + text
+
+
+SOURCES, ORIGINALS, UPLOADS, DRAFTS = "sources", "originals", "uploads", "drafts"  # folders of the shared folder
+
+
+def kept_file(shared_dir: Path, content_hash: str) -> Path:
+    """Where the masked copy of the bytes with this checksum is kept."""
+    return Path(shared_dir) / SOURCES / content_hash[:2] / f"{content_hash}{KEPT_SUFFIX}"
+
+
+def original_file(shared_dir: Path, content_hash: str) -> Path | None:
+    """The bytes with this checksum as they came, when KB_KEEP_ORIGINALS kept them."""
+    folder = Path(shared_dir) / ORIGINALS / content_hash[:2]
+    return next(iter(sorted(folder.glob(f"{content_hash}.*"))), None) if folder.is_dir() else None
+
+
+def keep_original(shared_dir: Path, content: bytes, content_hash: str, suffix: str) -> None:
+    target = Path(shared_dir) / ORIGINALS / content_hash[:2] / f"{content_hash}{suffix.lower()}"
+    if not target.exists():
+        write_file(target, content)
+
+
+def let_go(settings: Settings, path: Path, content_hash: str) -> None:
+    """A file as it came leaves where it is: into originals/ when KB_KEEP_ORIGINALS asks, else deleted."""
+    if settings.keep_originals:
+        keep_original(settings.shared_dir, path.read_bytes(), content_hash, path.suffix)
+    path.unlink(missing_ok=True)
+
+
+def write_file(target: Path, content: bytes) -> None:
+    """Whole or not at all: written beside the target, then renamed over it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, target)
 
 
 class Indexer:
@@ -156,47 +203,63 @@ class Indexer:
             if path.is_dir():
                 folders.append(path.resolve())
                 manifest = load_manifest(path)
-                sources.extend(Source(f, f.stem, f.resolve(), manifest) for f in source_files(path))
+                sources.extend(Source(f, document_id(f), f.resolve(), manifest) for f in source_files(path))
             elif path.is_file():
                 manifest = load_manifest(path.parent) if (path.parent / MANIFEST_NAME).exists() else {}
-                sources.append(Source(path, path.stem, path.resolve(), manifest))
+                sources.append(Source(path, document_id(path), path.resolve(), manifest))
             else:
                 results.append(FileResult(str(path), path.stem, "failed", error="filen eller mappen finns inte"))
+        rewritten = self._mask_at_rest(read, results) if folders or rebuild else 0
         sources = self._without_overtaken(sources, results)
         current = self.store.generation()
         if current and generation_encoder(self.settings.shared_dir, current) not in (None, self.encoder_name):
             rebuild = True  # another encoder made the current vectors: every passage is embedded again
         if rebuild:
             sources.extend(self._stored_sources(already={s.doc_id for s in sources}))
+        run = self._read_and_index(sources, results, folders, who, progress, read, force=rebuild, retokenize=rebuild)
+        run.rewritten = rewritten
+        return run
 
-        parsed: list[tuple[ParsedDocument, FileResult, Path]] = []
+    def _read_and_index(
+        self, sources: list[Source], results: list[FileResult], folders: list[Path], who: str | None,
+        progress: Callable[[Progress], None], read, *, force: bool, retokenize: bool, keep_previous: bool = True,
+    ) -> IngestRun:
+        """Read the changed sources (all of them with `force`), keep their masked copies, embed what is new and
+        commit a generation built from them; `retokenize` tokenises every passage again, and without
+        `keep_previous` the generation before goes at once (it holds what was just masked)."""
+        current = self.store.generation()
+        parsed: list[tuple[ParsedDocument, FileResult, Kept]] = []
         for number, source in enumerate(sources, 1):
             progress(Progress(READING, number, len(sources), source.origin.name))
             result = FileResult(str(source.origin), source.doc_id, "failed")
             results.append(result)
             try:
                 content = source.path.read_bytes()
+                content_hash = original_hash(source.path, content)
             except OSError as exc:
                 result.error = f"kan inte läsas: {exc.strerror}"
                 continue
-            content_hash = hashlib.sha256(content).hexdigest()
+            except IngestError as exc:
+                result.error = str(exc)
+                continue
             existing = self.store.document(source.doc_id)
             if existing and existing.retired_by:  # an editor's decision; only an editor undoes it
                 result.outcome, result.version = "skipped", existing.current_version
                 result.note = f"borttaget ur sökningen av {existing.retired_by}; läses inte in förrän en redaktör tar tillbaka det"
                 continue
-            if existing and not rebuild and not existing.retired and existing.content_hash == content_hash:
+            if existing and not force and not existing.retired and existing.content_hash == content_hash:
                 result.outcome, result.version, result.report = "unchanged", existing.current_version, existing.report
                 continue
             try:
-                document = read(source.path, source.manifest, source.doc_id, self.limits)
+                document = read(source.path, source.manifest, source.doc_id, self._limits(source.doc_id))
             except IngestError as exc:
                 result.error = str(exc)
                 continue
             document.source_path = str(source.origin)
             result.outcome = "revised" if existing else "new"
             result.report = asdict(document.report)
-            parsed.append((document, result, self._keep_source(content, content_hash, source.path.suffix)))
+            original = None if is_kept(source.path) else content
+            parsed.append((document, result, self._keep(document, content_hash, original, source.path.suffix)))
 
         retired = self._missing_documents(folders, {s.origin for s in sources})
         for doc_id in retired:
@@ -205,18 +268,36 @@ class Indexer:
         if not parsed and not retired and current and generation_dir(self.settings.shared_dir, current).exists():
             return IngestRun(results, current, 0)
 
-        prepared = [(doc, res, src, *self._prepare_passages(doc)) for doc, res, src in parsed]
+        prepared = [(doc, res, kept, *self._prepare_passages(doc)) for doc, res, kept in parsed]
         embedded = self._embed_missing(prepared, progress)
 
         progress(Progress(BUILDING, 0, 1, None))
-        with self._next_generation(reread=rebuild) as generation:
-            for document, result, source_file, passages, _ in prepared:
+        with self._next_generation(reread=retokenize, keep_previous=keep_previous) as generation:
+            for document, result, kept, passages, _ in prepared:
                 result.version = self.store.write_version(
-                    document, passages, who, source_file=str(source_file), content_hash=source_file.stem
+                    document, passages, who, source_file=str(kept.path), content_hash=kept.content_hash
                 )
             for doc_id in retired:
                 self.store.retire(doc_id)
         return IngestRun(results, generation, embedded)
+
+    def reread(self, doc_id: str, who: str | None, progress: Callable[[Progress], None] | None = None) -> IngestRun:
+        """Read a document again from what is kept of it, after an editor marked a name in it: the name leaves
+        its passages, the index (the generation before goes at once) and its kept copy, and is masked in
+        what is kept of its earlier versions. Raises KeyError, MissingSources, WriterBusy."""
+        with self.store.writer_lock():
+            if self.store.document(doc_id) is None:
+                raise KeyError(doc_id)
+            results: list[FileResult] = []
+            run = self._read_and_index(
+                self._stored_sources(only={doc_id}), results, [], who, progress or (lambda step: None), read_bounded,
+                force=True, retokenize=False, keep_previous=False,
+            )
+            marked = self.store.marked_names(doc_id)
+            if marked is not None and not run.failed:
+                self._mask_older_copies(doc_id, marked)
+                self.store.mask_history(doc_id, lambda text: mask_marked(text, marked))
+        return run
 
     def retire(self, doc_id: str, who: str) -> int:
         """An editor takes a document out of search until an editor brings it back; history kept.
@@ -240,16 +321,17 @@ class Indexer:
         return generation
 
     @contextmanager
-    def _next_generation(self, reread: bool = False):
+    def _next_generation(self, reread: bool = False, keep_previous: bool = True):
         """Changes made inside become searchable together with indexes built from them, in one commit.
 
-        `reread` tokenises every passage again instead of taking unchanged ones from the last generation."""
+        `reread` tokenises every passage again instead of taking unchanged ones from the last generation.
+        The generation before is kept for servers still switching, unless `keep_previous` is False."""
         current = self.store.generation()
         generation = current + 1
         with self.store.transaction():
             yield generation
             self.store.set_generation(generation, self._build_generation(generation, None if reread else current))
-        self._drop_old_generations(keep={generation, current})
+        self._drop_old_generations(keep={generation, current} if keep_previous else {generation})
 
     # -- steps -------------------------------------------------------------
 
@@ -265,8 +347,8 @@ class Indexer:
             existing = self.store.document(source.doc_id)
             versions = self.store.versions(source.doc_id) if existing else []
             try:
-                content_hash = hashlib.sha256(source.path.read_bytes()).hexdigest() if versions else ""
-            except OSError:
+                content_hash = original_hash(source.path, source.path.read_bytes()) if versions else ""
+            except (OSError, IngestError):
                 content_hash = ""  # reported when it is read
             older = [v for v in versions[1:] if v.content_hash == content_hash]
             if not older or existing.content_hash == content_hash:
@@ -279,17 +361,20 @@ class Indexer:
             ))
         return kept
 
-    def _stored_sources(self, already: set[str]) -> list[Source]:
-        """For --rebuild: the kept copy of every current document not named on the command line.
+    def _stored_sources(self, already: set[str] = frozenset(), only: set[str] | None = None) -> list[Source]:
+        """For --rebuild: what is kept of every current document not named on the command line (or of `only`
+        these): its original where KB_KEEP_ORIGINALS kept it, else its masked copy.
 
         Raises MissingSources, before anything is read, when a kept copy is gone:
         rebuilding without it would quietly leave that document as it was.
         """
         out, missing = [], []
         for doc in self.store.documents():
-            if doc.doc_id in already:
+            if doc.doc_id in already or (only is not None and doc.doc_id not in only):
                 continue
-            stored = Path(self.store.versions(doc.doc_id)[0].source_file or "")
+            version = self.store.versions(doc.doc_id)[0]
+            original = original_file(self.settings.shared_dir, version.content_hash) if self.settings.keep_originals else None
+            stored = original or Path(version.source_file or "")
             if not stored.is_file():
                 missing.append(f"{doc.doc_id} ({stored})")
                 continue
@@ -301,20 +386,88 @@ class Indexer:
             raise MissingSources(
                 f"Omindexeringen avbröts; inget ändrades. Den sparade källfilen saknas för {len(missing)} dokument: "
                 + ", ".join(missing)
-                + f". Återställ {self.settings.shared_dir / 'sources'} från säkerhetskopian (kb restore)."
+                + f". Återställ {self.settings.shared_dir / SOURCES} från säkerhetskopian (kb restore)."
             )
         return out
 
-    def _keep_source(self, content: bytes, content_hash: str, suffix: str) -> Path:
-        """Every ingested version's bytes are kept, so nothing is lost and --rebuild needs no corpus folder."""
-        folder = self.settings.shared_dir / "sources" / content_hash[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{content_hash}{suffix.lower()}"
-        if not target.exists():
-            tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(content)
-            os.replace(tmp, target)
-        return target
+    def _limits(self, doc_id: str) -> Limits:
+        """The reading limits, with the names editors marked in this document for its redaction."""
+        marked = self.store.marked_names(doc_id)
+        if marked is None:
+            return self.limits
+        return dataclasses.replace(self.limits, redaction=dataclasses.replace(self.limits.redaction, marked=marked))
+
+    def _keep(self, document: ParsedDocument, content_hash: str, original: bytes | None, suffix: str) -> Kept:
+        """A version is kept as its masked copy, so --rebuild needs no corpus folder and no personal data is
+        at rest; its bytes as they came only when KB_KEEP_ORIGINALS asks, in a folder of their own."""
+        target = kept_file(self.settings.shared_dir, content_hash)
+        write_file(target, dump_kept(document.kept, content_hash))
+        if self.settings.keep_originals and original is not None:
+            keep_original(self.settings.shared_dir, original, content_hash, suffix)
+        return Kept(target, content_hash)
+
+    def _mask_at_rest(self, read, results: list[FileResult]) -> int:
+        """An older data dir kept every file as it came, in sources/, uploads/ and a draft's copy: each is
+        read once more, replaced by its masked copy and let go (into originals/ when KB_KEEP_ORIGINALS asks);
+        without that setting, originals kept before are deleted. Returns how many files were replaced.
+        A file that cannot be read again stays where it is and is reported."""
+        shared = self.settings.shared_dir
+        rewritten = 0
+        kept_as_they_came: dict[Path, list] = {}
+        for version in self.store.unmasked_versions():
+            kept_as_they_came.setdefault(Path(version.source_file), []).append(version)
+        unreadable: set[Path] = set()
+        for path, versions in kept_as_they_came.items():
+            if not path.is_file():
+                continue  # --rebuild says so, for a current version
+            try:
+                document = read(path, {}, versions[0].doc_id, self._limits(versions[0].doc_id))
+            except IngestError as exc:
+                unreadable.add(path)
+                results.append(FileResult(str(path), versions[0].doc_id, "failed", error=f"den sparade filen kunde inte maskas: {exc}"))
+                continue
+            kept = self._keep(document, versions[0].content_hash, None, "")
+            for version in versions:
+                self.store.set_source_file(version.doc_id, version.number, str(kept.path))
+            let_go(self.settings, path, versions[0].content_hash)
+            rewritten += 1
+        for path in sorted(p for p in (shared / UPLOADS).rglob("*") if p.is_file() and p.name != MANIFEST_NAME and not is_kept(p)):
+            content = path.read_bytes()
+            content_hash = original_hash(path, content)
+            masked = kept_file(shared, content_hash)
+            try:
+                data = masked.read_bytes() if masked.is_file() else dump_kept(
+                    read(path, {}, document_id(path), self._limits(document_id(path))).kept, content_hash
+                )
+            except IngestError as exc:
+                results.append(FileResult(str(path), document_id(path), "failed", error=f"den uppladdade filen kunde inte maskas: {exc}"))
+                continue
+            copy = path.with_name(document_id(path) + KEPT_SUFFIX)
+            write_file(copy, data)
+            self.store.move_source(str(path), str(copy))
+            let_go(self.settings, path, content_hash)
+            rewritten += 1
+        for path in sorted(p for p in (shared / SOURCES).rglob("*") if p.is_file() and not is_kept(p) and p not in unreadable):
+            if path.suffix == ".tmp":  # a copy a crash left half-written
+                path.unlink()
+            else:  # an original named by nothing any more
+                let_go(self.settings, path, original_hash(path, path.read_bytes()))
+        for path in sorted(p for p in (shared / DRAFTS).glob(f"*/{SOURCES}/**/*") if p.is_file() and not is_kept(p)):
+            path.unlink()  # a draft's copy keeps only what it was read from; the upload is dealt with above
+        if not self.settings.keep_originals:
+            shutil.rmtree(shared / ORIGINALS, ignore_errors=True)
+        return rewritten
+
+    def _mask_older_copies(self, doc_id: str, marked: MarkedNames) -> None:
+        """The masked copies of a document's earlier versions, with the names an editor marked in it masked too."""
+        for version in self.store.versions(doc_id)[1:]:
+            path = Path(version.source_file or "")
+            if not is_kept(path) or not path.is_file():
+                continue
+            raw, content_hash = load_kept(path.read_bytes())
+            masked = dataclasses.replace(raw, lines=[mask_marked(line, marked) for line in raw.lines])
+            if masked != raw:
+                write_file(path, dump_kept(masked, content_hash))
 
     def _missing_documents(self, folders: list[Path], seen: set[Path]) -> list[str]:
         """Documents once ingested from one of these folders whose file is gone."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from ingest.chunking import build_chunks
 from ingest.clean import CleanText, clean
 from ingest.header import DocumentHead, read_head, strip_head
+from ingest.kept import document_id
 from ingest.model import IngestError, IngestReport, ParsedDocument, RawText
 from ingest.readers import read_file
 from ingest.redact import MARKERS, Redacted, RedactionPolicy, redact_fields, redact_lines
@@ -33,7 +34,7 @@ MASK_PASSES = 4
 
 def parse_file(path: Path, policy: RedactionPolicy = RedactionPolicy()) -> ParsedDocument:
     raw = read_file(path)
-    return parse_raw(raw, doc_id=path.stem, source_path=str(path), policy=policy)
+    return parse_raw(raw, doc_id=document_id(path), source_path=str(path), policy=policy)
 
 
 def parse_raw(raw: RawText, doc_id: str, source_path: str, policy: RedactionPolicy = RedactionPolicy()) -> ParsedDocument:

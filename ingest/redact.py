@@ -771,8 +771,10 @@ def _kind(line: str) -> str:
         return "other"  # a unit, a label or a heading
     if 2 <= len(tokens) <= 4 and all(_NAME_WORD_RE.match(t) for t in tokens):
         return "strict"
+    if len(tokens) > 5:  # a sentence; asked first, since every source line is asked
+        return "other"
     mostly_letters = all(len(t) >= 2 and sum(c.isalpha() for c in t) * 2 >= len(t) for t in tokens)
-    if not mostly_letters or len(tokens) > 5 or any(t.isupper() and len(t) >= 3 for t in tokens):
+    if not mostly_letters or any(t.isupper() and len(t) >= 3 for t in tokens):
         return "other"
     if len(tokens) == 1:  # "MaUCollin": a plain word like "Datum" or "Vakant" is not a name
         return "loose" if re.search(r".[A-ZÅÄÖ]|[^\w-]|\d", tokens[0]) else "other"

@@ -185,6 +185,18 @@ MIGRATIONS = (
         )""",
         "CREATE INDEX drafts_doc ON drafts (doc_id)",
     )),
+    # A name the redaction rules missed, marked by an editor on the reading page; kept as a digest of
+    # the name salted with the document's id (ingest/redact.py MarkedNames), never as written.
+    Migration(5, "names marked for masking", _statements(
+        """CREATE TABLE masked_names (
+            doc_id TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            words INTEGER NOT NULL,
+            marked_by TEXT,
+            marked_at TEXT NOT NULL DEFAULT {now},
+            PRIMARY KEY (doc_id, digest)
+        )""",
+    )),
 )
 LATEST = MIGRATIONS[-1].version
 

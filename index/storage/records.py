@@ -135,3 +135,14 @@ class Draft:
     uploaded_by: str
     uploaded_at: str
     changes: list[dict]  # the questions whose answer card or first result the draft would change
+
+
+@dataclass(frozen=True)
+class NameMark:
+    """A name an editor marked for masking in a document, as its digest (ingest/redact.py MarkedNames)."""
+
+    doc_id: str
+    digest: str
+    words: int
+    marked_by: str | None
+    marked_at: str

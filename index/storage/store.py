@@ -17,6 +17,7 @@ finds the same files.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -29,8 +30,10 @@ from index.storage.courses import Courses
 from index.storage.database import Database, marks, utc_now
 from index.storage.drafts import Drafts
 from index.storage.migrations import migrate
-from index.storage.records import Document, NewPassage, Passage, Version
+from index.storage.records import Document, NameMark, NewPassage, Passage, Version
+from ingest.kept import KEPT_SUFFIX
 from ingest.model import Actor, DocumentMeta, Footnote, ParsedDocument, Priority, Responsibility, TableData
+from ingest.redact import MarkedNames
 
 _META_FIELDS = ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")
 META_KEYS = (*_META_FIELDS, "parties")
@@ -44,6 +47,7 @@ _PREVIEW_ROWS = {
     "responsibilities": "SELECT * FROM responsibilities",
     "priorities": "SELECT * FROM priorities",
     "meta_edits": "SELECT * FROM meta_edits",
+    "masked_names": "SELECT * FROM masked_names",
 }
 
 
@@ -388,6 +392,72 @@ class Store:
             (doc_id, doc_id),
         )
 
+    # -- personal data at rest ---------------------------------------------
+
+    def mark_name(self, doc_id: str, digest: str, words: int, who: str | None) -> bool:
+        """Record a name an editor marked for masking in a document; False when it was marked already."""
+        if self.db.one("SELECT 1 AS marked FROM masked_names WHERE doc_id = ? AND digest = ?", (doc_id, digest)):
+            return False
+        self.db.run(
+            "INSERT INTO masked_names (doc_id, digest, words, marked_by, marked_at) VALUES (?, ?, ?, ?, ?)",
+            (doc_id, digest, words, who, utc_now()),
+        )
+        return True
+
+    def name_marks(self, doc_id: str) -> list[NameMark]:
+        """The names editors marked in a document, oldest first, as digests."""
+        rows = self.db.query("SELECT * FROM masked_names WHERE doc_id = ? ORDER BY marked_at, digest", (doc_id,))
+        return [NameMark(r["doc_id"], r["digest"], r["words"], r["marked_by"], r["marked_at"]) for r in rows]
+
+    def marked_names(self, doc_id: str) -> MarkedNames | None:
+        """What reading the document masks besides what the rules find; None when no name is marked."""
+        marks = self.name_marks(doc_id)
+        return MarkedNames(doc_id, frozenset((m.digest, m.words) for m in marks)) if marks else None
+
+    def has_version(self, content_hash: str) -> bool:
+        """Was any version of any document read from the bytes with this checksum?"""
+        return self.db.one("SELECT 1 AS found FROM versions WHERE content_hash = ? LIMIT 1", (content_hash,)) is not None
+
+    def unmasked_versions(self) -> list[Version]:
+        """Versions whose kept file is an original, as older releases kept it (not a masked copy)."""
+        rows = self.db.query(
+            "SELECT doc_id, version FROM versions WHERE source_file IS NOT NULL AND source_file NOT LIKE ? "
+            "ORDER BY doc_id, version",
+            (f"%{KEPT_SUFFIX}",),
+        )
+        return [v for row in rows for v in self.versions(row["doc_id"]) if v.number == row["version"]]
+
+    def set_source_file(self, doc_id: str, version: int, source_file: str) -> None:
+        self.db.run(
+            "UPDATE versions SET source_file = ? WHERE doc_id = ? AND version = ?", (self.relative(source_file), doc_id, version)
+        )
+
+    def move_source(self, old: str, new: str) -> None:
+        """An uploaded file replaced by its masked copy: the documents and drafts that named it name the copy."""
+        with self.db.transaction():
+            self.db.run("UPDATE documents SET source_path = ? WHERE source_path = ?", (self.relative(new), self.relative(old)))
+            self.db.run("UPDATE drafts SET file = ? WHERE file = ?", (self.relative(new), self.relative(old)))
+
+    def mask_history(self, doc_id: str, mask: Callable[[str], str]) -> None:
+        """Apply `mask` to every text kept of a document's earlier readings: the passages that left it and the
+        reports of its versions, so a name marked now is not kept in what the document used to say."""
+        with self.db.transaction():
+            for row in self.db.query("SELECT * FROM chunks WHERE doc_id = ? AND active = 0", (doc_id,)):
+                columns = {"text": mask(row["text"])} | {
+                    column: _masked_json(row[column], mask)
+                    for column in ("section_path", "table_data", "responsibility", "priority") if row[column]
+                }
+                changed = {column: value for column, value in columns.items() if value != row[column]}
+                if changed:
+                    self.db.run(
+                        f"UPDATE chunks SET {', '.join(f'{c} = ?' for c in changed)} WHERE id = ?", [*changed.values(), row["id"]]
+                    )
+            for row in self.db.query("SELECT version, report FROM versions WHERE doc_id = ?", (doc_id,)):
+                report = _masked_json(row["report"], mask)
+                if report != row["report"]:
+                    self.db.run("UPDATE versions SET report = ? WHERE doc_id = ? AND version = ?", (report, doc_id, row["version"]))
+        self.db.checkpoint()
+
     # -- metadata: what the file says, what the editors changed --------------
 
     def update_meta(self, doc_id: str, meta: DocumentMeta, who: str | None) -> list[str]:
@@ -491,6 +561,23 @@ class Store:
             file_meta=json.loads(row["meta_base"]) if row["meta_base"] else None,
             passage_count=row.get("chunk_count"),
         )
+
+
+def _masked_json(stored: str, mask: Callable[[str], str]) -> str:
+    """A JSON column with `mask` applied to every string in it."""
+
+    def walk(value):
+        if isinstance(value, str):
+            return mask(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    data = json.loads(stored)
+    masked = walk(data)
+    return stored if masked == data else json.dumps(masked, ensure_ascii=False)
 
 
 def _chunk(row: dict) -> Passage:
