@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.redact import RedactionPolicy, redact, redact_fields, redact_lines
+from ingest.redact import MarkedNames, RedactionPolicy, mask_marked, name_digest, redact, redact_fields, redact_lines
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -217,3 +217,24 @@ def test_head_fields_are_masked_as_their_labelled_lines():
 def test_lists_of_units_are_not_names():
     text = "Region Västernorrland\nHärnösands Kommun\nSundsvalls Kommun\nKramfors Kommun"
     assert redact(text) == (text, 0)
+
+
+def test_a_marked_name_is_masked_as_written_in_any_case_and_the_genitive_and_kept_only_as_a_digest():
+    digest, words = name_digest("rutin", "  Xiomara   Quispe ")
+    assert words == 2 and "quispe" not in digest.lower() and name_digest("rutin", "xiomara quispe") == (digest, 2)
+    assert name_digest("annan-rutin", "Xiomara Quispe")[0] != digest  # salted with the document
+    marked = MarkedNames("rutin", frozenset({(digest, 2), name_digest("rutin", "Berg")}))
+    text = "Xiomara Quispes förslag; XIOMARA QUISPE; xiomara quispe; Xiomara\nQuispe; Berg ringde om ett berg"
+    assert mask_marked(text, marked) == "[namn] förslag; [namn]; xiomara quispe; Xiomara\nQuispe; [namn] ringde om ett berg"
+    result = redact_lines(["Vid mötet deltog Xiomara Quispe."], RedactionPolicy(marked=marked))
+    assert result.lines == ["Vid mötet deltog [namn]."] and result.counts == {"namn": 1}
+    for refused in ("", "12 34", "Anna Maria Berg Lind Holm"):
+        with pytest.raises(ValueError, match="Skriv namnet som det står i texten"):
+            name_digest("rutin", refused)
+
+
+def test_a_marker_already_in_the_text_counts_as_what_it_masks():
+    """A kept copy is text masked before: read again, it reports what reading the file reported."""
+    result = redact_lines(["Handläggare: [namn], [telefon]", "Ring [telefon]."])
+    assert result.lines == ["Handläggare: [namn], [telefon]", "Ring [telefon]."]
+    assert result.counts == {"namn": 1, "telefon": 2} and result.unmasked() == []
