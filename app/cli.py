@@ -69,7 +69,7 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Läs om alla dokument från sparade källfiler")] = False,
 ):
     """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
-    from app.progress import progress_line, summary
+    from app.progress import masked_at_rest, progress_line, summary
     from index.build import EMBEDDING, Indexer, MissingSources
     from index.storage import WriterBusy
 
@@ -98,7 +98,7 @@ def ingest(
         typer.echo(_report_line(result))
         for warning in result.report.get("warnings", []) if result.outcome in ("new", "revised") else []:
             typer.secho(f"            varning: {warning}", fg=typer.colors.YELLOW)
-    typer.echo(f"Klart: indexgeneration {run.generation}. {summary(run.files, windows)}")
+    typer.echo(f"Klart: indexgeneration {run.generation}. {summary(run.files, windows)}{masked_at_rest(run.rewritten)}")
     if run.failed:
         raise typer.Exit(1)
 
@@ -254,13 +254,18 @@ def tune(
 
 
 @cli.command()
-def backup(file: Annotated[Path, typer.Argument(help="Arkivet som skapas, t.ex. kb-2026-12-01.tar.gz")]):
-    """Säkerhetskopiera databas, källfiler, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""
+def backup(
+    file: Annotated[Path, typer.Argument(help="Arkivet som skapas, t.ex. kb-2026-12-01.tar.gz")],
+    originals: Annotated[bool, typer.Option(
+        "--originals", help="Ta med originalfilerna i originals/ (KB_KEEP_ORIGINALS), med personuppgifterna i dem"
+    )] = False,
+):
+    """Säkerhetskopiera databas, maskade källtexter, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""
     from index.backup import BackupError, backup as make_backup
     from index.storage import WriterBusy
 
     try:
-        summary = make_backup(_settings(), file)
+        summary = make_backup(_settings(), file, originals=originals)
     except (BackupError, WriterBusy) as exc:
         _fail(str(exc), 2)
     typer.echo(
@@ -270,6 +275,8 @@ def backup(file: Annotated[Path, typer.Argument(help="Arkivet som skapas, t.ex. 
     )
     if not summary["secret_key"]:
         typer.secho("Nyckeln för inloggningar ingår inte (KB_SECRET_KEY är satt): spara den separat.", fg=typer.colors.YELLOW)
+    if summary["originals"]:
+        typer.secho("Originalfilerna ingår, med personuppgifterna i dem: förvara kopian därefter.", fg=typer.colors.YELLOW)
 
 
 @cli.command()
