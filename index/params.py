@@ -63,7 +63,7 @@ class RankingParams:
     # -- the answer card ------------------------------------------------------------------------
     answer_hits: int = knob(8, "Statements are read off this many of the best passages.")
     min_match: float = knob(0.5, "Share of the answerable question a statement must cover to be stated.")
-    min_coverage: float = knob(0.25, "Share of the whole question a statement must cover to be stated.")
+    min_coverage: float = knob(0.35, "Share of the whole question a statement must cover to be stated.")
     unknown_subject_weight: float = knob(
         2.0, "In that share, a word of `subject_length` or more that no document uses counts as this many uncovered words."
     )
