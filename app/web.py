@@ -24,6 +24,7 @@ from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import courses_router
 from app.guard import AllowedHosts, BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
 from app.history_pages import history_router
+from app.logs import RequestLog, configure as configure_logging
 from app.pages import API_PATHS, not_found_page, pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, responsibility_payload, search_payload
 from index.config import Settings
@@ -79,6 +80,7 @@ def refusal_message(request: Request, exc: StarletteHTTPException) -> str:
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     searcher = searcher or Searcher(settings)
+    configure_logging()
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["csrf_token"] = csrf_token
 
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.add_middleware(ProxyHeaders, settings=settings)
     app.add_middleware(AllowedHosts, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(RequestLog)  # outermost: it sees the status every refusal above answers with
 
     @app.exception_handler(RequestValidationError)
     async def invalid_parameter(request: Request, exc: RequestValidationError):

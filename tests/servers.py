@@ -30,15 +30,17 @@ def kb_serve(data_dir: Path, tmp_dir: Path, *options: str, **env: str):
     """`kb serve [options]` over `data_dir` with TMPDIR=`tmp_dir`; yields its base URL, stops it after."""
     port = free_port()
     environment = os.environ | {"KB_DATA_DIR": str(data_dir), "TMPDIR": str(tmp_dir)} | env
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port), *options],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    log = tmp_dir / "kb-serve.log"  # what the operator's terminal or journal would get, for tests to read
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port), *options],
+            env=environment, stdout=output, stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
         while True:
-            assert process.poll() is None, process.stderr.read().decode()
+            assert process.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "kb serve startade inte"
             try:
                 if httpx.get(base + "/healthz", timeout=2).status_code == 200:

@@ -223,3 +223,19 @@ def test_several_workers_answer_searches_together(settings, ingest_run, tmp_path
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda q: httpx.get(base + "/api/search", params={"q": q}, timeout=120), questions))
         assert all(a.status_code == 200 and a.json()["results"] for a in answers)
+
+
+def test_the_log_has_a_line_per_request_and_never_the_question(served):
+    """A question can name a client; the log, kept on disk and shipped elsewhere, must not hold it."""
+    base, _, tmp = served
+    question = "får soc kräva urinprov av Anna Lindqvist 19850312-2384"
+    assert httpx.get(base + "/", params={"q": question}, timeout=60).status_code == 200
+    assert httpx.get(base + "/api/search", params={"q": question}, timeout=60).status_code == 200
+    deadline = time.monotonic() + 10
+    log = ""
+    while "GET /api/search 200" not in log and time.monotonic() < deadline:
+        time.sleep(0.2)
+        log = (tmp / "kb-serve.log").read_text(errors="replace")
+    assert re.search(r"kb\.request: GET / 200 \d+ ms", log) and "GET /api/search 200" in log
+    for part in ("Lindqvist", "19850312", "urinprov", "q="):
+        assert part not in log
