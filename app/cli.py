@@ -198,12 +198,14 @@ def serve(
             searcher.load()
         except IndexMissing as exc:
             _fail(str(exc), 2)
-        uvicorn.run(create_app(settings, searcher), host=host, port=port, proxy_headers=False)
+        uvicorn.run(create_app(settings, searcher), host=host, port=port, proxy_headers=False, access_log=False)
         return
     if not searcher.store.generation():
         _fail(NO_INDEX, 2)
     os.environ.update(worker_environment(workers))
-    uvicorn.run("app.web:create_app", factory=True, workers=workers, host=host, port=port, proxy_headers=False)
+    uvicorn.run(
+        "app.web:create_app", factory=True, workers=workers, host=host, port=port, proxy_headers=False, access_log=False
+    )
 
 
 @cli.command(name="eval")
