@@ -165,12 +165,16 @@ def _check_port(host: str, port: int) -> None:
             )
 
 
-def worker_environment(workers: int) -> dict[str, str]:
-    """The thread settings each of `workers` server processes starts with (README, Performance)."""
-    if workers == 1:
+def worker_environment(workers: int, cores: int | None = None) -> dict[str, str]:
+    """The thread settings each of `workers` server processes starts with: several workers share the
+    cores out (one thread each for two workers on two cores) instead of all fighting over every core
+    (docs/speed.md). What the environment already sets (OMP_NUM_THREADS, KB_ENCODER_THREADS) stands."""
+    import os
+
+    if workers == 1 or os.environ.get("OMP_NUM_THREADS") or os.environ.get("KB_ENCODER_THREADS"):
         return {}
-    # Processes share the cores, so each embeds with one thread instead of all fighting over every core.
-    return {"OMP_NUM_THREADS": "1"}
+    cores = cores or len(os.sched_getaffinity(0))
+    return {"OMP_NUM_THREADS": str(max(1, cores // workers))}
 
 
 @cli.command()
@@ -178,7 +182,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, help="Serverprocesser; var och en laddar modellen och indexet (se README, Prestanda)")
+        int, typer.Option(min=1, help="Serverprocesser; var och en laddar modellen och indexet och får sin del av kärnorna (docs/speed.md)")
     ] = 1,
 ):
     """Starta webbgränssnittet och API:t."""
@@ -191,6 +195,7 @@ def serve(
 
     _check_port(host, port)
     settings = _settings()
+    os.environ.update(worker_environment(workers))  # before the encoder's runtime reads it
     searcher = Searcher(settings)
     # uvicorn's own proxy handling believes X-Forwarded-For from any local client; the app's follows KB_TRUSTED_PROXIES.
     if workers == 1:
@@ -202,7 +207,6 @@ def serve(
         return
     if not searcher.store.generation():
         _fail(NO_INDEX, 2)
-    os.environ.update(worker_environment(workers))
     uvicorn.run(
         "app.web:create_app", factory=True, workers=workers, host=host, port=port, proxy_headers=False, access_log=False
     )

@@ -35,8 +35,11 @@ HELP = {
     "sentence-transformers model (a name needs hub access); changing it re-embeds at the next `kb ingest --rebuild`",
     "KB_QUERY_PREFIX": "prefix a sentence-transformers model needs before a query",
     "KB_PASSAGE_PREFIX": "prefix a sentence-transformers model needs before a passage",
-    "KB_ENCODER_THREADS": "threads the bundled encoder uses for one text; empty uses every core (set 1 with "
-    "several workers per server)",
+    "KB_ENCODER_THREADS": "threads the bundled encoder uses for one text; empty uses every core, or with "
+    "`kb serve --workers N` the cores shared out among the workers",
+    "KB_ENCODER_DEVICE": "where a sentence-transformers model (KB_EMBEDDING_MODEL) runs: cpu (the default), or a GPU "
+    "as torch names it (cuda, cuda:1, mps) on a machine that embeds a large corpus with `kb ingest`; the bundled "
+    "encoder runs on the CPU only",
     "KB_SECRET_KEY": "signs login sessions; set it when several servers share one database",
     "KB_BASE_URL": "the public address, e.g. https://kb.region.se; course exports link to it "
     "(relative links when empty) and forms posted from it are accepted",
@@ -72,6 +75,7 @@ class Settings:
     passage_prefix: str
     corpus_dir: Path
     encoder_threads: int = 0  # 0: the engine's default, every core
+    encoder_device: str = "cpu"  # a sentence-transformers model's torch device
     database_url: str = ""
     shared_dir: Path | None = None  # None: the data dir
     base_url: str = ""
@@ -118,6 +122,7 @@ class Settings:
         ):
             if env.get(name, "").strip():
                 values[key] = _positive(name, env[name])
+        values["encoder_device"] = _device(env.get("KB_ENCODER_DEVICE", ""), model)
         values.update(overrides)
         values["shared_dir"] = values["shared_dir"] or values["data_dir"]
         return cls(**values)
@@ -147,6 +152,19 @@ def _positive(name: str, value: str) -> int:
     if number < 1:
         raise SettingsError(f"{name} måste vara ett positivt heltal, inte {value!r}.")
     return number
+
+
+def _device(value: str, model: str) -> str:
+    """cpu, cuda, cuda:N or mps; another device than the CPU only for a sentence-transformers model."""
+    device = value.strip().lower() or "cpu"
+    if not re.fullmatch(r"cpu|mps|cuda(?::\d+)?", device):
+        raise SettingsError(f"KB_ENCODER_DEVICE ska vara cpu, cuda, cuda:1 eller mps, inte {value!r}.")
+    if device != "cpu" and model == BUNDLED:
+        raise SettingsError(
+            f"KB_ENCODER_DEVICE={device} gäller bara en sentence-transformers-modell; den inbyggda kodaren körs på "
+            "processorn. Sätt KB_EMBEDDING_MODEL till modellens mapp, eller ta bort KB_ENCODER_DEVICE."
+        )
+    return device
 
 
 def _flag(name: str, value: str) -> bool:

