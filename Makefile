@@ -10,7 +10,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-test run test test-fast eval clean
+.PHONY: install install-test run test test-fast lint eval clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ test: install-test
 # Under 90 s: no embedding model, no kb serve processes, no browser (the marks are set in tests/conftest.py).
 test-fast: install-test
 	$(BIN)/python -m pytest -q -m "not model and not servers and not browser"
+
+# pyflakes and pycodestyle's errors (pyproject.toml, [tool.ruff]); CI runs it before the tests.
+lint: install-test
+	$(BIN)/ruff check .
 
 eval: install
 	@for mode in bm25 dense hybrid; do $(KB) eval $(EVAL_FILE) --mode $$mode; echo; done

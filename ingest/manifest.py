@@ -189,7 +189,7 @@ def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
     if region is not None:
         canonical = canonical_region(region)
         if canonical is None:
-            raise fail("region", f"unknown län {region!r}; expected one of {', '.join(l.name for l in regions())}")
+            raise fail("region", f"unknown län {region!r}; expected one of {', '.join(known.name for known in regions())}")
         region = canonical
 
     doc_type = text("doc_type")
@@ -293,7 +293,7 @@ def _title_candidate(line: str) -> str | None:
 
 def guess_title(doc_id: str, text: str) -> str:
     """The first Markdown heading near the top, else the first prominent line, else the file name."""
-    lines = [l for l in text.splitlines()[:400] if l.strip()]
+    lines = [line for line in text.splitlines()[:400] if line.strip()]
     for line in lines[:15]:
         if line.lstrip().startswith("#"):
             candidate = _title_candidate(line)

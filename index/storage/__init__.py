@@ -11,5 +11,5 @@ from index.storage.store import Store
 
 __all__ = [
     "AuditEntry", "Course", "CourseItem", "Document", "NewPassage", "Passage", "Store", "User", "Version", "WriterBusy",
-    "digest", "generation_dir",
+    "digest", "generation_dir", "generation_encoder",
 ]

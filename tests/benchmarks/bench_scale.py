@@ -29,7 +29,6 @@ The search over the real corpus, beside its floor, is tests/benchmarks/bench_sea
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import json
 import os
@@ -375,7 +374,7 @@ def sqlite_run(n: int, workdir: Path) -> dict:
     gen_s = time.perf_counter() - t
     store = Store(settings)
 
-    def rows():
+    def rows(texts):
         for i, text in enumerate(texts):
             h = hashlib.sha1(str(i).encode()).hexdigest()
             yield (
@@ -393,7 +392,7 @@ def sqlite_run(n: int, workdir: Path) -> dict:
                    char_start, char_end, on_topic, proposal, footnotes, table_data, responsibility, priority,
                    embed_keys, first_version, last_version, active)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
-            rows(),
+            rows(texts),
         )
     insert_s = time.perf_counter() - t
     t = time.perf_counter()

@@ -182,7 +182,7 @@ def main() -> None:
         text = f"  concurrency {concurrency:>3}: " + line("search", r)
         if concurrency in floors:
             f = floors[concurrency]
-            text += f"   | " + line("floor", f) + f"   | p95 full/floor {r['p95_ms'] / f['p95_ms']:.2f}"
+            text += "   | " + line("floor", f) + f"   | p95 full/floor {r['p95_ms'] / f['p95_ms']:.2f}"
         print(text)
         results["levels"][concurrency] = {"full": r, "floor": floors.get(concurrency)}
     print("  cached repeats, concurrency 4: " + line("search", repeats))
