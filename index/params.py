@@ -29,7 +29,7 @@ class RankingParams:
     dense_weight: float = knob(1.0, "Weight of the dense score, its cosines spread from the last candidate's (0) to the best's (1).")
     dense_damping: float = knob(0.0, "How much of the dense weight goes as the best lexical passage covers the question (0: none).")
     dense_alone: float = knob(0.5, "Cosine a passage needs to enter the results without any lexical match.")
-    bm25_k1: float = knob(1.5, "BM25 term-frequency saturation.", rebuild=True)
+    bm25_k1: float = knob(1.2, "BM25 term-frequency saturation.", rebuild=True)
     bm25_b: float = knob(0.75, "BM25 length normalisation.", rebuild=True)
     window_words: int = knob(60, "Words per dense window; a passage is found by its best window.", rebuild=True)
     window_stride: int = knob(40, "Words between the starts of two dense windows.", rebuild=True)
@@ -40,7 +40,7 @@ class RankingParams:
     synonym_weight: float = knob(0.6, "Weight of a thesaurus synonym.")
     mined_weight: float = knob(0.5, "Weight of an abbreviation's expansion mined from the corpus.")
     # -- reranking ------------------------------------------------------------------------------
-    passage_evidence: float = knob(0.5, "Added for the share of the question the whole passage covers.")
+    passage_evidence: float = knob(0.25, "Added for the share of the question the whole passage covers.")
     sentence_evidence: float = knob(0.25, "Added for the share of the question its best sentence covers.")
     heading_evidence: float = knob(0.5, "Added for the share of the question its own heading covers.")
     record_boost: float = knob(0.5, "For who-questions: factor 1 + this × the share a responsibility statement covers.")

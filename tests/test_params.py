@@ -26,6 +26,11 @@ def test_every_parameter_is_documented_with_its_default(name, default, help, reb
     assert help
 
 
+def test_the_field_defaults_are_the_values_of_ranking_toml():
+    """One value per knob: what `kb tune` wrote is also what the code says, so reading either gives the same."""
+    assert RankingParams() == RankingParams.defaults()
+
+
 def test_unknown_parameters_are_refused():
     with pytest.raises(ValueError, match="okända"):
         RankingParams().with_values({"dense_wieght": 0.2})
