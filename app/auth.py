@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import os
 import secrets
 import time
 from urllib.parse import quote
@@ -162,7 +161,7 @@ def _wait_text(seconds: float) -> str:
 
 def secret_key(store: Store) -> str:
     """KB_SECRET_KEY, else the key kept in the database, which every server sharing it uses."""
-    return os.environ.get("KB_SECRET_KEY") or store.accounts.secret()
+    return store.settings.secret_key or store.accounts.secret()
 
 
 def _store(request: Request) -> Store:

@@ -55,7 +55,7 @@ def backup(settings: Settings, target: Path, originals: bool = False) -> dict:
         summary |= {
             "format": FORMAT,
             "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "secret_key": not os.environ.get("KB_SECRET_KEY"),  # kept in the database unless set outside it
+            "secret_key": not settings.secret_key,  # kept in the database unless set outside it
             "originals": originals and (data / "originals").is_dir(),
         }
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -89,6 +89,7 @@ class Settings:
     ingest_memory_mb: int = 1024
     keep_signing_officials: bool = False
     keep_originals: bool = False
+    secret_key: str = field(default="", repr=False)  # empty: the key kept in the database
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -111,6 +112,7 @@ class Settings:
             secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "")),
             keep_signing_officials=_flag("KB_KEEP_SIGNING_OFFICIALS", env.get("KB_KEEP_SIGNING_OFFICIALS", "")),
             keep_originals=_flag("KB_KEEP_ORIGINALS", env.get("KB_KEEP_ORIGINALS", "")),
+            secret_key=env.get("KB_SECRET_KEY", "").strip(),
         )
         for name, key in (
             ("KB_MAX_UPLOAD_MB", "max_upload_mb"),

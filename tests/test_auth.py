@@ -128,6 +128,18 @@ def test_a_secret_key_file_of_an_older_release_is_adopted(tmp_path, monkeypatch)
     assert Store(settings).accounts.secret() == "gammal-nyckel"
 
 
+def test_a_secret_key_set_in_the_environment_signs_the_sessions_and_is_never_printed(tmp_path, monkeypatch):
+    from app.auth import secret_key
+
+    monkeypatch.setenv("KB_SECRET_KEY", " vald-av-it-avdelningen ")
+    settings = Settings.from_env(data_dir=tmp_path)
+    assert secret_key(Store(settings)) == "vald-av-it-avdelningen"
+    assert "vald-av-it-avdelningen" not in repr(settings)
+    monkeypatch.delenv("KB_SECRET_KEY")
+    unset = Settings.from_env(data_dir=tmp_path)
+    assert secret_key(Store(unset)) == Store(unset).accounts.secret() != "vald-av-it-avdelningen"
+
+
 def test_cli_adds_a_user_with_password_from_stdin(tmp_path, monkeypatch):
     from app.auth import verify_user
     from app.cli import cli
