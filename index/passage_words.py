@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from index.analyzer import STOPWORDS, WORD_RE, Analyzer
-from index.vocabulary import CLAUSE_END_RE, PARENS_RE, defined_abbreviations
+from index.abbreviations import CLAUSE_END_RE, PARENS_RE, defined_abbreviations
 
 FOLDER = "words"  # inside a generation's lexical folder
 FORMAT = 1  # raise when counting changes in a way the fingerprint below cannot see

@@ -353,6 +353,47 @@ def test_the_query_side_never_loads_the_ingest_readers():
     assert not loaded & {"pypdf", "docx", "ingest.readers", "ingest.pipeline", "index.build", "index.sandbox"}
 
 
+def module_imports() -> dict[str, set[str]]:
+    """Each module of app/, index/ and ingest/ with the project modules it imports, at the top or inside a function."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for package in ("app", "index", "ingest"):
+        for path in sorted((PROJECT_DIR / package).rglob("*.py")):
+            name = ".".join(path.relative_to(PROJECT_DIR).with_suffix("").parts).removesuffix(".__init__")
+            imported = set()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    imported.add(node.module)
+                elif isinstance(node, ast.Import):
+                    imported.update(alias.name for alias in node.names)
+            graph[name] = {m for m in imported if m.split(".")[0] in ("app", "index", "ingest")}
+    return graph
+
+
+def test_no_two_modules_import_each_other_round_a_cycle():
+    """A cycle means neither module can be read (or tested) without the other; the sub-package's
+    __init__ re-exports are left out, since importing a package's module imports the package."""
+    graph = module_imports()
+    cycles, state = [], {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = "open"
+        for other in sorted(graph.get(module, ())):
+            if other not in graph or module.startswith(other + "."):
+                continue
+            if state.get(other) == "open":
+                cycles.append(path[path.index(other):] + [other])
+            elif other not in state:
+                visit(other, path + [other])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
 def test_kb_backup_points_a_postgresql_deployment_to_pg_dump(tmp_path):
     from index.backup import BackupError, backup
     from tests.conftest import make_settings

@@ -7,7 +7,8 @@ import tomllib
 import pytest
 
 from index.config import PROJECT_DIR
-from index.vocabulary import THESAURUS_PATH, Vocabulary, long_form, mine_abbreviations
+from index.abbreviations import long_form, mine_abbreviations
+from index.vocabulary import THESAURUS_PATH, Vocabulary
 
 CORPUS = PROJECT_DIR / "corpus"
 
