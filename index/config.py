@@ -85,7 +85,7 @@ class Settings:
     max_upload_mb: int = 20
     docx_max_unpacked_mb: int = 100
     docx_max_paragraphs: int = 50_000
-    ingest_timeout: int = 120
+    ingest_timeout: int = 300  # a DOCX at the paragraph limit, of real prose, on a busy machine: about 200 s
     ingest_memory_mb: int = 1024
     keep_signing_officials: bool = False
     keep_originals: bool = False
