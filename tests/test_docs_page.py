@@ -29,6 +29,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def serious(page) -> list[str]:
+    # Swagger UI's buttons fade between colours (0.3 s); axe must see where they end, not a frame between.
+    for _ in range(50):
+        if not page.evaluate("() => document.getAnimations().some(a => a.playState === 'running')"):
+            break
+        page.wait_for_timeout(100)
     violations = Axe().run(page).response["violations"]
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
