@@ -1,7 +1,7 @@
 """Settings, read once from the environment so every entry point (CLI, web, tests) agrees.
 
-Every variable is described in HELP and in the settings table of docs/operations.md; a test
-checks that the two agree. A value that cannot be used stops the program with a
+Every variable is declared once, in SETTINGS at the end (name, field, reader, help), and listed in
+the settings table of docs/operations.md; a test checks that the two agree. A value that cannot be used stops the program with a
 Swedish message naming the variable, rather than being silently replaced.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,44 +24,15 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # encoder adds its own).
 _KNOWN_PREFIXES = {"e5": ("query: ", "passage: ")}
 
-HELP = {
-    "KB_DATA_DIR": "where this server keeps its own files: the SQLite database (when KB_DATABASE_URL is empty), "
-    "the writer lock, and by default the shared folder",
-    "KB_DATABASE_URL": "postgresql://user:password@host:5432/name to keep accounts, courses, the audit log and "
-    "documents in PostgreSQL, shared by several servers; empty means SQLite in KB_DATA_DIR",
-    "KB_SHARED_DIR": "the folder of index generations, kept source files and uploads; every server of one "
-    "PostgreSQL database must see the same one (a network share); empty means KB_DATA_DIR",
-    "KB_CORPUS_DIR": "what `kb ingest` reads when given no path",
-    "KB_EMBEDDING_MODEL": f"empty for the bundled multilingual-e5-small ({BUNDLED}); else a local folder of a "
-    "sentence-transformers model (a name needs hub access); changing it re-embeds at the next `kb ingest --rebuild`",
-    "KB_QUERY_PREFIX": "prefix a sentence-transformers model needs before a query",
-    "KB_PASSAGE_PREFIX": "prefix a sentence-transformers model needs before a passage",
-    "KB_ENCODER_THREADS": "threads the bundled encoder uses for one text; empty uses every core, or with "
-    "`kb serve --workers N` the cores shared out among the workers",
-    "KB_ENCODER_DEVICE": "where a sentence-transformers model (KB_EMBEDDING_MODEL) runs: cpu (the default), or a GPU "
-    "as torch names it (cuda, cuda:1, mps) on a machine that embeds a large corpus with `kb ingest`; the bundled "
-    "encoder runs on the CPU only",
-    "KB_SECRET_KEY": "signs login sessions; set it when several servers share one database",
-    "KB_BASE_URL": "the public address, e.g. https://kb.region.se; course exports link to it "
-    "(relative links when empty) and forms posted from it are accepted",
-    "KB_TRUSTED_PROXIES": "addresses or networks of reverse proxies whose X-Forwarded-For and "
-    "X-Forwarded-Proto are believed, comma separated; empty trusts none",
-    "KB_ALLOWED_HOSTS": "the host names (or addresses) people reach the service by, comma separated; "
-    "*.region.se allows every host of a domain. A request for any other Host is refused. Empty: localhost, "
-    "127.0.0.1, ::1 and the host of KB_BASE_URL",
-    "KB_SECURE_COOKIES": "1 behind TLS: cookies are always marked Secure and HSTS is sent",
-    "KB_MAX_UPLOAD_MB": "largest file an editor may upload",
-    "KB_DOCX_MAX_UNPACKED_MB": "largest size a DOCX may unpack to",
-    "KB_DOCX_MAX_PARAGRAPHS": "most paragraphs and table rows a DOCX may have",
-    "KB_INGEST_TIMEOUT": "seconds an uploaded file may take to read before it is refused",
-    "KB_INGEST_MEMORY_MB": "memory the process reading an uploaded file may use",
-    "KB_KEEP_SIGNING_OFFICIALS": "1 keeps the names of officials who sign a decision (a name with its title, "
-    "\"Anna Berg / Förvaltningschef\"); 0 masks them like every other name. Takes effect at the next "
-    "`kb ingest --rebuild`",
-    "KB_KEEP_ORIGINALS": "1 keeps every file read and uploaded as it came, personal data included, in originals/ of "
-    "the shared folder, apart from the masked copies in sources/ and out of `kb backup` unless it is given "
-    "--originals; 0 (the default) keeps only the masked copies, and the next re-index deletes originals kept before",
-}
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable, declared once: the Settings field it fills, how its text is read
+    (a Swedish SettingsError naming the variable when it cannot be used) and what it is for."""
+
+    variable: str
+    field: str
+    read: Callable[[str, str], object]  # (variable, text as set) -> value; only called when the text is not blank
+    help: str
 
 
 class SettingsError(ValueError):
@@ -93,40 +65,29 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
+        """Every variable of SETTINGS that is set; what is not set keeps the field's default, or the
+        default that depends on another setting (the prefixes on the model, the shared dir on the data dir)."""
         env = os.environ
-        model = env.get("KB_EMBEDDING_MODEL", "").strip() or BUNDLED
-        default_query, default_passage = ("", "") if model == BUNDLED else next(
+        values = {
+            setting.field: setting.read(setting.variable, env[setting.variable])
+            for setting in SETTINGS
+            if env.get(setting.variable, "").strip() or (setting.read is _as_set and setting.variable in env)
+        }
+        model = values.setdefault("embedding_model", BUNDLED)
+        if values.get("encoder_device", "cpu") != "cpu" and model == BUNDLED:
+            raise SettingsError(
+                f"KB_ENCODER_DEVICE={values['encoder_device']} gäller bara en sentence-transformers-modell; den "
+                "inbyggda kodaren körs på processorn. Sätt KB_EMBEDDING_MODEL till modellens mapp, eller ta bort "
+                "KB_ENCODER_DEVICE."
+            )
+        query, passage = ("", "") if model == BUNDLED else next(
             (p for key, p in _KNOWN_PREFIXES.items() if key in model.lower()), ("", "")
         )
-        values = dict(
-            data_dir=Path(env.get("KB_DATA_DIR") or PROJECT_DIR / "var"),
-            embedding_model=model,
-            query_prefix=env.get("KB_QUERY_PREFIX", default_query),
-            passage_prefix=env.get("KB_PASSAGE_PREFIX", default_passage),
-            corpus_dir=Path(env.get("KB_CORPUS_DIR") or PROJECT_DIR / "corpus"),
-            database_url=_database_url(env.get("KB_DATABASE_URL", "")),
-            shared_dir=Path(env["KB_SHARED_DIR"]) if env.get("KB_SHARED_DIR", "").strip() else None,
-            base_url=_base_url(env.get("KB_BASE_URL", "")),
-            trusted_proxies=_networks(env.get("KB_TRUSTED_PROXIES", "")),
-            allowed_hosts=_hosts(env.get("KB_ALLOWED_HOSTS", "")),
-            secure_cookies=_flag("KB_SECURE_COOKIES", env.get("KB_SECURE_COOKIES", "")),
-            keep_signing_officials=_flag("KB_KEEP_SIGNING_OFFICIALS", env.get("KB_KEEP_SIGNING_OFFICIALS", "")),
-            keep_originals=_flag("KB_KEEP_ORIGINALS", env.get("KB_KEEP_ORIGINALS", "")),
-            secret_key=env.get("KB_SECRET_KEY", "").strip(),
-        )
-        for name, key in (
-            ("KB_MAX_UPLOAD_MB", "max_upload_mb"),
-            ("KB_DOCX_MAX_UNPACKED_MB", "docx_max_unpacked_mb"),
-            ("KB_DOCX_MAX_PARAGRAPHS", "docx_max_paragraphs"),
-            ("KB_INGEST_TIMEOUT", "ingest_timeout"),
-            ("KB_INGEST_MEMORY_MB", "ingest_memory_mb"),
-            ("KB_ENCODER_THREADS", "encoder_threads"),
-        ):
-            if env.get(name, "").strip():
-                values[key] = _positive(name, env[name])
-        values["encoder_device"] = _device(env.get("KB_ENCODER_DEVICE", ""), model)
-        values.update(overrides)
-        values["shared_dir"] = values["shared_dir"] or values["data_dir"]
+        values = {
+            "data_dir": PROJECT_DIR / "var", "corpus_dir": PROJECT_DIR / "corpus",
+            "query_prefix": query, "passage_prefix": passage,
+        } | values | overrides
+        values["shared_dir"] = values.get("shared_dir") or values["data_dir"]
         return cls(**values)
 
     @property
@@ -156,16 +117,24 @@ def _positive(name: str, value: str) -> int:
     return number
 
 
-def _device(value: str, model: str) -> str:
-    """cpu, cuda, cuda:N or mps; another device than the CPU only for a sentence-transformers model."""
-    device = value.strip().lower() or "cpu"
+def _as_set(name: str, value: str) -> str:
+    """The text exactly as set: a prefix may end in a space, and an empty one is a choice."""
+    return value
+
+
+def _stripped(name: str, value: str) -> str:
+    return value.strip()
+
+
+def _path(name: str, value: str) -> Path:
+    return Path(value.strip())
+
+
+def _device(name: str, value: str) -> str:
+    """cpu, cuda, cuda:N or mps (another device than the CPU only for a sentence-transformers model)."""
+    device = value.strip().lower()
     if not re.fullmatch(r"cpu|mps|cuda(?::\d+)?", device):
-        raise SettingsError(f"KB_ENCODER_DEVICE ska vara cpu, cuda, cuda:1 eller mps, inte {value!r}.")
-    if device != "cpu" and model == BUNDLED:
-        raise SettingsError(
-            f"KB_ENCODER_DEVICE={device} gäller bara en sentence-transformers-modell; den inbyggda kodaren körs på "
-            "processorn. Sätt KB_EMBEDDING_MODEL till modellens mapp, eller ta bort KB_ENCODER_DEVICE."
-        )
+        raise SettingsError(f"{name} ska vara cpu, cuda, cuda:1 eller mps, inte {value!r}.")
     return device
 
 
@@ -178,52 +147,156 @@ def _flag(name: str, value: str) -> bool:
     raise SettingsError(f"{name} ska vara 1 eller 0, inte {value!r}.")
 
 
-def _database_url(value: str) -> str:
+def _database_url(name: str, value: str) -> str:
     value = value.strip()
     if value and urlsplit(value).scheme not in ("postgresql", "postgres"):
-        raise SettingsError(f"KB_DATABASE_URL ska vara en adress som postgresql://kb@db.region.se/kb, inte {value!r}.")
+        raise SettingsError(f"{name} ska vara en adress som postgresql://kb@db.region.se/kb, inte {value!r}.")
     return value
 
 
-def _base_url(value: str) -> str:
+def _base_url(name: str, value: str) -> str:
     """Scheme and host, and a path if the site is served under one; no trailing slash."""
     value = value.strip().rstrip("/")
     if not value:
         return ""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise SettingsError(f"KB_BASE_URL ska vara en adress som https://kb.region.se, inte {value!r}.")
+        raise SettingsError(f"{name} ska vara en adress som https://kb.region.se, inte {value!r}.")
     return value
 
 
-def _hosts(value: str) -> tuple[str, ...]:
+def _hosts(name: str, value: str) -> tuple[str, ...]:
     hosts = []
     for item in value.replace(",", " ").split():
-        name = item.lower().strip("[]").rstrip(".")
-        plain = name.removeprefix("*.")
+        host = item.lower().strip("[]").rstrip(".")
+        plain = host.removeprefix("*.")
         if ":" in plain:  # only an IPv6 address has colons; a port does not belong here
             try:
                 ipaddress.IPv6Address(plain)
-                usable = plain == name
+                usable = plain == host
             except ValueError:
                 usable = False
         else:
             usable = bool(re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*", plain))
         if not usable:
             raise SettingsError(
-                f"KB_ALLOWED_HOSTS ska vara värdnamn som kb.region.se, *.region.se eller 10.0.0.5, utan port, inte {item!r}."
+                f"{name} ska vara värdnamn som kb.region.se, *.region.se eller 10.0.0.5, utan port, inte {item!r}."
             )
-        hosts.append(name)
+        hosts.append(host)
     return tuple(hosts)
 
 
-def _networks(value: str) -> tuple:
+def _networks(name: str, value: str) -> tuple:
     networks = []
     for item in value.replace(",", " ").split():
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
             raise SettingsError(
-                f"KB_TRUSTED_PROXIES ska vara ip-adresser eller nät som 10.0.0.5 eller 10.0.0.0/24, inte {item!r}."
+                f"{name} ska vara ip-adresser eller nät som 10.0.0.5 eller 10.0.0.0/24, inte {item!r}."
             ) from None
     return tuple(networks)
+
+
+SETTINGS = (
+    Setting(
+        "KB_DATA_DIR", "data_dir", _path,
+        "where this server keeps its own files: the SQLite database (when KB_DATABASE_URL is empty), "
+        "the writer lock, and by default the shared folder",
+    ),
+    Setting(
+        "KB_DATABASE_URL", "database_url", _database_url,
+        "postgresql://user:password@host:5432/name to keep accounts, courses, the audit log and "
+        "documents in PostgreSQL, shared by several servers; empty means SQLite in KB_DATA_DIR",
+    ),
+    Setting(
+        "KB_SHARED_DIR", "shared_dir", _path,
+        "the folder of index generations, kept source files and uploads; every server of one "
+        "PostgreSQL database must see the same one (a network share); empty means KB_DATA_DIR",
+    ),
+    Setting(
+        "KB_CORPUS_DIR", "corpus_dir", _path,
+        "what `kb ingest` reads when given no path",
+    ),
+    Setting(
+        "KB_EMBEDDING_MODEL", "embedding_model", _stripped,
+        f"empty for the bundled multilingual-e5-small ({BUNDLED}); else a local folder of a "
+        "sentence-transformers model (a name needs hub access); changing it re-embeds at the next `kb ingest --rebuild`",
+    ),
+    Setting(
+        "KB_QUERY_PREFIX", "query_prefix", _as_set,
+        "prefix a sentence-transformers model needs before a query",
+    ),
+    Setting(
+        "KB_PASSAGE_PREFIX", "passage_prefix", _as_set,
+        "prefix a sentence-transformers model needs before a passage",
+    ),
+    Setting(
+        "KB_ENCODER_THREADS", "encoder_threads", _positive,
+        "threads the bundled encoder uses for one text; empty uses every core, or with "
+        "`kb serve --workers N` the cores shared out among the workers",
+    ),
+    Setting(
+        "KB_ENCODER_DEVICE", "encoder_device", _device,
+        "where a sentence-transformers model (KB_EMBEDDING_MODEL) runs: cpu (the default), or a GPU "
+        "as torch names it (cuda, cuda:1, mps) on a machine that embeds a large corpus with `kb ingest`; the bundled "
+        "encoder runs on the CPU only",
+    ),
+    Setting(
+        "KB_SECRET_KEY", "secret_key", _stripped,
+        "signs login sessions; set it when several servers share one database",
+    ),
+    Setting(
+        "KB_BASE_URL", "base_url", _base_url,
+        "the public address, e.g. https://kb.region.se; course exports link to it "
+        "(relative links when empty) and forms posted from it are accepted",
+    ),
+    Setting(
+        "KB_TRUSTED_PROXIES", "trusted_proxies", _networks,
+        "addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed, comma separated; empty trusts none",
+    ),
+    Setting(
+        "KB_ALLOWED_HOSTS", "allowed_hosts", _hosts,
+        "the host names (or addresses) people reach the service by, comma separated; "
+        "*.region.se allows every host of a domain. A request for any other Host is refused. Empty: localhost, "
+        "127.0.0.1, ::1 and the host of KB_BASE_URL",
+    ),
+    Setting(
+        "KB_SECURE_COOKIES", "secure_cookies", _flag,
+        "1 behind TLS: cookies are always marked Secure and HSTS is sent",
+    ),
+    Setting(
+        "KB_MAX_UPLOAD_MB", "max_upload_mb", _positive,
+        "largest file an editor may upload",
+    ),
+    Setting(
+        "KB_DOCX_MAX_UNPACKED_MB", "docx_max_unpacked_mb", _positive,
+        "largest size a DOCX may unpack to",
+    ),
+    Setting(
+        "KB_DOCX_MAX_PARAGRAPHS", "docx_max_paragraphs", _positive,
+        "most paragraphs and table rows a DOCX may have",
+    ),
+    Setting(
+        "KB_INGEST_TIMEOUT", "ingest_timeout", _positive,
+        "seconds an uploaded file may take to read before it is refused",
+    ),
+    Setting(
+        "KB_INGEST_MEMORY_MB", "ingest_memory_mb", _positive,
+        "memory the process reading an uploaded file may use",
+    ),
+    Setting(
+        "KB_KEEP_SIGNING_OFFICIALS", "keep_signing_officials", _flag,
+        "1 keeps the names of officials who sign a decision (a name with its title, "
+        "\"Anna Berg / Förvaltningschef\"); 0 masks them like every other name. Takes effect at the next "
+        "`kb ingest --rebuild`",
+    ),
+    Setting(
+        "KB_KEEP_ORIGINALS", "keep_originals", _flag,
+        "1 keeps every file read and uploaded as it came, personal data included, in originals/ of "
+        "the shared folder, apart from the masked copies in sources/ and out of `kb backup` unless it is given "
+        "--originals; 0 (the default) keeps only the masked copies, and the next re-index deletes originals kept before",
+    ),
+)
+HELP = {setting.variable: setting.help for setting in SETTINGS}

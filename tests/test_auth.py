@@ -309,7 +309,7 @@ def test_only_the_services_own_host_names_are_answered(tmp_path, embedder, monke
         with TestClient(app, base_url=base) as own:
             moved = own.get("/admin/", follow_redirects=False)
             assert moved.status_code == 307 and urlsplit(moved.headers["location"]).hostname == urlsplit(base).hostname
-    domain = AllowedHosts(None, make_settings(tmp_path / "d", allowed_hosts=_hosts("*.region.se, 10.0.0.5")))
+    domain = AllowedHosts(None, make_settings(tmp_path / "d", allowed_hosts=_hosts("KB_ALLOWED_HOSTS", "*.region.se, 10.0.0.5")))
     assert domain.allows("kb.region.se") and domain.allows("10.0.0.5")
     assert not domain.allows("region.se") and not domain.allows("kb.region.se.evil.example") and not domain.allows("localhost")
 

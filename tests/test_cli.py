@@ -84,10 +84,12 @@ def test_every_setting_is_documented_with_its_default():
     A default the code declares as a number or a flag is the one the table gives, in both."""
     from dataclasses import MISSING, fields
 
-    from index.config import HELP, PROJECT_DIR, Settings
+    from index.config import HELP, PROJECT_DIR, SETTINGS, Settings
 
     read = set(re.findall(r'"(KB_[A-Z_]+)"', (PROJECT_DIR / "index" / "config.py").read_text(encoding="utf-8")))
     assert read == set(HELP), "every variable config.py reads has its help text"
+    assert len({s.variable for s in SETTINGS}) == len({s.field for s in SETTINGS}) == len(SETTINGS)
+    assert {s.field for s in SETTINGS} <= {f.name for f in fields(Settings)}, "each declared once, for a real field"
     documented = settings_rows(PROJECT_DIR / "docs" / "operations.md")
     assert set(documented) == set(HELP)
     entry = settings_rows(PROJECT_DIR / "README.md")
