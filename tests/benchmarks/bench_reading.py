@@ -73,8 +73,9 @@ def sentences_docx(sentences: list[str]) -> bytes:
 
 
 def seconds_to_read(sentences: list[str], folder: Path, clock=time.monotonic) -> float:
-    """Seconds to read a DOCX of these lines: wall-clock by default, or by `clock` (time.process_time
-    counts this process's CPU alone, so a test on a busy machine measures the reader, not the others)."""
+    """Seconds to read a DOCX of these lines: wall-clock by default, or by `clock` (time.thread_time
+    counts the reading thread's CPU alone, so a test on a busy machine, or beside a test's leftover
+    server threads in the same process, measures the reader, not the others)."""
     path = folder / f"meningar-{len(sentences)}.docx"
     path.write_bytes(sentences_docx(sentences))
     started = clock()
