@@ -1,8 +1,8 @@
 """Settings, read once from the environment so every entry point (CLI, web, tests) agrees.
 
 Every variable is declared once, in SETTINGS at the end (name, field, reader, help), and listed in
-the settings table of docs/operations.md; a test checks that the two agree. A value that cannot be used stops the program with a
-Swedish message naming the variable, rather than being silently replaced.
+the settings table of docs/operations.md; a test checks that the two agree. A value that cannot be
+used stops the program with a Swedish message naming the variable, rather than being silently replaced.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Setting:
 
     variable: str
     field: str
-    read: Callable[[str, str], object]  # (variable, text as set) -> value; only called when the text is not blank
+    read: Callable[[str, str], object]  # (variable, text as set) -> value; called when set and not blank (_as_set: set)
     help: str
 
 
