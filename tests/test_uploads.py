@@ -120,7 +120,9 @@ def test_reading_time_grows_with_the_text_and_no_faster(tmp_path):
     lines of sentences took 20 s here and a 40,000-line document ran into the upload's time limit."""
     short, long = (seconds_to_read(built_sentences(lines), tmp_path, time.thread_time) for lines in (2_500, 10_000))
     assert long < 15, f"10 000 rader tog {long:.1f} s processortid"
-    assert long / short < 5, f"fyra gånger texten tog {long / short:.1f} gånger tiden"
+    # Linear reading gives about 4 (3.9-4.4 measured, 5.1 once in CI); reading that grows with the square of
+    # the text gives 16, which is what this catches.
+    assert long / short < 8, f"fyra gånger texten tog {long / short:.1f} gånger tiden"
 
 
 def test_a_docx_that_unpacks_to_hundreds_of_megabytes_is_refused_at_once(editor):
