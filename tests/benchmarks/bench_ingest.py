@@ -50,32 +50,34 @@ def texts(limit: int) -> tuple[list[str], float]:
     return out[:limit], len(out) / max(passages, 1)
 
 
-def child(part: str, batch: int, limit: int) -> None:
-    """Embed this process's share of the texts and print the seconds it took."""
+def child(batch: int) -> None:
+    """Embed this process's share of the texts (a JSON list on stdin) and print the seconds it took."""
+    mine = json.load(sys.stdin)
     from index.embedder import BundledE5
 
     encoder = BundledE5(int(os.environ["KB_ENCODER_THREADS"]))
     encoder.embed_passages(["uppvärmning"])
-    window, _ = texts(limit)
-    index, parts = (int(x) for x in part.split("/"))
-    mine = window[index::parts]
     started = time.perf_counter()
     for start in range(0, len(mine), batch):
         encoder.embed_passages(mine[start : start + batch])
     print(json.dumps({"seconds": time.perf_counter() - started, "texts": len(mine)}))
 
 
-def run(threads: int, policy: str, batch: int, processes: int, limit: int) -> float:
+def run(window: list[str], threads: int, policy: str, batch: int, processes: int) -> float:
     env = os.environ | {"KB_ENCODER_THREADS": str(threads), "OMP_WAIT_POLICY": policy}
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.benchmarks.bench_ingest", "--child", f"{i}/{processes}", "--batch", str(batch),
-             "--windows", str(limit)],
-            env=env, stdout=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "tests.benchmarks.bench_ingest", "--child", "--batch", str(batch)],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
-        for i in range(processes)
+        for _ in range(processes)
     ]
-    results = [json.loads(c.communicate()[0].strip().splitlines()[-1]) for c in children]
+    for index, process in enumerate(children):  # every share handed out before any output is awaited
+        process.stdin.write(json.dumps(window[index::processes]))
+        process.stdin.close()
+    results = [json.loads(process.stdout.read().strip().splitlines()[-1]) for process in children]
+    for process in children:
+        process.wait()
     # the slowest process decides: all texts are embedded when it is done
     return sum(r["texts"] for r in results) / max(r["seconds"] for r in results)
 
@@ -93,11 +95,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--windows", type=int, default=128)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also append the figures as JSON lines to this file")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.batch, args.windows)
+        child(args.batch)
         return
     window, per_passage = texts(args.windows)
     print(f"{len(window)} texts of corpus/ ({per_passage:.1f} texts a passage), {os.cpu_count()} cores")
@@ -105,7 +107,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for threads, policy, batch, processes in SETTINGS:
         load = os.getloadavg()[0]
-        rate = run(threads, policy, batch, processes, args.windows)
+        rate = run(window, threads, policy, batch, processes)
         days = 1e6 * per_passage / rate / 86400
         print(
             f"| {threads} × {processes} | {policy.lower()} | {batch} | {load:.1f} | {rate:.2f} | {rate / per_passage:.2f} | "
