@@ -165,13 +165,13 @@ def _check_port(host: str, port: int) -> None:
             )
 
 
-def worker_environment(workers: int, cores: int | None = None) -> dict[str, str]:
+def worker_environment(workers: int, encoder_threads: int = 0, cores: int | None = None) -> dict[str, str]:
     """The thread settings each of `workers` server processes starts with: several workers share the
     cores out (one thread each for two workers on two cores) instead of all fighting over every core
-    (docs/speed.md). What the environment already sets (OMP_NUM_THREADS, KB_ENCODER_THREADS) stands."""
+    (docs/speed.md). What the operator set (OMP_NUM_THREADS, or KB_ENCODER_THREADS as `encoder_threads`) stands."""
     import os
 
-    if workers == 1 or os.environ.get("OMP_NUM_THREADS") or os.environ.get("KB_ENCODER_THREADS"):
+    if workers == 1 or encoder_threads or os.environ.get("OMP_NUM_THREADS"):
         return {}
     cores = cores or len(os.sched_getaffinity(0))
     return {"OMP_NUM_THREADS": str(max(1, cores // workers))}
@@ -195,7 +195,7 @@ def serve(
 
     _check_port(host, port)
     settings = _settings()
-    os.environ.update(worker_environment(workers))  # before the encoder's runtime reads it
+    os.environ.update(worker_environment(workers, settings.encoder_threads))  # before the encoder's runtime reads it
     searcher = Searcher(settings)
     # uvicorn's own proxy handling believes X-Forwarded-For from any local client; the app's follows KB_TRUSTED_PROXIES.
     if workers == 1:

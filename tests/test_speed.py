@@ -3,18 +3,15 @@ threads and devices say what they do."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from app.cli import worker_environment
 from index.config import Settings, SettingsError
-from tests.conftest import DEV_QUESTIONS, PROJECT_DIR
+from tests.conftest import DEV_QUESTIONS, PROJECT_DIR, read_jsonl
 
 
 def test_workers_share_the_cores(monkeypatch):
-    for name in ("OMP_NUM_THREADS", "KB_ENCODER_THREADS"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert worker_environment(1, cores=2) == {}
     assert worker_environment(2, cores=2) == {"OMP_NUM_THREADS": "1"}
     assert worker_environment(2, cores=8) == {"OMP_NUM_THREADS": "4"}
@@ -24,7 +21,7 @@ def test_workers_share_the_cores(monkeypatch):
 def test_what_the_operator_set_stands(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setenv("KB_ENCODER_THREADS", "2")
-    assert worker_environment(2, cores=2) == {}
+    assert worker_environment(2, Settings.from_env().encoder_threads, cores=2) == {}
     monkeypatch.delenv("KB_ENCODER_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     assert worker_environment(2, cores=2) == {}
@@ -62,10 +59,7 @@ def test_a_sentence_transformers_model_runs_on_the_device_set(monkeypatch):
 
 def _questions() -> list[str]:
     paths = sorted((PROJECT_DIR / "tests" / "data").glob("questions*.jsonl")) + [DEV_QUESTIONS]
-    return [
-        json.loads(line)["question"] for path in paths if path.exists()
-        for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ][::4]
+    return [question["question"] for path in paths if path.exists() for question in read_jsonl(path)][::4]
 
 
 def _seen(hits) -> list:

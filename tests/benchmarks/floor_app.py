@@ -44,9 +44,10 @@ def main() -> None:
     import uvicorn
 
     from app.cli import worker_environment
+    from index.config import Settings
 
     port, workers = int(sys.argv[1]), int(sys.argv[2])
-    os.environ.update(worker_environment(workers))
+    os.environ.update(worker_environment(workers, Settings.from_env().encoder_threads))
     uvicorn.run(
         "tests.benchmarks.floor_app:create", factory=True, workers=workers, host="127.0.0.1", port=port,
         log_level="warning",
