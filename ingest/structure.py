@@ -246,9 +246,12 @@ def _item_follows(lines: list[Line], i: int, headings: dict) -> bool:
 
 
 def _continues_item(block: Block, ln: Line) -> bool:
-    """A wrapped list item: the previous line did not end its sentence and this one starts in lowercase."""
-    last = block.lines[-1].text
-    return not last.rstrip().endswith((".", "!", "?")) and ln.text[:1].islower()
+    """A wrapped list item: the previous line did not end its sentence and this one starts in lowercase,
+    or the previous line ends on a word that cannot end a phrase ("… i samband med" / "LVM-vård")."""
+    last = block.lines[-1].text.rstrip()
+    if last.endswith((".", "!", "?")):
+        return False
+    return ln.text[:1].islower() or (last.split() or [""])[-1].lower() in CONTINUES_WORDS
 
 
 def _paragraph_break(block: Block, ln: Line, clean: CleanText) -> bool:
@@ -382,6 +385,8 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
             continue
         if _title_line(text, prv(i), nxt(i), nxt(i, 2), i - 1 in found or pos[i] == 0):
             found[i] = (text.strip(), None, 9, 1)
+        elif _wrapped_title(i, lines, nonblank, pos):
+            found[i] = (f"{text.strip()} {nxt(i).strip()}", None, 9, nonblank[pos[i] + 1] - i + 1)
     return found
 
 
@@ -536,6 +541,26 @@ def _wrapped_tail(lines: list[Line], nonblank: list[int], pos: dict[int, int], i
     tail = lines[i + 1].text.strip()
     after = lines[i + 2].text if i + 2 < len(lines) else ""
     return tail[:1].islower() and len(tail.split()) <= 4 and not tail.endswith((".", ":", ";")) and not after.strip()
+
+
+def _wrapped_title(i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> bool:
+    """A title over two short lines after a finished list item, over prose, in a converted PDF:
+    "- … i samband med LVM-vård" / "Lagen om omhändertagande av berusade" / "personer – LOB" /
+    "Socialdepartementet har under …"."""
+    n = pos[i]
+    if n < 1 or n + 2 >= len(nonblank) or nonblank[n + 1] != i + 1:
+        return False
+    first, second, prose = lines[i].text.strip(), lines[i + 1].text.strip(), lines[nonblank[n + 2]].text
+    above = [lines[j].text for j in nonblank[max(0, n - 2) : n]]
+    item_ended = any(t.startswith("- ") for t in above) and not above[-1].rstrip().endswith((",", ":")) and not _is_item(first)
+    return (
+        item_ended
+        and not (NUMBERED_RE.match(second) or MD_RE.match(second) or _is_item(prose))
+        and _heading_shape(f"{first} {second}", 8)
+        and not first.endswith((":", ".", ",")) and not second.endswith((":", ".", ",", ";"))
+        and len(second.split()) <= 4
+        and _title_line(f"{first} {second}", ".", prose, "", False)
+    )
 
 
 def _wraps(title: str, following: str) -> bool:
