@@ -147,7 +147,7 @@ def _decide(intent: str, statements: list[Statement], lead_region: str | None, p
     order = sorted(by_region, key=lambda r: (bool(lead_region) and r != lead_region, -_weight(by_region[r][0])))
     if lead_region and lead_region not in by_region:
         order = []  # the named county says nothing that matches: do not answer from another one
-    answers = [(region, _settle(by_region[region], params)) for region in order]
+    answers = _in_force_first([(region, _settle(by_region[region], params)) for region in order], lead_region)
     unclear = {"responsibility": NOT_STATED, "priority": NOT_RATED}.get(intent, NOT_CLEAR)
     if not answers:
         return Answer(intent, abstained=True, reason=unclear, candidates=sorted(statements, key=_weight, reverse=True)[:CANDIDATES])
@@ -177,6 +177,9 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
             votes[key(s)] = votes.get(key(s), 0.0) + s.match / (1 + s.rank)
     if best.kind == "responsibility" and best.principal is None:
         return None, NO_PRINCIPAL, candidates
+    best = _in_force_first_of(
+        [s for s in statements if key(s) == key(best) and s.match * s.modality_weight >= threshold and s.coverage >= params.min_coverage]
+    )
     agreeing = votes.get(key(best), 0.0)
     if best.kind == "responsibility" and best.principal == "gemensamt":
         # each principal's own part of a shared task ("Regionen ansvarar för psykosocial behandling"
@@ -187,6 +190,30 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
             return best, None, candidates
         return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
     return best, None, candidates
+
+
+def _in_force(statement: Statement | None) -> bool:
+    return statement is not None and statement.status == "gällande"
+
+
+def _in_force_first_of(close: list[Statement]) -> Statement:
+    """The best of statements that say the same, one in force before an expired, remiss or proposed one."""
+    return next((s for s in close if _in_force(s)), close[0])
+
+
+def _in_force_first(answers: list, lead_region: str | None) -> list:
+    """With no county asked for, a county whose document in force says the same as the best county's
+    expired (or remiss) one is cited first: the reader should not be sent to a plan that has run out."""
+    if lead_region or not answers:
+        return answers
+    best, reason, _ = answers[0][1]
+    if best is None or reason or _in_force(best):
+        return answers
+    key = (lambda s: s.principal) if best.kind == "responsibility" else (lambda s: (s.level, s.label))
+    for i, (_, (other, why, _)) in enumerate(answers[1:], 1):
+        if why is None and _in_force(other) and key(other) == key(best):
+            return [answers[i], *answers[:i], *answers[i + 1 :]]
+    return answers
 
 
 def _same_recommendation(close: list[Statement]) -> bool:

@@ -97,3 +97,17 @@ def test_api_responsibility_returns_statements(client):
     first = statements[0]
     assert {"actor", "principal", "units", "modality", "negated", "span", "chunk_id"} <= set(first)
     assert any(s["principal"] == "region" and "abstinens" in s["text"].lower() for s in statements)
+
+
+def test_a_document_in_force_is_cited_before_an_expired_one_that_says_the_same(searcher):
+    """The card cited Norrbotten's plan, whose validity has run out, for abstinence treatment, while
+    Västerbotten's agreement in force says the same principal (issue 29)."""
+    for question in ("vem ansvarar för abstinensbehandling", "vem ansvarar för LARO", "vem ansvarar för anhörigstöd",
+                     "vem ansvarar för sprutbyte", "vem ansvarar för tillnyktring"):
+        card = answer(searcher, question)
+        if card.abstained or card.statement.status == "gällande":
+            continue
+        same = [r for r in card.regions if r.principal == card.principal and r.status == "gällande"]
+        assert not same, (question, card.statement.region, [r.region for r in same])
+    card = answer(searcher, "vem ansvarar för abstinensbehandling")
+    assert card.principal == "region" and card.statement.status == "gällande"

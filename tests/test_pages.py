@@ -119,6 +119,14 @@ def test_the_card_names_an_actor_or_none_never_a_piece_of_a_sentence():
     assert without_colon("Landstinget åtar sig att:") + ":" == "Landstinget åtar sig att:"
 
 
+def test_a_may_question_is_answered_yes_or_no_not_with_half_a_sentence(client):
+    """A may-question's card read "Enligt dokumentet: Socialtjänsten får inte", a sentence without its verb's object."""
+    page = html.unescape(client.get("/", params={"q": "får soc kräva urinprov"}).text)
+    title = re.search(r'<h2 id="answer-title">([^<]*)</h2>', page).group(1)
+    assert re.fullmatch(r"(Ja|Nej), enligt dokumentet", title), title
+    assert re.search(r'<p class="actor">Huvudman: <strong>\w+</strong>', page)
+
+
 def test_no_double_colon_and_a_differing_badge_says_why(client):
     """Links ended "åtar sig att::", and the card said Gemensamt beside a first result badged Kommun with no word on why."""
     for question in (QUESTION, "vem gör SIP", "ungdom röker på vem hjälper", "LARO ansvar", "får soc kräva urinprov"):
