@@ -431,7 +431,8 @@ RESPONSIBILITY_QUESTION = re.compile(
     re.I,
 )
 _PRIORITY_WORDS = re.compile(r"\b(prio\w*|rekommend\w*|riktlinje\w*|bör|evidens\w*)\b", re.I)
-_PERMISSION = re.compile(r"\s*(?:får|kan|ska|skall|måste|bör|behöver)\s+\w+", re.I)
+# at the start of the question or of a clause ("pat med vapenlicens som dricker, ska doktorn anmäla")
+_PERMISSION = re.compile(r"(?:^|[,;:–—]|\s-)\s*(?:får|kan|ska|skall|måste|bör|behöver)\s+\w+", re.I)
 _OWN_REGION = re.compile(r"\b(?:i|inom|för|hos)\s+(?:mitt|vårt|min|vår)\s+(?:län|region|landsting|kommun)\b|\bhos\s+oss\b", re.I)
 
 
@@ -455,7 +456,7 @@ def understand(query: str, regions: list[str]) -> Intent:
         topic = rest or None
     return Intent(
         bool(RESPONSIBILITY_QUESTION.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic, bool(own), unknown,
-        bool(_PERMISSION.match(query)),
+        bool(_PERMISSION.search(query)),
     )
 
 

@@ -100,3 +100,15 @@ def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_a
     monkeypatch.setattr(search_module, "RECHECK_SECONDS", 0.0)
     assert replica.search("LARO ansvar")  # … after it, it finds the files whole and serves them
     assert len(hashed) == 2
+
+
+def test_a_may_or_must_question_is_read_as_one_at_the_start_of_any_clause():
+    """"pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen" asks whether the doctor
+    must report: a yes-or-no question about someone's duty, not a question of fact."""
+    from index.search import understand
+
+    for question in ("får soc kräva urinprov", "pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen",
+                     "klienten vill inte – måste vi göra en SIP?"):
+        assert understand(question, []).permission, question
+    for question in ("vem ska kalla till SIP", "hur kan man få hjälp med spel", "vad som ska göras vid abstinens"):
+        assert not understand(question, []).permission, question
