@@ -50,7 +50,8 @@ from index.search import Searcher
 from index.storage import Document, WriterBusy
 from index.storage.records import Draft
 from ingest.kept import document_id
-from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region, regions
+from ingest.counties import regions
+from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region
 from ingest.model import DocumentMeta, IngestError
 from ingest.redact import name_digest
 

@@ -24,7 +24,7 @@ from index.analyzer import Analyzer
 from index.passage_words import PassageWords
 from index.params import RankingParams
 from index.vocabulary import Vocabulary
-from ingest.chunking import split_sentences
+from ingest.sentences import split_sentences
 
 
 SENTENCE_CACHE = 4096  # analysed candidate passages kept: the same ones come up query after query

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from ingest.manifest import regions as county_list
+from ingest.counties import regions as county_list
 from ingest.model import Responsibility
 from index.config import Settings
 from index.embedder import Encoder, load_encoder

@@ -14,13 +14,12 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz
 
 from ingest.model import Chunk, Footnote, TableData
+from ingest.sentences import split_sentences
 from ingest.structure import Block, is_lead, strip_marks
 from ingest.tables import render_rows
 
 MIN_WORDS = 80
 MAX_WORDS = 350
-ABBREVIATIONS = {"t.ex", "bl.a", "m.m", "kap", "nr", "dvs", "inkl", "ca", "s.k", "resp", "jfr", "enl", "st", "f.d", "p.g.a", "m.fl", "o.s.v", "osv", "d.v.s", "fr.o.m", "t.o.m", "s", "jan", "feb", "aug", "sept", "okt", "nov", "dec", "ex", "prop", "SFS", "u.å"}
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(–-])")
 FOOTNOTE_REF_RE = re.compile(r"\[\^(\d{1,3})\]")
 
 
@@ -35,19 +34,6 @@ class _Unit:
     @property
     def words(self) -> int:
         return len(self.text.split())
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentence ends, except after abbreviations like "t.ex." or "14 kap."."""
-    out: list[str] = []
-    for piece in SENTENCE_RE.split(text):
-        prev = out[-1] if out else ""
-        last_word = prev.rsplit(" ", 1)[-1].rstrip(".") if prev else ""
-        if prev and (last_word in ABBREVIATIONS or last_word.lower() in ABBREVIATIONS or re.fullmatch(r"\d{1,2}", last_word)):
-            out[-1] = f"{prev} {piece}"
-        else:
-            out.append(piece)
-    return out
 
 
 def block_text(block: Block) -> str:

@@ -23,9 +23,9 @@ import re
 import tomllib
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
+from ingest.counties import regions
 from ingest.model import DocumentMeta
 from ingest.topic import REMISS_TITLE_RE
 
@@ -53,29 +53,6 @@ class ManifestError(ValueError):
 
 # ---------------------------------------------------------------------------
 # Regions (län)
-
-
-@dataclasses.dataclass(frozen=True)
-class Lan:
-    name: str
-    official: str
-    variants: tuple[str, ...]
-    file_names: tuple[str, ...]
-
-
-@lru_cache(maxsize=1)
-def regions() -> tuple[Lan, ...]:
-    """The 21 län from ingest/data/regions.toml."""
-    raw = tomllib.loads((resources.files("ingest") / "data" / "regions.toml").read_text(encoding="utf-8"))
-    return tuple(
-        Lan(
-            name=e["name"],
-            official=e.get("official", e["name"]),
-            variants=tuple(dict.fromkeys([*e.get("variants", [])])),
-            file_names=tuple(e.get("file_names", [])),
-        )
-        for e in raw["lan"]
-    )
 
 
 @lru_cache(maxsize=1)
