@@ -285,109 +285,157 @@ def _push(stack: list[_Open], item: _Open, toc: list[str]) -> None:
     stack.append(item)
 
 
-def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dict[int, tuple[str, int | None, int, int]]:
-    """Index -> (title, numbering depth, level, number of lines used)."""
-    found: dict[int, tuple[str, int | None, int, int]] = {}
-    nonblank = [i for i, ln in enumerate(lines) if ln.text and i not in skip]
-    pos = {i: n for n, i in enumerate(nonblank)}
-    last_top = 0
+Heading = tuple[str, int | None, int, int]  # (title, numbering depth, level, number of lines used)
+
+
+@dataclass
+class _Numbering:
+    """What the section numbers read so far say about the next numbered line."""
+
+    last_top: int = 0
     last_item: int | None = None  # the number of the last numbered line read as a list item, not a heading
-    seen_numbers: set[tuple[int, ...]] = set()
+    seen: set[tuple[int, ...]] = field(default_factory=set)
 
-    def nxt(i: int, k: int = 1) -> str:
-        n = pos[i] + k
-        return lines[nonblank[n]].text if n < len(nonblank) else ""
+    def restart(self) -> None:
+        self.last_top, self.last_item, self.seen = 0, None, set()
 
-    def prv(i: int) -> str:
-        n = pos[i] - 1
-        return lines[nonblank[n]].text if n >= 0 else ""
 
-    items = _item_titles(lines, nonblank, pos)
-    found.update(items)
-    parts = _parts(lines, nonblank, pos)
+@dataclass
+class _View:
+    """The lines a heading is looked for in, with their neighbours across blank lines."""
+
+    lines: list[Line]
+    nonblank: list[int]
+    pos: dict[int, int]
+
+    def nxt(self, i: int, k: int = 1) -> str:
+        n = self.pos[i] + k
+        return self.lines[self.nonblank[n]].text if n < len(self.nonblank) else ""
+
+    def prv(self, i: int) -> str:
+        n = self.pos[i] - 1
+        return self.lines[self.nonblank[n]].text if n >= 0 else ""
+
+    def through_next(self, i: int) -> int:
+        """Lines used by a title that takes the next non-blank line too."""
+        return self.nonblank[self.pos[i] + 1] - i + 1
+
+
+def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dict[int, Heading]:
+    """Index -> (title, numbering depth, level, number of lines used): each line is tried against the
+    patterns in turn, from the most explicit (a converter's marks) to the least (a short line alone)."""
+    nonblank = [i for i, ln in enumerate(lines) if ln.text and i not in skip]
+    view = _View(lines, nonblank, {i: n for n, i in enumerate(nonblank)})
+    numbering = _Numbering()
+    items = _item_titles(lines, nonblank, view.pos)
+    found: dict[int, Heading] = dict(items)
+    parts = _parts(lines, nonblank, view.pos)
     for i in nonblank:
         if i in items:
-            last_top, seen_numbers = 0, set()  # numbering starts again in every item's papers
+            numbering.last_top, numbering.seen = 0, set()  # numbering starts again in every item's papers
             continue
         if any(i < j + found[j][3] for j in found if j < i):
             continue
-        text = lines[i].text
-        if PROPOSAL_HEAD_RE.match(text.strip()):
-            found[i] = (text.strip().rstrip(":").strip(), None, 9, 1)
-            continue
-        if mostly_marks(strip_marks(text)) or lines[i].gaps >= TABLE_GAPS:
-            continue  # a mark row ("X x x x"), a bare number or a flattened table row is never a title
-        numbered = last_top >= 2 and any(len(n) > 1 for n in seen_numbers)  # a numbering to start again
-        if (
-            (_appendix(text) and not _attachment_list(i, nonblank, pos, lines))
-            or i in parts
-            or (numbered and _part_title(i, lines, nonblank, pos, NEW_TITLE_WORDS))
-        ):
-            # an appendix, or a part of a compiled document (a title over a numbering that starts again),
-            # numbers its own sections
-            found[i] = (_plain(text), None, APPENDIX_LEVEL, 1)
-            last_top, last_item, seen_numbers = 0, None, set()
-            continue
-        md = MD_RE.match(text)
-        if md:
-            title = strip_marks(md.group("title"))
-            if not title or ABBREVIATION_RE.match(title) or (title.endswith("?") and _is_item(nxt(i))):
-                lines[i].text = md.group("title")  # the converter's "##" marked a bold word or a list's question: plain text
-                continue
-            if len(md.group("hashes")) == 1 and not NUMBERED_RE.match(title) and found:
-                last_top, seen_numbers = 0, set()  # a part of its own (a sub-agreement): numbering may start again
-            num = NUMBERED_RE.match(title)
-            depth = len(num.group("num").split(".")) if num else None
-            if num:
-                nums = tuple(int(x) for x in num.group("num").split("."))
-                seen_numbers.add(nums)
-                if depth == 1:
-                    last_top = nums[0]
-            found[i] = (title, depth, len(md.group("hashes")), 1)
-            continue
-        bold = BOLD_RE.match(text)
-        if bold and len(bold.group("title").split()) <= 14:
-            title = strip_marks(bold.group("title")).rstrip(":")
-            num = NUMBERED_RE.match(title)
-            found[i] = (title, len(num.group("num").split(".")) if num else None, 7, 1)
-            continue
-        num = NUMBERED_RE.match(text)
-        if num and "§" not in text[:8]:
-            nums = tuple(int(x) for x in num.group("num").split("."))
-            title = num.group("title").strip()
-            used = 1
-            if _wraps(title, nxt(i)) or _wrapped_tail(lines, nonblank, pos, i):
-                title = f"{title} {nxt(i).strip()}"
-                used = nonblank[pos[i] + 1] - i + 1
-            if len(nums) > 1 and _numbered_ok(nums, title, last_top, seen_numbers):
-                seen_numbers.add(nums)
-                last_top = max(last_top, nums[0])
-                found[i] = (f"{num.group('num')} {title}", len(nums), 9, used)
-                continue
-            if len(nums) == 1:
-                above = prv(i) if i - 1 in pos else ""  # the line right above, not across a blank line
-                item = _list_item(nums[0], above, nxt(i, used), last_item)
-                if not item and _top_ok(nums[0], title, last_top, i + used - 1, lines, nonblank, pos):
-                    last_top, last_item = nums[0], None
-                    seen_numbers.add(nums)
-                    found[i] = (f"{nums[0]}. {title}", 1, 9, used)
-                    continue
-                last_item = nums[0]
-        if text.rstrip().endswith("?"):
-            continue  # a question introduces what follows ("Vilka signaler ska man agera på?"), it is not its title
-        if _caps_title(text):
-            title = text.strip()
-            used = 1
-            if _caps_title(nxt(i)) and not mostly_marks(nxt(i)) and not text.rstrip().endswith((".", ":")):
-                title += " " + nxt(i).strip()
-                used = nonblank[pos[i] + 1] - i + 1
-            found[i] = (_caps_to_title(title), None, 8, used)
-            continue
-        if _title_line(text, prv(i), nxt(i), nxt(i, 2), i - 1 in found or pos[i] == 0):
-            found[i] = (text.strip(), None, 9, 1)
-        elif _wrapped_title(i, lines, nonblank, pos):
-            found[i] = (f"{text.strip()} {nxt(i).strip()}", None, 9, nonblank[pos[i] + 1] - i + 1)
+        heading = _heading_at(i, view, numbering, parts, found)
+        if heading:
+            found[i] = heading
     return found
+
+
+def _heading_at(i: int, view: _View, numbering: _Numbering, parts: set[int], found: dict[int, Heading]) -> Heading | None:
+    text = view.lines[i].text
+    if PROPOSAL_HEAD_RE.match(text.strip()):
+        return (text.strip().rstrip(":").strip(), None, 9, 1)
+    if mostly_marks(strip_marks(text)) or view.lines[i].gaps >= TABLE_GAPS:
+        return None  # a mark row ("X x x x"), a bare number or a flattened table row is never a title
+    if _part_heading(i, view, numbering, parts):
+        # an appendix, or a part of a compiled document (a title over a numbering that starts again),
+        # numbers its own sections
+        numbering.restart()
+        return (_plain(text), None, APPENDIX_LEVEL, 1)
+    if MD_RE.match(text):
+        return _markdown_heading(i, view, numbering, bool(found))
+    bold = BOLD_RE.match(text)
+    if bold and len(bold.group("title").split()) <= 14:
+        title = strip_marks(bold.group("title")).rstrip(":")
+        num = NUMBERED_RE.match(title)
+        return (title, len(num.group("num").split(".")) if num else None, 7, 1)
+    numbered = _numbered_heading(i, view, numbering)
+    if numbered:
+        return numbered
+    if text.rstrip().endswith("?"):
+        return None  # a question introduces what follows ("Vilka signaler ska man agera på?"), it is not its title
+    if _caps_title(text):
+        return _caps_heading(i, view)
+    if _title_line(text, view.prv(i), view.nxt(i), view.nxt(i, 2), i - 1 in found or view.pos[i] == 0):
+        return (text.strip(), None, 9, 1)
+    if _wrapped_title(i, view.lines, view.nonblank, view.pos):
+        return (f"{text.strip()} {view.nxt(i).strip()}", None, 9, view.through_next(i))
+    return None
+
+
+def _part_heading(i: int, view: _View, numbering: _Numbering, parts: set[int]) -> bool:
+    text = view.lines[i].text
+    restarts = numbering.last_top >= 2 and any(len(n) > 1 for n in numbering.seen)  # a numbering to start again
+    return (
+        (_appendix(text) and not _attachment_list(i, view.nonblank, view.pos, view.lines))
+        or i in parts
+        or (restarts and _part_title(i, view.lines, view.nonblank, view.pos, NEW_TITLE_WORDS))
+    )
+
+
+def _markdown_heading(i: int, view: _View, numbering: _Numbering, after_others: bool) -> Heading | None:
+    """A converter's "#" heading, unless it marked a bold word or a list's question (then plain text)."""
+    md = MD_RE.match(view.lines[i].text)
+    title = strip_marks(md.group("title"))
+    if not title or ABBREVIATION_RE.match(title) or (title.endswith("?") and _is_item(view.nxt(i))):
+        view.lines[i].text = md.group("title")
+        return None
+    num = NUMBERED_RE.match(title)
+    if len(md.group("hashes")) == 1 and not num and after_others:
+        numbering.last_top, numbering.seen = 0, set()  # a part of its own (a sub-agreement): numbering may start again
+    depth = len(num.group("num").split(".")) if num else None
+    if num:
+        nums = tuple(int(x) for x in num.group("num").split("."))
+        numbering.seen.add(nums)
+        if depth == 1:
+            numbering.last_top = nums[0]
+    return (title, depth, len(md.group("hashes")), 1)
+
+
+def _numbered_heading(i: int, view: _View, numbering: _Numbering) -> Heading | None:
+    """"3.2 Ungdomar …" or "4. Åtaganden", when its number fits the numbering and it is no list item."""
+    text = view.lines[i].text
+    num = NUMBERED_RE.match(text)
+    if not num or "§" in text[:8]:
+        return None
+    nums = tuple(int(x) for x in num.group("num").split("."))
+    title = num.group("title").strip()
+    used = 1
+    if _wraps(title, view.nxt(i)) or _wrapped_tail(view.lines, view.nonblank, view.pos, i):
+        title = f"{title} {view.nxt(i).strip()}"
+        used = view.through_next(i)
+    if len(nums) > 1 and _numbered_ok(nums, title, numbering.last_top, numbering.seen):
+        numbering.seen.add(nums)
+        numbering.last_top = max(numbering.last_top, nums[0])
+        return (f"{num.group('num')} {title}", len(nums), 9, used)
+    if len(nums) == 1:
+        above = view.prv(i) if i - 1 in view.pos else ""  # the line right above, not across a blank line
+        item = _list_item(nums[0], above, view.nxt(i, used), numbering.last_item)
+        if not item and _top_ok(nums[0], title, numbering.last_top, i + used - 1, view.lines, view.nonblank, view.pos):
+            numbering.last_top, numbering.last_item = nums[0], None
+            numbering.seen.add(nums)
+            return (f"{nums[0]}. {title}", 1, 9, used)
+        numbering.last_item = nums[0]
+    return None
+
+
+def _caps_heading(i: int, view: _View) -> Heading:
+    """An ALL-CAPS title, with a second ALL-CAPS line it wraps onto."""
+    text, following = view.lines[i].text, view.nxt(i)
+    if _caps_title(following) and not mostly_marks(following) and not text.rstrip().endswith((".", ":")):
+        return (_caps_to_title(f"{text.strip()} {following.strip()}"), None, 8, view.through_next(i))
+    return (_caps_to_title(text.strip()), None, 8, 1)
 
 
 TITLE_WORDS = 25  # the title lines under a document's title heading are short
