@@ -292,99 +292,156 @@ _OPENERS = {
 }
 
 
+@dataclass
+class _Sentence:
+    """One sentence text[start:end] of a passage, with its leading condition ("Vid behov …") set apart."""
+
+    text: str
+    start: int
+    end: int
+    context: DocumentContext
+    condition: str | None = None
+    body_at: int = 0  # where the sentence's body starts, after its condition
+
+    @property
+    def words(self) -> str:
+        return self.text[self.start : self.end]
+
+    def statement(
+        self, doer: tuple[int, int], activity: str, verb: str, kind: str = "prose", condition: str | None = None,
+        either: bool = False, affiliation: str | None = None,
+    ) -> Responsibility | None:
+        """A statement whose actor phrase is words[doer] (offsets in the sentence)."""
+        at = (self.start + doer[0], self.start + doer[1])
+        return _statement(
+            self.text, self.start, self.end, self.context, at, activity, verb, kind, condition or self.condition, either, affiliation,
+        )
+
+
 def _clauses(text: str, start: int, end: int, context: DocumentContext) -> list[Responsibility]:
-    """Statements of one sentence text[start:end]: active clauses, passives, ownership forms."""
-    sentence = text[start:end]
-    condition = None
-    body_at = 0
-    cond = _CONDITION.match(sentence)
+    """Statements of one sentence text[start:end]: each form is tried in turn, from a labelled field to
+    a routine's instruction; the first that yields a statement decides (a passive one may precede an
+    active one)."""
+    sentence = _Sentence(text, start, end, context)
+    cond = _CONDITION.match(sentence.words)
     if cond:
-        condition = cond.group("cond")
-        body_at = cond.end()
-    out: list[Responsibility] = []
-    field_match = _FIELD.match(sentence.strip())
+        sentence.condition, sentence.body_at = cond.group("cond"), cond.end()
+    field_match = _FIELD.match(sentence.words.strip())
     if field_match:
-        at = sentence.find(field_match.group("who"))
-        doer = (start + at, start + at + len(field_match.group("who")))
-        made = _statement(text, start, end, context, doer, field_match.group("who"), "ansvarar", "field", condition)
+        made = _field_statement(sentence, field_match)
         return [made] if made else []
-    labelled = _LABELLED.match(sentence.strip())
-    if labelled and mentions(labelled.group("who")):
-        at = sentence.find(labelled.group("who"))
-        doer = (start + at, start + at + len(labelled.group("who")))
-        made = _statement(text, start, end, context, doer, labelled.group("what"), "ansvarar", "prose", condition)
+    for form in (_labelled_statement, _ownership_statements):
+        made = form(sentence)
         if made:
-            return [made]
+            return made
+    out = _passive_statement(sentence)
+    for form in (_active_statement, _inverted_statement, _that_statement):
+        made = form(sentence)
+        if made:
+            return out + made
+    if context.issuer and (_IMPERATIVE.match(sentence.words) or _AGENTLESS.search(sentence.words)):
+        # an instruction of a routine: its staff do it, and they are the issuer's
+        return [
+            Responsibility(
+                activity=" ".join(sentence.words.split()), principal=context.issuer, kind="instruction", actor="",
+                modality="ska", condition=sentence.condition, start=start, end=end,
+                actors=_actors(sentence.words, start, context, None),
+            )
+        ]
+    return out
+
+
+def _field_statement(sentence: _Sentence, match: re.Match) -> Responsibility | None:
+    """"Ansvarig: Socialtjänsten"."""
+    at = sentence.words.find(match.group("who"))
+    return sentence.statement((at, at + len(match.group("who"))), match.group("who"), "ansvarar", "field")
+
+
+def _labelled_statement(sentence: _Sentence) -> list[Responsibility]:
+    labelled = _LABELLED.match(sentence.words.strip())
+    if not (labelled and mentions(labelled.group("who"))):
+        return []
+    at = sentence.words.find(labelled.group("who"))
+    made = sentence.statement((at, at + len(labelled.group("who"))), labelled.group("what"), "ansvarar")
+    return [made] if made else []
+
+
+def _ownership_statements(sentence: _Sentence) -> list[Responsibility]:
+    """"… är kommunens ansvar", "ansvaret ligger hos …": every one in the sentence."""
+    words, out = sentence.words, []
     for pattern in _OWNERSHIP:
-        for m in pattern.finditer(sentence):
+        for m in pattern.finditer(words):
             who = m.groupdict().get("who") or m.groupdict().get("whose")
             if not who:
                 continue
             who_at = m.start("who") if m.groupdict().get("who") else m.start("whose")
-            doer = (start + who_at, start + who_at + len(who))
-            if _SUBORDINATE.search(sentence[max(0, m.start() - 12) : m.start()].strip()):
+            if _SUBORDINATE.search(words[max(0, m.start() - 12) : m.start()].strip()):
                 continue
-            made = _statement(text, start, end, context, doer, m.group("what"), "ansvarar", "prose", condition)
+            made = sentence.statement((who_at, who_at + len(who)), m.group("what"), "ansvarar")
             if made:
                 out.append(made)
-    if out:
-        return out
-    for m in _PASSIVE.finditer(sentence, body_at):
-        agent = sentence[m.end() :]
+    return out
+
+
+def _passive_statement(sentence: _Sentence) -> list[Responsibility]:
+    """"… utförs av primärvården": the first passive with an agent."""
+    words, body_at = sentence.words, sentence.body_at
+    for m in _PASSIVE.finditer(words, body_at):
+        agent = words[m.end() :]
         phrase = _subject(agent, 0, len(agent), trailing=True)
         if phrase is None:
             continue
-        doer = (start + m.end() + phrase[0], start + m.end() + phrase[1])
-        made = _statement(text, start, end, context, doer, sentence[body_at : m.start()], m.group("verb"), "prose", condition, phrase[2], phrase[3])
+        doer = (m.end() + phrase[0], m.end() + phrase[1])
+        made = sentence.statement(doer, words[body_at : m.start()], m.group("verb"), either=phrase[2], affiliation=phrase[3])
         if made:
-            out.append(made)
-            break
-    verb = next((v for v in _ACTIVE.finditer(sentence, body_at) if not _RELATIVE.search(sentence[body_at : v.start()])), None)
-    if verb and not _passive_infinitive(sentence[verb.end() :]):
-        phrase = _subject(sentence, body_at, verb.start())
-        if phrase is not None:
-            what = re.sub(r"^\s*(?:för\s+att|för|att)\s+", "", sentence[verb.end() :])
-            made = _statement(text, start, end, context, (start + phrase[0], start + phrase[1]), what, verb.group("verb"), "prose", condition, phrase[2], phrase[3])
-            if made:
-                out.append(made)
-                return out
-    inverted = _INVERTED.match(sentence, body_at)
-    if inverted:
-        subject_at = inverted.start("subject")
-        phrase = _subject(sentence, subject_at, len(sentence), trailing=True)
-        duty = inverted.group("verb").lower() not in ("har", "är") or re.match(
-            r"\s+(?:\w+\s+){0,4}?\w*(?:ansvar|skyldig)", sentence[phrase[1] :] if phrase else ""
-        )  # "har X ett ansvar", "är X ansvarig"; not "har X en viktig roll"
-        if phrase is not None and duty and not _passive_infinitive(sentence[phrase[1] :]) and _SUBJECT_START.match(sentence[subject_at:phrase[1]]):
-            made = _statement(
-                text, start, end, context, (start + phrase[0], start + phrase[1]), sentence[phrase[1] :],
-                inverted.group("verb"), "prose", condition or (inverted.group("fronted") or "").strip() or None, phrase[2], phrase[3],
-            )
-            if made:
-                out.append(made)
-                return out
-    that = _THAT_CLAUSE.search(sentence, body_at)
-    if that:
-        # "… pekar på att hälso- och sjukvården ska ha ett samlat ansvar …": the clause after "att" states it
-        verb = _ACTIVE.search(sentence, that.end())
-        phrase = _subject(sentence, that.end(), verb.start()) if verb else None
-        if phrase is not None and "ansvar" in verb.group("verb").lower() + sentence[verb.end() : verb.end() + 40].lower():
-            made = _statement(
-                text, start, end, context, (start + phrase[0], start + phrase[1]), sentence[verb.end() :],
-                verb.group("verb"), "prose", condition, phrase[2], phrase[3],
-            )
-            if made:
-                return out + [made]
-    if context.issuer and (_IMPERATIVE.match(sentence) or _AGENTLESS.search(sentence)):
-        # an instruction of a routine: its staff do it, and they are the issuer's
-        return [
-            Responsibility(
-                activity=" ".join(sentence.split()), principal=context.issuer, kind="instruction", actor="",
-                modality="ska", condition=condition, start=start, end=end,
-                actors=_actors(sentence, start, context, None),
-            )
-        ]
-    return out
+            return [made]
+    return []
+
+
+def _active_statement(sentence: _Sentence) -> list[Responsibility]:
+    """"Kommunen ansvarar för …": a subject before the first responsibility verb of the main clause."""
+    words, body_at = sentence.words, sentence.body_at
+    verb = next((v for v in _ACTIVE.finditer(words, body_at) if not _RELATIVE.search(words[body_at : v.start()])), None)
+    if not verb or _passive_infinitive(words[verb.end() :]):
+        return []
+    phrase = _subject(words, body_at, verb.start())
+    if phrase is None:
+        return []
+    what = re.sub(r"^\s*(?:för\s+att|för|att)\s+", "", words[verb.end() :])
+    made = sentence.statement(phrase[:2], what, verb.group("verb"), either=phrase[2], affiliation=phrase[3])
+    return [made] if made else []
+
+
+def _inverted_statement(sentence: _Sentence) -> list[Responsibility]:
+    """"Vid behov ska kommunen …", "har regionen ett ansvar": the verb before its subject."""
+    words = sentence.words
+    inverted = _INVERTED.match(words, sentence.body_at)
+    if not inverted:
+        return []
+    subject_at = inverted.start("subject")
+    phrase = _subject(words, subject_at, len(words), trailing=True)
+    duty = inverted.group("verb").lower() not in ("har", "är") or re.match(
+        r"\s+(?:\w+\s+){0,4}?\w*(?:ansvar|skyldig)", words[phrase[1] :] if phrase else ""
+    )  # "har X ett ansvar", "är X ansvarig"; not "har X en viktig roll"
+    if phrase is None or not duty or _passive_infinitive(words[phrase[1] :]) or not _SUBJECT_START.match(words[subject_at : phrase[1]]):
+        return []
+    made = sentence.statement(
+        phrase[:2], words[phrase[1] :], inverted.group("verb"),
+        condition=sentence.condition or (inverted.group("fronted") or "").strip() or None, either=phrase[2], affiliation=phrase[3],
+    )
+    return [made] if made else []
+
+
+def _that_statement(sentence: _Sentence) -> list[Responsibility]:
+    """"… pekar på att hälso- och sjukvården ska ha ett samlat ansvar …": the clause after "att" states it."""
+    words = sentence.words
+    that = _THAT_CLAUSE.search(words, sentence.body_at)
+    verb = _ACTIVE.search(words, that.end()) if that else None
+    phrase = _subject(words, that.end(), verb.start()) if verb else None
+    if phrase is None or "ansvar" not in verb.group("verb").lower() + words[verb.end() : verb.end() + 40].lower():
+        return []
+    made = sentence.statement(phrase[:2], words[verb.end() :], verb.group("verb"), either=phrase[2], affiliation=phrase[3])
+    return [made] if made else []
 
 
 def _passive_infinitive(after: str) -> bool:
