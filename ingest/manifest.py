@@ -138,6 +138,22 @@ def parse_manifest(raw: dict, file_name: str = MANIFEST_NAME) -> dict[str, Docum
     return {doc_id: _entry(doc_id, entry, file_name) for doc_id, entry in documents.items()}
 
 
+def _date(value: object, fail) -> str | None:
+    """An ISO date from TOML (a date, or a string of one); `fail(problem)` makes the error to raise."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):  # a datetime is a date too: check it first
+        raise fail(f"must be a date (YYYY-MM-DD) without a time, got {value!r}")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            raise fail(f"not a real date: {value!r}") from None
+    raise fail(f"must be an ISO date YYYY-MM-DD, got {value!r}")
+
+
 def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
     where = f"{file_name}: [documents.{doc_id}]"
     if not isinstance(entry, dict):
@@ -183,22 +199,7 @@ def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
     if not isinstance(parties, list) or not all(isinstance(p, str) and p.strip() for p in parties):
         raise fail("parties", f"must be a list of names, got {parties!r}")
 
-    dates: dict[str, str | None] = {}
-    for key in _DATE_KEYS:
-        value = entry.get(key)
-        if value is None:
-            dates[key] = None
-        elif isinstance(value, dt.datetime):  # a datetime is a date too: check it first
-            raise fail(key, f"must be a date (YYYY-MM-DD) without a time, got {value!r}")
-        elif isinstance(value, dt.date):
-            dates[key] = value.isoformat()
-        elif isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-            try:
-                dates[key] = dt.date.fromisoformat(value.strip()).isoformat()
-            except ValueError:
-                raise fail(key, f"not a real date: {value!r}") from None
-        else:
-            raise fail(key, f"must be an ISO date YYYY-MM-DD, got {value!r}")
+    dates = {key: _date(entry.get(key), lambda problem, key=key: fail(key, problem)) for key in _DATE_KEYS}
     if dates["valid_from"] and dates["valid_to"] and dates["valid_from"] > dates["valid_to"]:
         raise fail("valid_to", f"{dates['valid_to']} is before valid_from {dates['valid_from']}")
 
