@@ -529,6 +529,111 @@ def run_child(step: str, size: int, workdir: Path, layout: str = "", timeout: fl
     return result
 
 
+def dense_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
+    table: list[tuple[str, str, str]] = []
+    for factor in [int(f) for f in args.dense_factors.split(",")]:
+        for layout in args.dense_layouts.split(","):
+            size = n * factor
+            built = run_child("dense_build", size, workdir, layout)
+            served = run_child("dense_serve", size, workdir, layout) if built else None
+            label = f"dense {layout} {size:,} windows"
+            if built:
+                table += [
+                    (label, "index type", built["kind"]),
+                    (label, "build (train+add)", f"{built['build_s']:.1f} s"),
+                    (label, "RSS of index / peak", f"{built['index_rss_mb']:.0f} MB / {built['peak_rss_mb']:.0f} MB"),
+                    (label, "file size", f"{built['file_mb']:.0f} MB"),
+                ]
+            if served:
+                q = served["query"]
+                table += [
+                    (label, "load / RSS after load", f"{served['load_s']:.2f} s / {served['loaded_rss_mb']:.0f} MB"),
+                    (label, "query k=100 p50 / p95", f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f} ms (200 q)"),
+                    (label, "same, FAISS on 1 OMP thread", f"{served['query_1_thread']['p50_ms']:.1f} / {served['query_1_thread']['p95_ms']:.1f} ms"),
+                    (label, "recall@10 vs exact (100 q)", f"{served['recall_at_10']:.3f}"),
+                    (label, "own chunk ranked 1st", f"{served['self_hit_at_1']:.2f}"),
+                ]
+            for f in workdir.glob(f"vectors-{layout}-{size}.faiss"):
+                if not args.keep:
+                    f.unlink()
+    return table
+
+
+def lexical_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
+    table: list[tuple[str, str, str]] = []
+    sizes = [n] if args.lexical_sizes == "auto" else [int(s) for s in args.lexical_sizes.split(",")]
+    for size in sizes:
+        label = f"lexical {size:,} passages"
+        built = run_child("lexical_build", size, workdir, timeout=args.lexical_timeout)
+        if not built:
+            table.append((label, "build", f"did not finish within {args.lexical_timeout:.0f} s"))
+            continue
+        served = run_child("lexical_serve", size, workdir)
+        following = run_child("lexical_next", size, workdir, timeout=args.lexical_timeout)
+        for name, result in (("build", built), (f"next generation, {NEXT_SHARE:.0%} rewritten", following)):
+            if result:
+                steps = ", ".join(f"{k} {v:.0f}" for k, v in result["steps_s"].items())
+                table += [
+                    (label, name, f"{result['build_s']:.0f} s ({steps}); save {result['save_s']:.0f} s"),
+                    (label, "  RSS of index / peak", f"{result['index_rss_mb']:.0f} MB / {result['peak_rss_mb']:.0f} MB"),
+                ]
+        table += [
+            (label, "dir size", f"{built['dir_mb']:.0f} MB {built['files_mb']}"),
+            (label, "words / modifiers / bm25 vocab", f"{built['words']:,} / {built['modifiers']:,} / {built['bm25_vocab']:,}"),
+        ]
+        if served:
+            q, e = served["query"], served["expand"]
+            table += [
+                (label, "load / RSS after load", f"{served['load_s']:.2f} s / {served['loaded_rss_mb']:.0f} MB"),
+                (label, "first query (cold)", f"{served['first_query_s'] * 1000:.0f} ms"),
+                (label, "query k=100 p50 / p95", f"{q['p50_ms']:.0f} / {q['p95_ms']:.0f} ms (20 q × 3)"),
+                (label, "  of which expand() p50 / p95", f"{e['p50_ms']:.1f} / {e['p95_ms']:.1f} ms"),
+            ]
+        if not args.keep:
+            for folder in workdir.glob(f"lexical-{size}*"):
+                shutil.rmtree(folder, ignore_errors=True)
+    return table
+
+
+def vocabulary_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
+    table: list[tuple[str, str, str]] = []
+    for size in (30_000, 300_000, 1_000_000, 3_000_000):
+        result = run_child("vocabulary", size, workdir)
+        if result:
+            label = f"vocabulary {result['words']:,} words"
+            typos = ", ".join(f"{w} {ms} ms→{fix}" for w, (ms, fix) in result["correct_ms"].items())
+            c = result["correct"]
+            table += [
+                (label, "Analyzer init at build / at load", f"{result['analyzer_build_s']:.1f} / {result['analyzer_load_s']:.1f} s"),
+                (label, "typo index build / load", f"{result['typo_index_build_s']:.1f} / {result['typo_index_load_s']:.2f} s"),
+                (label, "correct() per misspelt word p50 / p95", f"{c['p50_ms']:.2f} / {c['p95_ms']:.2f} ms ({c['n']} words)"),
+                (label, "  each", typos),
+                (label, "expand() p50 / p95 (20 q)", f"{result['expand']['p50_ms']:.1f} / {result['expand']['p95_ms']:.1f} ms"),
+            ]
+    return table
+
+
+def sqlite_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
+    table: list[tuple[str, str, str]] = []
+    result = run_child("sqlite", n, workdir)
+    if result:
+        label = f"sqlite {n:,} chunks"
+        table += [
+            (label, "insert (executemany, 1 txn)", f"{result['insert_s']:.1f} s (+ checkpoint {result['checkpoint_s']:.1f} s)"),
+            (label, "file size", f"{result['file_mb']:.0f} MB (avg text {result['avg_text_chars']:.0f} chars)"),
+            (label, "passages_by_rowid 1 id p50 / p95", f"{result['by_rowid_1']['p50_ms']:.2f} / {result['by_rowid_1']['p95_ms']:.2f} ms"),
+            (label, "passages_by_rowid 100 ids p50 / p95", f"{result['by_rowid_100']['p50_ms']:.1f} / {result['by_rowid_100']['p95_ms']:.1f} ms"),
+            (label, "active_chunks() (index build read)", f"{result['active_chunks_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB"),
+        ]
+    if not args.keep:
+        for f in workdir.glob(f"store-{n}.sqlite*"):
+            f.unlink()
+    return table
+
+
+PARTS = {"dense": dense_rows, "lexical": lexical_rows, "vocabulary": vocabulary_rows, "sqlite": sqlite_rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=1_000_000, help="N, the number of chunks")
@@ -561,95 +666,9 @@ def main() -> None:
     table: list[tuple[str, str, str]] = []
 
     try:
-        if "dense" in parts:
-            for factor in [int(f) for f in args.dense_factors.split(",")]:
-                for layout in args.dense_layouts.split(","):
-                    size = n * factor
-                    built = run_child("dense_build", size, workdir, layout)
-                    served = run_child("dense_serve", size, workdir, layout) if built else None
-                    label = f"dense {layout} {size:,} windows"
-                    if built:
-                        table += [
-                            (label, "index type", built["kind"]),
-                            (label, "build (train+add)", f"{built['build_s']:.1f} s"),
-                            (label, "RSS of index / peak", f"{built['index_rss_mb']:.0f} MB / {built['peak_rss_mb']:.0f} MB"),
-                            (label, "file size", f"{built['file_mb']:.0f} MB"),
-                        ]
-                    if served:
-                        q = served["query"]
-                        table += [
-                            (label, "load / RSS after load", f"{served['load_s']:.2f} s / {served['loaded_rss_mb']:.0f} MB"),
-                            (label, "query k=100 p50 / p95", f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f} ms (200 q)"),
-                            (label, "same, FAISS on 1 OMP thread", f"{served['query_1_thread']['p50_ms']:.1f} / {served['query_1_thread']['p95_ms']:.1f} ms"),
-                            (label, "recall@10 vs exact (100 q)", f"{served['recall_at_10']:.3f}"),
-                            (label, "own chunk ranked 1st", f"{served['self_hit_at_1']:.2f}"),
-                        ]
-                    for f in workdir.glob(f"vectors-{layout}-{size}.faiss"):
-                        if not args.keep:
-                            f.unlink()
-
-        if "lexical" in parts:
-            sizes = [n] if args.lexical_sizes == "auto" else [int(s) for s in args.lexical_sizes.split(",")]
-            for size in sizes:
-                label = f"lexical {size:,} passages"
-                built = run_child("lexical_build", size, workdir, timeout=args.lexical_timeout)
-                if not built:
-                    table.append((label, "build", f"did not finish within {args.lexical_timeout:.0f} s"))
-                    continue
-                served = run_child("lexical_serve", size, workdir)
-                following = run_child("lexical_next", size, workdir, timeout=args.lexical_timeout)
-                for name, result in (("build", built), (f"next generation, {NEXT_SHARE:.0%} rewritten", following)):
-                    if result:
-                        steps = ", ".join(f"{k} {v:.0f}" for k, v in result["steps_s"].items())
-                        table += [
-                            (label, name, f"{result['build_s']:.0f} s ({steps}); save {result['save_s']:.0f} s"),
-                            (label, "  RSS of index / peak", f"{result['index_rss_mb']:.0f} MB / {result['peak_rss_mb']:.0f} MB"),
-                        ]
-                table += [
-                    (label, "dir size", f"{built['dir_mb']:.0f} MB {built['files_mb']}"),
-                    (label, "words / modifiers / bm25 vocab", f"{built['words']:,} / {built['modifiers']:,} / {built['bm25_vocab']:,}"),
-                ]
-                if served:
-                    q, e = served["query"], served["expand"]
-                    table += [
-                        (label, "load / RSS after load", f"{served['load_s']:.2f} s / {served['loaded_rss_mb']:.0f} MB"),
-                        (label, "first query (cold)", f"{served['first_query_s'] * 1000:.0f} ms"),
-                        (label, "query k=100 p50 / p95", f"{q['p50_ms']:.0f} / {q['p95_ms']:.0f} ms (20 q × 3)"),
-                        (label, "  of which expand() p50 / p95", f"{e['p50_ms']:.1f} / {e['p95_ms']:.1f} ms"),
-                    ]
-                if not args.keep:
-                    for folder in workdir.glob(f"lexical-{size}*"):
-                        shutil.rmtree(folder, ignore_errors=True)
-
-        if "vocabulary" in parts:
-            for size in (30_000, 300_000, 1_000_000, 3_000_000):
-                result = run_child("vocabulary", size, workdir)
-                if result:
-                    label = f"vocabulary {result['words']:,} words"
-                    typos = ", ".join(f"{w} {ms} ms→{fix}" for w, (ms, fix) in result["correct_ms"].items())
-                    c = result["correct"]
-                    table += [
-                        (label, "Analyzer init at build / at load", f"{result['analyzer_build_s']:.1f} / {result['analyzer_load_s']:.1f} s"),
-                        (label, "typo index build / load", f"{result['typo_index_build_s']:.1f} / {result['typo_index_load_s']:.2f} s"),
-                        (label, "correct() per misspelt word p50 / p95", f"{c['p50_ms']:.2f} / {c['p95_ms']:.2f} ms ({c['n']} words)"),
-                        (label, "  each", typos),
-                        (label, "expand() p50 / p95 (20 q)", f"{result['expand']['p50_ms']:.1f} / {result['expand']['p95_ms']:.1f} ms"),
-                    ]
-
-        if "sqlite" in parts:
-            result = run_child("sqlite", n, workdir)
-            if result:
-                label = f"sqlite {n:,} chunks"
-                table += [
-                    (label, "insert (executemany, 1 txn)", f"{result['insert_s']:.1f} s (+ checkpoint {result['checkpoint_s']:.1f} s)"),
-                    (label, "file size", f"{result['file_mb']:.0f} MB (avg text {result['avg_text_chars']:.0f} chars)"),
-                    (label, "passages_by_rowid 1 id p50 / p95", f"{result['by_rowid_1']['p50_ms']:.2f} / {result['by_rowid_1']['p95_ms']:.2f} ms"),
-                    (label, "passages_by_rowid 100 ids p50 / p95", f"{result['by_rowid_100']['p50_ms']:.1f} / {result['by_rowid_100']['p95_ms']:.1f} ms"),
-                    (label, "active_chunks() (index build read)", f"{result['active_chunks_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB"),
-                ]
-            if not args.keep:
-                for f in workdir.glob(f"store-{n}.sqlite*"):
-                    f.unlink()
+        for name, rows in PARTS.items():
+            if name in parts:
+                table += rows(args, n, workdir)
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
