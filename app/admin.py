@@ -23,7 +23,7 @@ import queue
 import re
 import shutil
 import threading
-import traceback
+import logging
 import unicodedata
 import uuid
 import zipfile
@@ -56,6 +56,7 @@ from ingest.model import DocumentMeta, IngestError
 from ingest.redact import name_digest
 
 # What an editor may upload, exactly as docs/operations.md and the upload page say; anything else is refused by name.
+JOBS_LOG = logging.getLogger("kb.jobs")  # a line when an editor's job starts and ends, the traceback when it fails
 SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
 KIND_LABELS = {"pdf": "PDF", "docx": "Word (DOCX)", "txt": "text", "md": "Markdown"}
 ACCEPTED = ", ".join(SUFFIX_KIND)
@@ -251,14 +252,17 @@ class Jobs:
         while True:
             job, work = self._queue.get()
             job.state = "running"
+            JOBS_LOG.info("job %s %s started by %s", job.id, job.kind, job.who)
             try:
                 work(job)
                 if job.state == "running":
                     job.state = "done"
+                JOBS_LOG.info("job %s %s %s: %s", job.id, job.kind, job.state, job.summary() if job.results else job.message)
             except WriterBusy as exc:  # a `kb ingest` outside this server holds the lock
                 job.state, job.message = "failed", str(exc)
+                JOBS_LOG.warning("job %s %s failed: %s", job.id, job.kind, exc)
             except Exception as exc:  # shown to the editor instead of vanishing in a thread
-                traceback.print_exc()
+                JOBS_LOG.exception("job %s %s failed", job.id, job.kind)
                 job.state, job.message = "failed", f"Oväntat fel: {exc}"
 
     def ahead_of(self, job: Job) -> int:

@@ -9,6 +9,7 @@ on the old one.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 import threading
@@ -29,6 +30,8 @@ from index.status import document_status
 from index.storage import Document, Passage, Store, digest, generation_dir, generation_encoder
 from index.storage.database import marks
 from index.vectors import VectorIndex
+
+LOG = logging.getLogger("kb.search")  # which index a server answers from, and why it refuses one
 
 MODES = ("hybrid", "bm25", "dense")
 
@@ -219,6 +222,7 @@ class Searcher:
                 self._generation = _Generation(
                     number, VectorIndex.load(folder / "vectors.faiss"), lexical, params, _Passages(self.store), statements
                 )
+                LOG.info("index %d loaded from %s", number, folder)
             return self._generation
 
     def _unusable(self, number: int, folder) -> str | None:
@@ -235,6 +239,7 @@ class Searcher:
                 "som den som byggde det (KB_SHARED_DIR)."
             )
             self._refused = (number, time.monotonic(), problem)
+            LOG.warning("index %d refused: %s", number, problem)
             return problem
         encoder = self._embedder.name if self._embedder is not None else self.settings.embedding_model
         made_with = generation_encoder(self.settings.shared_dir, number)
@@ -245,6 +250,7 @@ class Searcher:
                 "(KB_EMBEDDING_MODEL). Bygg om indexet med `kb ingest --rebuild`."
             )
             self._refused = (number, time.monotonic(), problem)
+            LOG.warning("index %d refused: %s", number, problem)
             return problem
         self._refused = None
         return None

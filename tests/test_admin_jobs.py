@@ -22,7 +22,8 @@ DOCS = {
 }
 
 
-def test_two_retires_in_quick_succession_both_end_up_done(tmp_path, embedder):
+def test_two_retires_in_quick_succession_both_end_up_done(tmp_path, embedder, caplog):
+    """… and the service's log has a line when each starts and ends."""
     from app.web import create_app
 
     corpus = tmp_path / "corpus"
@@ -53,6 +54,9 @@ def test_two_retires_in_quick_succession_both_end_up_done(tmp_path, embedder):
             assert "Klart" in fragment and "borttaget ur sökningen" in fragment, fragment
         listing = client.get("/admin/jobs").text
         assert listing.count(": klart</li>") == 2 and "misslyckades" not in listing
+    logged = [r.getMessage() for r in caplog.records if r.name == "kb.jobs"]
+    assert sum(" retire started by rut" in line for line in logged) == 2
+    assert sum(" retire done" in line for line in logged) == 2
 
     store = searcher.store
     assert all(store.document(doc_id).retired for doc_id in DOCS)

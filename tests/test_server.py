@@ -237,5 +237,6 @@ def test_the_log_has_a_line_per_request_and_never_the_question(served):
         time.sleep(0.2)
         log = (tmp / "kb-serve.log").read_text(errors="replace")
     assert re.search(r"kb\.request: GET / 200 \d+ ms", log) and "GET /api/search 200" in log
+    assert re.search(r"kb\.search: index \d+ loaded from ", log)  # which index the server answers from
     for part in ("Lindqvist", "19850312", "urinprov", "q="):
         assert part not in log
