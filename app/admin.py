@@ -19,17 +19,13 @@ import dataclasses
 import datetime as dt
 import io
 import json
-import queue
 import re
 import shutil
-import threading
-import logging
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -39,24 +35,24 @@ from starlette.datastructures import UploadFile
 from app.auth import ROLE_LABELS, audit, audit_entries, check_csrf, csrf_protect, require_role
 from app.drafts import Previews, changes, compare, questions_for
 from app.inspect import HEAD_LABELS, REMOVED_LABELS, reading_of
+from app.jobs import Job, Jobs
 from app.pages import document_or_404
 from app.payloads import MAX_QUERY
-from app.progress import masked_at_rest, progress_line, summary
-from index.build import EMBEDDING, READING, FileResult, Indexer, MissingSources, Progress
+from app.progress import masked_at_rest
+from index.build import FileResult, Indexer, MissingSources
 from index.config import Settings
 from index.preview import drop_preview, drop_upload, has_preview, keep_vectors, preview_searcher, read_draft
 from index.sandbox import check_docx_size
 from index.search import Searcher
-from index.storage import Document, WriterBusy
+from index.storage import Document
 from index.storage.records import Draft
-from ingest.kept import document_id
 from ingest.counties import regions
+from ingest.kept import document_id
 from ingest.manifest import DOC_TYPES, MANIFEST_NAME, STATUSES, canonical_region
 from ingest.model import DocumentMeta, IngestError
 from ingest.redact import name_digest
 
 # What an editor may upload, exactly as docs/operations.md and the upload page say; anything else is refused by name.
-JOBS_LOG = logging.getLogger("kb.jobs")  # a line when an editor's job starts and ends, the traceback when it fails
 SUFFIX_KIND = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
 KIND_LABELS = {"pdf": "PDF", "docx": "Word (DOCX)", "txt": "text", "md": "Markdown"}
 ACCEPTED = ", ".join(SUFFIX_KIND)
@@ -195,500 +191,446 @@ def file_meta_of(store, document: Document) -> DocumentMeta:
 # -- background jobs ---------------------------------------------------------
 
 
-@dataclass
-class Job:
-    id: str
-    kind: str  # upload | publish | reindex | retire | reinstate | mask
-    label: str
-    who: str
-    total: int | None = None
-    done: int = 0
-    current: str = ""
-    state: str = "queued"  # queued | running | done | failed
-    message: str = ""
-    link: str = ""  # where the result is: an upload's draft
-    results: list[FileResult] = field(default_factory=list)
-    windows: int = 0  # text windows embedded, named again in the summary
-    started: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
-
-    def on_progress(self, step: Progress) -> None:
-        """The page shows what the run does in words (app/progress.py) and a bar for the stage's count."""
-        self.current = progress_line(step)
-        self.done, self.total = (step.done, step.total) if step.stage in (READING, EMBEDDING) else (0, 0)
-        if step.stage == EMBEDDING:
-            self.windows = step.total
-
-    def summary(self) -> str:
-        return summary(self.results, self.windows)
-
-    @property
-    def active(self) -> bool:
-        return self.state in ("queued", "running")
-
-
-class Jobs:
-    """The editor actions of this process, newest first; kept in memory, the audit log keeps the record.
-
-    One worker runs them in the order they were asked for: the writer lock allows
-    one change at a time, so a second action waits its turn instead of failing.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}  # in the order they were asked for
-        self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[Job, Callable[[Job], None]]] = queue.SimpleQueue()
-        self._worker: threading.Thread | None = None
-
-    def start(self, job: Job, work: Callable[[Job], None]) -> Job:
-        with self._lock:
-            self._jobs[job.id] = job
-            self._queue.put((job, work))
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._run, name="kb-admin-jobs", daemon=True)
-                self._worker.start()
-        return job
-
-    def _run(self) -> None:
-        while True:
-            job, work = self._queue.get()
-            job.state = "running"
-            JOBS_LOG.info("job %s %s started by %s", job.id, job.kind, job.who)
-            try:
-                work(job)
-                if job.state == "running":
-                    job.state = "done"
-                JOBS_LOG.info("job %s %s %s: %s", job.id, job.kind, job.state, job.summary() if job.results else job.message)
-            except WriterBusy as exc:  # a `kb ingest` outside this server holds the lock
-                job.state, job.message = "failed", str(exc)
-                JOBS_LOG.warning("job %s %s failed: %s", job.id, job.kind, exc)
-            except Exception as exc:  # shown to the editor instead of vanishing in a thread
-                JOBS_LOG.exception("job %s %s failed", job.id, job.kind)
-                job.state, job.message = "failed", f"Oväntat fel: {exc}"
-
-    def ahead_of(self, job: Job) -> int:
-        """How many jobs run or wait before this one."""
-        with self._lock:
-            order = list(self._jobs.values())
-        return sum(1 for other in order[: order.index(job)] if other.active) if job.state == "queued" else 0
-
-    def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
-
-    def recent(self) -> list[Job]:
-        return list(reversed(self._jobs.values()))[:50]
-
-
 # -- routes ------------------------------------------------------------------------
 
 
-def admin_router(settings: Settings, searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
-    editor = require_role("editor")
-    router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(editor)])
-    store = searcher.store
-    jobs = Jobs()
-    indexers: list[Indexer] = []
+class Admin:
+    """What the editors' pages work with: the searcher and its store, the job queue, the indexer (made
+    on first use, sharing the searcher's model, so starting the app loads nothing extra), the drafts'
+    previews and the page templates. One per app, in `app.state.admin`."""
 
-    def indexer() -> Indexer:
-        """Made on first use, sharing the searcher's model, so starting the app loads nothing extra."""
-        if not indexers:
-            indexers.append(Indexer(settings, searcher.embedder))
-        return indexers[0]
+    def __init__(self, settings: Settings, searcher: Searcher, templates: Jinja2Templates):
+        self.settings, self.searcher, self.templates = settings, searcher, templates
+        self.store = searcher.store
+        self.jobs = Jobs()
+        self.uploads = settings.shared_dir / "uploads"
+        self.previews = Previews(lambda draft_id: preview_searcher(settings, draft_id, searcher.embedder))
+        self._indexer: Indexer | None = None
 
-    uploads = settings.shared_dir / "uploads"
-    previews = Previews(lambda draft_id: preview_searcher(settings, draft_id, searcher.embedder))
+    def indexer(self) -> Indexer:
+        if self._indexer is None:
+            self._indexer = Indexer(self.settings, self.searcher.embedder)
+        return self._indexer
 
-    def render(request: Request, name: str, context: dict, status: int = 200):
-        context = {"user": editor(request), "role_labels": ROLE_LABELS} | context
-        return templates.TemplateResponse(request, f"admin/{name}", context, status_code=status)
+    def start(self, kind: str, label: str, user, work) -> RedirectResponse:
+        """Queue an editor's job and send the editor to its page."""
+        job = self.jobs.start(Job(uuid.uuid4().hex[:12], kind, label, user.name), work)
+        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
 
-    def upload_form(request: Request, error: str = "", status: int = 200, values: dict | None = None):
-        return render(request, "upload.html", {
-            "documents": store.documents(), "error": error, "values": values or {}, "doc_types": DOC_TYPES,
+    def render(self, request: Request, name: str, context: dict, status: int = 200):
+        context = {"user": EDITOR(request), "role_labels": ROLE_LABELS} | context
+        return self.templates.TemplateResponse(request, f"admin/{name}", context, status_code=status)
+
+    def upload_form(self, request: Request, error: str = "", status: int = 200, values: dict | None = None):
+        settings = self.settings
+        return self.render(request, "upload.html", {
+            "documents": self.store.documents(), "error": error, "values": values or {}, "doc_types": DOC_TYPES,
             "statuses": STATUSES, "regions": [r.name for r in regions()], "max_mb": settings.max_upload_mb,
             "accepted": ",".join(SUFFIX_KIND), "keep_originals": settings.keep_originals,
         }, status)
 
-    @router.get("", response_class=HTMLResponse)
-    def documents(request: Request):
-        return render(request, "documents.html", {
-            "documents": store.documents(include_retired=True), "jobs": [j for j in jobs.recent() if j.active],
-            "drafts": store.drafts.by(editor(request).name), "keep_originals": settings.keep_originals,
-        })
-
-    @router.get("/upload", response_class=HTMLResponse)
-    def upload_page(request: Request, doc_id: str = ""):
-        return upload_form(request, values={"target": doc_id})
-
-    @router.post("/upload")
-    async def upload(request: Request):
-        """The router has checked the session and this checks the token (sent in the address) before the
-        body is read, so an anonymous or forged upload costs nothing; the body itself is capped in app.guard."""
-        user = editor(request)
-        check_csrf(request, request.query_params.get("csrf"))
-        try:
-            form = await request.form(max_files=1, max_fields=16)
-        except HTTPException:
-            return upload_form(request, "Formuläret kunde inte läsas. Välj en fil och försök igen.", 400)
-        values = {key: str(form.get(key) or "").strip() for key in ("target", "doc_id", "title", "region", "doc_type", "status")}
-        target, doc_id = values["target"], values["doc_id"]
-        file = form.get("file")
-        if not isinstance(file, UploadFile) or not file.filename:
-            await form.close()
-            return upload_form(request, "Välj en fil att ladda upp.", 400, values)
-        content = await file.read(settings.max_upload + 1)
-        await form.close()  # the spooled copy goes now; what is kept is written below
-        chosen: dict = {}  # what the editor chose for a new document, kept as the editor's edits
-        meta = existing = None
-        try:
-            if len(content) > settings.max_upload:
-                raise UploadRefused(f"Filen är större än {settings.max_upload_mb} MB.")
-            kind = sniff(content, file.filename, settings.docx_max_unpacked_mb * 2**20)
-            if target:
-                existing = document_or_404(store, target)
-                if existing.retired:
-                    raise UploadRefused(
-                        f"Dokumentet {target} är borttaget ur sökningen. Ta tillbaka det på dess sida först."
-                    )
-                doc_id = target
-                meta = None if existing.guessed else file_meta_of(store, existing)
-            else:
-                doc_id = safe_doc_id(doc_id or file.filename)
-                if not doc_id:
-                    raise UploadRefused("Ange ett dokument-id med bokstäver eller siffror.")
-                if store.document(doc_id):
-                    raise UploadRefused(f"Dokumentet {doc_id} finns redan. Välj det under ”Ny version av” i stället.")
-                chosen = chosen_fields(doc_id, values)
-            pending = store.drafts.of_document(doc_id)
-            if pending:
-                raise UploadRefused(
-                    f"Det finns redan ett opublicerat utkast av {doc_id}, uppladdat av {pending.uploaded_by} "
-                    f"{pending.uploaded_at} UTC. Det måste publiceras eller slängas innan nästa laddas upp."
-                )
-        except ValueError as exc:  # UploadRefused or a metadata error
-            audit(store, user, "uppladdning nekad", f"{file.filename}: {exc}")
-            return upload_form(request, str(exc), 400, values)
-
-        folder = uploads / doc_id / dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        folder.mkdir(parents=True)
-        path = folder / f"{doc_id}.{kind}"
-        path.write_bytes(content)
-        if meta:
-            (folder / MANIFEST_NAME).write_text(manifest_toml(meta), encoding="utf-8")
-
-        def discard() -> None:
-            """Nothing of a refused file is kept; the document's folder goes too if this was all it had."""
-            shutil.rmtree(folder, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                folder.parent.rmdir()
-
-        draft_id = uuid.uuid4().hex[:12]
-
-        def work(job: Job) -> None:
-            try:
-                result, compared, kept = read_and_compare(job, draft_id, path, chosen, user.name)
-            except IngestError as exc:
-                discard()
-                job.state, job.message = "failed", f"Filen kunde inte läsas: {exc}"
-                audit(store, user, "uppladdning misslyckades", f"{doc_id}: {exc}")
-                return
-            except BaseException:
-                discard()
-                raise
-            if result.outcome == "unchanged":
-                drop_preview(settings, draft_id)
-                discard()
-                job.message = f"Filen är likadan som version {result.version} av {doc_id}; det finns inget att publicera."
-                return
-            store.drafts.add(Draft(
-                id=draft_id, doc_id=doc_id, target_version=existing.current_version if existing else None,
-                file_name=file.filename, file=str(kept), chosen=chosen, uploaded_by=user.name, uploaded_at="",
-                changes=compared,
-            ))
-            job.link = f"/admin/drafts/{draft_id}"
-            job.message = f"Filen är läst som ett utkast; bara du ser det tills du publicerar det. {job.summary()}"
-            audit(store, user, "utkast uppladdat", f"{doc_id} ({file.filename}, {len(content)} byte)")
-
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Uppladdning av {file.filename}", user.name), work)
-        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
-
     def read_and_compare(
-        job: Job, draft_id: str, path: Path, chosen: dict, who: str
+        self, job: Job, draft_id: str, path: Path, chosen: dict, who: str
     ) -> tuple[FileResult, list[dict], Path]:
         """Read the file into the draft's copy of the corpus and ask the questions it may change of both;
         returns also the file the draft is kept as (its masked copy)."""
-        result, kept = read_draft(settings, store, searcher.embedder, draft_id, path, chosen, who, job.on_progress)
+        result, kept = read_draft(self.settings, self.store, self.searcher.embedder, draft_id, path, chosen, who, job.on_progress)
         job.results = [result]
         if result.outcome == "unchanged":
             return result, [], kept
-        previews.forget(draft_id)  # a copy read again is a new copy
-        preview = previews.get(draft_id)
+        self.previews.forget(draft_id)  # a copy read again is a new copy
+        preview = self.previews.get(draft_id)
         doc_id = document_id(path)
-        asked = questions_for(reading_of(preview.store, doc_id, "draft"), reading_of(store, doc_id))
+        asked = questions_for(reading_of(preview.store, doc_id, "draft"), reading_of(self.store, doc_id))
         job.done, job.total = 0, 0
         job.current = f"Ställer {len(asked)} frågor till sökningen med och utan utkastet"
-        return result, changes(searcher, preview, asked, doc_id), kept
+        return result, changes(self.searcher, preview, asked, doc_id), kept
 
-    def draft_or_404(request: Request, draft_id: str) -> Draft:
+    def draft_or_404(self, request: Request, draft_id: str) -> Draft:
         """A draft is its uploader's: to everyone else it does not exist."""
-        draft = store.drafts.get(draft_id)
-        if draft is None or draft.uploaded_by != editor(request).name:
+        draft = self.store.drafts.get(draft_id)
+        if draft is None or draft.uploaded_by != EDITOR(request).name:
             raise HTTPException(404, "Utkastet finns inte: det är publicerat eller slängt, eller någon annans.")
         return draft
 
-    @router.get("/drafts/{draft_id}", response_class=HTMLResponse)
-    def draft_page(request: Request, draft_id: str, q: str = ""):
-        draft = draft_or_404(request, draft_id)
-        current = store.document(draft.doc_id)
-        context = {"draft": draft, "current": current, "q": q.strip()[:MAX_QUERY]}
-        if not has_preview(settings, draft_id):
-            return render(request, "draft_missing.html", context)
-        preview = previews.get(draft_id)
-        context |= {
-            "reading": reading_of(preview.store, draft.doc_id, "draft"),
-            "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
-            "provenance": preview.store.meta_provenance(draft.doc_id),
-            "stale": bool(draft.target_version and current and current.current_version != draft.target_version),
-        }
-        if context["q"]:
-            context["tried"] = compare(searcher, preview, context["q"], draft.doc_id)
-        return render(request, "draft.html", context)
+    def forget_draft(self, draft_id: str) -> None:
+        self.store.drafts.remove(draft_id)
+        self.previews.forget(draft_id)
+        drop_preview(self.settings, draft_id)
 
-    @router.post("/drafts/{draft_id}/publish", dependencies=[Depends(csrf_protect)])
-    def publish_draft(request: Request, draft_id: str):
-        user = editor(request)
-        draft = draft_or_404(request, draft_id)
-        doc_id = draft.doc_id
-
-        def work(job: Job) -> None:
-            if store.drafts.get(draft_id) is None:
-                job.state, job.message = "failed", "Utkastet finns inte längre: det är redan publicerat eller slängt."
-                return
-            new = draft.target_version is None
-            if new and store.document(doc_id):
-                job.state, job.message = "failed", (
-                    f"Ett dokument {doc_id} har tillkommit sedan utkastet laddades upp. "
-                    "Släng utkastet och ladda upp filen med ett annat dokument-id."
-                )
-                return
-            if has_preview(settings, draft_id):
-                keep_vectors(settings, store, draft_id, doc_id, searcher.embedder.dimension)
-            if draft.chosen:
-                store.choose_meta(doc_id, draft.chosen, draft.uploaded_by)
-            try:
-                run = indexer().ingest([Path(draft.file)], who=draft.uploaded_by, progress=job.on_progress, isolated=True)
-            except BaseException:
-                if new:  # the choices must not wait for another document of the same id
-                    store.reset_meta(doc_id)
-                raise
-            job.results = run.files
-            if run.failed:
-                if new:
-                    store.reset_meta(doc_id)
-                job.state, job.message = "failed", f"Filen kunde inte läsas: {run.failed[0].error} Utkastet finns kvar."
-                return
-            result = run.files[0]
-            forget_draft(draft_id)
-            job.message = f"{doc_id} version {result.version} är publicerad och sökbar för alla. {job.summary()}"
-            audit(store, user, "nytt dokument" if new else "ny version",
-                  f"{doc_id} v{result.version} ({draft.file_name}), publicerat utkast från {draft.uploaded_at} UTC")
-
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "publish", f"Publicering av {draft.file_name}", user.name), work)
-        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
-
-    @router.post("/drafts/{draft_id}/discard", dependencies=[Depends(csrf_protect)])
-    def discard_draft(request: Request, draft_id: str):
-        user = editor(request)
-        draft = draft_or_404(request, draft_id)
-        forget_draft(draft_id)
-        drop_upload(settings, store, Path(draft.file))
-        audit(store, user, "utkast slängt", f"{draft.doc_id} ({draft.file_name})")
-        return RedirectResponse("/admin", status_code=303)
-
-    @router.post("/drafts/{draft_id}/read", dependencies=[Depends(csrf_protect)])
-    def reread_draft(request: Request, draft_id: str):
-        """A draft without its copy (a backup restored elsewhere) is read again from its kept file."""
-        user = editor(request)
-        draft = draft_or_404(request, draft_id)
-
-        def work(job: Job) -> None:
-            result, compared, _ = read_and_compare(job, draft_id, Path(draft.file), draft.chosen, draft.uploaded_by)
-            store.drafts.set_changes(draft_id, compared)
-            job.link = f"/admin/drafts/{draft_id}"
-            job.message = "Utkastet är läst igen." if result.outcome != "unchanged" else (
-                f"Filen är nu likadan som version {result.version} av {draft.doc_id}; släng utkastet."
-            )
-
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "upload", f"Läser utkastet {draft.file_name} igen", user.name), work)
-        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
-
-    def forget_draft(draft_id: str) -> None:
-        store.drafts.remove(draft_id)
-        previews.forget(draft_id)
-        drop_preview(settings, draft_id)
-
-    def document_form(request: Request, document: Document, error: str = "", status: int = 200):
+    def document_form(self, request: Request, document: Document, error: str = "", status: int = 200):
         source = Path(document.source_path)
-        return render(request, "document.html", {
-            "document": document, "versions": store.versions(document.doc_id), "error": error,
+        return self.render(request, "document.html", {
+            "document": document, "versions": self.store.versions(document.doc_id), "error": error,
             "doc_types": DOC_TYPES, "statuses": STATUSES, "regions": [r.name for r in regions()],
-            "from_corpus": settings.corpus_dir.resolve() in source.parents,
-            "from_upload": uploads.resolve() in source.parents,
-            "provenance": store.meta_provenance(document.doc_id),
+            "from_corpus": self.settings.corpus_dir.resolve() in source.parents,
+            "from_upload": self.uploads.resolve() in source.parents,
+            "provenance": self.store.meta_provenance(document.doc_id),
         }, status)
 
-    @router.get("/documents/{doc_id}", response_class=HTMLResponse)
-    def document_page(request: Request, doc_id: str):
-        return document_form(request, document_or_404(store, doc_id))
-
-    def reading_form(request: Request, doc_id: str, error: str = "", status: int = 200):
-        return render(request, "reading.html", {
-            "reading": reading_of(store, doc_id), "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
-            "marks": store.name_marks(doc_id), "mask_error": error,
+    def reading_form(self, request: Request, doc_id: str, error: str = "", status: int = 200):
+        return self.render(request, "reading.html", {
+            "reading": reading_of(self.store, doc_id), "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
+            "marks": self.store.name_marks(doc_id), "mask_error": error,
         }, status)
 
-    @router.get("/documents/{doc_id}/reading", response_class=HTMLResponse)
-    def reading_page(request: Request, doc_id: str):
-        return reading_form(request, document_or_404(store, doc_id).doc_id)
-
-    @router.post("/documents/{doc_id}/mask", dependencies=[Depends(csrf_protect)])
-    async def mask_name(request: Request, doc_id: str):
-        """A name the rules missed, marked by an editor: kept as a digest, masked at every reading of the
-        document from now on, and the document is read again at once so the name leaves it now."""
-        user = editor(request)
-        document = document_or_404(store, doc_id)
-        name = str((await request.form()).get("name") or "")
-        if document.retired:
-            return reading_form(request, doc_id, "Dokumentet är borttaget ur sökningen. Ta tillbaka det på dess sida "
-                                "först; då kan namnet maskas.", 400)
-        try:
-            digest, words = name_digest(doc_id, name)
-        except ValueError as exc:
-            return reading_form(request, doc_id, str(exc), 400)
-        if not store.mark_name(doc_id, digest, words, user.name):
-            return reading_form(request, doc_id, "Namnet är redan markerat i dokumentet och maskas vid varje läsning.", 400)
-        audit(store, user, "namn markerat för maskning", f"{doc_id}: ett namn på {words} ord (namnet sparas inte)")
-
-        def work(job: Job) -> None:
-            job.current = f"Läser om {doc_id} med namnet maskat"
-            try:
-                run = indexer().reread(doc_id, user.name, job.on_progress)
-            except MissingSources as exc:
-                job.state, job.message = "failed", f"{exc} Namnet är markerat och maskas när dokumentet läses nästa gång."
-                return
-            job.results = run.files
-            if run.failed:
-                job.state, job.message = "failed", (
-                    f"Dokumentet kunde inte läsas om: {run.failed[0].error} Namnet är markerat och maskas när "
-                    "dokumentet läses nästa gång."
-                )
-                return
-            job.link = f"/admin/documents/{doc_id}/reading"
-            job.message = (
-                f"{document.title} är läst om (index {run.generation}): namnet är maskat i styckena, i sökindexet och "
-                f"i det som sparas av dokumentet, och maskas vid varje ny läsning. {job.summary()}"
-            )
-
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "mask", f"Maskera ett namn i {doc_id}", user.name), work)
-        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
-
-    @router.post("/documents/{doc_id}/meta", dependencies=[Depends(csrf_protect)])
-    async def edit_meta(request: Request, doc_id: str):
-        user = editor(request)
-        document = document_or_404(store, doc_id)
-        form = await request.form()
-        parties = [p.strip() for p in str(form.get("parties") or "").splitlines() if p.strip()]
-        try:
-            meta = meta_from_form(doc_id, {k: str(v) for k, v in form.items()}, parties)
-        except ValueError as exc:
-            typed = {k: form.get(k) for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")}
-            return document_form(request, dataclasses.replace(document, **typed, parties=parties), str(exc), 400)
-        changed = store.update_meta(doc_id, meta, user.name)
-        audit(store, user, "metadata ändrad", f"{doc_id}: {', '.join(changed) or 'inga ändringar'}")
-        return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
-
-    @router.post("/documents/{doc_id}/meta/reset", dependencies=[Depends(csrf_protect)])
-    def reset_meta(request: Request, doc_id: str):
-        user = editor(request)
-        document_or_404(store, doc_id)
-        store.reset_meta(doc_id)
-        audit(store, user, "metadata återställd", f"{doc_id}: värdena från manifestet eller texten gäller igen")
-        return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
-
-    @router.post("/documents/{doc_id}/retire", dependencies=[Depends(csrf_protect)])
-    def retire_document(request: Request, doc_id: str):
-        user = editor(request)
-        document = document_or_404(store, doc_id)
-        if document.retired:
-            return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
-
-        def work(job: Job) -> None:
-            job.current = f"Tar {doc_id} ur sökningen och bygger sökindexet"
-            generation = indexer().retire(doc_id, user.name)
-            job.message = (
-                f"{document.title} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
-                "och dokumentet förblir borttaget vid omindexering tills en redaktör tar tillbaka det."
-            )
-            audit(store, user, "borttaget ur sökningen", doc_id)
-
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "retire", f"Ta bort {doc_id} ur sökningen", user.name), work)
-        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
-
-    @router.post("/documents/{doc_id}/reinstate", dependencies=[Depends(csrf_protect)])
-    def reinstate_document(request: Request, doc_id: str):
-        user = editor(request)
-        document = document_or_404(store, doc_id)
-        if not document.retired_by:  # not retired, or retired because its file is gone: ingest decides
-            return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
-
-        def work(job: Job) -> None:
-            job.current = f"Tar tillbaka {doc_id} i sökningen och bygger sökindexet"
-            generation = indexer().reinstate(doc_id)
-            job.message = f"{document.title} är sökbart igen (index {generation})."
-            audit(store, user, "dokument återinfört", doc_id)
-
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "reinstate", f"Ta tillbaka {doc_id} i sökningen", user.name), work)
-        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
-
-    @router.post("/reindex", dependencies=[Depends(csrf_protect)])
-    def reindex(request: Request):
-        user = editor(request)
-        corpus = settings.corpus_dir
-
-        def work(job: Job) -> None:
-            run = indexer().ingest([corpus], who=user.name, progress=job.on_progress)
-            job.results = run.files
-            job.message = f"Index {run.generation}. {job.summary()}{masked_at_rest(run.rewritten)}"
-            if any(f.outcome == "skipped" for f in run.files):
-                job.message += " Överhoppade är borttagna ur sökningen av en redaktör och läses inte in förrän någon tar tillbaka dem."
-            if run.failed:
-                job.state = "failed"
-            audit(store, user, "omindexering", f"{corpus}: {job.message}")
-
-        job = jobs.start(Job(uuid.uuid4().hex[:12], "reindex", f"Indexering av {corpus}", user.name), work)
-        return RedirectResponse(f"/admin/jobs/{job.id}", status_code=303)
-
-    @router.get("/jobs", response_class=HTMLResponse)
-    def jobs_page(request: Request):
-        return render(request, "jobs.html", {"jobs": jobs.recent(), "corpus": settings.corpus_dir})
-
-    def job_or_404(job_id: str) -> Job:
-        job = jobs.get(job_id)
+    def job_or_404(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
         if job is None:
             raise HTTPException(404, "Jobbet finns inte (det kan ha körts före en omstart).")
         return job
 
-    @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-    def job_page(request: Request, job_id: str):
-        job = job_or_404(job_id)
-        return render(request, "job.html", {"job": job, "ahead": jobs.ahead_of(job)})
 
-    @router.get("/jobs/{job_id}/progress", response_class=HTMLResponse)
-    def job_progress(request: Request, job_id: str):
-        job = job_or_404(job_id)
-        return render(request, "_progress.html", {"job": job, "ahead": jobs.ahead_of(job)})
+EDITOR = require_role("editor")
+router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(EDITOR)])
 
-    @router.get("/audit", response_class=HTMLResponse)
-    def audit_page(request: Request):
-        return render(request, "audit.html", {"entries": audit_entries(store)})
 
-    return router
+def admin_of(request: Request) -> Admin:
+    return request.app.state.admin
+
+
+AdminDep = Annotated[Admin, Depends(admin_of)]
+
+
+@router.get("", response_class=HTMLResponse)
+def documents(admin: AdminDep, request: Request):
+    return admin.render(request, "documents.html", {
+        "documents": admin.store.documents(include_retired=True), "jobs": [j for j in admin.jobs.recent() if j.active],
+        "drafts": admin.store.drafts.by(EDITOR(request).name), "keep_originals": admin.settings.keep_originals,
+    })
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_page(admin: AdminDep, request: Request, doc_id: str = ""):
+    return admin.upload_form(request, values={"target": doc_id})
+
+
+@router.post("/upload")
+async def upload(admin: AdminDep, request: Request):
+    """The router has checked the session and this checks the token (sent in the address) before the
+    body is read, so an anonymous or forged upload costs nothing; the body itself is capped in app.guard."""
+    user = EDITOR(request)
+    check_csrf(request, request.query_params.get("csrf"))
+    try:
+        form = await request.form(max_files=1, max_fields=16)
+    except HTTPException:
+        return admin.upload_form(request, "Formuläret kunde inte läsas. Välj en fil och försök igen.", 400)
+    values = {key: str(form.get(key) or "").strip() for key in ("target", "doc_id", "title", "region", "doc_type", "status")}
+    target, doc_id = values["target"], values["doc_id"]
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        await form.close()
+        return admin.upload_form(request, "Välj en fil att ladda upp.", 400, values)
+    content = await file.read(admin.settings.max_upload + 1)
+    await form.close()  # the spooled copy goes now; what is kept is written below
+    chosen: dict = {}  # what the editor chose for a new document, kept as the editor's edits
+    meta = existing = None
+    try:
+        if len(content) > admin.settings.max_upload:
+            raise UploadRefused(f"Filen är större än {admin.settings.max_upload_mb} MB.")
+        kind = sniff(content, file.filename, admin.settings.docx_max_unpacked_mb * 2**20)
+        if target:
+            existing = document_or_404(admin.store, target)
+            if existing.retired:
+                raise UploadRefused(
+                    f"Dokumentet {target} är borttaget ur sökningen. Ta tillbaka det på dess sida först."
+                )
+            doc_id = target
+            meta = None if existing.guessed else file_meta_of(admin.store, existing)
+        else:
+            doc_id = safe_doc_id(doc_id or file.filename)
+            if not doc_id:
+                raise UploadRefused("Ange ett dokument-id med bokstäver eller siffror.")
+            if admin.store.document(doc_id):
+                raise UploadRefused(f"Dokumentet {doc_id} finns redan. Välj det under ”Ny version av” i stället.")
+            chosen = chosen_fields(doc_id, values)
+        pending = admin.store.drafts.of_document(doc_id)
+        if pending:
+            raise UploadRefused(
+                f"Det finns redan ett opublicerat utkast av {doc_id}, uppladdat av {pending.uploaded_by} "
+                f"{pending.uploaded_at} UTC. Det måste publiceras eller slängas innan nästa laddas upp."
+            )
+    except ValueError as exc:  # UploadRefused or a metadata error
+        audit(admin.store, user, "uppladdning nekad", f"{file.filename}: {exc}")
+        return admin.upload_form(request, str(exc), 400, values)
+
+    folder = admin.uploads / doc_id / dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    folder.mkdir(parents=True)
+    path = folder / f"{doc_id}.{kind}"
+    path.write_bytes(content)
+    if meta:
+        (folder / MANIFEST_NAME).write_text(manifest_toml(meta), encoding="utf-8")
+
+    def discard() -> None:
+        """Nothing of a refused file is kept; the document's folder goes too if this was all it had."""
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.parent.rmdir()
+
+    draft_id = uuid.uuid4().hex[:12]
+
+    def work(job: Job) -> None:
+        try:
+            result, compared, kept = admin.read_and_compare(job, draft_id, path, chosen, user.name)
+        except IngestError as exc:
+            discard()
+            job.state, job.message = "failed", f"Filen kunde inte läsas: {exc}"
+            audit(admin.store, user, "uppladdning misslyckades", f"{doc_id}: {exc}")
+            return
+        except BaseException:
+            discard()
+            raise
+        if result.outcome == "unchanged":
+            drop_preview(admin.settings, draft_id)
+            discard()
+            job.message = f"Filen är likadan som version {result.version} av {doc_id}; det finns inget att publicera."
+            return
+        admin.store.drafts.add(Draft(
+            id=draft_id, doc_id=doc_id, target_version=existing.current_version if existing else None,
+            file_name=file.filename, file=str(kept), chosen=chosen, uploaded_by=user.name, uploaded_at="",
+            changes=compared,
+        ))
+        job.link = f"/admin/drafts/{draft_id}"
+        job.message = f"Filen är läst som ett utkast; bara du ser det tills du publicerar det. {job.summary()}"
+        audit(admin.store, user, "utkast uppladdat", f"{doc_id} ({file.filename}, {len(content)} byte)")
+
+    return admin.start("upload", f"Uppladdning av {file.filename}", user, work)
+
+
+@router.get("/drafts/{draft_id}", response_class=HTMLResponse)
+def draft_page(admin: AdminDep, request: Request, draft_id: str, q: str = ""):
+    draft = admin.draft_or_404(request, draft_id)
+    current = admin.store.document(draft.doc_id)
+    context = {"draft": draft, "current": current, "q": q.strip()[:MAX_QUERY]}
+    if not has_preview(admin.settings, draft_id):
+        return admin.render(request, "draft_missing.html", context)
+    preview = admin.previews.get(draft_id)
+    context |= {
+        "reading": reading_of(preview.store, draft.doc_id, "draft"),
+        "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
+        "provenance": preview.store.meta_provenance(draft.doc_id),
+        "stale": bool(draft.target_version and current and current.current_version != draft.target_version),
+    }
+    if context["q"]:
+        context["tried"] = compare(admin.searcher, preview, context["q"], draft.doc_id)
+    return admin.render(request, "draft.html", context)
+
+
+@router.post("/drafts/{draft_id}/publish", dependencies=[Depends(csrf_protect)])
+def publish_draft(admin: AdminDep, request: Request, draft_id: str):
+    user = EDITOR(request)
+    draft = admin.draft_or_404(request, draft_id)
+    doc_id = draft.doc_id
+
+    def work(job: Job) -> None:
+        if admin.store.drafts.get(draft_id) is None:
+            job.state, job.message = "failed", "Utkastet finns inte längre: det är redan publicerat eller slängt."
+            return
+        new = draft.target_version is None
+        if new and admin.store.document(doc_id):
+            job.state, job.message = "failed", (
+                f"Ett dokument {doc_id} har tillkommit sedan utkastet laddades upp. "
+                "Släng utkastet och ladda upp filen med ett annat dokument-id."
+            )
+            return
+        if has_preview(admin.settings, draft_id):
+            keep_vectors(admin.settings, admin.store, draft_id, doc_id, admin.searcher.embedder.dimension)
+        if draft.chosen:
+            admin.store.choose_meta(doc_id, draft.chosen, draft.uploaded_by)
+        try:
+            run = admin.indexer().ingest([Path(draft.file)], who=draft.uploaded_by, progress=job.on_progress, isolated=True)
+        except BaseException:
+            if new:  # the choices must not wait for another document of the same id
+                admin.store.reset_meta(doc_id)
+            raise
+        job.results = run.files
+        if run.failed:
+            if new:
+                admin.store.reset_meta(doc_id)
+            job.state, job.message = "failed", f"Filen kunde inte läsas: {run.failed[0].error} Utkastet finns kvar."
+            return
+        result = run.files[0]
+        admin.forget_draft(draft_id)
+        job.message = f"{doc_id} version {result.version} är publicerad och sökbar för alla. {job.summary()}"
+        audit(admin.store, user, "nytt dokument" if new else "ny version",
+              f"{doc_id} v{result.version} ({draft.file_name}), publicerat utkast från {draft.uploaded_at} UTC")
+
+    return admin.start("publish", f"Publicering av {draft.file_name}", user, work)
+
+
+@router.post("/drafts/{draft_id}/discard", dependencies=[Depends(csrf_protect)])
+def discard_draft(admin: AdminDep, request: Request, draft_id: str):
+    user = EDITOR(request)
+    draft = admin.draft_or_404(request, draft_id)
+    admin.forget_draft(draft_id)
+    drop_upload(admin.settings, admin.store, Path(draft.file))
+    audit(admin.store, user, "utkast slängt", f"{draft.doc_id} ({draft.file_name})")
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/drafts/{draft_id}/read", dependencies=[Depends(csrf_protect)])
+def reread_draft(admin: AdminDep, request: Request, draft_id: str):
+    """A draft without its copy (a backup restored elsewhere) is read again from its kept file."""
+    user = EDITOR(request)
+    draft = admin.draft_or_404(request, draft_id)
+
+    def work(job: Job) -> None:
+        result, compared, _ = admin.read_and_compare(job, draft_id, Path(draft.file), draft.chosen, draft.uploaded_by)
+        admin.store.drafts.set_changes(draft_id, compared)
+        job.link = f"/admin/drafts/{draft_id}"
+        job.message = "Utkastet är läst igen." if result.outcome != "unchanged" else (
+            f"Filen är nu likadan som version {result.version} av {draft.doc_id}; släng utkastet."
+        )
+
+    return admin.start("upload", f"Läser utkastet {draft.file_name} igen", user, work)
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(admin: AdminDep, request: Request, doc_id: str):
+    return admin.document_form(request, document_or_404(admin.store, doc_id))
+
+
+@router.get("/documents/{doc_id}/reading", response_class=HTMLResponse)
+def reading_page(admin: AdminDep, request: Request, doc_id: str):
+    return admin.reading_form(request, document_or_404(admin.store, doc_id).doc_id)
+
+
+@router.post("/documents/{doc_id}/mask", dependencies=[Depends(csrf_protect)])
+async def mask_name(admin: AdminDep, request: Request, doc_id: str):
+    """A name the rules missed, marked by an editor: kept as a digest, masked at every reading of the
+    document from now on, and the document is read again at once so the name leaves it now."""
+    user = EDITOR(request)
+    document = document_or_404(admin.store, doc_id)
+    name = str((await request.form()).get("name") or "")
+    if document.retired:
+        return admin.reading_form(request, doc_id, "Dokumentet är borttaget ur sökningen. Ta tillbaka det på dess sida "
+                            "först; då kan namnet maskas.", 400)
+    try:
+        digest, words = name_digest(doc_id, name)
+    except ValueError as exc:
+        return admin.reading_form(request, doc_id, str(exc), 400)
+    if not admin.store.mark_name(doc_id, digest, words, user.name):
+        return admin.reading_form(request, doc_id, "Namnet är redan markerat i dokumentet och maskas vid varje läsning.", 400)
+    audit(admin.store, user, "namn markerat för maskning", f"{doc_id}: ett namn på {words} ord (namnet sparas inte)")
+
+    def work(job: Job) -> None:
+        job.current = f"Läser om {doc_id} med namnet maskat"
+        try:
+            run = admin.indexer().reread(doc_id, user.name, job.on_progress)
+        except MissingSources as exc:
+            job.state, job.message = "failed", f"{exc} Namnet är markerat och maskas när dokumentet läses nästa gång."
+            return
+        job.results = run.files
+        if run.failed:
+            job.state, job.message = "failed", (
+                f"Dokumentet kunde inte läsas om: {run.failed[0].error} Namnet är markerat och maskas när "
+                "dokumentet läses nästa gång."
+            )
+            return
+        job.link = f"/admin/documents/{doc_id}/reading"
+        job.message = (
+            f"{document.title} är läst om (index {run.generation}): namnet är maskat i styckena, i sökindexet och "
+            f"i det som sparas av dokumentet, och maskas vid varje ny läsning. {job.summary()}"
+        )
+
+    return admin.start("mask", f"Maskera ett namn i {doc_id}", user, work)
+
+
+@router.post("/documents/{doc_id}/meta", dependencies=[Depends(csrf_protect)])
+async def edit_meta(admin: AdminDep, request: Request, doc_id: str):
+    user = EDITOR(request)
+    document = document_or_404(admin.store, doc_id)
+    form = await request.form()
+    parties = [p.strip() for p in str(form.get("parties") or "").splitlines() if p.strip()]
+    try:
+        meta = meta_from_form(doc_id, {k: str(v) for k, v in form.items()}, parties)
+    except ValueError as exc:
+        typed = {k: form.get(k) for k in ("title", "region", "doc_type", "decided", "valid_from", "valid_to", "status")}
+        return admin.document_form(request, dataclasses.replace(document, **typed, parties=parties), str(exc), 400)
+    changed = admin.store.update_meta(doc_id, meta, user.name)
+    audit(admin.store, user, "metadata ändrad", f"{doc_id}: {', '.join(changed) or 'inga ändringar'}")
+    return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+
+@router.post("/documents/{doc_id}/meta/reset", dependencies=[Depends(csrf_protect)])
+def reset_meta(admin: AdminDep, request: Request, doc_id: str):
+    user = EDITOR(request)
+    document_or_404(admin.store, doc_id)
+    admin.store.reset_meta(doc_id)
+    audit(admin.store, user, "metadata återställd", f"{doc_id}: värdena från manifestet eller texten gäller igen")
+    return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+
+@router.post("/documents/{doc_id}/retire", dependencies=[Depends(csrf_protect)])
+def retire_document(admin: AdminDep, request: Request, doc_id: str):
+    user = EDITOR(request)
+    document = document_or_404(admin.store, doc_id)
+    if document.retired:
+        return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+    def work(job: Job) -> None:
+        job.current = f"Tar {doc_id} ur sökningen och bygger sökindexet"
+        generation = admin.indexer().retire(doc_id, user.name)
+        job.message = (
+            f"{document.title} är borttaget ur sökningen (index {generation}). Historiken finns kvar, "
+            "och dokumentet förblir borttaget vid omindexering tills en redaktör tar tillbaka det."
+        )
+        audit(admin.store, user, "borttaget ur sökningen", doc_id)
+
+    return admin.start("retire", f"Ta bort {doc_id} ur sökningen", user, work)
+
+
+@router.post("/documents/{doc_id}/reinstate", dependencies=[Depends(csrf_protect)])
+def reinstate_document(admin: AdminDep, request: Request, doc_id: str):
+    user = EDITOR(request)
+    document = document_or_404(admin.store, doc_id)
+    if not document.retired_by:  # not retired, or retired because its file is gone: ingest decides
+        return RedirectResponse(f"/admin/documents/{doc_id}", status_code=303)
+
+    def work(job: Job) -> None:
+        job.current = f"Tar tillbaka {doc_id} i sökningen och bygger sökindexet"
+        generation = admin.indexer().reinstate(doc_id)
+        job.message = f"{document.title} är sökbart igen (index {generation})."
+        audit(admin.store, user, "dokument återinfört", doc_id)
+
+    return admin.start("reinstate", f"Ta tillbaka {doc_id} i sökningen", user, work)
+
+
+@router.post("/reindex", dependencies=[Depends(csrf_protect)])
+def reindex(admin: AdminDep, request: Request):
+    user = EDITOR(request)
+    corpus = admin.settings.corpus_dir
+
+    def work(job: Job) -> None:
+        run = admin.indexer().ingest([corpus], who=user.name, progress=job.on_progress)
+        job.results = run.files
+        job.message = f"Index {run.generation}. {job.summary()}{masked_at_rest(run.rewritten)}"
+        if any(f.outcome == "skipped" for f in run.files):
+            job.message += " Överhoppade är borttagna ur sökningen av en redaktör och läses inte in förrän någon tar tillbaka dem."
+        if run.failed:
+            job.state = "failed"
+        audit(admin.store, user, "omindexering", f"{corpus}: {job.message}")
+
+    return admin.start("reindex", f"Indexering av {corpus}", user, work)
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def jobs_page(admin: AdminDep, request: Request):
+    return admin.render(request, "jobs.html", {"jobs": admin.jobs.recent(), "corpus": admin.settings.corpus_dir})
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(admin: AdminDep, request: Request, job_id: str):
+    job = admin.job_or_404(job_id)
+    return admin.render(request, "job.html", {"job": job, "ahead": admin.jobs.ahead_of(job)})
+
+
+@router.get("/jobs/{job_id}/progress", response_class=HTMLResponse)
+def job_progress(admin: AdminDep, request: Request, job_id: str):
+    job = admin.job_or_404(job_id)
+    return admin.render(request, "_progress.html", {"job": job, "ahead": admin.jobs.ahead_of(job)})
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(admin: AdminDep, request: Request):
+    return admin.render(request, "audit.html", {"entries": audit_entries(admin.store)})

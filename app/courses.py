@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -120,127 +121,149 @@ def citation(passage: Passage, document: Document) -> str:
     return ", ".join(parts)
 
 
-def courses_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    store = searcher.store
-    courses = store.courses
-    editor = Depends(require_role(*COURSE_ROLES))
-    # Links in exports: the configured address, else relative. Never the request's Host header, which anyone can set.
-    base_url = searcher.settings.base_url
-    templates.env.globals.update(citation=citation, is_matrix=is_matrix, matrix_legend=MATRIX_LEGEND)
+class CourseSite:
+    """What the course pages work with: the store's courses and passages, the address links in exports
+    are made with (the configured one, else relative: never the request's Host header, which anyone can
+    set) and the page templates. One per app, in `app.state.courses`."""
 
-    def editable(course_id: int, user: User) -> Course:
-        course = courses.get(str(course_id))
+    def __init__(self, searcher: Searcher, templates: Jinja2Templates):
+        self.store = searcher.store
+        self.courses = searcher.store.courses
+        self.base_url = searcher.settings.base_url
+        self.templates = templates
+        templates.env.globals.update(citation=citation, is_matrix=is_matrix, matrix_legend=MATRIX_LEGEND)
+
+    def editable(self, course_id: int, user: User) -> Course:
+        course = self.courses.get(str(course_id))
         if course is None:
             raise HTTPException(404, "Kursen finns inte.")
         if not can_edit(user, course):
             raise HTTPException(403, "Du kan bara ändra dina egna kurser.")
         return course
 
-    def readable(request: Request, key: str) -> Course:
+    def readable(self, request: Request, key: str) -> Course:
         """Published courses are public; a draft is seen only by those who may edit it."""
-        course = courses.get(key)
+        course = self.courses.get(key)
         if course is None or not (course.published or can_edit(current_user(request), course)):
             raise HTTPException(404, "Kursen finns inte eller är inte publicerad.")
         return course
 
-    def back_to_edit(course_id: int, anchor: str = "", **query) -> RedirectResponse:
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        return RedirectResponse(f"/courses/{course_id}/edit{suffix}{anchor}", status_code=303)
-
-    def render(request: Request, template: str, context: dict, **kwargs):
+    def render(self, request: Request, template: str, context: dict, **kwargs):
         user = current_user(request)
-        base = {"user": user, "my_courses": editable_courses(store, user)}
-        return templates.TemplateResponse(request, template, base | context, **kwargs)
+        base = {"user": user, "my_courses": editable_courses(self.store, user)}
+        return self.templates.TemplateResponse(request, template, base | context, **kwargs)
 
-    @router.get("/courses", response_class=HTMLResponse)
-    def course_list(request: Request):
-        return render(request, "courses.html", {"published": courses.published()})
 
-    @router.post("/courses")
-    def create_course(request: Request, title: str = Form(""), description: str = Form(""), csrf: str = Form(""), user=editor):
-        check_csrf(request, csrf)
-        title = title.strip()[:MAX_TITLE]
-        if not title:
-            return render(
-                request, "courses.html",
-                {"published": courses.published(), "error": "Ge kursen ett namn."}, status_code=422,
-            )
-        course = courses.create(slugify(title), title, description.strip()[:MAX_TEXT], user.name)
-        return back_to_edit(course.id)
+def back_to_edit(course_id: int, anchor: str = "", **query) -> RedirectResponse:
+    suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+    return RedirectResponse(f"/courses/{course_id}/edit{suffix}{anchor}", status_code=303)
 
-    @router.post("/courses/add")
-    def add_item(request: Request, course_id: int = Form(...), chunk_id: str = Form(...), csrf: str = Form(""), user=editor):
-        check_csrf(request, csrf)
-        course = editable(course_id, user)
-        if store.passage(chunk_id) is None:
-            raise HTTPException(404, "Avsnittet finns inte.")
-        item_id = courses.add(course.id, chunk_id)
-        if request.headers.get("HX-Request"):  # added from a search result: say so there and stay
-            return templates.TemplateResponse(request, "_course_added.html", {"course": course})
-        return back_to_edit(course.id, f"#item-{item_id}", added=item_id)
 
-    @router.get("/courses/{course_id}/edit", response_class=HTMLResponse)
-    def edit_course(request: Request, course_id: int, added: int | None = None, user=editor):
-        course = editable(course_id, user)
-        items = resolve_items(store, courses.items(course.id))
-        return render(request, "course_edit.html", {"course": course, "items": items, "added": added})
+def site_of(request: Request) -> CourseSite:
+    return request.app.state.courses
 
-    @router.post("/courses/{course_id}/settings")
-    def save_settings(
-        request: Request, course_id: int, title: str = Form(""), description: str = Form(""),
-        published: str = Form(""), csrf: str = Form(""), user=editor,
-    ):
-        check_csrf(request, csrf)
-        course = editable(course_id, user)
-        courses.update(course.id, title.strip()[:MAX_TITLE] or course.title, description.strip()[:MAX_TEXT], bool(published))
-        return back_to_edit(course.id, saved=1)
 
-    @router.post("/courses/{course_id}/items/{item_id}/move")
-    def move_item(request: Request, course_id: int, item_id: int, direction: str = Form(...), csrf: str = Form(""), user=editor):
-        check_csrf(request, csrf)
-        course = editable(course_id, user)
-        courses.move(course.id, item_id, -1 if direction == "up" else 1)
-        return back_to_edit(course.id, f"#item-{item_id}")
+SiteDep = Annotated[CourseSite, Depends(site_of)]
+EDITOR = Depends(require_role(*COURSE_ROLES))
+router = APIRouter(include_in_schema=False)
 
-    @router.post("/courses/{course_id}/items/{item_id}/note")
-    def save_note(request: Request, course_id: int, item_id: int, note: str = Form(""), csrf: str = Form(""), user=editor):
-        check_csrf(request, csrf)
-        course = editable(course_id, user)
-        courses.set_note(course.id, item_id, note.strip()[:MAX_TEXT])
-        return back_to_edit(course.id, f"#item-{item_id}")
 
-    @router.post("/courses/{course_id}/items/{item_id}/remove")
-    def remove_item(request: Request, course_id: int, item_id: int, csrf: str = Form(""), user=editor):
-        check_csrf(request, csrf)
-        course = editable(course_id, user)
-        courses.remove(course.id, item_id)
-        return back_to_edit(course.id)
+@router.get("/courses", response_class=HTMLResponse)
+def course_list(site: SiteDep, request: Request):
+    return site.render(request, "courses.html", {"published": site.courses.published()})
 
-    # Declared before /courses/{key} so "3.md" is an export, not a slug.
-    @router.get("/courses/{key}.md")
-    def course_markdown(request: Request, key: str):
-        course = readable(request, key)
-        items = resolve_items(store, courses.items(course.id))
-        body = markdown_of(course, items, base_url)
-        return Response(
-            body, media_type="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{course.slug}.md"'},
+
+@router.post("/courses")
+def create_course(site: SiteDep, request: Request, title: str = Form(""), description: str = Form(""), csrf: str = Form(""), user=EDITOR):
+    check_csrf(request, csrf)
+    title = title.strip()[:MAX_TITLE]
+    if not title:
+        return site.render(
+            request, "courses.html",
+            {"published": site.courses.published(), "error": "Ge kursen ett namn."}, status_code=422,
         )
+    course = site.courses.create(slugify(title), title, description.strip()[:MAX_TEXT], user.name)
+    return back_to_edit(course.id)
 
-    @router.get("/courses/{key}/print", response_class=HTMLResponse)
-    def course_print(request: Request, key: str):
-        course = readable(request, key)
-        items = resolve_items(store, courses.items(course.id))
-        return templates.TemplateResponse(request, "course_print.html", {"course": course, "items": items, "base_url": base_url})
 
-    @router.get("/courses/{key}", response_class=HTMLResponse)
-    def course_page(request: Request, key: str):
-        course = readable(request, key)
-        items = resolve_items(store, courses.items(course.id))
-        return render(
-            request, "course.html",
-            {"course": course, "items": items, "editable": can_edit(current_user(request), course)},
-        )
+@router.post("/courses/add")
+def add_item(site: SiteDep, request: Request, course_id: int = Form(...), chunk_id: str = Form(...), csrf: str = Form(""), user=EDITOR):
+    check_csrf(request, csrf)
+    course = site.editable(course_id, user)
+    if site.store.passage(chunk_id) is None:
+        raise HTTPException(404, "Avsnittet finns inte.")
+    item_id = site.courses.add(course.id, chunk_id)
+    if request.headers.get("HX-Request"):  # added from a search result: say so there and stay
+        return site.templates.TemplateResponse(request, "_course_added.html", {"course": course})
+    return back_to_edit(course.id, f"#item-{item_id}", added=item_id)
 
-    return router
+
+@router.get("/courses/{course_id}/edit", response_class=HTMLResponse)
+def edit_course(site: SiteDep, request: Request, course_id: int, added: int | None = None, user=EDITOR):
+    course = site.editable(course_id, user)
+    items = resolve_items(site.store, site.courses.items(course.id))
+    return site.render(request, "course_edit.html", {"course": course, "items": items, "added": added})
+
+
+@router.post("/courses/{course_id}/settings")
+def save_settings(
+    site: SiteDep, request: Request, course_id: int, title: str = Form(""), description: str = Form(""),
+    published: str = Form(""), csrf: str = Form(""), user=EDITOR,
+):
+    check_csrf(request, csrf)
+    course = site.editable(course_id, user)
+    site.courses.update(course.id, title.strip()[:MAX_TITLE] or course.title, description.strip()[:MAX_TEXT], bool(published))
+    return back_to_edit(course.id, saved=1)
+
+
+@router.post("/courses/{course_id}/items/{item_id}/move")
+def move_item(site: SiteDep, request: Request, course_id: int, item_id: int, direction: str = Form(...), csrf: str = Form(""), user=EDITOR):
+    check_csrf(request, csrf)
+    course = site.editable(course_id, user)
+    site.courses.move(course.id, item_id, -1 if direction == "up" else 1)
+    return back_to_edit(course.id, f"#item-{item_id}")
+
+
+@router.post("/courses/{course_id}/items/{item_id}/note")
+def save_note(site: SiteDep, request: Request, course_id: int, item_id: int, note: str = Form(""), csrf: str = Form(""), user=EDITOR):
+    check_csrf(request, csrf)
+    course = site.editable(course_id, user)
+    site.courses.set_note(course.id, item_id, note.strip()[:MAX_TEXT])
+    return back_to_edit(course.id, f"#item-{item_id}")
+
+
+@router.post("/courses/{course_id}/items/{item_id}/remove")
+def remove_item(site: SiteDep, request: Request, course_id: int, item_id: int, csrf: str = Form(""), user=EDITOR):
+    check_csrf(request, csrf)
+    course = site.editable(course_id, user)
+    site.courses.remove(course.id, item_id)
+    return back_to_edit(course.id)
+
+
+# Declared before /courses/{key} so "3.md" is an export, not a slug.
+@router.get("/courses/{key}.md")
+def course_markdown(site: SiteDep, request: Request, key: str):
+    course = site.readable(request, key)
+    items = resolve_items(site.store, site.courses.items(course.id))
+    body = markdown_of(course, items, site.base_url)
+    return Response(
+        body, media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{course.slug}.md"'},
+    )
+
+
+@router.get("/courses/{key}/print", response_class=HTMLResponse)
+def course_print(site: SiteDep, request: Request, key: str):
+    course = site.readable(request, key)
+    items = resolve_items(site.store, site.courses.items(course.id))
+    return site.templates.TemplateResponse(request, "course_print.html", {"course": course, "items": items, "base_url": site.base_url})
+
+
+@router.get("/courses/{key}", response_class=HTMLResponse)
+def course_page(site: SiteDep, request: Request, key: str):
+    course = site.readable(request, key)
+    items = resolve_items(site.store, site.courses.items(course.id))
+    return site.render(
+        request, "course.html",
+        {"course": course, "items": items, "editable": can_edit(current_user(request), course)},
+    )

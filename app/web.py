@@ -16,12 +16,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.admin import admin_router
+from app.admin import Admin
+from app.admin import router as admin_router
 from app.api_models import (
     ApiError, Document, DocumentSummary, Health, Passage, ResponsibilityResponse, SearchResponse,
 )
 from app.auth import AuthError, auth_error_page, auth_router, csrf_token
-from app.courses import courses_router
+from app.courses import CourseSite
+from app.courses import router as courses_router
 from app.guard import AllowedHosts, BodyLimit, ProxyHeaders, SameOrigin, SecurityHeaders, body_limits
 from app.history_pages import history_router
 from app.logs import RequestLog, configure as configure_logging
@@ -206,7 +208,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return passage_of(passage, store.document(passage.doc_id))
 
     app.include_router(pages_router(searcher, templates))
-    app.include_router(courses_router(searcher, templates))
+    app.state.courses = CourseSite(searcher, templates)
+    app.include_router(courses_router)
     app.add_exception_handler(AuthError, auth_error_page(templates))
     page_refusal = not_found_page(templates)
 
@@ -218,7 +221,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     app.add_exception_handler(StarletteHTTPException, api_refusal)
     app.include_router(auth_router(templates))
-    app.include_router(admin_router(settings, searcher, templates))
+    app.state.admin = Admin(settings, searcher, templates)
+    app.include_router(admin_router)
     app.include_router(history_router(searcher, templates))
 
     return app

@@ -22,6 +22,7 @@ CORPUS = PROJECT_DIR / "corpus"
 # Test files that start `kb serve` processes or a browser: left out of `make test-fast` with the model tests.
 _SERVER_FILES = {"test_server.py", "test_replicas.py"}
 _BROWSER_FILES = {"test_browser.py"}
+_BROWSER_FIXTURES = {"page", "browser", "context"}  # Playwright's: a test that takes one drives Chromium
 DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 
 
@@ -107,5 +108,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.model)
         if name in _SERVER_FILES:
             item.add_marker(pytest.mark.servers)
-        if name in _BROWSER_FILES:
+        parametrized = set(item.callspec.params) if hasattr(item, "callspec") else set()
+        if name in _BROWSER_FILES or _BROWSER_FIXTURES & (set(item.fixturenames) - parametrized):
             item.add_marker(pytest.mark.browser)

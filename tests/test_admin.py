@@ -297,7 +297,7 @@ def test_the_reading_page_shows_how_a_document_was_read(env):
 
 def test_progress_and_summary_speak_of_documents_and_passages_in_the_same_numbers(env):
     """The page counted "0/1899" pieces while embedding and then reported "609 stycken bäddades in"."""
-    from app.admin import Job
+    from app.jobs import Job
     from index.build import BUILDING, EMBEDDING, READING, Progress
 
     job = Job("x", "reindex", "Indexering", "rut")
