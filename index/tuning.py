@@ -202,6 +202,8 @@ ALL_SETS = TUNING_SETS + (
     ("betydelse", "corpus-more", "tests/data/questions-meaning.jsonl"),
     ("betydelse, utelämnade", "corpus-more", "tests/data/questions-meaning-holdout.jsonl"),
     ("webbsidor", "web", "tests/data/questions-web.jsonl"),
+    ("kortet, nya", "corpus-more", "tests/data/questions-card.jsonl"),
+    ("kortet, utelämnade", "corpus-more", "tests/data/questions-card-holdout.jsonl"),
 )
 
 
