@@ -43,6 +43,7 @@ test-fast: install-test
 # pyflakes and pycodestyle's errors (pyproject.toml, [tool.ruff]); CI runs it before the tests.
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 eval: install
 	@for mode in bm25 dense hybrid; do $(KB) eval $(EVAL_FILE) --mode $$mode; echo; done

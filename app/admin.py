@@ -178,8 +178,9 @@ def meta_from_form(doc_id: str, form: dict, parties: list[str]) -> DocumentMeta:
         dates[key] = value or None
     if dates["valid_from"] and dates["valid_to"] and dates["valid_from"] > dates["valid_to"]:
         raise ValueError("Giltig till är före giltig från.")
-    return DocumentMeta(doc_id=doc_id, title=title, region=region, doc_type=doc_type, parties=parties,
-                        status=status, **dates)
+    return DocumentMeta(
+        doc_id=doc_id, title=title, region=region, doc_type=doc_type, parties=parties, status=status, **dates
+    )
 
 
 def file_meta_of(store, document: Document) -> DocumentMeta:
@@ -223,18 +224,31 @@ class Admin:
 
     def upload_form(self, request: Request, error: str = "", status: int = 200, values: dict | None = None):
         settings = self.settings
-        return self.render(request, "upload.html", {
-            "documents": self.store.documents(), "error": error, "values": values or {}, "doc_types": DOC_TYPES,
-            "statuses": STATUSES, "regions": [r.name for r in regions()], "max_mb": settings.max_upload_mb,
-            "accepted": ",".join(SUFFIX_KIND), "keep_originals": settings.keep_originals,
-        }, status)
+        return self.render(
+            request,
+            "upload.html",
+            {
+                "documents": self.store.documents(),
+                "error": error,
+                "values": values or {},
+                "doc_types": DOC_TYPES,
+                "statuses": STATUSES,
+                "regions": [r.name for r in regions()],
+                "max_mb": settings.max_upload_mb,
+                "accepted": ",".join(SUFFIX_KIND),
+                "keep_originals": settings.keep_originals,
+            },
+            status,
+        )
 
     def read_and_compare(
         self, job: Job, draft_id: str, path: Path, chosen: dict, who: str
     ) -> tuple[FileResult, list[dict], Path]:
         """Read the file into the draft's copy of the corpus and ask the questions it may change of both;
         returns also the file the draft is kept as (its masked copy)."""
-        result, kept = read_draft(self.settings, self.store, self.searcher.embedder, draft_id, path, chosen, who, job.on_progress)
+        result, kept = read_draft(
+            self.settings, self.store, self.searcher.embedder, draft_id, path, chosen, who, job.on_progress
+        )
         job.results = [result]
         if result.outcome == "unchanged":
             return result, [], kept
@@ -260,19 +274,36 @@ class Admin:
 
     def document_form(self, request: Request, document: Document, error: str = "", status: int = 200):
         source = Path(document.source_path)
-        return self.render(request, "document.html", {
-            "document": document, "versions": self.store.versions(document.doc_id), "error": error,
-            "doc_types": DOC_TYPES, "statuses": STATUSES, "regions": [r.name for r in regions()],
-            "from_corpus": self.settings.corpus_dir.resolve() in source.parents,
-            "from_upload": self.uploads.resolve() in source.parents,
-            "provenance": self.store.meta_provenance(document.doc_id),
-        }, status)
+        return self.render(
+            request,
+            "document.html",
+            {
+                "document": document,
+                "versions": self.store.versions(document.doc_id),
+                "error": error,
+                "doc_types": DOC_TYPES,
+                "statuses": STATUSES,
+                "regions": [r.name for r in regions()],
+                "from_corpus": self.settings.corpus_dir.resolve() in source.parents,
+                "from_upload": self.uploads.resolve() in source.parents,
+                "provenance": self.store.meta_provenance(document.doc_id),
+            },
+            status,
+        )
 
     def reading_form(self, request: Request, doc_id: str, error: str = "", status: int = 200):
-        return self.render(request, "reading.html", {
-            "reading": reading_of(self.store, doc_id), "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
-            "marks": self.store.name_marks(doc_id), "mask_error": error,
-        }, status)
+        return self.render(
+            request,
+            "reading.html",
+            {
+                "reading": reading_of(self.store, doc_id),
+                "removed_labels": REMOVED_LABELS,
+                "head_labels": HEAD_LABELS,
+                "marks": self.store.name_marks(doc_id),
+                "mask_error": error,
+            },
+            status,
+        )
 
     def job_or_404(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)
@@ -294,10 +325,16 @@ AdminDep = Annotated[Admin, Depends(admin_of)]
 
 @router.get("", response_class=HTMLResponse)
 def documents(admin: AdminDep, request: Request):
-    return admin.render(request, "documents.html", {
-        "documents": admin.store.documents(include_retired=True), "jobs": [j for j in admin.jobs.recent() if j.active],
-        "drafts": admin.store.drafts.by(EDITOR(request).name), "keep_originals": admin.settings.keep_originals,
-    })
+    return admin.render(
+        request,
+        "documents.html",
+        {
+            "documents": admin.store.documents(include_retired=True),
+            "jobs": [j for j in admin.jobs.recent() if j.active],
+            "drafts": admin.store.drafts.by(EDITOR(request).name),
+            "keep_originals": admin.settings.keep_originals,
+        },
+    )
 
 
 @router.get("/upload", response_class=HTMLResponse)
@@ -315,7 +352,9 @@ async def upload(admin: AdminDep, request: Request):
         form = await request.form(max_files=1, max_fields=16)
     except HTTPException:
         return admin.upload_form(request, "Formuläret kunde inte läsas. Välj en fil och försök igen.", 400)
-    values = {key: str(form.get(key) or "").strip() for key in ("target", "doc_id", "title", "region", "doc_type", "status")}
+    values = {
+        key: str(form.get(key) or "").strip() for key in ("target", "doc_id", "title", "region", "doc_type", "status")
+    }
     target, doc_id = values["target"], values["doc_id"]
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
@@ -385,11 +424,19 @@ async def upload(admin: AdminDep, request: Request):
             discard()
             job.message = f"Filen är likadan som version {result.version} av {doc_id}; det finns inget att publicera."
             return
-        admin.store.drafts.add(Draft(
-            id=draft_id, doc_id=doc_id, target_version=existing.current_version if existing else None,
-            file_name=file.filename, file=str(kept), chosen=chosen, uploaded_by=user.name, uploaded_at="",
-            changes=compared,
-        ))
+        admin.store.drafts.add(
+            Draft(
+                id=draft_id,
+                doc_id=doc_id,
+                target_version=existing.current_version if existing else None,
+                file_name=file.filename,
+                file=str(kept),
+                chosen=chosen,
+                uploaded_by=user.name,
+                uploaded_at="",
+                changes=compared,
+            )
+        )
         job.link = f"/admin/drafts/{draft_id}"
         job.message = f"Filen är läst som ett utkast; bara du ser det tills du publicerar det. {job.summary()}"
         audit(admin.store, user, "utkast uppladdat", f"{doc_id} ({file.filename}, {len(content)} byte)")
@@ -407,7 +454,8 @@ def draft_page(admin: AdminDep, request: Request, draft_id: str, q: str = ""):
     preview = admin.previews.get(draft_id)
     context |= {
         "reading": reading_of(preview.store, draft.doc_id, "draft"),
-        "removed_labels": REMOVED_LABELS, "head_labels": HEAD_LABELS,
+        "removed_labels": REMOVED_LABELS,
+        "head_labels": HEAD_LABELS,
         "provenance": preview.store.meta_provenance(draft.doc_id),
         "stale": bool(draft.target_version and current and current.current_version != draft.target_version),
     }
@@ -428,9 +476,12 @@ def publish_draft(admin: AdminDep, request: Request, draft_id: str):
             return
         new = draft.target_version is None
         if new and admin.store.document(doc_id):
-            job.state, job.message = "failed", (
-                f"Ett dokument {doc_id} har tillkommit sedan utkastet laddades upp. "
-                "Släng utkastet och ladda upp filen med ett annat dokument-id."
+            job.state, job.message = (
+                "failed",
+                (
+                    f"Ett dokument {doc_id} har tillkommit sedan utkastet laddades upp. "
+                    "Släng utkastet och ladda upp filen med ett annat dokument-id."
+                ),
             )
             return
         if has_preview(admin.settings, draft_id):
@@ -438,7 +489,9 @@ def publish_draft(admin: AdminDep, request: Request, draft_id: str):
         if draft.chosen:
             admin.store.choose_meta(doc_id, draft.chosen, draft.uploaded_by)
         try:
-            run = admin.indexer().ingest([Path(draft.file)], who=draft.uploaded_by, progress=job.on_progress, isolated=True)
+            run = admin.indexer().ingest(
+                [Path(draft.file)], who=draft.uploaded_by, progress=job.on_progress, isolated=True
+            )
         except BaseException:
             if new:  # the choices must not wait for another document of the same id
                 admin.store.reset_meta(doc_id)
@@ -452,8 +505,12 @@ def publish_draft(admin: AdminDep, request: Request, draft_id: str):
         result = run.files[0]
         admin.forget_draft(draft_id)
         job.message = f"{doc_id} version {result.version} är publicerad och sökbar för alla. {job.summary()}"
-        audit(admin.store, user, "nytt dokument" if new else "ny version",
-              f"{doc_id} v{result.version} ({draft.file_name}), publicerat utkast från {draft.uploaded_at} UTC")
+        audit(
+            admin.store,
+            user,
+            "nytt dokument" if new else "ny version",
+            f"{doc_id} v{result.version} ({draft.file_name}), publicerat utkast från {draft.uploaded_at} UTC",
+        )
 
     return admin.start("publish", f"Publicering av {draft.file_name}", user, work)
 
@@ -478,8 +535,10 @@ def reread_draft(admin: AdminDep, request: Request, draft_id: str):
         result, compared, _ = admin.read_and_compare(job, draft_id, Path(draft.file), draft.chosen, draft.uploaded_by)
         admin.store.drafts.set_changes(draft_id, compared)
         job.link = f"/admin/drafts/{draft_id}"
-        job.message = "Utkastet är läst igen." if result.outcome != "unchanged" else (
-            f"Filen är nu likadan som version {result.version} av {draft.doc_id}; släng utkastet."
+        job.message = (
+            "Utkastet är läst igen."
+            if result.outcome != "unchanged"
+            else (f"Filen är nu likadan som version {result.version} av {draft.doc_id}; släng utkastet.")
         )
 
     return admin.start("upload", f"Läser utkastet {draft.file_name} igen", user, work)
@@ -503,14 +562,20 @@ async def mask_name(admin: AdminDep, request: Request, doc_id: str):
     document = document_or_404(admin.store, doc_id)
     name = str((await request.form()).get("name") or "")
     if document.retired:
-        return admin.reading_form(request, doc_id, "Dokumentet är borttaget ur sökningen. Ta tillbaka det på dess sida "
-                            "först; då kan namnet maskas.", 400)
+        return admin.reading_form(
+            request,
+            doc_id,
+            "Dokumentet är borttaget ur sökningen. Ta tillbaka det på dess sida först; då kan namnet maskas.",
+            400,
+        )
     try:
         digest, words = name_digest(doc_id, name)
     except ValueError as exc:
         return admin.reading_form(request, doc_id, str(exc), 400)
     if not admin.store.mark_name(doc_id, digest, words, user.name):
-        return admin.reading_form(request, doc_id, "Namnet är redan markerat i dokumentet och maskas vid varje läsning.", 400)
+        return admin.reading_form(
+            request, doc_id, "Namnet är redan markerat i dokumentet och maskas vid varje läsning.", 400
+        )
     audit(admin.store, user, "namn markerat för maskning", f"{doc_id}: ett namn på {words} ord (namnet sparas inte)")
 
     def work(job: Job) -> None:
@@ -522,9 +587,12 @@ async def mask_name(admin: AdminDep, request: Request, doc_id: str):
             return
         job.results = run.files
         if run.failed:
-            job.state, job.message = "failed", (
-                f"Dokumentet kunde inte läsas om: {run.failed[0].error} Namnet är markerat och maskas när "
-                "dokumentet läses nästa gång."
+            job.state, job.message = (
+                "failed",
+                (
+                    f"Dokumentet kunde inte läsas om: {run.failed[0].error} Namnet är markerat och maskas när "
+                    "dokumentet läses nästa gång."
+                ),
             )
             return
         job.link = f"/admin/documents/{doc_id}/reading"
@@ -606,7 +674,9 @@ def reindex(admin: AdminDep, request: Request):
         job.results = run.files
         job.message = f"Index {run.generation}. {job.summary()}{masked_at_rest(run.rewritten)}"
         if any(f.outcome == "skipped" for f in run.files):
-            job.message += " Överhoppade är borttagna ur sökningen av en redaktör och läses inte in förrän någon tar tillbaka dem."
+            job.message += (
+                " Överhoppade är borttagna ur sökningen av en redaktör och läses inte in förrän någon tar tillbaka dem."
+            )
         if run.failed:
             job.state = "failed"
         audit(admin.store, user, "omindexering", f"{corpus}: {job.message}")

@@ -249,7 +249,9 @@ def check_csrf(request: Request, token: str | None) -> None:
             bound = None
         if isinstance(bound, str) and hmac.compare_digest(bound, request.cookies.get(BROWSER_COOKIE, "")):
             return
-    raise AuthError(403, "Formuläret kunde inte godkännas (saknad eller ogiltig säkerhetskod). Ladda om sidan och försök igen.")
+    raise AuthError(
+        403, "Formuläret kunde inte godkännas (saknad eller ogiltig säkerhetskod). Ladda om sidan och försök igen."
+    )
 
 
 async def csrf_protect(request: Request) -> None:
@@ -311,7 +313,11 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         new = getattr(request.state, "kb_browser", None)  # the form's token named a browser id not yet set
         if new:
             response.set_cookie(
-                BROWSER_COOKIE, new, max_age=ANONYMOUS_CSRF_MAX_AGE, httponly=True, samesite="lax",
+                BROWSER_COOKIE,
+                new,
+                max_age=ANONYMOUS_CSRF_MAX_AGE,
+                httponly=True,
+                samesite="lax",
                 secure=request.url.scheme == "https",
             )
         return response
@@ -337,8 +343,11 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         wait, reserved = reserve_attempt(store, keys)
         if wait:
             return login_form(
-                request, safe_next(next), name,
-                f"För många misslyckade inloggningar. Vänta {_wait_text(wait)} och försök igen.", 429,
+                request,
+                safe_next(next),
+                name,
+                f"För många misslyckade inloggningar. Vänta {_wait_text(wait)} och försök igen.",
+                429,
             )
         user = verify_user(store, name, password)
         address = request.client.host if request.client else "okänd"
@@ -353,15 +362,23 @@ def auth_router(templates: Jinja2Templates) -> APIRouter:
         sid = start_session(store, user.name)
         secure = request.url.scheme == "https"
         response.set_cookie(
-            SESSION_COOKIE, _serializer(request, "session").dumps({"sid": sid}), max_age=SESSION_MAX_AGE,
-            httponly=True, samesite="lax", secure=secure,
+            SESSION_COOKIE,
+            _serializer(request, "session").dumps({"sid": sid}),
+            max_age=SESSION_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
         )
         device = _device(request)
         if not device or device["name"] != user.name:
             device = {"name": user.name, "id": secrets.token_urlsafe(16)}
         response.set_cookie(
-            DEVICE_COOKIE, _serializer(request, "device").dumps(device), max_age=DEVICE_MAX_AGE,
-            httponly=True, samesite="lax", secure=secure,
+            DEVICE_COOKIE,
+            _serializer(request, "device").dumps(device),
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
         )
         return response
 

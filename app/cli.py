@@ -29,7 +29,11 @@ def _settings() -> Settings:
 
 
 OUTCOMES = {
-    "new": "nytt", "revised": "ny version", "unchanged": "oförändrat", "failed": "FEL", "retired": "borttaget",
+    "new": "nytt",
+    "revised": "ny version",
+    "unchanged": "oförändrat",
+    "failed": "FEL",
+    "retired": "borttaget",
     "skipped": "överhoppat",
 }
 
@@ -137,7 +141,9 @@ def search(
         return
     answer = payload["answer"]
     if answer:
-        typer.secho(f"Ansvarig huvudman: {answer['principal'] or 'inte angivet'} {', '.join(answer['units'])}", bold=True)
+        typer.secho(
+            f"Ansvarig huvudman: {answer['principal'] or 'inte angivet'} {', '.join(answer['units'])}", bold=True
+        )
     if not payload["results"]:
         typer.echo("Inga träffar.")
     for number, r in enumerate(payload["results"], 1):
@@ -182,7 +188,11 @@ def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, help="Serverprocesser; var och en laddar modellen och indexet och får sin del av kärnorna (docs/speed.md)")
+        int,
+        typer.Option(
+            min=1,
+            help="Serverprocesser; var och en laddar modellen och indexet och får sin del av kärnorna (docs/speed.md)",
+        ),
     ] = 1,
 ):
     """Starta webbgränssnittet och API:t."""
@@ -241,7 +251,9 @@ def evaluate(
 @cli.command()
 def tune(
     work: Annotated[Path, typer.Option(help="Mapp för testindexen (byggs en gång, återanvänds)")] = Path("var/tuning"),
-    write: Annotated[bool, typer.Option("--write", help="Skriv de valda parametrarna till index/data/ranking.toml")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Skriv de valda parametrarna till index/data/ranking.toml")
+    ] = False,
 ):
     """Välj rankningsparametrarna på utvikningar av alla utvecklingsfrågor och visa tränat mot utelämnat."""
     from index.embedder import load_encoder
@@ -262,11 +274,14 @@ def tune(
 @cli.command()
 def backup(
     file: Annotated[Path, typer.Argument(help="Arkivet som skapas, t.ex. kb-2026-12-01.tar.gz")],
-    originals: Annotated[bool, typer.Option(
-        "--originals", help="Ta med originalfilerna i originals/ (KB_KEEP_ORIGINALS), med personuppgifterna i dem"
-    )] = False,
+    originals: Annotated[
+        bool,
+        typer.Option(
+            "--originals", help="Ta med originalfilerna i originals/ (KB_KEEP_ORIGINALS), med personuppgifterna i dem"
+        ),
+    ] = False,
 ):
-    """Säkerhetskopiera databas, maskade källtexter, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""
+    """Säkerhetskopiera databas, maskade källtexter, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""  # noqa: E501 (typer shows it as one line)
     from index.backup import BackupError, backup as make_backup
     from index.storage import WriterBusy
 
@@ -280,9 +295,13 @@ def backup(
         f"{summary['audit_entries']} loggrader, index {summary['generation']}."
     )
     if not summary["secret_key"]:
-        typer.secho("Nyckeln för inloggningar ingår inte (KB_SECRET_KEY är satt): spara den separat.", fg=typer.colors.YELLOW)
+        typer.secho(
+            "Nyckeln för inloggningar ingår inte (KB_SECRET_KEY är satt): spara den separat.", fg=typer.colors.YELLOW
+        )
     if summary["originals"]:
-        typer.secho("Originalfilerna ingår, med personuppgifterna i dem: förvara kopian därefter.", fg=typer.colors.YELLOW)
+        typer.secho(
+            "Originalfilerna ingår, med personuppgifterna i dem: förvara kopian därefter.", fg=typer.colors.YELLOW
+        )
 
 
 @cli.command()

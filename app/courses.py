@@ -28,6 +28,7 @@ MATRIX_LEGEND = "X = verksamheten ansvarar. K = kan utföras, men då i samverka
 MAX_TITLE = 200
 MAX_TEXT = 4000
 
+
 def can_edit_courses(user: User | None) -> bool:
     return user is not None and user.role in COURSE_ROLES
 
@@ -84,7 +85,11 @@ def markdown_of(course: Course, items: list[dict], base_url: str) -> str:
         lines += [f"> {line}" if line.strip() else ">" for line in quoted_lines(passage)]
         if is_matrix(passage.table):
             lines += ["", MATRIX_LEGEND]
-        lines += ["", f"Källa: {citation(passage, document)}. Permanent länk: {base_url}/passage/{passage.chunk_id}", ""]
+        lines += [
+            "",
+            f"Källa: {citation(passage, document)}. Permanent länk: {base_url}/passage/{passage.chunk_id}",
+            "",
+        ]
         if not passage.active:
             lines.append("*Avsnittet har ändrats i en nyare version.*")
             if item["current"]:
@@ -174,20 +179,36 @@ def course_list(site: SiteDep, request: Request):
 
 
 @router.post("/courses")
-def create_course(site: SiteDep, request: Request, title: str = Form(""), description: str = Form(""), csrf: str = Form(""), user=EDITOR):
+def create_course(
+    site: SiteDep,
+    request: Request,
+    title: str = Form(""),
+    description: str = Form(""),
+    csrf: str = Form(""),
+    user=EDITOR,
+):
     check_csrf(request, csrf)
     title = title.strip()[:MAX_TITLE]
     if not title:
         return site.render(
-            request, "courses.html",
-            {"published": site.courses.published(), "error": "Ge kursen ett namn."}, status_code=422,
+            request,
+            "courses.html",
+            {"published": site.courses.published(), "error": "Ge kursen ett namn."},
+            status_code=422,
         )
     course = site.courses.create(slugify(title), title, description.strip()[:MAX_TEXT], user.name)
     return back_to_edit(course.id)
 
 
 @router.post("/courses/add")
-def add_item(site: SiteDep, request: Request, course_id: int = Form(...), chunk_id: str = Form(...), csrf: str = Form(""), user=EDITOR):
+def add_item(
+    site: SiteDep,
+    request: Request,
+    course_id: int = Form(...),
+    chunk_id: str = Form(...),
+    csrf: str = Form(""),
+    user=EDITOR,
+):
     check_csrf(request, csrf)
     course = site.editable(course_id, user)
     if site.store.passage(chunk_id) is None:
@@ -207,17 +228,33 @@ def edit_course(site: SiteDep, request: Request, course_id: int, added: int | No
 
 @router.post("/courses/{course_id}/settings")
 def save_settings(
-    site: SiteDep, request: Request, course_id: int, title: str = Form(""), description: str = Form(""),
-    published: str = Form(""), csrf: str = Form(""), user=EDITOR,
+    site: SiteDep,
+    request: Request,
+    course_id: int,
+    title: str = Form(""),
+    description: str = Form(""),
+    published: str = Form(""),
+    csrf: str = Form(""),
+    user=EDITOR,
 ):
     check_csrf(request, csrf)
     course = site.editable(course_id, user)
-    site.courses.update(course.id, title.strip()[:MAX_TITLE] or course.title, description.strip()[:MAX_TEXT], bool(published))
+    site.courses.update(
+        course.id, title.strip()[:MAX_TITLE] or course.title, description.strip()[:MAX_TEXT], bool(published)
+    )
     return back_to_edit(course.id, saved=1)
 
 
 @router.post("/courses/{course_id}/items/{item_id}/move")
-def move_item(site: SiteDep, request: Request, course_id: int, item_id: int, direction: str = Form(...), csrf: str = Form(""), user=EDITOR):
+def move_item(
+    site: SiteDep,
+    request: Request,
+    course_id: int,
+    item_id: int,
+    direction: str = Form(...),
+    csrf: str = Form(""),
+    user=EDITOR,
+):
     check_csrf(request, csrf)
     course = site.editable(course_id, user)
     site.courses.move(course.id, item_id, -1 if direction == "up" else 1)
@@ -225,7 +262,15 @@ def move_item(site: SiteDep, request: Request, course_id: int, item_id: int, dir
 
 
 @router.post("/courses/{course_id}/items/{item_id}/note")
-def save_note(site: SiteDep, request: Request, course_id: int, item_id: int, note: str = Form(""), csrf: str = Form(""), user=EDITOR):
+def save_note(
+    site: SiteDep,
+    request: Request,
+    course_id: int,
+    item_id: int,
+    note: str = Form(""),
+    csrf: str = Form(""),
+    user=EDITOR,
+):
     check_csrf(request, csrf)
     course = site.editable(course_id, user)
     site.courses.set_note(course.id, item_id, note.strip()[:MAX_TEXT])
@@ -247,7 +292,8 @@ def course_markdown(site: SiteDep, request: Request, key: str):
     items = resolve_items(site.store, site.courses.items(course.id))
     body = markdown_of(course, items, site.base_url)
     return Response(
-        body, media_type="text/markdown; charset=utf-8",
+        body,
+        media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{course.slug}.md"'},
     )
 
@@ -256,7 +302,9 @@ def course_markdown(site: SiteDep, request: Request, key: str):
 def course_print(site: SiteDep, request: Request, key: str):
     course = site.readable(request, key)
     items = resolve_items(site.store, site.courses.items(course.id))
-    return site.templates.TemplateResponse(request, "course_print.html", {"course": course, "items": items, "base_url": site.base_url})
+    return site.templates.TemplateResponse(
+        request, "course_print.html", {"course": course, "items": items, "base_url": site.base_url}
+    )
 
 
 @router.get("/courses/{key}", response_class=HTMLResponse)
@@ -264,6 +312,7 @@ def course_page(site: SiteDep, request: Request, key: str):
     course = site.readable(request, key)
     items = resolve_items(site.store, site.courses.items(course.id))
     return site.render(
-        request, "course.html",
+        request,
+        "course.html",
         {"course": course, "items": items, "editable": can_edit(current_user(request), course)},
     )

@@ -31,7 +31,9 @@ def _topic(text: str) -> str:
 
 def _asked_of(reading: DocumentReading) -> list[str]:
     """A question per statement and recommendation the document makes."""
-    who = [f"vem ansvarar för {_topic(r.activity)}" for _, r in reading.statements if not r.negated and _topic(r.activity)]
+    who = [
+        f"vem ansvarar för {_topic(r.activity)}" for _, r in reading.statements if not r.negated and _topic(r.activity)
+    ]
     return who + [f"prioritet för {_topic(p.action or p.recommendation)}" for _, p in reading.recommendations]
 
 

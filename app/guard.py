@@ -48,11 +48,17 @@ async def refuse(scope, send, status: int, message: str) -> None:
             '<p><a href="/">Till sökningen</a></p></main></body></html>'
         ).encode()
         kind = b"text/html; charset=utf-8"
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -113,7 +119,9 @@ class AllowedHosts:
             host = _host_name(_header(scope, b"host") or "")
             if not self.allows(host):
                 return await refuse(
-                    scope, send, 400,
+                    scope,
+                    send,
+                    400,
                     "Tjänsten svarar inte på den adress som begäran skickades till. Den som driftar tjänsten "
                     "lägger till adressens namn i KB_ALLOWED_HOSTS.",
                 )
@@ -229,7 +237,9 @@ class SameOrigin:
                 if netloc not in own:
                     shown = netloc or "okänd"
                     return await refuse(
-                        scope, send, 403,
+                        scope,
+                        send,
+                        403,
                         f"Formuläret skickades från en annan webbplats ({shown}) och godtas inte. "
                         "Öppna sidan på den här webbplatsen och försök igen.",
                     )

@@ -38,7 +38,9 @@ def history_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:
         new = new or numbers[0]
         old = old or max(new - 1, 1)
         if old not in numbers or new not in numbers:
-            raise HTTPException(404, f"Versionen finns inte; dokumentet har versionerna {', '.join(map(str, sorted(numbers)))}.")
+            raise HTTPException(
+                404, f"Versionen finns inte; dokumentet har versionerna {', '.join(map(str, sorted(numbers)))}."
+            )
         return templates.TemplateResponse(
             request,
             "diff.html",

@@ -26,7 +26,7 @@ REMOVED_LABELS = {
     "garbage": "teckenskräp",
     "placeholder": "mallens instruktionsrad",
     "breadcrumb": "brödsmulor (webbsidans sökväg)",
-    "navigation": "navigering (meny, länklista, \"Hitta på sidan\", \"Relaterat\")",
+    "navigation": 'navigering (meny, länklista, "Hitta på sidan", "Relaterat")',
     "link": "rad med bara länkar",
     "teaser": "puff för en annan sida (länkad rubrik med ingress)",
     "duplicate_heading": "upprepad rubrik",
@@ -44,11 +44,24 @@ MASKED_LABELS = {
     "id": "personal-id",
 }
 HEAD_LABELS = {
-    "title": "titel", "doc_name": "dokumentnamn", "heading_title": "titelrubrik", "source_url": "källadress",
-    "decided_by": "beslutad av", "decided": "beslutad", "valid_from": "giltig från", "valid_to": "giltig till",
-    "revised": "reviderad", "owner": "dokumentansvarig", "replaces": "ersätter", "doc_kind": "dokumenttyp",
-    "diarienummer": "diarienummer", "version": "version", "issuer": "utfärdare",
-    "file_name": "filnamn", "description": "beskrivning", "published": "publicerad",
+    "title": "titel",
+    "doc_name": "dokumentnamn",
+    "heading_title": "titelrubrik",
+    "source_url": "källadress",
+    "decided_by": "beslutad av",
+    "decided": "beslutad",
+    "valid_from": "giltig från",
+    "valid_to": "giltig till",
+    "revised": "reviderad",
+    "owner": "dokumentansvarig",
+    "replaces": "ersätter",
+    "doc_kind": "dokumenttyp",
+    "diarienummer": "diarienummer",
+    "version": "version",
+    "issuer": "utfärdare",
+    "file_name": "filnamn",
+    "description": "beskrivning",
+    "published": "publicerad",
 }
 
 
@@ -114,7 +127,11 @@ def reading_of(store: Store, doc_id: str, origin: str | None = None) -> Document
         removed=removed,
         masked=masked_of(document.report),
         origin=origin or origin_of(store, document),
-        guessed=[key for key, where in store.meta_provenance(doc_id).items() if key in _GUESSABLE and where["source"] == "guess"],
+        guessed=[
+            key
+            for key, where in store.meta_provenance(doc_id).items()
+            if key in _GUESSABLE and where["source"] == "guess"
+        ],
     )
     reading.hints = hints_for(reading)
     return reading
@@ -123,7 +140,9 @@ def reading_of(store: Store, doc_id: str, origin: str | None = None) -> Document
 def masked_of(report: dict) -> list[tuple[str, int]]:
     """What was masked, by kind; a document read before kinds were counted has only its total."""
     counts = report.get("masked") or {}
-    return sorted(((MASKED_LABELS.get(kind, kind), n) for kind, n in counts.items()), key=lambda item: (-item[1], item[0]))
+    return sorted(
+        ((MASKED_LABELS.get(kind, kind), n) for kind, n in counts.items()), key=lambda item: (-item[1], item[0])
+    )
 
 
 def hints_for(reading: DocumentReading) -> list[str]:
@@ -140,9 +159,12 @@ def hints_for(reading: DocumentReading) -> list[str]:
         fix = {
             "manifest": f"Rätta {them} under {entry}: " + ", ".join(reading.guessed) + ".",
             "upload": f"Rätta {them} {page}.",
-            "draft": f"Släng utkastet och ladda upp filen igen med {them} ifyllda, eller rätta {them} på dokumentets sida när det är publicerat.",
+            "draft": f"Släng utkastet och ladda upp filen igen med {them} ifyllda, eller rätta {them} på dokumentets "
+            f"sida när det är publicerat.",
         }[reading.origin]
-        out.append(f"{named} är {'lästa' if many else 'läst'} ur dokumentet eller {'gissade' if many else 'gissad'}. {fix}")
+        out.append(
+            f"{named} är {'lästa' if many else 'läst'} ur dokumentet eller {'gissade' if many else 'gissad'}. {fix}"
+        )
     if not document.region:
         fix = {
             "manifest": f"Ange region under {entry}.",
@@ -153,21 +175,28 @@ def hints_for(reading: DocumentReading) -> list[str]:
     off = sum(not passage.on_topic for passage in reading.passages)
     if off:
         fix = (
-            f"Hör hela dokumentet hit: ange in_scope = true under {entry}." if reading.origin == "manifest" else
-            "En uppladdning kan inte ange det; hör hela dokumentet hit, lägg det i corpus-mappen med in_scope = true i manifest.toml."
+            f"Hör hela dokumentet hit: ange in_scope = true under {entry}."
+            if reading.origin == "manifest"
+            else "En uppladdning kan inte ange det; hör hela dokumentet hit, lägg det i corpus-mappen med in_scope = "
+            "true i manifest.toml."
         )
         out.append(
-            f"{off} stycken räknas som utanför ämnet (delar av en nämndhandling som inte gäller missbruk) och rankas lägre. {fix}"
+            f"{off} stycken räknas som utanför ämnet (delar av en nämndhandling som inte gäller missbruk) och rankas "
+            f"lägre. {fix}"
         )
     if len(reading.sections) == 0:
-        out.append("Inga rubriker hittades. Rubriker i Markdown (#), numrerade rubriker (1.2 Rubrik) eller Word-formatmallar ger stycken med avsnitt.")
+        out.append(
+            "Inga rubriker hittades. Rubriker i Markdown (#), numrerade rubriker (1.2 Rubrik) eller Word-formatmallar "
+            "ger stycken med avsnitt."
+        )
     unknown = Counter(r.actor for _, r in reading.statements if not r.principal and r.actor)
     if unknown:
         actors = ", ".join(f"{a} ({n})" for a, n in unknown.most_common(5))
         out.append(
-            f"Ansvarsuttalanden utan huvudman: {actors}. Dokumentet säger inte om aktören hör till region eller kommun; "
+            f"Ansvarsuttalanden utan huvudman: {actors}. Dokumentet säger inte om aktören hör till region eller "
+            f"kommun; "
             "kortet avstår hellre än gissar. Ett uttalande i dokumentet om vem som ansvarar för yrkesgruppens arbete "
-            "(till exempel \"Kommunen ansvarar för den vård som ingår i sjuksköterskans ansvarsområde\") avgör det."
+            '(till exempel "Kommunen ansvarar för den vård som ingår i sjuksköterskans ansvarsområde") avgör det.'
         )
     return out
 
@@ -209,7 +238,9 @@ def format_reading(reading: DocumentReading) -> str:
     if reading.removed:
         lines.append("\nBorttaget vid rensning:")
         for reason, removed in reading.removed.items():
-            lines.append(f"  {REMOVED_LABELS.get(reason, reason)} ({len(removed)}): " + " | ".join(t for _, t in removed[:4]))
+            lines.append(
+                f"  {REMOVED_LABELS.get(reason, reason)} ({len(removed)}): " + " | ".join(t for _, t in removed[:4])
+            )
     lines.append("\n" + reading.masked_summary)
     if report.get("warnings"):
         lines.append("\nVarningar:")

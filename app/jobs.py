@@ -79,7 +79,9 @@ class Jobs:
                 work(job)
                 if job.state == "running":
                     job.state = "done"
-                JOBS_LOG.info("job %s %s %s: %s", job.id, job.kind, job.state, job.summary() if job.results else job.message)
+                JOBS_LOG.info(
+                    "job %s %s %s: %s", job.id, job.kind, job.state, job.summary() if job.results else job.message
+                )
             except WriterBusy as exc:  # a `kb ingest` outside this server holds the lock
                 job.state, job.message = "failed", str(exc)
                 JOBS_LOG.warning("job %s %s failed: %s", job.id, job.kind, exc)

@@ -103,8 +103,10 @@ class Filters:
     def narrowed(self) -> SearchFilters:
         """The filters as the searcher applies them, inside retrieval."""
         return SearchFilters(
-            region=self.region if self.only_region else None, doc_type=self.doc_type or None,
-            priority=self.priority or None, principal=self.principal or None,
+            region=self.region if self.only_region else None,
+            doc_type=self.doc_type or None,
+            priority=self.priority or None,
+            principal=self.principal or None,
         )
 
 
@@ -122,13 +124,17 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
     The answer is composed from what is shown, so it agrees with the filters and "mitt län".
     `exact` searches the words as typed, without typo correction.
     """
-    hits = searcher.search(query, k=PAGE_SIZE, prefer_region=filters.region or None, filters=filters.narrowed(), exact=exact)
+    hits = searcher.search(
+        query, k=PAGE_SIZE, prefer_region=filters.region or None, filters=filters.narrowed(), exact=exact
+    )
     reading = searcher.read(query, exact)
     answer = answer_of(compose_answer(searcher, query, hits, prefer_region=filters.region or None, exact=exact))
     if answer:  # the card marks a proposal as the results do
         for statement in filter(None, [answer["statement"], *answer["candidates"], *answer["regions"]]):
             statement["proposal"] = searcher.store.passage(statement["chunk_id"]).proposal
-        answer["line"] = ABSTAIN_LINES.get(answer["reason"]) or INTENT_LINES.get(answer["intent"], "Ingen tydlig huvudman")
+        answer["line"] = ABSTAIN_LINES.get(answer["reason"]) or INTENT_LINES.get(
+            answer["intent"], "Ingen tydlig huvudman"
+        )
     card = answer["statement"] if answer and answer["principal"] else None
     results = []
     for hit in hits:

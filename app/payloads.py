@@ -33,8 +33,11 @@ def principal_badge(reading: Reading, hit: Hit, principal: str | None = None) ->
     never the passage's records lumped together, and nothing when none of them matches. With
     `principal` (the searcher filters on it), the best statement naming that principal."""
     found = [
-        s for s in badge_statements(reading, hit)
-        if s.kind == "responsibility" and not s.negated and s.principal
+        s
+        for s in badge_statements(reading, hit)
+        if s.kind == "responsibility"
+        and not s.negated
+        and s.principal
         and (s.principal == principal if principal else s.match >= reading.question.params.min_match)
     ]
     return max(found, key=lambda s: s.match, default=None)
@@ -117,7 +120,11 @@ def responsibility_payload(searcher: Searcher, query: str, region: str | None = 
     by_region: dict[str | None, list[dict]] = {}
     for rank, hit in enumerate(searcher.search(query, k=RESPONSIBILITY_HITS, region=region)):
         for statement in statements_of(reading, hit, rank):
-            if statement.kind == "responsibility" and statement.principal and statement.match >= reading.question.params.min_match:
+            if (
+                statement.kind == "responsibility"
+                and statement.principal
+                and statement.match >= reading.question.params.min_match
+            ):
                 by_region.setdefault(hit.document.region, []).append(statement_of(statement))
     return {"query": query, "regions": [{"region": r, "statements": found} for r, found in by_region.items()]}
 

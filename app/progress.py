@@ -36,7 +36,10 @@ def summary(files: list[FileResult], windows: int) -> str:
     """The run in the progress's numbers: documents read and what became of them, passages, new ones, windows."""
     missing = [f for f in files if f.outcome == "failed" and not Path(f.path).exists()]  # named, never read
     files = [f for f in files if f not in missing]
-    outcomes = {o: sum(1 for f in files if f.outcome == o) for o in ("new", "revised", "unchanged", "skipped", "failed", "retired")}
+    outcomes = {
+        o: sum(1 for f in files if f.outcome == o)
+        for o in ("new", "revised", "unchanged", "skipped", "failed", "retired")
+    }
     read = len(files) - outcomes["retired"]
     parts = [
         _count(outcomes["new"], "nytt dokument", "nya dokument"),
@@ -55,7 +58,9 @@ def summary(files: list[FileResult], windows: int) -> str:
     if written:
         passages = sum(f.report.get("chunks", 0) for f in written)
         fresh = sum(f.embedded for f in written)
-        out += f" De nya och ändrade dokumenten har {_count(passages, 'stycke', 'stycken')}, varav {_n(fresh)} med ny text"
+        out += (
+            f" De nya och ändrade dokumenten har {_count(passages, 'stycke', 'stycken')}, varav {_n(fresh)} med ny text"
+        )
         out += f" som bäddades in ({_count(windows, 'textbit', 'textbitar')})." if fresh else "."
     return out
 

@@ -19,7 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.admin import Admin
 from app.admin import router as admin_router
 from app.api_models import (
-    ApiError, Document, DocumentSummary, Health, Passage, ResponsibilityResponse, SearchResponse,
+    ApiError,
+    Document,
+    DocumentSummary,
+    Health,
+    Passage,
+    ResponsibilityResponse,
+    SearchResponse,
 )
 from app.auth import AuthError, auth_error_page, auth_router, csrf_token
 from app.courses import CourseSite
@@ -36,18 +42,31 @@ HERE = Path(__file__).parent
 MAX_REGION = 100  # characters; a county's name is far shorter
 
 # A question must hold something besides spaces: the pattern says so in the spec, and FastAPI checks it.
-QueryText = Annotated[str, Query(
-    min_length=1, max_length=MAX_QUERY, pattern=r"\S", description=f"Frågan, på svenska (1–{MAX_QUERY} tecken, inte bara blanksteg)",
-)]
+QueryText = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=MAX_QUERY,
+        pattern=r"\S",
+        description=f"Frågan, på svenska (1–{MAX_QUERY} tecken, inte bara blanksteg)",
+    ),
+]
 ResultCount = Annotated[int, Query(ge=1, le=50, description="Antal träffar (1–50)")]
-RegionFilter = Annotated[str | None, Query(
-    max_length=MAX_REGION, description="Sök bara i detta läns dokument, t.ex. Dalarna (som i dokumentens region). "
-    "Utelämnad eller tom: alla län.",
-)]
+RegionFilter = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_REGION,
+        description="Sök bara i detta läns dokument, t.ex. Dalarna (som i dokumentens region). "
+        "Utelämnad eller tom: alla län.",
+    ),
+]
 # Every API route may refuse a parameter (422), a method (405) or lack an index (503); FastAPI's own shapes
 # and English phrases are replaced by ApiError in Swedish (see api_refusal below).
 API_ERRORS = {
-    405: {"model": ApiError, "description": "Metoden går inte att använda här; svarets Allow-huvud anger vilka som går"},
+    405: {
+        "model": ApiError,
+        "description": "Metoden går inte att använda här; svarets Allow-huvud anger vilka som går",
+    },
     422: {"model": ApiError, "description": "Ogiltig parameter"},
     503: {"model": ApiError, "description": "Inget index är laddat"},
 }
@@ -98,7 +117,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app = FastAPI(
         title="Vem gör vad",
         description="Sök i överenskommelser och riktlinjer för missbruks- och beroendevården.\n\n"
-        "Varje vägran svarar med `{\"detail\": \"…\"}` (ApiError) på svenska: 404 för ett okänt id eller en "
+        'Varje vägran svarar med `{"detail": "…"}` (ApiError) på svenska: 404 för ett okänt id eller en '
         "okänd adress under /api/, 405 för fel metod (Allow-huvudet anger de som går), 422 för en ogiltig "
         "parameter och 503 när inget index är laddat.",
         lifespan=lifespan,
@@ -138,7 +157,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return templates.TemplateResponse(request, "docs.html")
 
     @app.get(
-        "/healthz", tags=["drift"], response_model=Health, responses={405: API_ERRORS[405], 503: API_ERRORS[503]},
+        "/healthz",
+        tags=["drift"],
+        response_model=Health,
+        responses={405: API_ERRORS[405], 503: API_ERRORS[503]},
         summary="Kontrollera att tjänsten är redo",
         description="Svarar 200 med indexgenerationen när ett index är laddat, annars 503. "
         "Ett index som en redaktör byggt efter start laddas vid första anropet.",
@@ -153,7 +175,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return {"status": "ok", "generation": store.generation()}
 
     @app.get(
-        "/api/search", tags=["sök"], response_model=SearchResponse, responses=API_ERRORS,
+        "/api/search",
+        tags=["sök"],
+        response_model=SearchResponse,
+        responses=API_ERRORS,
         summary="Sök i dokumenten",
         description="De bästa avsnitten för frågan, med svarskortet: vem som är huvudman (eller vilken prioritet "
         "som gäller) och uttalandet som säger det, eller varför kortet avstår.",
@@ -162,7 +187,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return search_payload(searcher, q.strip(), k=k, region=region or None)
 
     @app.get(
-        "/api/responsibility", tags=["sök"], response_model=ResponsibilityResponse, responses=API_ERRORS,
+        "/api/responsibility",
+        tags=["sök"],
+        response_model=ResponsibilityResponse,
+        responses=API_ERRORS,
         summary="Vem ansvarar, per län",
         description="Ansvarsuttalanden som svarar på frågan, grupperade per län i rangordning, "
         "vart och ett med sitt citat och sin källa.",
@@ -171,7 +199,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return responsibility_payload(searcher, q.strip(), region=region or None)
 
     @app.get(
-        "/api/documents", tags=["dokument"], response_model=list[DocumentSummary],
+        "/api/documents",
+        tags=["dokument"],
+        response_model=list[DocumentSummary],
         responses={405: API_ERRORS[405], 503: API_ERRORS[503]},
         summary="Lista dokumenten",
         description="Alla sökbara dokument med metadata, inläsningsrapport och antal avsnitt.",
@@ -180,13 +210,22 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return [document_of(d) | {"chunks": d.passage_count} for d in store.documents()]
 
     @app.get(
-        "/api/documents/{doc_id}", tags=["dokument"], response_model=Document, responses=NOT_FOUND | API_ERRORS,
+        "/api/documents/{doc_id}",
+        tags=["dokument"],
+        response_model=Document,
+        responses=NOT_FOUND | API_ERRORS,
         summary="Hämta ett dokument",
         description="Dokumentets metadata, fotnoter och alla avsnitt i den gällande versionen. 404 för okänt id.",
     )
-    def api_document(doc_id: Annotated[str, PathParam(
-        description="Dokumentets id, t.ex. dalarna-overenskommelse-2021", examples=["dalarna-overenskommelse-2021"],
-    )]):
+    def api_document(
+        doc_id: Annotated[
+            str,
+            PathParam(
+                description="Dokumentets id, t.ex. dalarna-overenskommelse-2021",
+                examples=["dalarna-overenskommelse-2021"],
+            ),
+        ],
+    ):
         document = store.document(doc_id)
         if document is None:
             raise HTTPException(404, f"Dokumentet {doc_id!r} finns inte.")
@@ -196,7 +235,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         }
 
     @app.get(
-        "/api/passages/{chunk_id}", tags=["dokument"], response_model=Passage, responses=NOT_FOUND | API_ERRORS,
+        "/api/passages/{chunk_id}",
+        tags=["dokument"],
+        response_model=Passage,
+        responses=NOT_FOUND | API_ERRORS,
         summary="Hämta ett avsnitt",
         description="Ett avsnitt med dess plats i dokumentet, tabell, ansvars- och prioritetsuttalanden. "
         "404 för okänt id.",

@@ -38,9 +38,7 @@ def long_form(short: str, text: str) -> str | None:
         if not char.isalnum():
             s -= 1
             continue
-        while pos >= 0 and (
-            candidate[pos].lower() != char or (s == 0 and pos > 0 and candidate[pos - 1].isalnum())
-        ):
+        while pos >= 0 and (candidate[pos].lower() != char or (s == 0 and pos > 0 and candidate[pos - 1].isalnum())):
             pos -= 1
         if pos < 0:
             return None

@@ -39,6 +39,8 @@ _PLAIN_WORD_RE = re.compile(r"[^\W_]+" + _LINE_END_JOIN.format(letters=r"[^\W_]+
 
 def _word_pattern(text: str) -> re.Pattern:
     return WORD_RE if _MARKS.search(text) else _PLAIN_WORD_RE
+
+
 _LINE_BREAK_HYPHEN = re.compile(r"-\s+")
 
 MIN_PART = 4  # shorter parts ("sam", "för") split ordinary words into nonsense …
@@ -165,8 +167,8 @@ class Analyzer:
         """Split a compound into known words (fewest parts, then most frequent), or None.
 
         A first part must be a word the corpus uses on its own or that begins several of its
-        compounds; the last part may be inflected; between parts a linking "s" may stand. The whole word need not be known, so a query compound the documents never
-        use ("spelberoende") still reaches its parts.
+        compounds; the last part may be inflected; between parts a linking "s" may stand. The whole word
+        need not be known, so a query compound the documents never use ("spelberoende") still reaches its parts.
         """
         if word in self._splits:
             return self._splits[word]
@@ -181,7 +183,7 @@ class Analyzer:
                     rest = word[i:]
                     if not rest.startswith(link) or len(rest) - len(link) < MIN_PART:
                         continue
-                    rest = rest[len(link):]
+                    rest = rest[len(link) :]
                     tail = [rest] if self._count(rest) else self.split(rest, cache)
                     if not tail:
                         continue

@@ -110,9 +110,12 @@ def compose_answer(
     reading = searcher.read(query, exact)
     params = reading.question.params
     intent = (
-        "responsibility" if reading.intent.responsibility
-        else "priority" if reading.intent.priority
-        else "permission" if reading.intent.permission
+        "responsibility"
+        if reading.intent.responsibility
+        else "priority"
+        if reading.intent.priority
+        else "permission"
+        if reading.intent.permission
         else "fact"
     )
     answerable = _answerable(reading, hits[: params.answer_hits])
@@ -150,7 +153,12 @@ def _decide(intent: str, statements: list[Statement], lead_region: str | None, p
     answers = _in_force_first([(region, _settle(by_region[region], params)) for region in order], lead_region)
     unclear = {"responsibility": NOT_STATED, "priority": NOT_RATED}.get(intent, NOT_CLEAR)
     if not answers:
-        return Answer(intent, abstained=True, reason=unclear, candidates=sorted(statements, key=_weight, reverse=True)[:CANDIDATES])
+        return Answer(
+            intent,
+            abstained=True,
+            reason=unclear,
+            candidates=sorted(statements, key=_weight, reverse=True)[:CANDIDATES],
+        )
     region, (best, reason, candidates) = answers[0]
     others = [b for _, (b, why, _) in answers[1:] if b is not None and why is None]
     if best is None or reason:
@@ -178,7 +186,11 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
     if best.kind == "responsibility" and best.principal is None:
         return None, NO_PRINCIPAL, candidates
     best = _in_force_first_of(
-        [s for s in statements if key(s) == key(best) and s.match * s.modality_weight >= threshold and s.coverage >= params.min_coverage]
+        [
+            s
+            for s in statements
+            if key(s) == key(best) and s.match * s.modality_weight >= threshold and s.coverage >= params.min_coverage
+        ]
     )
     agreeing = votes.get(key(best), 0.0)
     if best.kind == "responsibility" and best.principal == "gemensamt":
@@ -186,7 +198,9 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
         # beside "Kommunerna och regionen har ett gemensamt ansvar för psykosocial behandling") agrees with it
         agreeing += votes.get("region", 0.0) + votes.get("kommun", 0.0)
     if agreeing < params.min_share * sum(votes.values()):
-        if best.kind == "recommendation" and _same_recommendation([s for s in statements if s.match >= best.match - params.vote_margin]):
+        if best.kind == "recommendation" and _same_recommendation(
+            [s for s in statements if s.match >= best.match - params.vote_margin]
+        ):
             return best, None, candidates
         return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
     return best, None, candidates
@@ -262,8 +276,14 @@ def statements_of(
     heading_tokens = question.tokens(" ".join(path[-2:])) if path else set()
     out = []
     base = dict(
-        chunk_id=passage.chunk_id, doc_id=passage.doc_id, title=document.title, region=document.region,
-        section=passage.section, page=passage.page, status=document_status(document), rank=rank,
+        chunk_id=passage.chunk_id,
+        doc_id=passage.doc_id,
+        title=document.title,
+        region=document.region,
+        section=passage.section,
+        page=passage.page,
+        status=document_status(document),
+        rank=rank,
         rank_weight=params.rank_weight,
     )
     for record in passage.responsibility:
@@ -273,12 +293,20 @@ def statements_of(
         context = own | heading_tokens | question.tokens(record.lead or "")
         out.append(
             Statement(
-                kind="responsibility", text=quote(source, start, end, record.lead, record.negated),
-                start=start, end=end,
-                heading=record.heading, match=_match(question, own, context, params),
-                coverage=_match(whole, own, context, params), principal=record.principal,
-                units=record.units, actor=record.actor, modality=record.modality,
-                negated=record.negated, condition=record.condition, **base,
+                kind="responsibility",
+                text=quote(source, start, end, record.lead, record.negated),
+                start=start,
+                end=end,
+                heading=record.heading,
+                match=_match(question, own, context, params),
+                coverage=_match(whole, own, context, params),
+                principal=record.principal,
+                units=record.units,
+                actor=record.actor,
+                modality=record.modality,
+                negated=record.negated,
+                condition=record.condition,
+                **base,
             )
         )
     for tag in passage.priority:
@@ -287,10 +315,17 @@ def statements_of(
         context = own | heading_tokens
         out.append(
             Statement(
-                kind="recommendation", text=quote(passage.text, start, end), start=start, end=end, heading=False,
-                match=_match(question, own, context, params), coverage=_match(whole, own, context, params),
-                level=tag.level, label=tag.label,
-                condition=tag.condition, **base,
+                kind="recommendation",
+                text=quote(passage.text, start, end),
+                start=start,
+                end=end,
+                heading=False,
+                match=_match(question, own, context, params),
+                coverage=_match(whole, own, context, params),
+                level=tag.level,
+                label=tag.label,
+                condition=tag.condition,
+                **base,
             )
         )
     for statement, cosine in zip(out, meanings or []):  # the responsibility statements come first

@@ -125,7 +125,9 @@ def _check_members(members: list[tarfile.TarInfo], source: Path) -> None:
             or path.parts[0] not in (*PARTS, MARKER)
             or not (member.isfile() or member.isdir())
         ):
-            raise BackupError(f"{source} innehåller {member.name!r}, som inte hör till en säkerhetskopia från kb backup.")
+            raise BackupError(
+                f"{source} innehåller {member.name!r}, som inte hör till en säkerhetskopia från kb backup."
+            )
 
 
 def _check_staged(staging: Path, source: Path) -> dict:
@@ -134,7 +136,9 @@ def _check_staged(staging: Path, source: Path) -> dict:
         raise BackupError(f"{source} är ingen säkerhetskopia från kb backup (kb-backup.json eller kb.sqlite saknas).")
     summary = json.loads(marker.read_text(encoding="utf-8"))
     if summary.get("format") != FORMAT:
-        raise BackupError(f"{source} är skriven i format {summary.get('format')!r}; den här versionen läser format {FORMAT}.")
+        raise BackupError(
+            f"{source} är skriven i format {summary.get('format')!r}; den här versionen läser format {FORMAT}."
+        )
     verdict = check_sqlite(staging / "kb.sqlite")
     if verdict != "ok":
         raise BackupError(f"Databasen i {source} är skadad ({verdict}).")

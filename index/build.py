@@ -221,8 +221,17 @@ class Indexer:
         return run
 
     def _read_and_index(
-        self, sources: list[Source], results: list[FileResult], folders: list[Path], who: str | None,
-        progress: Callable[[Progress], None], read, *, force: bool, retokenize: bool, keep_previous: bool = True,
+        self,
+        sources: list[Source],
+        results: list[FileResult],
+        folders: list[Path],
+        who: str | None,
+        progress: Callable[[Progress], None],
+        read,
+        *,
+        force: bool,
+        retokenize: bool,
+        keep_previous: bool = True,
     ) -> IngestRun:
         """Read the changed sources (all of them with `force`), keep their masked copies, embed what is new and
         commit a generation built from them; `retokenize` tokenises every passage again, and without
@@ -245,7 +254,10 @@ class Indexer:
             existing = self.store.document(source.doc_id)
             if existing and existing.retired_by:  # an editor's decision; only an editor undoes it
                 result.outcome, result.version = "skipped", existing.current_version
-                result.note = f"borttaget ur sökningen av {existing.retired_by}; läses inte in förrän en redaktör tar tillbaka det"
+                result.note = (
+                    f"borttaget ur sökningen av {existing.retired_by}; läses inte in förrän en redaktör tar "
+                    f"tillbaka det"
+                )
                 continue
             if existing and not force and not existing.retired and existing.content_hash == content_hash:
                 result.outcome, result.version, result.report = "unchanged", existing.current_version, existing.report
@@ -290,8 +302,15 @@ class Indexer:
                 raise KeyError(doc_id)
             results: list[FileResult] = []
             run = self._read_and_index(
-                self._stored_sources(only={doc_id}), results, [], who, progress or (lambda step: None), read_bounded,
-                force=True, retokenize=False, keep_previous=False,
+                self._stored_sources(only={doc_id}),
+                results,
+                [],
+                who,
+                progress or (lambda step: None),
+                read_bounded,
+                force=True,
+                retokenize=False,
+                keep_previous=False,
             )
             marked = self.store.marked_names(doc_id)
             if marked is not None and not run.failed:
@@ -354,11 +373,17 @@ class Indexer:
             if not older or existing.content_hash == content_hash:
                 kept.append(source)
                 continue
-            results.append(FileResult(
-                str(source.origin), source.doc_id, "unchanged", version=existing.current_version, report=existing.report,
-                note=f"filen är version {older[0].number}; version {versions[0].number} lades in av "
-                f"{versions[0].ingested_by or 'en redaktör'} och gäller",
-            ))
+            results.append(
+                FileResult(
+                    str(source.origin),
+                    source.doc_id,
+                    "unchanged",
+                    version=existing.current_version,
+                    report=existing.report,
+                    note=f"filen är version {older[0].number}; version {versions[0].number} lades in av "
+                    f"{versions[0].ingested_by or 'en redaktör'} och gäller",
+                )
+            )
         return kept
 
     def _stored_sources(self, already: set[str] = frozenset(), only: set[str] | None = None) -> list[Source]:
@@ -373,7 +398,9 @@ class Indexer:
             if doc.doc_id in already or (only is not None and doc.doc_id not in only):
                 continue
             version = self.store.versions(doc.doc_id)[0]
-            original = original_file(self.settings.shared_dir, version.content_hash) if self.settings.keep_originals else None
+            original = (
+                original_file(self.settings.shared_dir, version.content_hash) if self.settings.keep_originals else None
+            )
             stored = original or Path(version.source_file or "")
             if not stored.is_file():
                 missing.append(f"{doc.doc_id} ({stored})")
@@ -424,30 +451,46 @@ class Indexer:
                 document = read(path, {}, versions[0].doc_id, self._limits(versions[0].doc_id))
             except IngestError as exc:
                 unreadable.add(path)
-                results.append(FileResult(str(path), versions[0].doc_id, "failed", error=f"den sparade filen kunde inte maskas: {exc}"))
+                results.append(
+                    FileResult(
+                        str(path), versions[0].doc_id, "failed", error=f"den sparade filen kunde inte maskas: {exc}"
+                    )
+                )
                 continue
             kept = self._keep(document, versions[0].content_hash, None, "")
             for version in versions:
                 self.store.set_source_file(version.doc_id, version.number, str(kept.path))
             let_go(self.settings, path, versions[0].content_hash)
             rewritten += 1
-        for path in sorted(p for p in (shared / UPLOADS).rglob("*") if p.is_file() and p.name != MANIFEST_NAME and not is_kept(p)):
+        for path in sorted(
+            p for p in (shared / UPLOADS).rglob("*") if p.is_file() and p.name != MANIFEST_NAME and not is_kept(p)
+        ):
             content = path.read_bytes()
             content_hash = original_hash(path, content)
             masked = kept_file(shared, content_hash)
             try:
-                data = masked.read_bytes() if masked.is_file() else dump_kept(
-                    read(path, {}, document_id(path), self._limits(document_id(path))).kept, content_hash
+                data = (
+                    masked.read_bytes()
+                    if masked.is_file()
+                    else dump_kept(
+                        read(path, {}, document_id(path), self._limits(document_id(path))).kept, content_hash
+                    )
                 )
             except IngestError as exc:
-                results.append(FileResult(str(path), document_id(path), "failed", error=f"den uppladdade filen kunde inte maskas: {exc}"))
+                results.append(
+                    FileResult(
+                        str(path), document_id(path), "failed", error=f"den uppladdade filen kunde inte maskas: {exc}"
+                    )
+                )
                 continue
             copy = path.with_name(document_id(path) + KEPT_SUFFIX)
             write_file(copy, data)
             self.store.move_source(str(path), str(copy))
             let_go(self.settings, path, content_hash)
             rewritten += 1
-        for path in sorted(p for p in (shared / SOURCES).rglob("*") if p.is_file() and not is_kept(p) and p not in unreadable):
+        for path in sorted(
+            p for p in (shared / SOURCES).rglob("*") if p.is_file() and not is_kept(p) and p not in unreadable
+        ):
             if path.suffix == ".tmp":  # a copy a crash left half-written
                 path.unlink()
             else:  # an original named by nothing any more
@@ -486,7 +529,9 @@ class Indexer:
             key = chunk_id(document.doc_id, chunk.section_path, chunk.text, 0)
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
-            texts = embedding_windows(chunk.section_path, chunk.text, self.params.window_words, self.params.window_stride)
+            texts = embedding_windows(
+                chunk.section_path, chunk.text, self.params.window_words, self.params.window_stride
+            )
             keys = [self.embedder.content_key(text) for text in texts]
             windows.update(zip(keys, texts))
             statements = statement_texts(chunk.section_path, chunk.text, chunk.responsibility)
@@ -529,7 +574,9 @@ class Indexer:
             [str(r["id"]) for r in rows],
             (lexical_text(json.loads(r["section_path"]), r["text"]) for r in rows),
             self.params,
-            previous=PassageWords.load(generation_dir(self.settings.shared_dir, previous) / "lexical") if previous else None,
+            previous=PassageWords.load(generation_dir(self.settings.shared_dir, previous) / "lexical")
+            if previous
+            else None,
         ).save(tmp / "lexical")
         (tmp / "params.json").write_text(self.params.to_json())
         (tmp / "info.json").write_text(
@@ -543,7 +590,9 @@ class Indexer:
         whose vector is not there, as in an index built before they were, is matched by its words)."""
         texts = {
             row["id"]: statement_texts(
-                json.loads(row["section_path"]), row["text"], [Responsibility(**r) for r in json.loads(row["responsibility"])]
+                json.loads(row["section_path"]),
+                row["text"],
+                [Responsibility(**r) for r in json.loads(row["responsibility"])],
             )
             for row in rows
         }
@@ -551,7 +600,10 @@ class Indexer:
         cached = self.store.cached_vectors(list(set(keys.values())), dimension)
         empty = np.zeros(dimension, dtype="float32")
         return StatementVectors.build(
-            [(rowid, np.array([cached.get(keys[t], empty) for t in statements])) for rowid, statements in texts.items()],
+            [
+                (rowid, np.array([cached.get(keys[t], empty) for t in statements]))
+                for rowid, statements in texts.items()
+            ],
             dimension,
         )
 
@@ -561,4 +613,3 @@ class Indexer:
             name = child.name.removesuffix(".tmp")
             if name.isdigit() and (int(name) not in keep or child.name.endswith(".tmp")):
                 shutil.rmtree(child, ignore_errors=True)
-

@@ -24,6 +24,7 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # encoder adds its own).
 _KNOWN_PREFIXES = {"e5": ("query: ", "passage: ")}
 
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable, declared once: the Settings field it fills, how its text is read
@@ -80,13 +81,21 @@ class Settings:
                 "inbyggda kodaren körs på processorn. Sätt KB_EMBEDDING_MODEL till modellens mapp, eller ta bort "
                 "KB_ENCODER_DEVICE."
             )
-        query, passage = ("", "") if model == BUNDLED else next(
-            (p for key, p in _KNOWN_PREFIXES.items() if key in model.lower()), ("", "")
+        query, passage = (
+            ("", "")
+            if model == BUNDLED
+            else next((p for key, p in _KNOWN_PREFIXES.items() if key in model.lower()), ("", ""))
         )
-        values = {
-            "data_dir": PROJECT_DIR / "var", "corpus_dir": PROJECT_DIR / "corpus",
-            "query_prefix": query, "passage_prefix": passage,
-        } | values | overrides
+        values = (
+            {
+                "data_dir": PROJECT_DIR / "var",
+                "corpus_dir": PROJECT_DIR / "corpus",
+                "query_prefix": query,
+                "passage_prefix": passage,
+            }
+            | values
+            | overrides
+        )
         values["shared_dir"] = values.get("shared_dir") or values["data_dir"]
         return cls(**values)
 
@@ -200,103 +209,147 @@ def _networks(name: str, value: str) -> tuple:
 
 SETTINGS = (
     Setting(
-        "KB_DATA_DIR", "data_dir", _path,
+        "KB_DATA_DIR",
+        "data_dir",
+        _path,
         "where this server keeps its own files: the SQLite database (when KB_DATABASE_URL is empty), "
         "the writer lock, and by default the shared folder",
     ),
     Setting(
-        "KB_DATABASE_URL", "database_url", _database_url,
+        "KB_DATABASE_URL",
+        "database_url",
+        _database_url,
         "postgresql://user:password@host:5432/name to keep accounts, courses, the audit log and "
         "documents in PostgreSQL, shared by several servers; empty means SQLite in KB_DATA_DIR",
     ),
     Setting(
-        "KB_SHARED_DIR", "shared_dir", _path,
+        "KB_SHARED_DIR",
+        "shared_dir",
+        _path,
         "the folder of index generations, kept source files and uploads; every server of one "
         "PostgreSQL database must see the same one (a network share); empty means KB_DATA_DIR",
     ),
     Setting(
-        "KB_CORPUS_DIR", "corpus_dir", _path,
+        "KB_CORPUS_DIR",
+        "corpus_dir",
+        _path,
         "what `kb ingest` reads when given no path",
     ),
     Setting(
-        "KB_EMBEDDING_MODEL", "embedding_model", _stripped,
+        "KB_EMBEDDING_MODEL",
+        "embedding_model",
+        _stripped,
         f"empty for the bundled multilingual-e5-small ({BUNDLED}); else a local folder of a "
-        "sentence-transformers model (a name needs hub access); changing it re-embeds at the next `kb ingest --rebuild`",
+        "sentence-transformers model (a name needs hub access); changing it re-embeds at the next `kb ingest "
+        "--rebuild`",
     ),
     Setting(
-        "KB_QUERY_PREFIX", "query_prefix", _as_set,
+        "KB_QUERY_PREFIX",
+        "query_prefix",
+        _as_set,
         "prefix a sentence-transformers model needs before a query",
     ),
     Setting(
-        "KB_PASSAGE_PREFIX", "passage_prefix", _as_set,
+        "KB_PASSAGE_PREFIX",
+        "passage_prefix",
+        _as_set,
         "prefix a sentence-transformers model needs before a passage",
     ),
     Setting(
-        "KB_ENCODER_THREADS", "encoder_threads", _positive,
+        "KB_ENCODER_THREADS",
+        "encoder_threads",
+        _positive,
         "threads the bundled encoder uses for one text; empty uses every core, or with "
         "`kb serve --workers N` the cores shared out among the workers",
     ),
     Setting(
-        "KB_ENCODER_DEVICE", "encoder_device", _device,
+        "KB_ENCODER_DEVICE",
+        "encoder_device",
+        _device,
         "where a sentence-transformers model (KB_EMBEDDING_MODEL) runs: cpu (the default), or a GPU "
         "as torch names it (cuda, cuda:1, mps) on a machine that embeds a large corpus with `kb ingest`; the bundled "
         "encoder runs on the CPU only",
     ),
     Setting(
-        "KB_SECRET_KEY", "secret_key", _stripped,
+        "KB_SECRET_KEY",
+        "secret_key",
+        _stripped,
         "signs login sessions; set it when several servers share one database",
     ),
     Setting(
-        "KB_BASE_URL", "base_url", _base_url,
+        "KB_BASE_URL",
+        "base_url",
+        _base_url,
         "the public address, e.g. https://kb.region.se; course exports link to it "
         "(relative links when empty) and forms posted from it are accepted",
     ),
     Setting(
-        "KB_TRUSTED_PROXIES", "trusted_proxies", _networks,
+        "KB_TRUSTED_PROXIES",
+        "trusted_proxies",
+        _networks,
         "addresses or networks of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed, comma separated; empty trusts none",
     ),
     Setting(
-        "KB_ALLOWED_HOSTS", "allowed_hosts", _hosts,
+        "KB_ALLOWED_HOSTS",
+        "allowed_hosts",
+        _hosts,
         "the host names (or addresses) people reach the service by, comma separated; "
         "*.region.se allows every host of a domain. A request for any other Host is refused. Empty: localhost, "
         "127.0.0.1, ::1 and the host of KB_BASE_URL",
     ),
     Setting(
-        "KB_SECURE_COOKIES", "secure_cookies", _flag,
+        "KB_SECURE_COOKIES",
+        "secure_cookies",
+        _flag,
         "1 behind TLS: cookies are always marked Secure and HSTS is sent",
     ),
     Setting(
-        "KB_MAX_UPLOAD_MB", "max_upload_mb", _positive,
+        "KB_MAX_UPLOAD_MB",
+        "max_upload_mb",
+        _positive,
         "largest file an editor may upload",
     ),
     Setting(
-        "KB_DOCX_MAX_UNPACKED_MB", "docx_max_unpacked_mb", _positive,
+        "KB_DOCX_MAX_UNPACKED_MB",
+        "docx_max_unpacked_mb",
+        _positive,
         "largest size a DOCX may unpack to",
     ),
     Setting(
-        "KB_DOCX_MAX_PARAGRAPHS", "docx_max_paragraphs", _positive,
+        "KB_DOCX_MAX_PARAGRAPHS",
+        "docx_max_paragraphs",
+        _positive,
         "most paragraphs and table rows a DOCX may have",
     ),
     Setting(
-        "KB_INGEST_TIMEOUT", "ingest_timeout", _positive,
+        "KB_INGEST_TIMEOUT",
+        "ingest_timeout",
+        _positive,
         "seconds an uploaded file may take to read before it is refused",
     ),
     Setting(
-        "KB_INGEST_MEMORY_MB", "ingest_memory_mb", _positive,
+        "KB_INGEST_MEMORY_MB",
+        "ingest_memory_mb",
+        _positive,
         "memory the process reading an uploaded file may use",
     ),
     Setting(
-        "KB_KEEP_SIGNING_OFFICIALS", "keep_signing_officials", _flag,
+        "KB_KEEP_SIGNING_OFFICIALS",
+        "keep_signing_officials",
+        _flag,
         "1 keeps the names of officials who sign a decision (a name with its title, "
-        "\"Anna Berg / Förvaltningschef\"); 0 masks them like every other name. Takes effect at the next "
+        '"Anna Berg / Förvaltningschef"); 0 masks them like every other name. Takes effect at the next '
         "`kb ingest --rebuild`",
     ),
     Setting(
-        "KB_KEEP_ORIGINALS", "keep_originals", _flag,
+        "KB_KEEP_ORIGINALS",
+        "keep_originals",
+        _flag,
         "1 keeps every file read and uploaded as it came, personal data included, in originals/ of "
         "the shared folder, apart from the masked copies in sources/ and out of `kb backup` unless it is given "
-        "--originals; 0 (the default) keeps only the masked copies, and the next re-index deletes originals kept before",
+        "--originals; 0 (the default) keeps only the masked copies, and the next re-index deletes originals kept "
+        "before",
     ),
 )
 HELP = {setting.variable: setting.help for setting in SETTINGS}

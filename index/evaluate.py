@@ -104,9 +104,7 @@ def evaluate(searcher: Searcher, questions: list[dict], mode: str = "hybrid") ->
         hits = searcher.search(question["question"], k=10, mode=mode, region=question.get("region"))
         answer = compose_answer(searcher, question["question"], hits)
         latencies.append((time.perf_counter() - started) * 1000)
-        rank = next(
-            (i for i, h in enumerate(hits, 1) if is_hit(h.passage.doc_id, h.passage.text, question)), None
-        )
+        rank = next((i for i, h in enumerate(hits, 1) if is_hit(h.passage.doc_id, h.passage.text, question)), None)
         reciprocal.append(1 / rank if rank else 0.0)
         report.recall_at_1 += rank == 1
         report.recall_at_5 += bool(rank and rank <= 5)
@@ -220,7 +218,9 @@ def format_report(report: Report) -> str:
     if report.wrong:
         lines.append("fel som visades:")
         for wrong in report.wrong:
-            lines.append(f"  {wrong['id']}: {wrong['question']!r} {wrong['what']}: {wrong['shown']}; {wrong['quote']!r}")
+            lines.append(
+                f"  {wrong['id']}: {wrong['question']!r} {wrong['what']}: {wrong['shown']}; {wrong['quote']!r}"
+            )
     if report.misses:
         lines.append("missar (inte bland de fem första):")
         for miss in report.misses:

@@ -28,9 +28,7 @@ def versions(store: Store, doc_id: str) -> list[Version]:
 def passages_of_version(store: Store, doc_id: str, version: int) -> list[Passage]:
     """The passages the document had in `version`, in reading order."""
     return [
-        p
-        for p in store.document_passages(doc_id, active_only=False)
-        if p.first_version <= version <= p.last_version
+        p for p in store.document_passages(doc_id, active_only=False) if p.first_version <= version <= p.last_version
     ]
 
 
@@ -102,10 +100,16 @@ def _tag_changes(before: list[Passage], after: list[Passage]) -> list[str]:
     """Lines like 'Abstinensvård: region → gemensamt' for responsibilities and priorities that differ."""
     principal = lambda p: PRINCIPAL_LABELS.get(p, p)  # noqa: E731
     return _changes(
-        _responsibilities(before), _responsibilities(after), principal,
-        changed="{name}: {old} → {new}", added="Nytt ansvar – {name}: {new}", removed="Ansvar borttaget – {name}: {old}",
+        _responsibilities(before),
+        _responsibilities(after),
+        principal,
+        changed="{name}: {old} → {new}",
+        added="Nytt ansvar – {name}: {new}",
+        removed="Ansvar borttaget – {name}: {old}",
     ) + _changes(
-        _priorities(before), _priorities(after), str,
+        _priorities(before),
+        _priorities(after),
+        str,
         changed="Prioritet för {name}: {old} → {new}",
         added="Ny rekommendation – {name}: {new}",
         removed="Rekommendation borttagen – {name}: {old}",

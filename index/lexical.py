@@ -52,7 +52,11 @@ class LexicalIndex:
 
     @classmethod
     def build(
-        cls, ids: list[str], texts: Iterable[str], params: RankingParams | None = None, previous: PassageWords | None = None
+        cls,
+        ids: list[str],
+        texts: Iterable[str],
+        params: RankingParams | None = None,
+        previous: PassageWords | None = None,
     ) -> "LexicalIndex":
         """Learn the analyzer and vocabulary from these texts, then index them.
 
@@ -178,7 +182,9 @@ class LexicalIndex:
 
     def _sentences(self, text: str) -> tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str]]:
         """A passage's sentences, each with its analysed terms, and all its terms."""
-        sentences = tuple((sentence, frozenset(self.analyzer.index_tokens(sentence))) for sentence in split_sentences(text))
+        sentences = tuple(
+            (sentence, frozenset(self.analyzer.index_tokens(sentence))) for sentence in split_sentences(text)
+        )
         return sentences, frozenset().union(*(tokens for _, tokens in sentences))
 
     def _passage_terms(
@@ -192,7 +198,10 @@ class LexicalIndex:
     def _analysed_words(self, text: str) -> tuple[tuple[tuple[int, int, frozenset[str]], ...], dict[str, list[int]]]:
         """A passage's words with their character spans and analysed terms, and for each of its terms
         the places of the words that have it."""
-        spans = tuple((start, end, frozenset(self.analyzer.analyze_word(word))) for start, end, word in self.analyzer.word_spans(text))
+        spans = tuple(
+            (start, end, frozenset(self.analyzer.analyze_word(word)))
+            for start, end, word in self.analyzer.word_spans(text)
+        )
         places: dict[str, list[int]] = {}
         for place, (_, _, tokens) in enumerate(spans):
             for token in tokens:
@@ -242,7 +251,10 @@ def bm25_from_words(words: PassageWords, analyzer: Analyzer, params: RankingPara
             word_rows.append(row)
             term_columns.append(terms.setdefault(term, len(terms)))
     to_terms = sp.csr_matrix(
-        (np.ones(len(word_rows), np.int32), (np.frombuffer(word_rows, np.int64), np.frombuffer(term_columns, np.int64))),
+        (
+            np.ones(len(word_rows), np.int32),
+            (np.frombuffer(word_rows, np.int64), np.frombuffer(term_columns, np.int64)),
+        ),
         shape=(len(words.words), len(terms)),
     )
     by_term = (words.counts @ to_terms).tocsc()  # passage × term occurrences, one term after another
@@ -254,7 +266,11 @@ def bm25_from_words(words: PassageWords, analyzer: Analyzer, params: RankingPara
     containing = np.diff(by_term.indptr)
     idf = np.fromiter((score_idf(df, N=passages) for df in containing.tolist()), np.float32, len(terms))
     weights = _select_tfc_scorer(retriever.method)(
-        by_term.data.astype(retriever.dtype), lengths[by_term.indices], max(float(lengths.mean()), 1e-9), retriever.k1, retriever.b
+        by_term.data.astype(retriever.dtype),
+        lengths[by_term.indices],
+        max(float(lengths.mean()), 1e-9),
+        retriever.k1,
+        retriever.b,
     )
     weights *= np.repeat(idf, containing)
     retriever.scores = {

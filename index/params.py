@@ -26,8 +26,12 @@ class RankingParams:
     # -- retrieval ------------------------------------------------------------------------------
     candidates: int = knob(100, "Passages each retriever hands to fusion and reranking.")
     lexical_weight: float = knob(1.0, "Weight of the lexical (BM25) score, scaled to the best lexical passage.")
-    dense_weight: float = knob(1.0, "Weight of the dense score, its cosines spread from the last candidate's (0) to the best's (1).")
-    dense_damping: float = knob(0.0, "How much of the dense weight goes as the best lexical passage covers the question (0: none).")
+    dense_weight: float = knob(
+        1.0, "Weight of the dense score, its cosines spread from the last candidate's (0) to the best's (1)."
+    )
+    dense_damping: float = knob(
+        0.0, "How much of the dense weight goes as the best lexical passage covers the question (0: none)."
+    )
     dense_alone: float = knob(0.5, "Cosine a passage needs to enter the results without any lexical match.")
     bm25_k1: float = knob(1.2, "BM25 term-frequency saturation.", rebuild=True)
     bm25_b: float = knob(0.75, "BM25 length normalisation.", rebuild=True)
@@ -50,7 +54,8 @@ class RankingParams:
     proposal_factor: float = knob(0.9, "Factor for a proposal, a remiss or a draft.")
     expired_factor: float = knob(0.85, "Factor for a revoked document or one whose validity has run out.")
     favoured_floor: float = knob(
-        0.15, "The county the question names, else the searcher's own, comes first where it scores this share of the best."
+        0.15,
+        "The county the question names, else the searcher's own, comes first where it scores this share of the best.",
     )
     near_duplicate: int = knob(90, "rapidfuzz token_set_ratio above which two passages of a document are one result.")
     # -- the "no good answer" gate -----------------------------------------------------------------
@@ -58,14 +63,16 @@ class RankingParams:
     generic_share: float = knob(0.02, "A term in this share of passages or more says little about a subject …")
     generic_passages: int = knob(10, "… unless it is in fewer passages than this (a small corpus).")
     meaning_in_corpus: float = knob(
-        0.87, "… and unless some passage is this close (cosine) to the whole question: then the word is named and left out."
+        0.87,
+        "… and unless some passage is this close (cosine) to the whole question: then the word is named and left out.",
     )
     # -- the answer card ------------------------------------------------------------------------
     answer_hits: int = knob(8, "Statements are read off this many of the best passages.")
     min_match: float = knob(0.5, "Share of the answerable question a statement must cover to be stated.")
     min_coverage: float = knob(0.35, "Share of the whole question a statement must cover to be stated.")
     unknown_subject_weight: float = knob(
-        2.0, "In that share, a word of `subject_length` or more that no document uses counts as this many uncovered words."
+        2.0,
+        "In that share, a word of `subject_length` or more that no document uses counts as this many uncovered words.",
     )
     min_recommendation_match: float = knob(0.5, "The same for a recommendation, and for a result's priority badge.")
     fact_match: float = knob(0.75, "A question asking neither who nor how strongly gets a card only above this match.")

@@ -104,7 +104,8 @@ class PassageWords:
 
         def narrowed(matrix: sp.csr_matrix) -> sp.csr_matrix:
             return sp.csr_matrix(
-                (matrix.data, remap[matrix.indices].astype(np.int32), matrix.indptr), shape=(matrix.shape[0], len(words))
+                (matrix.data, remap[matrix.indices].astype(np.int32), matrix.indptr),
+                shape=(matrix.shape[0], len(words)),
             )
 
         return PassageWords(self.hashes, words, narrowed(self.counts), narrowed(self.capitals), self.definitions)

@@ -4,8 +4,8 @@ An upload is not read into the corpus at once. Its file is read, by the same Ind
 `kb ingest`, into a copy of the searchable corpus (a SQLite database and an index generation
 in KB_SHARED_DIR/drafts/<id>/), so its editor sees how it was read and what it would change
 in search before anyone else sees it. From then on the draft is its masked copy, as every
-version is kept: publishing reads that copy into the real corpus; discarding deletes the copy. Nothing else reads the copy: search, the pages, the API and
-every other editor see the corpus as it was.
+version is kept: publishing reads that copy into the real corpus; discarding deletes the copy.
+Nothing else reads the copy: search, the pages, the API and every other editor see the corpus as it was.
 """
 
 from __future__ import annotations
@@ -40,7 +40,13 @@ def has_preview(settings: Settings, draft_id: str) -> bool:
 
 
 def read_draft(
-    settings: Settings, store: Store, embedder, draft_id: str, path: Path, chosen: dict, who: str,
+    settings: Settings,
+    store: Store,
+    embedder,
+    draft_id: str,
+    path: Path,
+    chosen: dict,
+    who: str,
     progress: Callable[[Progress], None],
 ) -> tuple[FileResult, Path]:
     """Read the uploaded file into a fresh copy of the corpus, with the metadata its editor chose.

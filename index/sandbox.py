@@ -22,7 +22,10 @@ from ingest.pipeline import ingest_file
 from ingest.redact import RedactionPolicy
 
 # WordprocessingML's paragraph and table row, by namespace (transitional and strict), whatever prefix names them.
-_WORD_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main")
+_WORD_NAMESPACES = (
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://purl.oclc.org/ooxml/wordprocessingml/main",
+)
 _DOCX_BLOCKS = {f"{namespace} {name}" for namespace in _WORD_NAMESPACES for name in ("p", "tr")}
 
 
@@ -89,11 +92,14 @@ def _count_blocks(xml, most: int) -> None:
             count += 1
             if count > most:
                 raise IngestError(
-                    f"DOCX-filen har fler än {most} stycken och tabellrader (KB_DOCX_MAX_PARAGRAPHS). Dela upp dokumentet."
+                    f"DOCX-filen har fler än {most} stycken och tabellrader (KB_DOCX_MAX_PARAGRAPHS). Dela upp "
+                    f"dokumentet."
                 )
 
     def doctype(*_) -> None:
-        raise IngestError("DOCX-filen har en dokumenttypsdeklaration (DTD), vilket Word aldrig skriver. Spara om dokumentet i Word.")
+        raise IngestError(
+            "DOCX-filen har en dokumenttypsdeklaration (DTD), vilket Word aldrig skriver. Spara om dokumentet i Word."
+        )
 
     parser.StartElementHandler = start
     parser.StartDoctypeDeclHandler = doctype

@@ -111,7 +111,9 @@ class _DocumentHeads:
     def get(self, doc_ids: list[str]) -> dict[str, Document]:
         if not doc_ids:
             return {}
-        rows = self.store.db.query(f"SELECT {self.COLUMNS} FROM documents WHERE doc_id IN ({marks(doc_ids)})", list(doc_ids))
+        rows = self.store.db.query(
+            f"SELECT {self.COLUMNS} FROM documents WHERE doc_id IN ({marks(doc_ids)})", list(doc_ids)
+        )
         found: dict[str, Document] = {}
         stale: dict[str, tuple] = {}
         with self._lock:
@@ -186,7 +188,9 @@ class Searcher:
             self._params = params
             self._readings.clear()
             if self._generation is not None:
-                self._generation.lexical = _weighted(self._generation.lexical, self._generation.number, self.settings, params)
+                self._generation.lexical = _weighted(
+                    self._generation.lexical, self._generation.number, self.settings, params
+                )
 
     @property
     def embedder(self) -> Encoder:
@@ -220,7 +224,12 @@ class Searcher:
                     lexical = _weighted(lexical, number, self.settings, self._params)
                 statements = StatementVectors.load(folder) if (folder / VECTORS).exists() else None
                 self._generation = _Generation(
-                    number, VectorIndex.load(folder / "vectors.faiss"), lexical, params, _Passages(self.store), statements
+                    number,
+                    VectorIndex.load(folder / "vectors.faiss"),
+                    lexical,
+                    params,
+                    _Passages(self.store),
+                    statements,
                 )
                 LOG.info("index %d loaded from %s", number, folder)
             return self._generation
@@ -320,8 +329,16 @@ class Searcher:
             return []
         if mode != "dense" and reading.off_corpus:
             return []
-        lexical = [(int(i), s) for i, s in generation.lexical.search(text, params.candidates, allowed)] if mode != "dense" else []
-        dense = generation.vectors.search(self.embedder.embed_query(text), params.candidates, allowed) if mode != "bm25" else []
+        lexical = (
+            [(int(i), s) for i, s in generation.lexical.search(text, params.candidates, allowed)]
+            if mode != "dense"
+            else []
+        )
+        dense = (
+            generation.vectors.search(self.embedder.embed_query(text), params.candidates, allowed)
+            if mode != "bm25"
+            else []
+        )
         passages = generation.passages.get(list({i for i, _ in lexical} | {i for i, _ in dense}))
         question = reading.question
         # Where the best lexical passage covers the question, the words have said it; the dense side
@@ -439,7 +456,9 @@ RESPONSIBILITY_QUESTION = re.compile(
 _PRIORITY_WORDS = re.compile(r"\b(prio\w*|rekommend\w*|riktlinje\w*|bör|evidens\w*)\b", re.I)
 # at the start of the question or of a clause ("pat med vapenlicens som dricker, ska doktorn anmäla")
 _PERMISSION = re.compile(r"(?:^|[,;:–—]|\s-)\s*(?:får|kan|ska|skall|måste|bör|behöver)\s+\w+", re.I)
-_OWN_REGION = re.compile(r"\b(?:i|inom|för|hos)\s+(?:mitt|vårt|min|vår)\s+(?:län|region|landsting|kommun)\b|\bhos\s+oss\b", re.I)
+_OWN_REGION = re.compile(
+    r"\b(?:i|inom|för|hos)\s+(?:mitt|vårt|min|vår)\s+(?:län|region|landsting|kommun)\b|\bhos\s+oss\b", re.I
+)
 
 
 def understand(query: str, regions: list[str]) -> Intent:
@@ -461,7 +480,12 @@ def understand(query: str, regions: list[str]) -> Intent:
     if rest != query:
         topic = rest or None
     return Intent(
-        bool(RESPONSIBILITY_QUESTION.search(query)), bool(_PRIORITY_WORDS.search(query)), region, topic, bool(own), unknown,
+        bool(RESPONSIBILITY_QUESTION.search(query)),
+        bool(_PRIORITY_WORDS.search(query)),
+        region,
+        topic,
+        bool(own),
+        unknown,
         bool(_PERMISSION.search(query)),
     )
 
@@ -473,7 +497,9 @@ def _county_patterns() -> tuple[tuple[str, re.Pattern], ...]:
     for lan in county_list():
         forms = {lan.name, lan.official, *lan.variants, *lan.file_names}
         for form in sorted(forms, key=len, reverse=True):
-            out.append((lan.name, re.compile(rf"\b(?:i |inom |för |från )?(?:region )?{re.escape(form.lower())}s?\b", re.I)))
+            out.append(
+                (lan.name, re.compile(rf"\b(?:i |inom |för |från )?(?:region )?{re.escape(form.lower())}s?\b", re.I))
+            )
     return tuple(sorted(out, key=lambda item: -len(item[1].pattern)))
 
 
@@ -538,9 +564,13 @@ class Question:
         self.params = params
         asking = lexical.token_set(_ASKING)  # words that only ask "who"
         self.concepts = [
-            concept for concept in lexical.concepts(query, ends) if not any(t in asking for t, w in concept.items() if w >= 1.0)
+            concept
+            for concept in lexical.concepts(query, ends)
+            if not any(t in asking for t, w in concept.items() if w >= 1.0)
         ]
-        self.information = {t: _information(lexical, t, params.rare_share) for concept in self.concepts for t in concept}
+        self.information = {
+            t: _information(lexical, t, params.rare_share) for concept in self.concepts for t in concept
+        }
         self.importance = [
             max(self.information[t] for t, w in concept.items() if w >= 1.0) for concept in self.concepts
         ]
@@ -583,7 +613,9 @@ class Question:
             for concept, earned in self._earns[term]:
                 if earned > best.get(concept, 0.0):
                     best[concept] = earned
-        return sum(min(self.importance[concept], earned) for concept, earned in best.items()) / (self.asked + self.unanswerable)
+        return sum(min(self.importance[concept], earned) for concept, earned in best.items()) / (
+            self.asked + self.unanswerable
+        )
 
     @functools.cached_property
     def _earns(self) -> dict[str, list[tuple[int, float]]]:
@@ -629,9 +661,11 @@ class Question:
         """What all of the passage's responsibility records together cover: at least what the best one does."""
         if not self.concepts or not passage.responsibility:
             return 0.0
-        return self.coverage(frozenset().union(
-            *(self.tokens(record.activity + " " + " ".join(record.units)) for record in passage.responsibility)
-        ))
+        return self.coverage(
+            frozenset().union(
+                *(self.tokens(record.activity + " " + " ".join(record.units)) for record in passage.responsibility)
+            )
+        )
 
     def best_record(self, passage: Passage) -> tuple[Responsibility, float] | None:
         """The responsibility record in the passage whose activity covers most of what was asked."""
@@ -742,8 +776,13 @@ def _order(hits: list[Hit], favoured: str | None, params: RankingParams) -> list
 
 
 def _rerank(
-    candidates: list[_Candidate], question: "Question", intent: Intent, params: RankingParams, mode: str,
-    favoured: str | None, k: int,
+    candidates: list[_Candidate],
+    question: "Question",
+    intent: Intent,
+    params: RankingParams,
+    mode: str,
+    favoured: str | None,
+    k: int,
 ) -> list[Hit]:
     """The k best hits, near-duplicates collapsed: exactly what reading every candidate gives, reading
     only those that could be among them.
@@ -784,7 +823,9 @@ def _rerank(
         past_county = bool(favoured) and not (last.document.region == favoured and last.score >= floor)
 
         def outside(c: _Candidate) -> bool:
-            return c.ceiling < last.score and not (past_county and c.hit.document.region == favoured and c.ceiling >= floor)
+            return c.ceiling < last.score and not (
+                past_county and c.hit.document.region == favoured and c.ceiling >= floor
+            )
 
         doubtful = [c for c in unread if not outside(c)]
         for candidate in doubtful:
@@ -817,8 +858,7 @@ def _collapse_near_duplicates(hits: list[Hit], k: int, threshold: int) -> tuple[
             (
                 k
                 for k in kept
-                if k.passage.doc_id == hit.passage.doc_id
-                and _alike(k.passage.text, hit.passage.text, threshold)
+                if k.passage.doc_id == hit.passage.doc_id and _alike(k.passage.text, hit.passage.text, threshold)
             ),
             None,
         )

@@ -41,7 +41,8 @@ class StatementVectors:
 
     @classmethod
     def build(cls, per_passage: list[tuple[int, np.ndarray]], dimension: int) -> "StatementVectors":
-        """`per_passage`: (row id, its statements' vectors) in any order; passages without statements may be left out."""
+        """`per_passage`: (row id, its statements' vectors) in any order; passages without statements
+        may be left out."""
         per_passage = sorted((rowid, v) for rowid, v in per_passage if len(v))
         rows = np.zeros((len(per_passage), 3), dtype="int64")
         first = 0

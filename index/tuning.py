@@ -112,7 +112,8 @@ class Tuner:
         """The hybrid (`scores`) is at least its own `bm25` mode on every set; asked only of a change
         that would be taken, as it costs another pass."""
         return all(
-            scores.mrr[qs.name] >= evaluate(self.searcher(qs, params), [q for q in qs.questions if pick(q)], "bm25").mrr_at_10
+            scores.mrr[qs.name]
+            >= evaluate(self.searcher(qs, params), [q for q in qs.questions if pick(q)], "bm25").mrr_at_10
             for qs in self.sets
         )
 
@@ -160,7 +161,11 @@ def format_folds(folds: list[FoldReport], chosen: RankingParams, start: RankingP
         held = sum(f.held_out.mrr[name] for f in folds) / len(folds)
         lines.append(f"{name:<24} {train:>10.3f} {held:>15.3f}")
     lines.append(f"Fel på kort och märken i de utelämnade frågorna: {sum(len(f.held_out.wrong) for f in folds)}")
-    changed = [f"{n} = {getattr(chosen, n)} (var {getattr(start, n)})" for n in SEARCH_SPACE if getattr(chosen, n) != getattr(start, n)]
+    changed = [
+        f"{n} = {getattr(chosen, n)} (var {getattr(start, n)})"
+        for n in SEARCH_SPACE
+        if getattr(chosen, n) != getattr(start, n)
+    ]
     lines.append("Valda parametrar: " + ("; ".join(changed) if changed else "oförändrade"))
     return "\n".join(lines)
 
@@ -248,4 +253,6 @@ def question_sets(sets, work: Path, embedder) -> list[QuestionSet]:
 
     present = [(name, index, PROJECT_DIR / file) for name, index, file in sets if (PROJECT_DIR / file).exists()]
     indexes = evaluation_indexes(work, embedder, {index for _, index, _ in present})
-    return [QuestionSet(name, indexes[index], load_questions(path)) for name, index, path in present if index in indexes]
+    return [
+        QuestionSet(name, indexes[index], load_questions(path)) for name, index, path in present if index in indexes
+    ]

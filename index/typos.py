@@ -127,8 +127,10 @@ class TypoIndex:
         high = np.int32(self.starts[min(len(word) + edits + 1, last)])
         codes = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         kept = _deletions(width, edits)
-        ends = [self.neighbourhoods[edits, end].lists(codes[:width] if end == "first" else codes[-width:], kept, low, high)
-                for end in _ENDS]
+        ends = [
+            self.neighbourhoods[edits, end].lists(codes[:width] if end == "first" else codes[-width:], kept, low, high)
+            for end in _ENDS
+        ]
         fewer, more = sorted(ends, key=lambda lists: sum(len(x) for x in lists))
         if not fewer or not more:
             return []

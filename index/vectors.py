@@ -37,7 +37,9 @@ class VectorIndex:
             nlist = int(4 * math.sqrt(len(ids)))
             quantizer = faiss.IndexFlatIP(dimension)
             ivf = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
-            sample = vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), nlist * 64), replace=False)]
+            sample = vectors[
+                np.random.default_rng(0).choice(len(vectors), min(len(vectors), nlist * 64), replace=False)
+            ]
             ivf.train(sample)
             ivf.nprobe = _PROBES
             index = ivf
@@ -77,7 +79,11 @@ class VectorIndex:
             ivf = faiss.try_extract_index_ivf(self._index)
             # a filter's passages may sit in lists far from the query's nearest: probe them all, the
             # selector keeps the work to the filter's own vectors
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist) if ivf is not None else faiss.SearchParameters(sel=selector)
+            params = (
+                faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist)
+                if ivf is not None
+                else faiss.SearchParameters(sel=selector)
+            )
         scores, ids = self._index.search(np.asarray(query, dtype="float32").reshape(1, -1), wanted, params=params)
         best: dict[int, float] = {}
         for i, s in zip(ids[0], scores[0]):

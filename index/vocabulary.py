@@ -32,6 +32,7 @@ LONG_WORD = 8  # from this length two edits are corrected, below it one
 # shortest word corrected with those edits keeps after them (index/typos.py).
 TYPO_ENDS = {1: MIN_CORRECTABLE - 1, 2: LONG_WORD - 2}
 
+
 @dataclass(frozen=True)
 class Group:
     """Terms that mean the same thing; `source` says why."""
@@ -71,7 +72,8 @@ class Vocabulary:
         self.params = params or RankingParams.defaults()
         self.thesaurus = load_thesaurus(weight=self.params.synonym_weight) if thesaurus is None else thesaurus
         mined = [
-            Group((short, *longs), "mined from the corpus", self.params.mined_weight) for short, longs in abbreviations.items()
+            Group((short, *longs), "mined from the corpus", self.params.mined_weight)
+            for short, longs in abbreviations.items()
         ]
         self.groups = self.thesaurus + mined
         # Every term of every group as its sequence of stems, to find it inside a query.
@@ -162,7 +164,9 @@ class Vocabulary:
                 weights[term] = max(weights.get(term, 0.0), weight)
         return sorted(weights.items(), key=lambda item: (-item[1], item[0]))
 
-    def concepts(self, query: str, known: Callable[[str], bool] | None = None, ends: bool = False) -> list[dict[str, float]]:
+    def concepts(
+        self, query: str, known: Callable[[str], bool] | None = None, ends: bool = False
+    ) -> list[dict[str, float]]:
         """Per query word, the weighted terms it may stand for.
 
         With `known` (does the index hold this term?), terms the index lacks are dropped and
@@ -206,7 +210,9 @@ class Vocabulary:
             fallbacks.append(tuple(self.analyzer.stem(end) for end in self.analyzer.known_ends(word)))
             positions.append(alternatives)
 
-        reachable = sorted({place for alternatives in positions for stem in alternatives for place in self._by_first.get(stem, ())})
+        reachable = sorted(
+            {place for alternatives in positions for stem in alternatives for place in self._by_first.get(stem, ())}
+        )
         for phrase, numbers in (self._phrase_list[place] for place in reachable):
             for start in range(len(positions) - len(phrase) + 1):
                 window = positions[start : start + len(phrase)]
@@ -261,7 +267,9 @@ class Vocabulary:
         cls, data: str, analyzer: Analyzer, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None
     ) -> "Vocabulary":
         params = params or RankingParams.defaults()
-        return cls(analyzer, json.loads(data)["abbreviations"], load_thesaurus(thesaurus_path, params.synonym_weight), params)
+        return cls(
+            analyzer, json.loads(data)["abbreviations"], load_thesaurus(thesaurus_path, params.synonym_weight), params
+        )
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
@@ -271,9 +279,13 @@ class Vocabulary:
         self.typos.save(directory)
 
     @classmethod
-    def load(cls, directory: Path, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None) -> "Vocabulary":
+    def load(
+        cls, directory: Path, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None
+    ) -> "Vocabulary":
         directory = Path(directory)
         analyzer = Analyzer.load(directory / "analyzer.json")
-        vocabulary = cls.from_json((directory / "vocabulary.json").read_text(encoding="utf-8"), analyzer, thesaurus_path, params)
+        vocabulary = cls.from_json(
+            (directory / "vocabulary.json").read_text(encoding="utf-8"), analyzer, thesaurus_path, params
+        )
         vocabulary._typos = TypoIndex.load(directory, list(analyzer.word_counts))
         return vocabulary

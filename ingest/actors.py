@@ -80,7 +80,9 @@ def _required_text(pattern: re.Pattern) -> str:
 
 @cache
 def _gated_patterns() -> tuple[tuple[str, str, str, str | None, re.Pattern], ...]:
-    return tuple((_required_text(pattern), name, kind, principal, pattern) for name, kind, principal, pattern in _patterns())
+    return tuple(
+        (_required_text(pattern), name, kind, principal, pattern) for name, kind, principal, pattern in _patterns()
+    )
 
 
 def mentions(text: str) -> list[Mention]:
@@ -116,7 +118,12 @@ def _owned(text: str, found: list[Mention], n: int) -> Mention:
         return mention
     owner = found[n - 1]
     between = text[owner.end : mention.start]
-    if owner.kind == "actor" and owner.principal and text[owner.start : owner.end].lower().endswith("s") and re.fullmatch(r"(?:/\w+s)?\s+", between):
+    if (
+        owner.kind == "actor"
+        and owner.principal
+        and text[owner.start : owner.end].lower().endswith("s")
+        and re.fullmatch(r"(?:/\w+s)?\s+", between)
+    ):
         return Mention(mention.start, mention.end, mention.name, mention.kind, owner.principal)
     return mention
 
@@ -156,7 +163,9 @@ def column_units(label: str) -> list[str]:
     units = find_units(label)
     if units:
         return units
-    aliases = {alias: name for name, entry in _table()["units"].items() for alias in entry["aliases"] if alias.isalpha()}
+    aliases = {
+        alias: name for name, entry in _table()["units"].items() for alias in entry["aliases"] if alias.isalpha()
+    }
     for word in re.findall(r"\w{4,}", label.lower()):
         hit = process.extractOne(word, aliases, scorer=fuzz.ratio, score_cutoff=85)
         if hit and hit[2] not in units:

@@ -208,9 +208,39 @@ class DocumentBuilder:
 
 # Common finite verbs: a line with one of them is a sentence that lost its full stop, not a title.
 FINITE_VERBS = {
-    "är", "var", "har", "hade", "ska", "skall", "kan", "kunde", "bör", "borde", "får", "fick", "måste",
-    "gäller", "finns", "fanns", "blir", "blev", "innebär", "avser", "omfattar", "ger", "sker", "behöver",
-    "önskar", "vill", "ansvarar", "erbjuds", "erbjuder", "ingår", "beskrivs", "beskriver", "bedöms",
+    "är",
+    "var",
+    "har",
+    "hade",
+    "ska",
+    "skall",
+    "kan",
+    "kunde",
+    "bör",
+    "borde",
+    "får",
+    "fick",
+    "måste",
+    "gäller",
+    "finns",
+    "fanns",
+    "blir",
+    "blev",
+    "innebär",
+    "avser",
+    "omfattar",
+    "ger",
+    "sker",
+    "behöver",
+    "önskar",
+    "vill",
+    "ansvarar",
+    "erbjuds",
+    "erbjuder",
+    "ingår",
+    "beskrivs",
+    "beskriver",
+    "bedöms",
 }
 
 
@@ -223,7 +253,7 @@ def _title_only(chunk: Chunk) -> bool:
         and 0 < len(text.split()) <= 25
         and not text.endswith((".", "!", "?", ":", ";", ","))
         and not text[:1].islower()
-        and not any(w.lower().strip(",;”\"()") in FINITE_VERBS for w in text.split())
+        and not any(w.lower().strip(',;”"()') in FINITE_VERBS for w in text.split())
     )
 
 
@@ -237,9 +267,7 @@ def _repeats_elsewhere(builder: "DocumentBuilder", chunk: Chunk) -> bool:
     doc = builder.text
     others = (doc[: chunk.char_start] + "\n" + doc[chunk.char_end :]).split("\n")
     return any(
-        len(o) >= 0.8 * len(line) and fuzz.partial_ratio(line.lower(), o.lower()) >= 90
-        for o in others
-        if o.strip()
+        len(o) >= 0.8 * len(line) and fuzz.partial_ratio(line.lower(), o.lower()) >= 90 for o in others if o.strip()
     )
 
 
@@ -257,7 +285,12 @@ def fold_title_only(builder: "DocumentBuilder") -> None:
             out.append(c)
             continue
         nxt = chunks[n + 1] if n + 1 < len(chunks) else None
-        if nxt is not None and nxt.section_path == c.section_path and nxt.kind in ("text", "list") and len(nxt.text.split()) + len(c.text.split()) <= MAX_WORDS:
+        if (
+            nxt is not None
+            and nxt.section_path == c.section_path
+            and nxt.kind in ("text", "list")
+            and len(nxt.text.split()) + len(c.text.split()) <= MAX_WORDS
+        ):
             nxt.char_start = c.char_start
             nxt.text = doc[nxt.char_start : nxt.char_end]
             nxt.line_start = min(nxt.line_start or c.line_start, c.line_start or nxt.line_start)

@@ -34,7 +34,9 @@ class CleanText:
     double_spaced: bool = False  # blank line after nearly every line: blank lines are not paragraph breaks
     removed: Counter = field(default_factory=Counter)  # what was dropped, by reason
     removed_lines: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text)
-    title: str | None = None  # the title the document's own title heading spells, else the page its breadcrumb trail ends in
+    title: str | None = (
+        None  # the title the document's own title heading spells, else the page its breadcrumb trail ends in
+    )
     dropped: dict[int, str] = field(default_factory=dict)  # source line -> why: what the lines' place decided
 
     def drop(self, reason: str, line: "Line", keep_count: bool = True) -> None:
@@ -45,7 +47,10 @@ class CleanText:
 
 
 # Bullet glyphs of word processors and PDF fonts (Symbol and Wingdings code points included).
-BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\u2022\u25cf\u25aa\u25a0\u25a1\u2023\u2043\u2219\u00b7\u25e6\u25cb\u27a2\u27a4\u25ba\u25b6\u2713\u2714\u25c6\u2666"
+BULLETS = (
+    "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\u2022\u25cf\u25aa\u25a0\u25a1\u2023\u2043"
+    "\u2219\u00b7\u25e6\u25cb\u27a2\u27a4\u25ba\u25b6\u2713\u2714\u25c6\u2666"
+)
 BULLET_RE = re.compile(rf"^[{BULLETS}*-]\s+|^[{BULLETS}]")
 LONE_BULLET_RE = re.compile(rf"^[{BULLETS}*-]$")
 TOC_RE = re.compile(r"^(?P<title>.*?\S)\s*\.{4,}\s*(?:\t\s*)?(?:\*\*|</?b>)*\s*\d*\s*(?:\*\*|</?b>)*\s*$")
@@ -53,7 +58,9 @@ PAGE_NO_RE = re.compile(r"^(?:sid(?:a|an)?\s*)?\d{1,3}(?:\s*(?:\(\d{1,3}\)|/\s*\
 HTML_TAG_RE = re.compile(r"</?(?:b|i|u|em|strong|span|font|br|p|div|a)(?:\s[^>]*)?/?>", re.I)
 SUP_RE = re.compile(r"<sup>\s*(\d{1,3})\s*</sup>", re.I)
 MD_ESCAPE_RE = re.compile(r"\\([\\_*\[\]()#+\-.!`{}<>|])")
-FOOTNOTE_RE = re.compile(r"^(?:(?P<paren>\d{1,3})\)|\[(?P<md>\d{1,3})\]:?|(?P<sup>\d{1,3})\u200b?(?=\s))\s+(?P<text>\S.*)$")
+FOOTNOTE_RE = re.compile(
+    r"^(?:(?P<paren>\d{1,3})\)|\[(?P<md>\d{1,3})\]:?|(?P<sup>\d{1,3})\u200b?(?=\s))\s+(?P<text>\S.*)$"
+)
 # "pengar1." / "handling”7." / "ansvarsområde4": a word that ends in a footnote number
 GLUED_RE = re.compile(r"(?<=[a-zåäöé”\")])(\d{1,3})(?=[\s.,;:)]|$)")
 # "---", "* * *", "___" and Markdown table rules ("|---|:--|", "---\t--\t---"): layout, never text
@@ -62,11 +69,28 @@ GAP_RE = re.compile(r"(?<=\S)(?: {2,}|\t)(?=\S)")
 RUNNING_REACH = 8  # lines around a page mark where running headers and footers stand
 BLOCK_LINES = 3  # short lines under a running header's heading that belong to it
 LETTERHEAD_WORDS = (
-    "postadress", "besöksadress", "leveransadress", "telefon", "telefax", "fax", "växel", "e-post",
-    "hemsida", "webbplats", "webb", "organisationsnr", "organisationsnummer", "org.nr", "bankgiro",
-    "plusgiro", "postgiro", "sms",
+    "postadress",
+    "besöksadress",
+    "leveransadress",
+    "telefon",
+    "telefax",
+    "fax",
+    "växel",
+    "e-post",
+    "hemsida",
+    "webbplats",
+    "webb",
+    "organisationsnr",
+    "organisationsnummer",
+    "org.nr",
+    "bankgiro",
+    "plusgiro",
+    "postgiro",
+    "sms",
 )
-LETTERHEAD_WORD_RE = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in LETTERHEAD_WORDS) + r")(?![\w-])", re.I)
+LETTERHEAD_WORD_RE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in LETTERHEAD_WORDS) + r")(?![\w-])", re.I
+)
 LETTERHEAD_LABEL_RE = re.compile(r"(?:" + LETTERHEAD_WORD_RE.pattern + r"[\s:]*)+", re.I)
 LETTERHEAD_GAP = 6  # non-blank lines allowed between two labels of one block
 # A Word template's instruction left in the text: "Ta inte bort denna rad den innehåller dold information"
@@ -98,7 +122,12 @@ def clean(raw: RawText) -> CleanText:
     marked = setext_headings([ln.text for ln in lines])
     furniture, out.title = page_furniture(marked)
     if raw.dropped is None:
-        dropped = _running_lines(lines) | _repeated_heading_blocks(lines) | _letterhead_lines(lines) | _signature_certificate(lines)
+        dropped = (
+            _running_lines(lines)
+            | _repeated_heading_blocks(lines)
+            | _letterhead_lines(lines)
+            | _signature_certificate(lines)
+        )
         dropped |= {lines[i].src: reason for i, reason in furniture.items()}
     else:  # decided on the original text, whose values may now be masked
         dropped = dict(raw.dropped)
@@ -161,7 +190,7 @@ def clean(raw: RawText) -> CleanText:
 
 
 def mostly_marks(text: str) -> bool:
-    """"X x x x", "PATRIARK34 X X", "12 3": matrix marks and numbers rather than words; never a title or a label.
+    """ "X x x x", "PATRIARK34 X X", "12 3": matrix marks and numbers rather than words; never a title or a label.
 
     Words are letter runs of two or more ("Bilaga 1" and "1. Inledning" keep their word, "15-metoden" is one); noise is
     single letters, numbers and words with a glued number ("Freda32"). More noise than words, with at
@@ -186,7 +215,11 @@ def _strip_inline(text: str) -> str:
 
 def _is_garbage(text: str) -> bool:
     """Binary garbage from a broken font or an embedded object: mostly replacement and control characters."""
-    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch != "\t") or 0xE000 <= ord(ch) <= 0xF8FF and ch not in "\uf0b7\uf0a7")
+    bad = sum(
+        1
+        for ch in text
+        if ch == "\ufffd" or (ord(ch) < 32 and ch != "\t") or 0xE000 <= ord(ch) <= 0xF8FF and ch not in "\uf0b7\uf0a7"
+    )
     return bad >= 1 and bad >= 0.3 * len(text.replace(" ", ""))
 
 
@@ -299,7 +332,9 @@ def _letterhead_lines(lines: list[Line]) -> dict[int, str]:
 def _letterhead_value(text: str, labels: int = 1) -> bool:
     """An address, number, web or mail address: short (a few words for each label on the line above),
     and not a sentence."""
-    return len(text.split()) <= max(6, 4 * labels) and not text.endswith((".", ":")) and not text.startswith(("- ", "#"))
+    return (
+        len(text.split()) <= max(6, 4 * labels) and not text.endswith((".", ":")) and not text.startswith(("- ", "#"))
+    )
 
 
 def _signature_certificate(lines: list[Line]) -> dict[int, str]:
@@ -308,9 +343,10 @@ def _signature_certificate(lines: list[Line]) -> dict[int, str]:
     for i, ln in enumerate(lines):
         if ln.text.strip().lower() in ("verifikat", "signeringsverifikat", "verifikation"):
             rest = [x.text for x in lines[i + 1 : i + 40]]
-            if any(re.match(r"\s*transaktion\s+\d{6,}", t, re.I) for t in rest) and sum(
-                bool(re.match(r"\s*signerade?\s+\d{4}-\d{2}-\d{2}", x.text, re.I)) for x in lines[i + 1 :]
-            ) >= 1:
+            if (
+                any(re.match(r"\s*transaktion\s+\d{6,}", t, re.I) for t in rest)
+                and sum(bool(re.match(r"\s*signerade?\s+\d{4}-\d{2}-\d{2}", x.text, re.I)) for x in lines[i + 1 :]) >= 1
+            ):
                 return {x.src: "signature" for x in lines[i:] if x.text.strip()}
     return {}
 
@@ -335,7 +371,8 @@ def _toc_lines(lines: list[Line]) -> set[int]:
             lines[i].text.strip()[:1].islower()
             or first.split()[-1].lower() in SUSPENDED_NEXT
             or first.endswith(("-", ","))
-            or n >= 2 and (nonblank[n - 2] in dotted or TOC_TITLE_RE.fullmatch(lines[nonblank[n - 2]].text.strip()))
+            or n >= 2
+            and (nonblank[n - 2] in dotted or TOC_TITLE_RE.fullmatch(lines[nonblank[n - 2]].text.strip()))
         )
         if before not in dotted and wraps and len(first.split()) <= 20:
             found.add(lines[before].src)
@@ -382,7 +419,13 @@ def _extract_footnotes(lines: list[Line], out: CleanText) -> list[Line]:
                     break
                 j += 1
                 continue
-            if t.startswith("#") or FOOTNOTE_RE.match(t) or re.match(r"^\[\^\d", t) or nxt.indent > ln.indent or (nxt.page != ln.page):
+            if (
+                t.startswith("#")
+                or FOOTNOTE_RE.match(t)
+                or re.match(r"^\[\^\d", t)
+                or nxt.indent > ln.indent
+                or (nxt.page != ln.page)
+            ):
                 break
             if parts[-1].rstrip().endswith(SENTENCE_END) and len(t) < 60:
                 break
@@ -417,7 +460,7 @@ CODE_GLUED_RE = re.compile(r"\b([A-ZÅÄÖ]{2,}-)(\d{2,4})(?=[\s.,;:)]|$)")
 
 
 def _split_code_markers(text: str, pending: list[int]) -> str:
-    """"ICD-101" / "DSM-52": a marker glued to a code's number. Split only for the next footnote
+    """ "ICD-101" / "DSM-52": a marker glued to a code's number. Split only for the next footnote
     still waiting for its reference, so "ICD-10" alone, or with any other trailing digit, stays."""
 
     def fix(m: re.Match) -> str:

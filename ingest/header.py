@@ -53,8 +53,13 @@ _ISSUER = re.compile(
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The fields of web-page readers' output format (the format's own words, whatever site was read).
 _READER_FIELDS = {
-    "filename": "file_name", "title": "title", "url source": "source_url", "url": "source_url",
-    "published time": "published", "description": "description", "markdown content": "",
+    "filename": "file_name",
+    "title": "title",
+    "url source": "source_url",
+    "url": "source_url",
+    "published time": "published",
+    "description": "description",
+    "markdown content": "",
 }
 _READER_RE = re.compile(r"^(?P<key>[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?):[ \t]*(?P<value>.*)$")
 # "Start / Vård / Beroende", "Hem › Sjukdomar": the separators of a breadcrumb trail
@@ -101,8 +106,14 @@ def _front_matter(lines: list[str], head: DocumentHead) -> int:
         return 0
     if not isinstance(data, dict):
         return 0
-    for key, target in (("title", "title"), ("source_url", "source_url"), ("url", "source_url"),
-                        ("source", "source_url"), ("date", "decided"), ("author", "owner")):
+    for key, target in (
+        ("title", "title"),
+        ("source_url", "source_url"),
+        ("url", "source_url"),
+        ("source", "source_url"),
+        ("date", "decided"),
+        ("author", "owner"),
+    ):
         value = data.get(key)
         if isinstance(value, (str, int, float)) and str(value).strip() and target not in head.fields:
             head.fields[target] = str(value).strip()
@@ -146,7 +157,8 @@ def _reader_title(value: str) -> tuple[str, str]:
 
 
 def _value(text: str) -> str:
-    """"[2025-02-20]" → "2025-02-20"; a template's brackets carry nothing, a masked value's ("[namn]") say what it was."""
+    """ "[2025-02-20]" → "2025-02-20"; a template's brackets carry nothing, a masked value's ("[namn]")
+    say what it was."""
     if is_marker(text.strip()):
         return text.strip()
     text = text.strip().strip("[]").strip()

@@ -33,8 +33,14 @@ def document_id(path: Path) -> str:
 def dump_kept(raw: RawText, content_hash: str) -> bytes:
     """The copy's bytes; written unescaped (UTF-8), so what it holds is what a search of the disk finds."""
     data = {
-        "kind": _KIND, "version": _FORMAT_VERSION, "content_hash": content_hash, "format": raw.format,
-        "page_count": raw.page_count, "pages": raw.pages, "dropped": raw.dropped, "lines": raw.lines,
+        "kind": _KIND,
+        "version": _FORMAT_VERSION,
+        "content_hash": content_hash,
+        "format": raw.format,
+        "page_count": raw.page_count,
+        "pages": raw.pages,
+        "dropped": raw.dropped,
+        "lines": raw.lines,
     }
     return json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8")
 
@@ -45,8 +51,14 @@ def load_kept(data: bytes) -> tuple[RawText, str]:
         kept = json.loads(data.decode("utf-8"))
         if kept.get("kind") != _KIND or kept.get("version") != _FORMAT_VERSION:
             raise ValueError("inte en sparad kopia")
-        dropped = {int(line): str(reason) for line, reason in kept["dropped"].items()} if kept["dropped"] is not None else None
-        raw = RawText([str(line) for line in kept["lines"]], str(kept["format"]), kept["pages"], kept["page_count"], dropped)
+        dropped = (
+            {int(line): str(reason) for line, reason in kept["dropped"].items()}
+            if kept["dropped"] is not None
+            else None
+        )
+        raw = RawText(
+            [str(line) for line in kept["lines"]], str(kept["format"]), kept["pages"], kept["page_count"], dropped
+        )
         return raw, str(kept["content_hash"])
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IngestError(f"den sparade kopian kan inte läsas: {exc}") from None

@@ -182,7 +182,9 @@ def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
     if region is not None:
         canonical = canonical_region(region)
         if canonical is None:
-            raise fail("region", f"unknown län {region!r}; expected one of {', '.join(known.name for known in regions())}")
+            raise fail(
+                "region", f"unknown län {region!r}; expected one of {', '.join(known.name for known in regions())}"
+            )
         region = canonical
 
     doc_type = text("doc_type")
@@ -226,15 +228,30 @@ def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
 # Guessing
 
 _GENERIC_HEADINGS = {
-    "inledning", "innehåll", "innehållsförteckning", "bakgrund", "sammanfattning", "förord",
-    "datum", "sida", "bilaga", "bilagor", "dnr", "diarienummer", "till", "från", "ämne",
+    "inledning",
+    "innehåll",
+    "innehållsförteckning",
+    "bakgrund",
+    "sammanfattning",
+    "förord",
+    "datum",
+    "sida",
+    "bilaga",
+    "bilagor",
+    "dnr",
+    "diarienummer",
+    "till",
+    "från",
+    "ämne",
 }
 _DATEISH = re.compile(
     r"^(\d{4}\s*-\s*\d{2}\s*-\s*\d{2}|\d{1,2}\s+\w+\s+\d{4}|\d{4}|\d+\s*(\(\d+\))?|sid(a)?\s*\d+.*|\d+\s*/\s*\d+)$",
     re.IGNORECASE,
 )
 # "Ta inte bort denna rad den innehåller dold information", "Klicka här för att ange text"
-_PLACEHOLDER = re.compile(r"\bta inte bort\b|\bdold information\b|\bklicka (?:eller tryck )?här\b|\bskriv (?:rubrik|titel) här\b", re.I)
+_PLACEHOLDER = re.compile(
+    r"\bta inte bort\b|\bdold information\b|\bklicka (?:eller tryck )?här\b|\bskriv (?:rubrik|titel) här\b", re.I
+)
 _NUMBERING = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.)\s+")
 
 
@@ -286,7 +303,9 @@ def guess_title(doc_id: str, text: str) -> str:
 
 # A national body's name or a national document's title: "Socialstyrelsen", "Folkhälsomyndigheten",
 # "Läkemedelsverket", "Statens …", "Sveriges …", "Nationella riktlinjer …"
-_NATIONAL = re.compile(r"\b(?:\w+(?:styrelsen|myndigheten|verket|inspektionen)|statens|sveriges|nationell[at]?)\b", re.I)
+_NATIONAL = re.compile(
+    r"\b(?:\w+(?:styrelsen|myndigheten|verket|inspektionen)|statens|sveriges|nationell[at]?)\b", re.I
+)
 MIN_MENTIONS = 2  # a county named once in passing does not make the document the county's
 
 
@@ -308,7 +327,10 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("nationell riktlinje", re.compile(r"(nationella\s+)?riktlinje", re.IGNORECASE)),
     ("vård- och insatsprogram", re.compile(r"vård-\s*och\s+insatsprogram", re.IGNORECASE)),
     ("handlingsplan", re.compile(r"handlingsplan", re.IGNORECASE)),
-    ("länsöverenskommelse", re.compile(r"läns\w*\s*överenskommelse|länsövergripande|länsöverenskommelse", re.IGNORECASE)),
+    (
+        "länsöverenskommelse",
+        re.compile(r"läns\w*\s*överenskommelse|länsövergripande|länsöverenskommelse", re.IGNORECASE),
+    ),
     ("överenskommelse", re.compile(r"överenskommelse", re.IGNORECASE)),
     ("rutin", re.compile(r"\brutin", re.IGNORECASE)),
     ("nämndhandling", re.compile(r"nämnd|sammanträde|kallelse|föredragningslista|protokoll", re.IGNORECASE)),
@@ -321,7 +343,9 @@ def _unfold_name(doc_id: str) -> str:
     """A file name read as words, with the common ASCII spellings put back."""
     s = doc_id.lower().replace("_", " ").replace("-", " ")
     for ascii_form, swedish in (
-        ("overenskommelse", "överenskommelse"), ("namnd", "nämnd"), ("sammantrade", "sammanträde"),
+        ("overenskommelse", "överenskommelse"),
+        ("namnd", "nämnd"),
+        ("sammantrade", "sammanträde"),
         ("vard och insatsprogram", "vård- och insatsprogram"),
     ):
         s = s.replace(ascii_form, swedish)
@@ -347,7 +371,10 @@ def guess_doc_type(doc_id: str, title: str, text: str) -> str | None:
     hits = []
     for doc_type, pattern in _TYPE_RULES:
         if doc_type == "remiss":
-            at = next((opening.find(ln) for ln in opening.split("\n") if _headline(ln) and pattern.search(_clean_line(ln))), None)
+            at = next(
+                (opening.find(ln) for ln in opening.split("\n") if _headline(ln) and pattern.search(_clean_line(ln))),
+                None,
+            )
         else:
             m = pattern.search(opening)
             at = m.start() if m else None
@@ -423,7 +450,9 @@ def _head_date(head: dict[str, str], key: str) -> str | None:
     return match.group(0) if match else None
 
 
-def meta_for(doc_id: str, text: str, manifest: dict[str, DocumentMeta], head: dict[str, str] | None = None) -> DocumentMeta:
+def meta_for(
+    doc_id: str, text: str, manifest: dict[str, DocumentMeta], head: dict[str, str] | None = None
+) -> DocumentMeta:
     """The manifest's entry for the document (a copy), else what its head says and a guess from its name and text."""
     entry = manifest.get(doc_id)
     if entry is not None:

@@ -109,7 +109,9 @@ class TableData:
 
     title: str
     columns: list[str]
-    rows: list[tuple[str, dict[str, str]]]  # (row label, {column: "X" | "K"}), or {column: cell text} for recommendations
+    rows: list[
+        tuple[str, dict[str, str]]
+    ]  # (row label, {column: "X" | "K"}), or {column: cell text} for recommendations
     group: str | None = None  # e.g. the Norrbotten matrix section "Tidig upptäckt"
     kind: str = "matrix"  # matrix (marks per unit) | recommendations (a guideline table: a row per recommendation)
 
@@ -155,9 +157,13 @@ class IngestReport:
     off_topic: int = 0
     warnings: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)
-    removed: list[tuple[int, str, str]] = field(default_factory=list)  # (source line, reason, text with personal data masked)
+    removed: list[tuple[int, str, str]] = field(
+        default_factory=list
+    )  # (source line, reason, text with personal data masked)
     redacted_lines: list[int] = field(default_factory=list)  # source lines where personal data was masked
-    masked: dict[str, int] = field(default_factory=dict)  # what was masked, by kind (ingest/redact.py MARKERS), never the values
+    masked: dict[str, int] = field(
+        default_factory=dict
+    )  # what was masked, by kind (ingest/redact.py MARKERS), never the values
 
 
 @dataclass
@@ -171,4 +177,6 @@ class ParsedDocument:
     footnotes: list[Footnote] = field(default_factory=list)
     meta: DocumentMeta | None = None
     head: dict[str, str] = field(default_factory=dict)  # what the document's head states (ingest/header.py)
-    kept: RawText | None = None  # the source's lines with personal data masked: what is kept of the file (ingest/kept.py)
+    kept: RawText | None = (
+        None  # the source's lines with personal data masked: what is kept of the file (ingest/kept.py)
+    )

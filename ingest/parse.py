@@ -37,7 +37,9 @@ def parse_file(path: Path, policy: RedactionPolicy = RedactionPolicy()) -> Parse
     return parse_raw(raw, doc_id=document_id(path), source_path=str(path), policy=policy)
 
 
-def parse_raw(raw: RawText, doc_id: str, source_path: str, policy: RedactionPolicy = RedactionPolicy()) -> ParsedDocument:
+def parse_raw(
+    raw: RawText, doc_id: str, source_path: str, policy: RedactionPolicy = RedactionPolicy()
+) -> ParsedDocument:
     kept, reading = _masked_source(raw, policy)
     cleaned = reading.cleaned
     words = sum(len(ln.text.split()) for ln in cleaned.lines if ln.text)

@@ -25,7 +25,10 @@ def source_files(folder: Path) -> list[Path]:
 
 
 def ingest_file(
-    path: Path, manifest: dict[str, DocumentMeta], doc_id: str | None = None, policy: RedactionPolicy = RedactionPolicy()
+    path: Path,
+    manifest: dict[str, DocumentMeta],
+    doc_id: str | None = None,
+    policy: RedactionPolicy = RedactionPolicy(),
 ) -> ParsedDocument:
     """Raises ingest.model.IngestError with a one-line reason when the file cannot be used.
 

@@ -36,7 +36,8 @@ _LEADING_JOINER = re.compile(
     r"^(?:[\s,;:).]|och\b|eller\b|alternativt\b|medan\b|samt\b|men\b|respektive\b)+", re.IGNORECASE
 )
 _TRAILING_FILLER = re.compile(
-    r"(?:[\s,(]|\bhar\b|\bbedömts\b|\btillhöra\b|\btillhör\b|\bär\b|\bsamma prioriteringsgrad\b|\boch\b)+$", re.IGNORECASE
+    r"(?:[\s,(]|\bhar\b|\bbedömts\b|\btillhöra\b|\btillhör\b|\bär\b|\bsamma prioriteringsgrad\b|\boch\b)+$",
+    re.IGNORECASE,
 )
 # A sentence-initial condition ("Vid …", "För …") that later methods in the sentence share.
 _CONDITION = re.compile(
@@ -79,7 +80,7 @@ def _marks(text: str) -> list[tuple[int, int, int | None, str, str]]:
     for m in _LEVEL.finditer(text):
         lo, hi = int(m["lo"]), int(m["hi"] or m["lo"])
         closed = m.group(0).endswith(")")
-        if not closed and text[m.end():].lstrip(" \t").startswith(":"):
+        if not closed and text[m.end() :].lstrip(" \t").startswith(":"):
             continue
         sentence = text[_sentence_start(text, m.start()) : _sentence_end(text, m.end())]
         if not 1 <= lo <= hi <= 10 or _SCALE_TALK.search(sentence):
@@ -93,7 +94,8 @@ def _marks(text: str) -> list[tuple[int, int, int | None, str, str]]:
 
 
 def find_priorities(text: str) -> list[Priority]:
-    """Every guideline priority the text states, in reading order, each with the recommendation it rates and its span."""
+    """Every guideline priority the text states, in reading order, each with the recommendation it rates
+    and its span."""
     found: list[tuple[int, Priority]] = []
     previous_end = 0
     marks = _marks(text)
@@ -166,5 +168,16 @@ def table_recommendations(text: str, rows: list[tuple[str, dict[str, str]]]) -> 
             continue
         start, end = lines[min(n + 1, len(lines) - 1)]  # line 0 is the table's title
         recommendation = f"{condition}: {action}" if condition else action
-        out.append(Priority(level[0], level[1], recommendation, condition, action, None if row.startswith("Rad ") else row, start, end))
+        out.append(
+            Priority(
+                level[0],
+                level[1],
+                recommendation,
+                condition,
+                action,
+                None if row.startswith("Rad ") else row,
+                start,
+                end,
+            )
+        )
     return out

@@ -73,8 +73,27 @@ def _decode(data: bytes) -> str:
 # --- HTML -------------------------------------------------------------------
 
 _BLOCK_TAGS = {
-    "p", "div", "br", "section", "article", "header", "footer", "main", "nav", "aside",
-    "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr", "table", "caption", "form",
+    "p",
+    "div",
+    "br",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "aside",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "hr",
+    "table",
+    "caption",
+    "form",
 }
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template"}
 
@@ -200,9 +219,12 @@ def _page_fragments(page: pypdf.PageObject) -> list[_Fragment]:
             return
         a, b, c, d, e, f = tm
         m = [
-            a * cm[0] + b * cm[2], a * cm[1] + b * cm[3],
-            c * cm[0] + d * cm[2], c * cm[1] + d * cm[3],
-            e * cm[0] + f * cm[2] + cm[4], e * cm[1] + f * cm[3] + cm[5],
+            a * cm[0] + b * cm[2],
+            a * cm[1] + b * cm[3],
+            c * cm[0] + d * cm[2],
+            c * cm[1] + d * cm[3],
+            e * cm[0] + f * cm[2] + cm[4],
+            e * cm[1] + f * cm[3] + cm[5],
         ]
         size = abs(font_size * (m[2] ** 2 + m[3] ** 2) ** 0.5) or font_size
         name = str((font or {}).get("/BaseFont", ""))
@@ -248,8 +270,15 @@ def _mark_lines(pages: list[list[list[_Fragment]]]) -> list[list[str]]:
             for frag in line:
                 sizes[round(frag.size, 1)] += len(frag.text)
     body = sizes.most_common(1)[0][0] if sizes else 0.0
-    heading_sizes = sorted({round(max(f.size for f in line), 1) for page in pages for line in page
-                            if max(f.size for f in line) >= body * 1.15}, reverse=True)
+    heading_sizes = sorted(
+        {
+            round(max(f.size for f in line), 1)
+            for page in pages
+            for line in page
+            if max(f.size for f in line) >= body * 1.15
+        },
+        reverse=True,
+    )
     marked = []
     for page in pages:
         texts = []
@@ -335,7 +364,9 @@ def _docx_styles(document) -> dict[str | None, tuple[str, bool]]:
     document, several times per paragraph; on a long document that is minutes.
     The key None holds the default style, as python-docx falls back to it.
     """
-    styles = {s.style_id: (s.name or "", bool(s.font.bold)) for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    styles = {
+        s.style_id: (s.name or "", bool(s.font.bold)) for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH
+    }
     default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
     styles[None] = (default.name or "", bool(default.font.bold)) if default is not None else ("", False)
     return styles

@@ -97,7 +97,8 @@ def name_digest(doc_id: str, name: str) -> tuple[str, int]:
     words = _MARKED_WORD_RE.findall(name)
     if not words or len(words) > MOST_MARKED_WORDS or len("".join(words)) < 2:
         raise ValueError(
-            f"Skriv namnet som det står i texten, ett till {MOST_MARKED_WORDS} ord med bokstäver, till exempel Anna Berg."
+            f"Skriv namnet som det står i texten, ett till {MOST_MARKED_WORDS} ord med bokstäver, till exempel Anna "
+            f"Berg."
         )
     return _digest(doc_id, words), len(words)
 
@@ -120,7 +121,9 @@ def _marked_spans(text: str, marked: MarkedNames) -> list[tuple[int, int]]:
             ):
                 continue
             words = [t.group(0) for t in run]
-            forms = [words] + ([[*words[:-1], words[-1][:-1]]] if words[-1].endswith("s") and len(words[-1]) > 2 else [])
+            forms = [words] + (
+                [[*words[:-1], words[-1][:-1]]] if words[-1].endswith("s") and len(words[-1]) > 2 else []
+            )
             if any((_digest(marked.doc_id, form), n) in marked.digests for form in forms):
                 out.append((run[0].start(), run[-1].end()))
     return sorted(out)
@@ -156,7 +159,9 @@ class Mask:
 class Redacted:
     lines: list[str]
     masks: list[Mask]
-    values: list[str] = field(default_factory=list)  # what each mask covered; never stored, only mapped to the kept copy
+    values: list[str] = field(
+        default_factory=list
+    )  # what each mask covered; never stored, only mapped to the kept copy
 
     @property
     def counts(self) -> dict[str, int]:
@@ -192,7 +197,10 @@ _CUSTOMER_HEADER_RE = re.compile(rf"(?i)\b{_CUSTOMER_LABEL}\b")
 _ROW_NUMBER_RE = re.compile(r"\b\d{4,10}\s*$")
 # A street and house number, with the postal code and town when they follow: "Storgatan 12 B",
 # "Östra Långgatan 3, lgh 1102", "Drottning Kristinas väg 14, 123 45 Ort".
-_STREET_WORD = r"[A-ZÅÄÖ][a-zåäöé]+(?:gatan|gata|vägen|gränd|gränden|stigen|backe|backen|allé|allén|torget|stråket|kajen|esplanaden|promenaden|slingan|leden)"
+_STREET_WORD = (
+    r"[A-ZÅÄÖ][a-zåäöé]+(?:gatan|gata|vägen|gränd|gränden|stigen|backe|backen|allé|allén|torget|stråket|kajen"
+    r"|esplanaden|promenaden|slingan|leden)"
+)
 _STREET_RE = re.compile(
     rf"(?<![\w-])(?:(?:[A-ZÅÄÖ][\w:.-]*{_SP}){{0,2}}{_STREET_WORD}"
     rf"|(?:[A-ZÅÄÖ][\w:.-]*{_SP}){{1,2}}(?i:väg|gata|gränd|torg|allé|plan|backe))"
@@ -209,31 +217,132 @@ _PARTICLE = r"(?:Mc|Mac|af|von|van|de|der|den|la|di|da|al|el)"
 _NAME_RUN_RE = re.compile(rf"(?<![\w@.-]){_TOKEN}(?:{_SP}(?:{_PARTICLE}{_SP})?{_TOKEN})*(?![\w@-])")
 # Units and places are capitalised like names; words ending in these are not persons.
 _ORG_WORDS = (
-    "kommun", "kommunen", "kommunerna", "region", "regionen", "landsting", "landstinget", "län", "länet", "nämnd",
-    "nämnden", "enhet", "enheten", "förvaltning", "förvaltningen", "styrelse", "styrelsen", "sjukhus", "sjukhuset",
-    "mottagning", "mottagningen", "psykiatri", "psykiatrin", "vård", "vården", "centrum", "förbund", "förbundet",
-    "stad", "staden", "boende", "boendet", "tjänst", "tjänsten", "central", "centralen", "huset", "hemmet",
-    "gruppen", "skola", "skolan", "klinik", "kliniken", "akuten", "avdelning", "avdelningen", "verket",
-    "myndighet", "myndigheten", "huvudmännen", "parterna",
+    "kommun",
+    "kommunen",
+    "kommunerna",
+    "region",
+    "regionen",
+    "landsting",
+    "landstinget",
+    "län",
+    "länet",
+    "nämnd",
+    "nämnden",
+    "enhet",
+    "enheten",
+    "förvaltning",
+    "förvaltningen",
+    "styrelse",
+    "styrelsen",
+    "sjukhus",
+    "sjukhuset",
+    "mottagning",
+    "mottagningen",
+    "psykiatri",
+    "psykiatrin",
+    "vård",
+    "vården",
+    "centrum",
+    "förbund",
+    "förbundet",
+    "stad",
+    "staden",
+    "boende",
+    "boendet",
+    "tjänst",
+    "tjänsten",
+    "central",
+    "centralen",
+    "huset",
+    "hemmet",
+    "gruppen",
+    "skola",
+    "skolan",
+    "klinik",
+    "kliniken",
+    "akuten",
+    "avdelning",
+    "avdelningen",
+    "verket",
+    "myndighet",
+    "myndigheten",
+    "huvudmännen",
+    "parterna",
 )
 _ORG_WORD_RE = re.compile(rf"(?i)(?:{'|'.join(_ORG_WORDS)})[,.]?$")
 # Roles and titles, as a word of their own or the end of a compound ("förvaltningschef", "klienten").
 _ROLE_STEMS = (
-    "sekreterare", "handläggare", "chef", "direktör", "ordförande", "ledamot", "ledamöter", "ersättare",
-    "läkare", "sjuksköterska", "sköterska", "kurator", "psykolog", "behandlare", "terapeut", "samordnare",
-    "utredare", "föreståndare", "assistent", "kontaktperson", "kontaktman", "strateg", "utvecklare",
-    "controller", "ekonom", "jurist", "ombud", "rådgivare", "konsulent", "pedagog", "stödperson", "förvaltare",
-    "justerare", "föredragande", "registrator", "tjänsteman", "tjänsteperson", "medarbetare",
-    "klient", "patient", "brukare", "sökande", "vårdnadshavare", "anhörig",
+    "sekreterare",
+    "handläggare",
+    "chef",
+    "direktör",
+    "ordförande",
+    "ledamot",
+    "ledamöter",
+    "ersättare",
+    "läkare",
+    "sjuksköterska",
+    "sköterska",
+    "kurator",
+    "psykolog",
+    "behandlare",
+    "terapeut",
+    "samordnare",
+    "utredare",
+    "föreståndare",
+    "assistent",
+    "kontaktperson",
+    "kontaktman",
+    "strateg",
+    "utvecklare",
+    "controller",
+    "ekonom",
+    "jurist",
+    "ombud",
+    "rådgivare",
+    "konsulent",
+    "pedagog",
+    "stödperson",
+    "förvaltare",
+    "justerare",
+    "föredragande",
+    "registrator",
+    "tjänsteman",
+    "tjänsteperson",
+    "medarbetare",
+    "klient",
+    "patient",
+    "brukare",
+    "sökande",
+    "vårdnadshavare",
+    "anhörig",
 )
 # Kin and private roles only as words of their own: as word ends they would take "Andersson" or "Lindmark".
-_KIN = ("den enskilde", "enskilde", "god man", "mamma", "pappa", "mor", "far", "son", "dotter", "bror", "syster",
-        "make", "maka", "sambo", "barn", "barnet")
+_KIN = (
+    "den enskilde",
+    "enskilde",
+    "god man",
+    "mamma",
+    "pappa",
+    "mor",
+    "far",
+    "son",
+    "dotter",
+    "bror",
+    "syster",
+    "make",
+    "maka",
+    "sambo",
+    "barn",
+    "barnet",
+)
 _INFLECTION = r"(?:n|en|na|rna|erna|s|ns|ens)?"
 _ROLE = rf"(?:[a-zåäö]*(?:{'|'.join(_ROLE_STEMS)}){_INFLECTION}|(?:{'|'.join(_KIN)}){_INFLECTION})"
 _ROLE_RE = re.compile(rf"(?i)(?<![\w-]){_ROLE}(?![\w-])")
 _ROLE_BEFORE_RE = re.compile(rf"(?i)(?<![\w-])(?:vice{_SP})?{_ROLE}(?:{_SP}är)?{_SP}+$")
-_ROLE_AFTER_RE = re.compile(rf"(?i)^{_SP}*(?:,|\(|–|-|som){_SP}*(?:vice{_SP}|1:e{_SP}|2:e{_SP}|leg\.?{_SP})?{_ROLE}(?![\w-])")
+_ROLE_AFTER_RE = re.compile(
+    rf"(?i)^{_SP}*(?:,|\(|–|-|som){_SP}*(?:vice{_SP}|1:e{_SP}|2:e{_SP}|leg\.?{_SP})?{_ROLE}(?![\w-])"
+)
 # What stands between a name and its personnummer, phone or address: "Anna Berg, pnr 850412-1234".
 _CONTACT_GAP_RE = re.compile(
     rf"(?i)^{_SP}*[,(–-]?{_SP}*(?:(?:pnr|personnummer|pers\.?nr|samordningsnummer|född|tel\.?|telefon|mobil|"
@@ -243,12 +352,36 @@ _CONTACT_GAP_RE = re.compile(
 # weak ones are ordinary words too ("information från …") and count only with a colon.
 _STRONG_LABELS = (
     rf"(?:(?:ansvarig|biträdande|ärendeansvarig){_SP}+)?(?:handläggare|socialsekreterare|kontaktpersoner|kontaktperson)",
-    "kontaktman", "sekreterare", "nämndsekreterare", "föredragande", "utredare", "justerare", rf"justeras{_SP}+av",
-    "protokollförare", rf"skickat{_SP}+av", rf"skriven{_SP}+av", rf"upprättad{_SP}+av", rf"dokumentansvarig(?:{_SP}+är)?",
-    rf"beslutad{_SP}+av", rf"dokumentet{_SP}+är{_SP}+beslutat{_SP}+av",
+    "kontaktman",
+    "sekreterare",
+    "nämndsekreterare",
+    "föredragande",
+    "utredare",
+    "justerare",
+    rf"justeras{_SP}+av",
+    "protokollförare",
+    rf"skickat{_SP}+av",
+    rf"skriven{_SP}+av",
+    rf"upprättad{_SP}+av",
+    rf"dokumentansvarig(?:{_SP}+är)?",
+    rf"beslutad{_SP}+av",
+    rf"dokumentet{_SP}+är{_SP}+beslutat{_SP}+av",
 )
-_WEAK_LABELS = ("från", "avsändare", "mottagare", "till", "kontakt", "namn", "klient", "patient", "sökande", "brukare",
-                rf"god{_SP}+man", "deltagare", "närvarande")
+_WEAK_LABELS = (
+    "från",
+    "avsändare",
+    "mottagare",
+    "till",
+    "kontakt",
+    "namn",
+    "klient",
+    "patient",
+    "sökande",
+    "brukare",
+    rf"god{_SP}+man",
+    "deltagare",
+    "närvarande",
+)
 _LABEL_RE = re.compile(
     rf"(?i)(?<![\w-])(?:(?P<strong>{'|'.join(_STRONG_LABELS)})|(?P<weak>{'|'.join(_WEAK_LABELS)}))"
     rf"(?:\*\*)?{_SP}*(?P<colon>:|–|-)?(?:\*\*)?[ \t]*"
@@ -310,7 +443,9 @@ _PERSON_FIELDS = {"owner": "Dokumentansvarig", "decided_by": "Beslutad av"}
 _ADDRESS_FIELDS = ("source_url",)  # a web address: its digits are no phone number
 
 
-def redact_fields(fields: dict[str, str], policy: RedactionPolicy = RedactionPolicy()) -> tuple[dict[str, str], Redacted]:
+def redact_fields(
+    fields: dict[str, str], policy: RedactionPolicy = RedactionPolicy()
+) -> tuple[dict[str, str], Redacted]:
     """A document head's values ("Dokumentansvarig: Helena Sundvall" read as metadata), masked by the same rules."""
     keys = [k for k in fields if k not in _ADDRESS_FIELDS]
     prefixes = [f"{_PERSON_FIELDS[k]}: " if k in _PERSON_FIELDS else "" for k in keys]
@@ -327,7 +462,9 @@ class _Finder:
         self.policy = policy
         self.found: list[Mask] = []
         self.kept: set[tuple[int, int, int]] = set()  # officials' signature names the policy keeps
-        words = Counter(w for line in lines for w in re.findall(r"(?<![\w@.-])[A-ZÅÄÖÉÜa-zåäöéü][a-zåäöéü]+(?![\w@-]|\.\w)", line))
+        words = Counter(
+            w for line in lines for w in re.findall(r"(?<![\w@.-])[A-ZÅÄÖÉÜa-zåäöéü][a-zåäöéü]+(?![\w@-]|\.\w)", line)
+        )
         self.lower = {w for w in words if w.islower()}
         self.words = words
 
@@ -429,7 +566,11 @@ class _Finder:
             self.add(i, number.start(), number.start() + len(number.group(0).rstrip()), "kundnummer")
             tokens = [t for t in re.finditer(r"\S+", line)][:3]
             lead = 0
-            while lead < len(tokens) and _NAME_WORD_RE.match(tokens[lead].group(0)) and not _ORG_WORD_RE.search(tokens[lead].group(0)):
+            while (
+                lead < len(tokens)
+                and _NAME_WORD_RE.match(tokens[lead].group(0))
+                and not _ORG_WORD_RE.search(tokens[lead].group(0))
+            ):
                 lead += 1
             if lead >= 2:
                 self.add(i, tokens[0].start(), tokens[lead - 1].end(), "namn")
@@ -455,7 +596,13 @@ class _Finder:
                 start, end, text = cells[k]
                 if kind == "kundnummer" and re.search(r"\d", text):
                     self.add(i, start, end, kind)
-                elif kind == "namn" and text and not _ORG_WORD_RE.search(text) and not _ROLE_RE.fullmatch(text) and re.search(r"[A-ZÅÄÖ]", text):
+                elif (
+                    kind == "namn"
+                    and text
+                    and not _ORG_WORD_RE.search(text)
+                    and not _ROLE_RE.fullmatch(text)
+                    and re.search(r"[A-ZÅÄÖ]", text)
+                ):
                     self.add(i, start, end, kind)
 
     def _lists(self) -> None:
@@ -513,7 +660,7 @@ class _Finder:
     # -- names by their context --------------------------------------------------------
 
     def _labels(self) -> None:
-        """"Handläggare: Anna Berg och Per Olsson", and "Kontaktperson" with the name alone on the next line."""
+        """ "Handläggare: Anna Berg och Per Olsson", and "Kontaktperson" with the name alone on the next line."""
         for i, line in enumerate(self.lines):
             for label in _LABEL_RE.finditer(line):
                 at_start = not line[: label.start()].strip(" *#|\t-")
@@ -581,7 +728,9 @@ class _Finder:
         names = {n for n in names if len(n.split()) >= 2 and _NAME_RUN_RE.fullmatch(n)}
         if not names:
             return
-        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w-])")
+        pattern = re.compile(
+            r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w-])"
+        )
         for i, line in enumerate(self.lines):
             for m in pattern.finditer(line):
                 self.add(i, *m.span(), "namn")
@@ -593,8 +742,10 @@ class _Finder:
         A word before a unit word is a place ("… kommun", "… Kommun"), never a name."""
         words = [word for _, _, word in tokens]
         place = [
-            k + 1 < len(words) and bool(_ORG_WORD_RE.fullmatch(words[k + 1]))
-            or k + 1 == len(words) and bool(re.match(rf"(?i){_SP}+(?:{'|'.join(_ORG_WORDS)})\b", tail))
+            k + 1 < len(words)
+            and bool(_ORG_WORD_RE.fullmatch(words[k + 1]))
+            or k + 1 == len(words)
+            and bool(re.match(rf"(?i){_SP}+(?:{'|'.join(_ORG_WORDS)})\b", tail))
             for k in range(len(words))
         ]
         out = []
@@ -755,7 +906,12 @@ def _is_title_line(text: str) -> bool:
     words = core.split()
     if not words or len(words) > 6:
         return False
-    return bool(re.match(rf"(?i)^(?:t\.?f\.?{_SP}|tf{_SP}|vice{_SP}|1:e{_SP}|2:e{_SP}|leg\.?{_SP}|biträdande{_SP}|ansvarig{_SP})?{_ROLE}(?![\w-])", core))
+    return bool(
+        re.match(
+            rf"(?i)^(?:t\.?f\.?{_SP}|tf{_SP}|vice{_SP}|1:e{_SP}|2:e{_SP}|leg\.?{_SP}|biträdande{_SP}|ansvarig{_SP})?{_ROLE}(?![\w-])",
+            core,
+        )
+    )
 
 
 def _kind(line: str) -> str:

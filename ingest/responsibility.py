@@ -41,10 +41,15 @@ _NEGATION = re.compile(r"\b(?:inte|ej|icke|aldrig)\b", re.IGNORECASE)
 _MODALS = {"ska": "ska", "skall": "ska", "bör": "bör", "kan": "kan", "får": "får", "måste": "måste", "behöver": "ska"}
 # The verb group after a subject that names an actor. A finite verb of responsibility or action;
 # a modal followed by any infinitive counts too ("Socialtjänsten får inte kräva …").
-_ADVERBS = r"(?:\s+(?:inte|ej|alltid|även|också|dock|därför|genast|särskilt|då|tillsammans|gemensamt|omedelbart|i\s+första\s+hand))*"
+_ADVERBS = (
+    r"(?:\s+(?:inte|ej|alltid|även|också|dock|därför|genast|särskilt|då|tillsammans|gemensamt|omedelbart"
+    r"|i\s+första\s+hand))*"
+)
 _ACTIVE = re.compile(
-    r"(?<!\w)(?P<verb>(?:ska|skall|bör|kan|får|måste|behöver)" + _ADVERBS +
-    r"|ansvarar(?:\s+(?:inte|ej|alltid|även|också|själva?|då|dock|ytterst|gemensamt))*|har(?:\s+\w+){0,3}?\s+\w*ansvar(?:et)?"
+    r"(?<!\w)(?P<verb>(?:ska|skall|bör|kan|får|måste|behöver)"
+    + _ADVERBS
+    + r"|ansvarar(?:\s+(?:inte|ej|alltid|även|också|själva?|då|dock|ytterst|gemensamt))*"
+    r"|har(?:\s+\w+){0,3}?\s+\w*ansvar(?:et)?"
     r"|tar(?:\s+\w+){0,2}?\s+ansvar(?:et)?|bär(?:\s+\w+)?\s+ansvar(?:et)?|åtar\s+sig|svarar\s+för|står\s+för"
     r"|är(?:\s+(?:inte|ej|ytterst|alltid))?\s+(?:ansvarig\w*|skyldig\w*|huvudman\w*)"
     r"|erbjuder|utför|ger|gör|bedriver|tillhandahåller|bekostar|betalar|ordinerar|utfärdar|genomför|anmäler"
@@ -59,7 +64,8 @@ _INVERTED = re.compile(
     r"(?:(?P<fronted>\w+\b[^,.;:]{0,240}?)\s+)?"
     r"(?P<verb>ska|skall|bör|kan|får|måste|behöver|ansvarar|har|är)\s+(?P<subject>\S.*)$",
 )
-# "… ska ges vid länets barnmedicinska verksamheter", "… utfärdas av primärvård", "… ska genomföras inom hälso- och sjukvården".
+# "… ska ges vid länets barnmedicinska verksamheter", "… utfärdas av primärvård", "… ska genomföras inom hälso- och
+# sjukvården".
 _PASSIVE = re.compile(
     r"\b(?P<verb>(?:(?:ska|skall|bör|kan|får|måste)\s+(?:inte\s+|även\s+|också\s+)?\w{3,}as"
     r"|(?:ges|erbjuds|utförs|utfärdas|görs|bedrivs|ordineras|bekostas|betalas|handläggs|genomförs|tillhandahålls|sköts|hanteras|beslutas|initieras|upprättas|skrivs\s+ut))"
@@ -80,11 +86,17 @@ _OWNERSHIP = [
         r"\b[Aa]nsvaret\s+(?:för|att)\s+(?P<what>[^.;]+?)\s+(?:tillhör|ligger\s+(?:ytterst\s+)?(?:hos|på)|vilar\s+(?:ytterst\s+)?på|åligger|kvarstår\s+hos)\s+(?P<who>[^.;]+)"
     ),
     # "… ska vara ett ansvar för kommunen", "… är regionens ansvar"
-    re.compile(r"(?P<what>[^.;:]{4,160}?)\s+(?:ska\s+vara|är)\s+(?:ett\s+)?(?:(?P<whose>\w+s)\s+ansvar\b|ansvar\s+för\s+(?P<who>[^.;]+))", re.IGNORECASE),
+    re.compile(
+        r"(?P<what>[^.;:]{4,160}?)\s+(?:ska\s+vara|är)\s+(?:ett\s+)?(?:(?P<whose>\w+s)\s+ansvar\b|ansvar\s+för\s+(?P<who>[^.;]+))",
+        re.IGNORECASE,
+    ),
     # "Det är socialtjänsten som ansvarar för …"
     re.compile(r"\b[Dd]et\s+är\s+(?P<who>[^.;]{2,60}?)\s+som\s+(?P<what>[^.;]+)"),
     # "… insatser som hälso- och sjukvård har betalningsansvaret för"
-    re.compile(r"(?P<what>[^.;:]{4,120}?)\s+som\s+(?P<who>[^.;:]{2,60}?)\s+(?:har|bär)\s+(?:\w+\s+)?\w*ansvar(?:et)?\s+för\b", re.IGNORECASE),
+    re.compile(
+        r"(?P<what>[^.;:]{4,120}?)\s+som\s+(?P<who>[^.;:]{2,60}?)\s+(?:har|bär)\s+(?:\w+\s+)?\w*ansvar(?:et)?\s+för\b",
+        re.IGNORECASE,
+    ),
 ]
 # "Ansvarig huvudman: Region", "Huvudman: kommunen" (care and intervention programmes)
 _FIELD = re.compile(r"^(?:ansvarig\s+)?huvudman(?:nen)?\s*:\s*(?P<who>\S.{0,80})$", re.IGNORECASE)
@@ -93,15 +105,29 @@ _LABELLED = re.compile(
     r"^(?P<who>[^:–\-]{2,50}?)\s*(?:[-–]\s*ansvar\s+(?:för\s+)?|:\s+)(?P<what>(?:att\s+)?[A-ZÅÄÖa-zåäö]\w*(?:ar|er|r)(?:\s+(?:att|[a-zåäö])|,).*|att\s.*)$"
 )
 # A subject opened by a subordinator ("Trots att båda huvudmännen har ansvar för …") is not a main clause.
-_SUBORDINATE = re.compile(r"^(?:att|om|när|trots|eftersom|då|medan|som|där|vilket|vilka|samt)\b|\b(?:trots|om|när|eftersom) att\b", re.IGNORECASE)
-_CONDITION = re.compile(r"^(?P<cond>(?:Vid|Om|När|Inför|Efter|Under|För\s+(?:personer|patienter|barn|den|de|unga))\b[^,]{3,120}),\s*", re.IGNORECASE)
-_THAT_CLAUSE = re.compile(r"\b(?:på|innebär|är|om)\s+att\s+(?=(?:[\w-]+\s+){0,4}?(?:ska|skall|har|ansvarar|bör)\b)", re.IGNORECASE)
+_SUBORDINATE = re.compile(
+    r"^(?:att|om|när|trots|eftersom|då|medan|som|där|vilket|vilka|samt)\b|\b(?:trots|om|när|eftersom) att\b",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(
+    r"^(?P<cond>(?:Vid|Om|När|Inför|Efter|Under|För\s+(?:personer|patienter|barn|den|de|unga))\b[^,]{3,120}),\s*",
+    re.IGNORECASE,
+)
+_THAT_CLAUSE = re.compile(
+    r"\b(?:på|innebär|är|om)\s+att\s+(?=(?:[\w-]+\s+){0,4}?(?:ska|skall|har|ansvarar|bör)\b)", re.IGNORECASE
+)
 # "Utifrån riskbedömningen ska en handlingsplan tas fram": a duty with no actor, in a routine its staff's
-_AGENTLESS = re.compile(r"\b(?:ska|skall|bör|måste)\s+(?:\w+\s+){0,4}?\w{3,}as\b(?!\s+(?:av|vid|inom|hos)\b)", re.IGNORECASE)
+_AGENTLESS = re.compile(
+    r"\b(?:ska|skall|bör|måste)\s+(?:\w+\s+){0,4}?\w{3,}as\b(?!\s+(?:av|vid|inom|hos)\b)", re.IGNORECASE
+)
 # A heading that only introduces what follows ("Kommunens ansvar", "Landstinget åtar sig att:"), not a statement
-_PURE_LEAD = re.compile(r"(?:ansvar\w*|åtar\s+sig|åtaganden?)(?:\s+för)?(?:\s+att)?\s*:?\s*(?:[^\w\s].*)?$|:\s*\S.*$", re.IGNORECASE)
+_PURE_LEAD = re.compile(
+    r"(?:ansvar\w*|åtar\s+sig|åtaganden?)(?:\s+för)?(?:\s+att)?\s*:?\s*(?:[^\w\s].*)?$|:\s*\S.*$", re.IGNORECASE
+)
 _SUBJECT_START = re.compile(r"(?:(?:en|ett|den|det|de)\s+)?\S")  # the subject follows the verb at once
-_RELATIVE = re.compile(r"\b(?:som|där|vilka|vilket|att)\s+(?:\w+\s+)?$", re.IGNORECASE)  # a verb of a subordinate clause
+_RELATIVE = re.compile(
+    r"\b(?:som|där|vilka|vilket|att)\s+(?:\w+\s+)?$", re.IGNORECASE
+)  # a verb of a subordinate clause
 _RECIPIENT_BEFORE = re.compile(r"\b(?:till|hos)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _JOINERS = {"och", "eller", "samt", "med", "i", "för", "av", "enligt", "om", "till", "vid", "inom", "på"}
 _VAGUE = {"detta", "dessa", "det", "den", "vad", "att"}
@@ -141,12 +167,17 @@ class DocumentContext:
                     for m in mentions(chunk.text[start:end]):
                         if m.kind == "role" and m.start + start >= _doer_end(statement):
                             found.setdefault(m.name, set()).add(statement.principal)
-            for m in re.finditer(r"(?P<role>\w+)\s+som\s+(?:arbetar|är\s+anställd\w*|verkar)\s+(?:på|i|hos|inom|för)\s+(?P<who>[^.,;]{2,60})", chunk.text):
+            for m in re.finditer(
+                r"(?P<role>\w+)\s+som\s+(?:arbetar|är\s+anställd\w*|verkar)\s+(?:på|i|hos|inom|för)\s+(?P<who>[^.,;]{2,60})",
+                chunk.text,
+            ):
                 role = [x for x in mentions(m.group("role")) if x.kind == "role"]
                 principal = principal_named_in(m.group("who"))
                 if role and principal in ("region", "kommun"):
                     found.setdefault(role[0].name, set()).add(principal)
-        context.roles = {name: (principals.pop() if len(principals) == 1 else None) for name, principals in found.items()}
+        context.roles = {
+            name: (principals.pop() if len(principals) == 1 else None) for name, principals in found.items()
+        }
         return context
 
 
@@ -188,8 +219,17 @@ def _actors(text: str, base: int, context: DocumentContext, doer: tuple[int, int
 
 
 def _statement(
-    text: str, start: int, end: int, context: DocumentContext, doer: tuple[int, int], activity: str,
-    verb: str, kind: str = "prose", condition: str | None = None, either: bool = False, affiliation: str | None = None,
+    text: str,
+    start: int,
+    end: int,
+    context: DocumentContext,
+    doer: tuple[int, int],
+    activity: str,
+    verb: str,
+    kind: str = "prose",
+    condition: str | None = None,
+    either: bool = False,
+    affiliation: str | None = None,
 ) -> Responsibility | None:
     """A statement from the sentence text[start:end] whose actor phrase is text[doer] (offsets in text)."""
     sentence = text[start:end]
@@ -270,7 +310,12 @@ def _subject(text: str, begin: int, end: int, trailing: bool = False) -> tuple[i
     if re.search(r"[,;:]", rest) or len(phrase[: last.end].split()) > SUBJECT_WORDS:
         return None
     word = phrase[found[0].start : found[0].end]
-    if last is found[0] and word.lower().endswith("s") and word.lower() not in ("mas", "mar") and re.match(r"\w*\s+[a-zåäö]", rest):
+    if (
+        last is found[0]
+        and word.lower().endswith("s")
+        and word.lower() not in ("mas", "mar")
+        and re.match(r"\w*\s+[a-zåäö]", rest)
+    ):
         return None  # "Sjuksköterskans bedömningar …": the actor owns the subject, it is not the subject
     affiliation = None
     place = re.match(r"\w*\s+(?:på|vid|inom|i|hos|från)\s+", rest)
@@ -284,11 +329,49 @@ def _subject(text: str, begin: int, end: int, trailing: bool = False) -> tuple[i
 # Words that may stand before the actor in a subject: determiners and adjectives ("Ansvarig läkare",
 # "Den kommunala hälso- och sjukvården", "Även MAS").
 _OPENERS = {
-    "all", "alla", "allt", "den", "det", "de", "denna", "detta", "dessa", "varje", "respektive", "ansvarig",
-    "ansvariga", "ansvarige", "berörd", "berörda", "behandlande", "legitimerad", "legitimerade", "tjänstgörande",
-    "kommunal", "kommunala", "regional", "regionala", "länets", "länens", "även", "också", "närmaste", "övrig",
-    "övriga", "annan", "andra", "medicinskt", "fast", "fasta", "samtliga", "båda", "bägge", "enskild", "enskilda",
-    "en", "ett",
+    "all",
+    "alla",
+    "allt",
+    "den",
+    "det",
+    "de",
+    "denna",
+    "detta",
+    "dessa",
+    "varje",
+    "respektive",
+    "ansvarig",
+    "ansvariga",
+    "ansvarige",
+    "berörd",
+    "berörda",
+    "behandlande",
+    "legitimerad",
+    "legitimerade",
+    "tjänstgörande",
+    "kommunal",
+    "kommunala",
+    "regional",
+    "regionala",
+    "länets",
+    "länens",
+    "även",
+    "också",
+    "närmaste",
+    "övrig",
+    "övriga",
+    "annan",
+    "andra",
+    "medicinskt",
+    "fast",
+    "fasta",
+    "samtliga",
+    "båda",
+    "bägge",
+    "enskild",
+    "enskilda",
+    "en",
+    "ett",
 }
 
 
@@ -308,13 +391,29 @@ class _Sentence:
         return self.text[self.start : self.end]
 
     def statement(
-        self, doer: tuple[int, int], activity: str, verb: str, kind: str = "prose", condition: str | None = None,
-        either: bool = False, affiliation: str | None = None,
+        self,
+        doer: tuple[int, int],
+        activity: str,
+        verb: str,
+        kind: str = "prose",
+        condition: str | None = None,
+        either: bool = False,
+        affiliation: str | None = None,
     ) -> Responsibility | None:
         """A statement whose actor phrase is words[doer] (offsets in the sentence)."""
         at = (self.start + doer[0], self.start + doer[1])
         return _statement(
-            self.text, self.start, self.end, self.context, at, activity, verb, kind, condition or self.condition, either, affiliation,
+            self.text,
+            self.start,
+            self.end,
+            self.context,
+            at,
+            activity,
+            verb,
+            kind,
+            condition or self.condition,
+            either,
+            affiliation,
         )
 
 
@@ -343,8 +442,14 @@ def _clauses(text: str, start: int, end: int, context: DocumentContext) -> list[
         # an instruction of a routine: its staff do it, and they are the issuer's
         return [
             Responsibility(
-                activity=" ".join(sentence.words.split()), principal=context.issuer, kind="instruction", actor="",
-                modality="ska", condition=sentence.condition, start=start, end=end,
+                activity=" ".join(sentence.words.split()),
+                principal=context.issuer,
+                kind="instruction",
+                actor="",
+                modality="ska",
+                condition=sentence.condition,
+                start=start,
+                end=end,
                 actors=_actors(sentence.words, start, context, None),
             )
         ]
@@ -352,7 +457,7 @@ def _clauses(text: str, start: int, end: int, context: DocumentContext) -> list[
 
 
 def _field_statement(sentence: _Sentence, match: re.Match) -> Responsibility | None:
-    """"Ansvarig: Socialtjänsten"."""
+    """ "Ansvarig: Socialtjänsten"."""
     at = sentence.words.find(match.group("who"))
     return sentence.statement((at, at + len(match.group("who"))), match.group("who"), "ansvarar", "field")
 
@@ -367,7 +472,7 @@ def _labelled_statement(sentence: _Sentence) -> list[Responsibility]:
 
 
 def _ownership_statements(sentence: _Sentence) -> list[Responsibility]:
-    """"… är kommunens ansvar", "ansvaret ligger hos …": every one in the sentence."""
+    """ "… är kommunens ansvar", "ansvaret ligger hos …": every one in the sentence."""
     words, out = sentence.words, []
     for pattern in _OWNERSHIP:
         for m in pattern.finditer(words):
@@ -384,7 +489,7 @@ def _ownership_statements(sentence: _Sentence) -> list[Responsibility]:
 
 
 def _passive_statement(sentence: _Sentence) -> list[Responsibility]:
-    """"… utförs av primärvården": the first passive with an agent."""
+    """ "… utförs av primärvården": the first passive with an agent."""
     words, body_at = sentence.words, sentence.body_at
     for m in _PASSIVE.finditer(words, body_at):
         agent = words[m.end() :]
@@ -392,14 +497,16 @@ def _passive_statement(sentence: _Sentence) -> list[Responsibility]:
         if phrase is None:
             continue
         doer = (m.end() + phrase[0], m.end() + phrase[1])
-        made = sentence.statement(doer, words[body_at : m.start()], m.group("verb"), either=phrase[2], affiliation=phrase[3])
+        made = sentence.statement(
+            doer, words[body_at : m.start()], m.group("verb"), either=phrase[2], affiliation=phrase[3]
+        )
         if made:
             return [made]
     return []
 
 
 def _active_statement(sentence: _Sentence) -> list[Responsibility]:
-    """"Kommunen ansvarar för …": a subject before the first responsibility verb of the main clause."""
+    """ "Kommunen ansvarar för …": a subject before the first responsibility verb of the main clause."""
     words, body_at = sentence.words, sentence.body_at
     verb = next((v for v in _ACTIVE.finditer(words, body_at) if not _RELATIVE.search(words[body_at : v.start()])), None)
     if not verb or _passive_infinitive(words[verb.end() :]):
@@ -413,7 +520,7 @@ def _active_statement(sentence: _Sentence) -> list[Responsibility]:
 
 
 def _inverted_statement(sentence: _Sentence) -> list[Responsibility]:
-    """"Vid behov ska kommunen …", "har regionen ett ansvar": the verb before its subject."""
+    """ "Vid behov ska kommunen …", "har regionen ett ansvar": the verb before its subject."""
     words = sentence.words
     inverted = _INVERTED.match(words, sentence.body_at)
     if not inverted:
@@ -423,29 +530,40 @@ def _inverted_statement(sentence: _Sentence) -> list[Responsibility]:
     duty = inverted.group("verb").lower() not in ("har", "är") or re.match(
         r"\s+(?:\w+\s+){0,4}?\w*(?:ansvar|skyldig)", words[phrase[1] :] if phrase else ""
     )  # "har X ett ansvar", "är X ansvarig"; not "har X en viktig roll"
-    if phrase is None or not duty or _passive_infinitive(words[phrase[1] :]) or not _SUBJECT_START.match(words[subject_at : phrase[1]]):
+    if (
+        phrase is None
+        or not duty
+        or _passive_infinitive(words[phrase[1] :])
+        or not _SUBJECT_START.match(words[subject_at : phrase[1]])
+    ):
         return []
     made = sentence.statement(
-        phrase[:2], words[phrase[1] :], inverted.group("verb"),
-        condition=sentence.condition or (inverted.group("fronted") or "").strip() or None, either=phrase[2], affiliation=phrase[3],
+        phrase[:2],
+        words[phrase[1] :],
+        inverted.group("verb"),
+        condition=sentence.condition or (inverted.group("fronted") or "").strip() or None,
+        either=phrase[2],
+        affiliation=phrase[3],
     )
     return [made] if made else []
 
 
 def _that_statement(sentence: _Sentence) -> list[Responsibility]:
-    """"… pekar på att hälso- och sjukvården ska ha ett samlat ansvar …": the clause after "att" states it."""
+    """ "… pekar på att hälso- och sjukvården ska ha ett samlat ansvar …": the clause after "att" states it."""
     words = sentence.words
     that = _THAT_CLAUSE.search(words, sentence.body_at)
     verb = _ACTIVE.search(words, that.end()) if that else None
     phrase = _subject(words, that.end(), verb.start()) if verb else None
     if phrase is None or "ansvar" not in verb.group("verb").lower() + words[verb.end() : verb.end() + 40].lower():
         return []
-    made = sentence.statement(phrase[:2], words[verb.end() :], verb.group("verb"), either=phrase[2], affiliation=phrase[3])
+    made = sentence.statement(
+        phrase[:2], words[verb.end() :], verb.group("verb"), either=phrase[2], affiliation=phrase[3]
+    )
     return [made] if made else []
 
 
 def _passive_infinitive(after: str) -> bool:
-    """"Läkare från vårdcentralen ska alltid kontaktas": the subject is acted on, not acting."""
+    """ "Läkare från vårdcentralen ska alltid kontaktas": the subject is acted on, not acting."""
     m = re.match(r"\s*(?:(?:inte|ej|alltid|även|också|då|genast)\s+)*(\w+)", after)
     return bool(m) and m.group(1).lower().endswith("as") and m.group(1).lower() not in ("bas", "las")
 
@@ -476,7 +594,9 @@ def _lead(text: str, context: DocumentContext) -> tuple[str | None, str, str] | 
 def _is_lead_line(line: str) -> bool:
     """A lead line ends with a colon, or without it in "… ansvarar för att" over a list."""
     stripped = line.rstrip()
-    return stripped.endswith(":") or bool(re.search(r"\b(?:ansvar\w*|åtar sig)\s+(?:för\s+)?att$|\bansvar\w*\s+för$", stripped, re.IGNORECASE))
+    return stripped.endswith(":") or bool(
+        re.search(r"\b(?:ansvar\w*|åtar sig)\s+(?:för\s+)?att$|\bansvar\w*\s+för$", stripped, re.IGNORECASE)
+    )
 
 
 def _continues(item: str, line: str) -> bool:
@@ -497,20 +617,32 @@ def _matrix(chunk: Chunk, context: DocumentContext) -> list[Responsibility]:
         spans.append((offset, offset + len(line)))
         offset += len(line) + 1
     for n, (label, marks) in enumerate(chunk.table.rows):
-        line_start, line_end = next(((a, b) for a, b in spans if chunk.text[a:b].startswith(label)), spans[min(n, len(spans) - 1)])
+        line_start, line_end = next(
+            ((a, b) for a, b in spans if chunk.text[a:b].startswith(label)), spans[min(n, len(spans) - 1)]
+        )
         for strength in ("X", "K"):
             columns = [col for col, mark in marks.items() if mark == strength]
             units = list(dict.fromkeys(u for col in columns for u in column_units(col)))
             principal = principal_of(units)
             if principal:
                 actors = [
-                    Actor(col, *_cell_span(chunk.text, col, line_start, line_end), principal_of(column_units(col)), "doer")
+                    Actor(
+                        col, *_cell_span(chunk.text, col, line_start, line_end), principal_of(column_units(col)), "doer"
+                    )
                     for col in columns
                 ]
                 out.append(
                     Responsibility(
-                        label, principal, units, "matrix", strength, actor=", ".join(columns),
-                        modality="ansvarar" if strength == "X" else "kan", start=line_start, end=line_end, actors=actors,
+                        label,
+                        principal,
+                        units,
+                        "matrix",
+                        strength,
+                        actor=", ".join(columns),
+                        modality="ansvarar" if strength == "X" else "kan",
+                        start=line_start,
+                        end=line_end,
+                        actors=actors,
                     )
                 )
     return out
@@ -531,7 +663,9 @@ class _Tagger:
         self.lead: tuple[str | None, str, str] | None = None
         self.lead_text: str | None = None
         self.lead_path: list[str] = []
-        self.topical = False  # the lead governs topic sub-blocks ("åtar sig att: SIP", "Äldre …"), so sibling sections too
+        self.topical = (
+            False  # the lead governs topic sub-blocks ("åtar sig att: SIP", "Äldre …"), so sibling sections too
+        )
         self.headings_seen: set[tuple[str, ...]] = set()
 
     def chunk(self, chunk: Chunk) -> list[Responsibility]:
@@ -570,21 +704,36 @@ class _Tagger:
                 item = text[item_at:line_end]
                 last_item = None
                 own = self._item_statements(text, line_start, line_end)
-                if own and min((a.start for a in own[0].actors if a.role == "doer"), default=len(text)) <= item_at + 3 and (
-                    not self.lead or self.lead[0] != own[0].principal
+                if (
+                    own
+                    and min((a.start for a in own[0].actors if a.role == "doer"), default=len(text)) <= item_at + 3
+                    and (not self.lead or self.lead[0] != own[0].principal)
                 ):
-                    records += own  # "- Sjuksköterskan ansvarar för att …" under the physician's lead: the item's own actor
+                    records += (
+                        own  # "- Sjuksköterskan ansvarar för att …" under the physician's lead: the item's own actor
+                    )
                 elif self.lead:
                     principal, kind, actor = self.lead
                     lead_units = [m.name for m in mentions(actor) if m.kind == "unit"]
-                    item_units = [u for u in _item_units(item) if principal in ("gemensamt", None) or unit_principal(u) == principal]
+                    item_units = [
+                        u
+                        for u in _item_units(item)
+                        if principal in ("gemensamt", None) or unit_principal(u) == principal
+                    ]
                     actors = [Actor(actor, line_start, line_start, principal, "doer")] + [
                         a for a in _actors(item, item_at, self.context, None)
                     ]
                     last_item = Responsibility(
-                        item, principal, list(dict.fromkeys(lead_units + item_units)), kind, actor=actor,
-                        modality="åtar sig" if kind == "commitment" else "ansvarar", start=line_start, end=line_end,
-                        lead=self.lead_text, actors=actors,
+                        item,
+                        principal,
+                        list(dict.fromkeys(lead_units + item_units)),
+                        kind,
+                        actor=actor,
+                        modality="åtar sig" if kind == "commitment" else "ansvarar",
+                        start=line_start,
+                        end=line_end,
+                        lead=self.lead_text,
+                        actors=actors,
                     )
                     records.append(last_item)
                 else:

@@ -20,7 +20,9 @@ NUMBERED_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*)\.?\s+(?P<title>[A-ZÅ
 MD_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*$")
 BOLD_RE = re.compile(r"^\*\*(?P<title>[^*]+?)\*\*\s*(?:\*(?P<sub>[^*]+)\*)?\s*$")
 # A committee item: "§ 12 Title", "§ 12" over its title, "Ärende 12", "3. Ärende: Title"
-ITEM_RE = re.compile(r"^(?:§\s*(?P<par>\d{1,3})(?:\s+(?P<ptitle>[A-ZÅÄÖ].*))?|Ärende\s+\d{1,3}|\d{1,2}\.\s*Ärende\s*:\s*\S.*)\s*$")
+ITEM_RE = re.compile(
+    r"^(?:§\s*(?P<par>\d{1,3})(?:\s+(?P<ptitle>[A-ZÅÄÖ].*))?|Ärende\s+\d{1,3}|\d{1,2}\.\s*Ärende\s*:\s*\S.*)\s*$"
+)
 # The first heading of a Swedish official memo (tjänsteskrivelse); the lines above it are the item title
 PROPOSAL_HEAD_RE = re.compile(r"^(?:förslag till beslut|beslutsförslag)\s*:?\s*$", re.I)
 ITEM_LEVEL = 0
@@ -138,7 +140,14 @@ def build_blocks(clean: CleanText) -> list[Block]:
         if is_item and _sentence_dash(current, ln):
             ln.text = "– " + ln.text[2:]
             is_item = False
-        if not is_item and current is None and PAREN_LINE_RE.fullmatch(ln.text) and blocks and blocks[-1].kind == "list" and blocks[-1].path == path:
+        if (
+            not is_item
+            and current is None
+            and PAREN_LINE_RE.fullmatch(ln.text)
+            and blocks
+            and blocks[-1].kind == "list"
+            and blocks[-1].path == path
+        ):
             blocks[-1].lines.append(ln)  # "(LARO)" on a line of its own ends the item above it
             i += 1
             continue
@@ -146,7 +155,11 @@ def build_blocks(clean: CleanText) -> list[Block]:
             if current is None or current.kind != "list" or current.path != path:
                 flush()
                 current = Block("list", [], path)
-        elif current is not None and current.kind == "list" and (_continues_item(current, ln) or _item_follows(lines, i, headings)):
+        elif (
+            current is not None
+            and current.kind == "list"
+            and (_continues_item(current, ln) or _item_follows(lines, i, headings))
+        ):
             pass
         elif current is None or current.kind != "text" or current.path != path or _paragraph_break(current, ln, clean):
             flush()
@@ -169,15 +182,25 @@ def _rejoin_broken_sentences(blocks: list[Block]) -> list[Block]:
     """
     out: list[Block] = []
     for block in blocks:
-        if block.kind == "text" and block.lines[0].text[:1].islower() and not block.lines[0].text.startswith(("http", "www")):
+        if (
+            block.kind == "text"
+            and block.lines[0].text[:1].islower()
+            and not block.lines[0].text.startswith(("http", "www"))
+        ):
             target = _broken_sentence_before(out)
             if target is not None:
                 target.lines.extend(block.lines)
                 continue
         elif block.kind == "text" and out and out[-1].kind == "heading" and _caps_title(out[-1].lines[0].text):
             # double-spaced text: the box text and the continuation after it came out as one block
-            k = next((k for k in range(1, len(block.lines)) if block.lines[k].text[:1].islower()
-                      and block.lines[k - 1].text.rstrip().endswith((".", "!", "?"))), None)
+            k = next(
+                (
+                    k
+                    for k in range(1, len(block.lines))
+                    if block.lines[k].text[:1].islower() and block.lines[k - 1].text.rstrip().endswith((".", "!", "?"))
+                ),
+                None,
+            )
             box = Block("text", block.lines[:k], block.path) if k else None
             target = _broken_sentence_before(out + [box]) if box and len(box.text.split()) <= BOX_WORDS else None
             if target is not None:
@@ -215,13 +238,13 @@ def _appendix(text: str) -> bool:
 
 
 def _attachment_list(i: int, nonblank: list[int], pos: dict[int, int], lines: list[Line]) -> bool:
-    """"Bilaga 1 …", "Bilaga 2 …" within a few lines of each other, or under "Bilagor", list the attachments."""
+    """ "Bilaga 1 …", "Bilaga 2 …" within a few lines of each other, or under "Bilagor", list the attachments."""
     near = [lines[j].text for j in nonblank[max(0, pos[i] - 3) : pos[i] + 4] if j != i]
     return any(_appendix(t) or t.strip().lower().rstrip(":") in ("bilagor", "bilaga") for t in near)
 
 
 def _sentence_dash(current: Block | None, ln: Line) -> bool:
-    """"… lägga press på personen" / "- ibland kan ökad stress …": a dash inside a sentence, not a bullet."""
+    """ "… lägga press på personen" / "- ibland kan ökad stress …": a dash inside a sentence, not a bullet."""
     if current is None or current.kind != "text" or not ln.text[2:3].islower():
         return False
     last = current.lines[-1].text.rstrip()
@@ -342,7 +365,9 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
     return found
 
 
-def _heading_at(i: int, view: _View, numbering: _Numbering, parts: set[int], found: dict[int, Heading]) -> Heading | None:
+def _heading_at(
+    i: int, view: _View, numbering: _Numbering, parts: set[int], found: dict[int, Heading]
+) -> Heading | None:
     text = view.lines[i].text
     if PROPOSAL_HEAD_RE.match(text.strip()):
         return (text.strip().rstrip(":").strip(), None, 9, 1)
@@ -404,7 +429,7 @@ def _markdown_heading(i: int, view: _View, numbering: _Numbering, after_others: 
 
 
 def _numbered_heading(i: int, view: _View, numbering: _Numbering) -> Heading | None:
-    """"3.2 Ungdomar …" or "4. Åtaganden", when its number fits the numbering and it is no list item."""
+    """ "3.2 Ungdomar …" or "4. Åtaganden", when its number fits the numbering and it is no list item."""
     text = view.lines[i].text
     num = NUMBERED_RE.match(text)
     if not num or "§" in text[:8]:
@@ -454,7 +479,9 @@ def _document_title(lines: list[Line]) -> tuple[set[int], str | None]:
         return set(), None
     first, match = heads[0]
     title = strip_marks(match.group("title"))
-    level_one = [i for i, m in heads if len(m.group("hashes")) == 1 and not NUMBERED_RE.match(strip_marks(m.group("title")))]
+    level_one = [
+        i for i, m in heads if len(m.group("hashes")) == 1 and not NUMBERED_RE.match(strip_marks(m.group("title")))
+    ]
     if len(match.group("hashes")) != 1 or level_one != [first] or NUMBERED_RE.match(title) or APPENDIX_RE.match(title):
         return set(), None
     if sum(1 for ln in lines[:first] if ln.text.strip()) > 12:
@@ -511,7 +538,9 @@ def _parts(lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> set[i
     return found if len(found) >= 2 else set()
 
 
-def _item_titles(lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> dict[int, tuple[str, int | None, int, int]]:
+def _item_titles(
+    lines: list[Line], nonblank: list[int], pos: dict[int, int]
+) -> dict[int, tuple[str, int | None, int, int]]:
     """Where each committee item starts, so that every item is a top-level section of its own.
 
     Two shapes: an explicit item mark ("§ 12", "Ärende 12", "3. Ärende: …"), and the title block of
@@ -535,7 +564,12 @@ def _item_titles(lines: list[Line], nonblank: list[int], pos: dict[int, int]) ->
             used = 1
             nxt = lines[nonblank[n + 1]].text.strip() if n + 1 < len(nonblank) else ""
             last = text.split()[-1].lower()
-            if (text.endswith(",") or last in CONTINUES_WORDS) and nonblank[n + 1] - i <= 4 and 0 < len(nxt.split()) <= 8 and ":" not in nxt:
+            if (
+                (text.endswith(",") or last in CONTINUES_WORDS)
+                and nonblank[n + 1] - i <= 4
+                and 0 < len(nxt.split()) <= 8
+                and ":" not in nxt
+            ):
                 text, used = f"{text} {nxt}", nonblank[n + 1] - i + 1  # a wrapped item title
             found[i] = (text, None, ITEM_LEVEL, used)
             continue
@@ -575,13 +609,18 @@ def _title_block(lines: list[Line], nonblank: list[int], n: int) -> list[int]:
         block.append(nonblank[n + len(block)])
     texts = [lines[j].text.strip() for j in block]
     title = join_lines(texts)
-    if not title[:1].isupper() or len(title.split()) > 30 or mostly_marks(title) or any(t.startswith(("- ", "#")) for t in texts):
+    if (
+        not title[:1].isupper()
+        or len(title.split()) > 30
+        or mostly_marks(title)
+        or any(t.startswith(("- ", "#")) for t in texts)
+    ):
         return []
     return block
 
 
 def _wrapped_tail(lines: list[Line], nonblank: list[int], pos: dict[int, int], i: int) -> bool:
-    """"24. Hjälpmedel … och medicinteknisk" / "utrustning": a short lower-case line right under a
+    """ "24. Hjälpmedel … och medicinteknisk" / "utrustning": a short lower-case line right under a
     numbered title, with a blank line after it, finishes the title."""
     n = pos[i] + 1
     if n >= len(nonblank) or nonblank[n] != i + 1:
@@ -600,12 +639,15 @@ def _wrapped_title(i: int, lines: list[Line], nonblank: list[int], pos: dict[int
         return False
     first, second, prose = lines[i].text.strip(), lines[i + 1].text.strip(), lines[nonblank[n + 2]].text
     above = [lines[j].text for j in nonblank[max(0, n - 2) : n]]
-    item_ended = any(t.startswith("- ") for t in above) and not above[-1].rstrip().endswith((",", ":")) and not _is_item(first)
+    item_ended = (
+        any(t.startswith("- ") for t in above) and not above[-1].rstrip().endswith((",", ":")) and not _is_item(first)
+    )
     return (
         item_ended
         and not (NUMBERED_RE.match(second) or MD_RE.match(second) or _is_item(prose))
         and _heading_shape(f"{first} {second}", 8)
-        and not first.endswith((":", ".", ",")) and not second.endswith((":", ".", ",", ";"))
+        and not first.endswith((":", ".", ","))
+        and not second.endswith((":", ".", ",", ";"))
         and len(second.split()) <= 4
         and _title_line(f"{first} {second}", ".", prose, "", False)
     )
@@ -613,7 +655,11 @@ def _wrapped_title(i: int, lines: list[Line], nonblank: list[int], pos: dict[int
 
 def _wraps(title: str, following: str) -> bool:
     last = title.split()[-1].lower() if title.split() else ""
-    return (last in CONTINUES_WORDS or title.endswith(("-", ","))) and 0 < len(following.split()) <= 6 and following[:1].islower()
+    return (
+        (last in CONTINUES_WORDS or title.endswith(("-", ",")))
+        and 0 < len(following.split()) <= 6
+        and following[:1].islower()
+    )
 
 
 def _heading_shape(title: str, max_words: int) -> bool:
@@ -630,7 +676,7 @@ def _numbered_ok(nums: tuple[int, ...], title: str, last_top: int, seen: set[tup
 
 
 def _list_item(n: int, above: str, following: str, last_item: int | None) -> bool:
-    """"2. Ligger orsaken …" is an item, not a chapter: the line right above introduces a list ("… ta
+    """ "2. Ligger orsaken …" is an item, not a chapter: the line right above introduces a list ("… ta
     ställning till följande frågor:", not a label such as "Övrig anteckning:"), or item n-1 was an item
     and a list item stands beside it."""
     if above.rstrip().endswith(":") and len(above.split()) > LABEL_WORDS:
@@ -639,14 +685,16 @@ def _list_item(n: int, above: str, following: str, last_item: int | None) -> boo
 
 
 def _over_paragraph(following: list[str]) -> bool:
-    """"1. Parter" over a sentence of running text: a short section's heading, even when "2. Uppdrag"
+    """ "1. Parter" over a sentence of running text: a short section's heading, even when "2. Uppdrag"
     follows two lines later. A list's items follow one another, or carry items of their own."""
     first = following[0] if following else ""
     prose = first[:1].isupper() and (first.rstrip().endswith((".", "!", "?")) or len(first.split()) >= PROSE_WORDS)
     return prose and not _is_item(first)
 
 
-def _top_ok(n: int, title: str, last_top: int, i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> bool:
+def _top_ok(
+    n: int, title: str, last_top: int, i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int]
+) -> bool:
     """A chapter number must advance, look like a title, and not be the first item of a numbered list."""
     if not (last_top < n <= last_top + 3) or not _heading_shape(title, 14) or title.endswith(":"):
         return False

@@ -99,6 +99,7 @@ def column_label(text: str) -> str:
 
 # --- tab-separated -----------------------------------------------------------------------------
 
+
 def _cells(line: Line) -> list[str]:
     return [c.strip() for c in line.text.split("\t")]
 
@@ -140,6 +141,7 @@ def _row_label(text: str) -> str:
 
 
 # --- spacing-aligned --------------------------------------------------------------------------
+
 
 def _split_marks(text: str) -> tuple[str, list[str]] | None:
     """'Abstinensvård x  x ' -> ('Abstinensvård', ['x', '', 'x']); None when the line has no marks."""
@@ -236,7 +238,11 @@ def _blocks_before(lines: list[Line], end: int) -> list[tuple[int, list[str]]]:
         while k >= 0 and lines[k].text:
             t = lines[k].text
             if t.startswith(("- ", "#")) or len(t.split()) > 7 or "\t" in t:
-                return blocks if not block else blocks + ([(block[0], [lines[x].text for x in block])] if _short(block, lines) else [])
+                return (
+                    blocks
+                    if not block
+                    else blocks + ([(block[0], [lines[x].text for x in block])] if _short(block, lines) else [])
+                )
             block.insert(0, k)
             k -= 1
         if not block:

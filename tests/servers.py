@@ -34,7 +34,9 @@ def kb_serve(data_dir: Path, tmp_dir: Path, *options: str, **env: str):
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port), *options],
-            env=environment, stdout=output, stderr=subprocess.STDOUT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -62,9 +64,16 @@ def kb_serve(data_dir: Path, tmp_dir: Path, *options: str, **env: str):
 def thread_server(app):
     """uvicorn in a background thread, as `kb serve` configures it; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False,
-    ))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -11,7 +11,14 @@ from axe_playwright_python.sync_playwright import Axe
 
 from app.courses import is_matrix, slugify
 from tests.browser import (  # noqa: F401
-    QUESTION, browser_context_args, browser_type_launch_args, login, page, pytestmark, server, shots,
+    QUESTION,
+    browser_context_args,
+    browser_type_launch_args,
+    login,
+    page,
+    pytestmark,
+    server,
+    shots,
 )
 from tests.ui_fixtures import NORRBOTTEN, ui_base  # noqa: F401
 

@@ -187,7 +187,9 @@ def test_a_revised_text_becomes_version_2_with_its_diff(env):
     assert "ny version" in client.get("/admin/audit").text
 
     # the corpus folder still holds version 1: a reindex must not bring it back over the editor's version 2
-    fragment = html.unescape(wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False)))
+    fragment = html.unescape(
+        wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False))
+    )
     assert "filen är version 1; version 2 lades in av rut och gäller" in fragment
     assert searcher.store.document(DOC).current_version == 2
 
@@ -195,13 +197,21 @@ def test_a_revised_text_becomes_version_2_with_its_diff(env):
 def test_a_new_markdown_document_with_metadata(env):
     client, searcher, _ = env
     fragment = upload_and_publish(
-        client, "LARO rutin.md", NEW_DOC_MD.encode(), title="Samverkansrutin LARO", region="Dalarna",
-        doc_type="handlingsplan", status="förslag",
+        client,
+        "LARO rutin.md",
+        NEW_DOC_MD.encode(),
+        title="Samverkansrutin LARO",
+        region="Dalarna",
+        doc_type="handlingsplan",
+        status="förslag",
     )
     assert "Klart" in fragment
     document = searcher.store.document("laro-rutin")
     assert (document.title, document.region, document.status, document.format) == (
-        "Samverkansrutin LARO", "Dalarna", "förslag", "md",
+        "Samverkansrutin LARO",
+        "Dalarna",
+        "förslag",
+        "md",
     )
     again = upload(client, "laro_rutin.md", NEW_DOC_MD.encode())
     assert again.status_code == 400 and "finns redan" in again.text
@@ -210,8 +220,12 @@ def test_a_new_markdown_document_with_metadata(env):
 def test_an_upload_without_a_title_keeps_the_chosen_type_and_county(env):
     client, searcher, _ = env
     fragment = upload_and_publish(
-        client, "rutin utan titel.md", NEW_DOC_MD.replace("LARO", "Läkemedelsassisterad behandling").encode(),
-        title="", region="Norrbotten", doc_type="vård- och insatsprogram",
+        client,
+        "rutin utan titel.md",
+        NEW_DOC_MD.replace("LARO", "Läkemedelsassisterad behandling").encode(),
+        title="",
+        region="Norrbotten",
+        doc_type="vård- och insatsprogram",
     )
     assert "Klart" in fragment
     document = searcher.store.document("rutin-utan-titel")
@@ -224,16 +238,29 @@ def test_an_upload_without_a_title_keeps_the_chosen_type_and_county(env):
 def test_editing_metadata(env):
     client, searcher, _ = env
     page = client.get("/admin/documents/laro-rutin")
-    form = {"csrf": csrf_of(page.text), "title": "Rutin för LARO", "region": "Dalarna", "doc_type": "handlingsplan",
-            "status": "gällande", "valid_from": "2024-01-01", "valid_to": "2023-01-01", "parties": ""}
+    form = {
+        "csrf": csrf_of(page.text),
+        "title": "Rutin för LARO",
+        "region": "Dalarna",
+        "doc_type": "handlingsplan",
+        "status": "gällande",
+        "valid_from": "2024-01-01",
+        "valid_to": "2023-01-01",
+        "parties": "",
+    }
     refused = client.post("/admin/documents/laro-rutin/meta", data=form, follow_redirects=False)
     assert refused.status_code == 400 and "Giltig till är före giltig från" in refused.text
-    saved = client.post("/admin/documents/laro-rutin/meta", data=form | {"valid_to": "2026-12-31",
-                        "parties": "Region Dalarna\nFalu kommun"}, follow_redirects=False)
+    saved = client.post(
+        "/admin/documents/laro-rutin/meta",
+        data=form | {"valid_to": "2026-12-31", "parties": "Region Dalarna\nFalu kommun"},
+        follow_redirects=False,
+    )
     assert saved.status_code == 303
     document = searcher.store.document("laro-rutin")
     assert (document.title, document.valid_to, document.parties) == (
-        "Rutin för LARO", "2026-12-31", ["Region Dalarna", "Falu kommun"],
+        "Rutin för LARO",
+        "2026-12-31",
+        ["Region Dalarna", "Falu kommun"],
     )
     assert "metadata ändrad" in client.get("/admin/audit").text
 
@@ -242,9 +269,10 @@ def test_retiring_takes_a_document_out_of_search_and_keeps_its_history(env):
     client, searcher, _ = env
     assert any(h.passage.doc_id == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
     page = client.get("/admin/documents/laro-rutin")
-    fragment = wait_for(client, client.post(
-        "/admin/documents/laro-rutin/retire", data={"csrf": csrf_of(page.text)}, follow_redirects=False
-    ))
+    fragment = wait_for(
+        client,
+        client.post("/admin/documents/laro-rutin/retire", data={"csrf": csrf_of(page.text)}, follow_redirects=False),
+    )
     assert "borttaget ur sökningen" in fragment
     assert searcher.store.document("laro-rutin").retired
     assert not any(h.passage.doc_id == "laro-rutin" for h in searcher.search("boendestöd LARO", k=10))
@@ -309,10 +337,15 @@ def test_progress_and_summary_speak_of_documents_and_passages_in_the_same_number
     assert job.current == "Bygger sökindexet" and not job.total
 
     client, searcher, settings = env
-    text = "# Rutin för spelberoende i Testlän\n\n## Ansvar\n\nKommunen ansvarar för stöd till anhöriga vid spel om pengar.\n"
+    text = (
+        "# Rutin för spelberoende i Testlän\n\n## Ansvar\n\nKommunen ansvarar för stöd till anhöriga vid spel om "
+        "pengar.\n"
+    )
     (settings.corpus_dir / "spelrutin.md").write_text(text, encoding="utf-8")
     generation = searcher.store.generation() + 1
-    fragment = html.unescape(wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False)))
+    fragment = html.unescape(
+        wait_for(client, client.post("/admin/reindex", data={"csrf": token(client)}, follow_redirects=False))
+    )
     summary = re.search(
         rf"Klart\. Index {generation}\. 2 dokument lästa: 1 nytt dokument, 0 nya versioner, 1 oförändrat\. "
         r"De nya och ändrade dokumenten har 1 stycke, varav 1 med ny text som bäddades in \((\d+) textbit(?:ar)?\)\.",

@@ -17,8 +17,10 @@ from tests.test_admin import finished
 from tests.test_auth import PASSWORD, csrf_of
 
 DOCS = {
-    "rutin-abstinens": "# Rutin för abstinensvård\n\n## Ansvar\n\nRegionen ansvarar för abstinensbehandling i slutenvård.\n",
-    "rutin-boende": "# Rutin för boendestöd\n\n## Ansvar\n\nKommunen ansvarar för boendestöd till personer med beroende.\n",
+    "rutin-abstinens": "# Rutin för abstinensvård\n\n## Ansvar\n\nRegionen ansvarar för abstinensbehandling i "
+    "slutenvård.\n",
+    "rutin-boende": "# Rutin för boendestöd\n\n## Ansvar\n\nKommunen ansvarar för boendestöd till personer med "
+    "beroende.\n",
 }
 
 
@@ -38,8 +40,9 @@ def test_two_retires_in_quick_succession_both_end_up_done(tmp_path, embedder, ca
 
     with thread_server(create_app(settings, searcher)) as base, httpx.Client(base_url=base) as client:
         token = csrf_of(client.get("/login").text)
-        signed_in = client.post("/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
-                               follow_redirects=True)
+        signed_in = client.post(
+            "/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token}, follow_redirects=True
+        )
         assert signed_in.status_code == 200 and "rutin-boende" in signed_in.text
         token = csrf_of(signed_in.text)
         jobs = []

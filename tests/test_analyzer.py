@@ -93,6 +93,8 @@ def test_serialisation_keeps_the_analysis(analyzer, tmp_path):
 
 
 def test_learns_from_any_swedish_texts():
-    analyzer = Analyzer.from_texts(["Fotboll är roligt.", "Klubben har en plan.", "Fotbollsplan och klubbhus.", "Klubbhus finns."])
+    analyzer = Analyzer.from_texts(
+        ["Fotboll är roligt.", "Klubben har en plan.", "Fotbollsplan och klubbhus.", "Klubbhus finns."]
+    )
     assert analyzer.split("fotbollsplan") == ["fotboll", "plan"]
     assert analyzer.stem("fotboll") in analyzer.index_tokens("fotbollsplanen")

@@ -34,11 +34,20 @@ def test_a_passage_without_a_matching_recommendation_shows_no_badge(searcher):
 
 
 def test_the_card_quotes_the_statement_whole(searcher):
-    for query in ("vem ansvarar för abstinensbehandling", "basutredning beroendevården vem gör den", "läkarintyg lvm vem skriver i dalarna"):
+    for query in (
+        "vem ansvarar för abstinensbehandling",
+        "basutredning beroendevården vem gör den",
+        "läkarintyg lvm vem skriver i dalarna",
+    ):
         card = answer(searcher, query)
         assert card.statement, query
         text = card.statement.text
-        assert text[-1] in ".!?)" or "\n" in text or not text[-1].isalpha() or text.endswith(card.statement.text.split()[-1])
+        assert (
+            text[-1] in ".!?)"
+            or "\n" in text
+            or not text[-1].isalpha()
+            or text.endswith(card.statement.text.split()[-1])
+        )
         assert text.count("(") == text.count(")"), text
 
 
@@ -102,8 +111,13 @@ def test_api_responsibility_returns_statements(client):
 def test_a_document_in_force_is_cited_before_an_expired_one_that_says_the_same(searcher):
     """The card cited Norrbotten's plan, whose validity has run out, for abstinence treatment, while
     Västerbotten's agreement in force says the same principal (issue 29)."""
-    for question in ("vem ansvarar för abstinensbehandling", "vem ansvarar för LARO", "vem ansvarar för anhörigstöd",
-                     "vem ansvarar för sprutbyte", "vem ansvarar för tillnyktring"):
+    for question in (
+        "vem ansvarar för abstinensbehandling",
+        "vem ansvarar för LARO",
+        "vem ansvarar för anhörigstöd",
+        "vem ansvarar för sprutbyte",
+        "vem ansvarar för tillnyktring",
+    ):
         card = answer(searcher, question)
         if card.abstained or card.statement.status == "gällande":
             continue

@@ -4,12 +4,34 @@ import re
 
 PRINCIPALS = {"region", "kommun", "gemensamt", None}
 RESULT_KEYS = {
-    "chunk_id", "doc_id", "title", "region", "section", "page", "text", "score", "principal", "units", "priority", "url",
+    "chunk_id",
+    "doc_id",
+    "title",
+    "region",
+    "section",
+    "page",
+    "text",
+    "score",
+    "principal",
+    "units",
+    "priority",
+    "url",
     "status",
 }
 ANSWER_KEYS = {
-    "intent", "principal", "units", "priority", "chunk_id", "text", "status", "statement", "abstained", "reason",
-    "candidates", "regions", "region_note",
+    "intent",
+    "principal",
+    "units",
+    "priority",
+    "chunk_id",
+    "text",
+    "status",
+    "statement",
+    "abstained",
+    "reason",
+    "candidates",
+    "regions",
+    "region_note",
 }
 
 
@@ -95,7 +117,7 @@ def test_passage_page_is_a_permalink(client):
 
 
 def test_query_is_reflected_safely(client):
-    page = client.get("/", params={"q": '<script>alert(1)</script>'})
+    page = client.get("/", params={"q": "<script>alert(1)</script>"})
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
 

@@ -145,10 +145,14 @@ def test_cli_adds_a_user_with_password_from_stdin(tmp_path, monkeypatch):
     from app.cli import cli
 
     monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))
-    result = CliRunner().invoke(cli, ["user", "add", "greta", "--role", "editor", "--password-stdin"], input="ett-langt-losenord\n")
+    result = CliRunner().invoke(
+        cli, ["user", "add", "greta", "--role", "editor", "--password-stdin"], input="ett-langt-losenord\n"
+    )
     assert result.exit_code == 0, result.output
     assert verify_user(Store(make_settings(tmp_path)), "greta", "ett-langt-losenord") == User("greta", "editor")
-    refused = CliRunner().invoke(cli, ["user", "add", "greta", "--role", "admin", "--password-stdin"], input="ett-langt-losenord\n")
+    refused = CliRunner().invoke(
+        cli, ["user", "add", "greta", "--role", "admin", "--password-stdin"], input="ett-langt-losenord\n"
+    )
     assert refused.exit_code == 2
 
 
@@ -233,7 +237,9 @@ def test_a_new_password_ends_every_session_of_the_account(app_env, monkeypatch):
     login(client, "rut")
     assert client.get("/admin", follow_redirects=False).status_code == 200
     monkeypatch.setenv("KB_DATA_DIR", str(settings.data_dir))
-    result = CliRunner().invoke(cli, ["user", "add", "rut", "--role", "editor", "--password-stdin"], input="ett-nytt-losenord\n")
+    result = CliRunner().invoke(
+        cli, ["user", "add", "rut", "--role", "editor", "--password-stdin"], input="ett-nytt-losenord\n"
+    )
     assert result.exit_code == 0, result.output
     assert client.get("/admin", follow_redirects=False).status_code == 303
 
@@ -257,14 +263,18 @@ def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token(app_
     token = csrf_of(client.get("/login").text)
     foreign = "https://evil.example" + ("/sida" if header == "Referer" else "")
     response = client.post(
-        "/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
-        headers={header: foreign}, follow_redirects=False,
+        "/login",
+        data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
+        headers={header: foreign},
+        follow_redirects=False,
     )
     assert response.status_code == 403 and "annan webbplats (evil.example)" in response.text
     assert "kb_session" not in response.headers.get("set-cookie", "")
     own = client.post(
-        "/login", data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
-        headers={header: "http://testserver" + ("/login" if header == "Referer" else "")}, follow_redirects=False,
+        "/login",
+        data={"name": "rut", "password": PASSWORD, "next": "/admin", "csrf": token},
+        headers={header: "http://testserver" + ("/login" if header == "Referer" else "")},
+        follow_redirects=False,
     )
     assert own.status_code == 303
 
@@ -278,7 +288,9 @@ def test_secure_cookies_and_hsts_when_the_setting_says_so(tmp_path, embedder, mo
         settings = Settings.from_env(data_dir=tmp_path / str(secure), corpus_dir=CORPUS, secure_cookies=secure)
         add_user(Store(settings), "rut", "editor", PASSWORD)
         scheme = "https" if secure else "http"  # a browser sends a Secure cookie back over TLS only
-        with TestClient(create_app(settings, Searcher(settings, embedder)), base_url=f"{scheme}://testserver") as client:
+        with TestClient(
+            create_app(settings, Searcher(settings, embedder)), base_url=f"{scheme}://testserver"
+        ) as client:
             response = login(client, "rut")
             cookies = response.headers.get_list("set-cookie")
             region = client.get("/", params={"region": "Dalarna"}).headers.get_list("set-cookie")
@@ -303,15 +315,25 @@ def test_only_the_services_own_host_names_are_answered(tmp_path, embedder, monke
     with TestClient(app, base_url="http://evil.example") as evil:
         refused = evil.get("/admin/", follow_redirects=False)
         assert refused.status_code == 400 and "location" not in refused.headers
-        assert "Tjänsten svarar inte på den adress" in refused.text and "evil.example" not in refused.text and "KB_ALLOWED_HOSTS" in refused.text
+        assert (
+            "Tjänsten svarar inte på den adress" in refused.text
+            and "evil.example" not in refused.text
+            and "KB_ALLOWED_HOSTS" in refused.text
+        )
         assert evil.get("/healthz").status_code in (200, 503)  # a load balancer asks by address
     for base in ("http://127.0.0.1:8000", "http://localhost", "http://[::1]:8000", "https://kb.region.se"):
         with TestClient(app, base_url=base) as own:
             moved = own.get("/admin/", follow_redirects=False)
             assert moved.status_code == 307 and urlsplit(moved.headers["location"]).hostname == urlsplit(base).hostname
-    domain = AllowedHosts(None, make_settings(tmp_path / "d", allowed_hosts=_hosts("KB_ALLOWED_HOSTS", "*.region.se, 10.0.0.5")))
+    domain = AllowedHosts(
+        None, make_settings(tmp_path / "d", allowed_hosts=_hosts("KB_ALLOWED_HOSTS", "*.region.se, 10.0.0.5"))
+    )
     assert domain.allows("kb.region.se") and domain.allows("10.0.0.5")
-    assert not domain.allows("region.se") and not domain.allows("kb.region.se.evil.example") and not domain.allows("localhost")
+    assert (
+        not domain.allows("region.se")
+        and not domain.allows("kb.region.se.evil.example")
+        and not domain.allows("localhost")
+    )
 
 
 def test_a_login_forms_token_works_only_in_the_browser_that_fetched_it(app_env):

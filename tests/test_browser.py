@@ -10,7 +10,14 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser import (  # noqa: F401
-    QUESTION, browser_context_args, browser_type_launch_args, page, pytestmark, search, server, shots,
+    QUESTION,
+    browser_context_args,
+    browser_type_launch_args,
+    page,
+    pytestmark,
+    search,
+    server,
+    shots,
 )
 from tests.ui_fixtures import PASSWORD, ui_base  # noqa: F401
 
@@ -93,7 +100,12 @@ def test_trainer_builds_and_publishes_a_course(page, server):
     page.goto(f"{server}/courses/{course_id}/edit")
 
     def order() -> list[str]:
-        return [h.rsplit("/", 1)[1] for h in page.locator(".course-item .item-title a").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+        return [
+            h.rsplit("/", 1)[1]
+            for h in page.locator(".course-item .item-title a").evaluate_all(
+                "els => els.map(e => e.getAttribute('href'))"
+            )
+        ]
 
     assert order() == chosen
     page.get_by_role("button", name="Flytta upp avsnitt 2").click()
@@ -109,7 +121,10 @@ def test_trainer_builds_and_publishes_a_course(page, server):
 
     markdown = page.request.get(f"{server}/courses/{course_id}.md")
     assert markdown.headers["content-type"].startswith("text/markdown")
-    assert f"Permanent länk: /passage/{chosen[1]}" in markdown.text() and "Anteckning: Diskutera i grupp." in markdown.text()
+    assert (
+        f"Permanent länk: /passage/{chosen[1]}" in markdown.text()
+        and "Anteckning: Diskutera i grupp." in markdown.text()
+    )
     public = page.locator(".permalink a").get_attribute("href")
 
     page.get_by_role("button", name="Logga ut").click()

@@ -9,8 +9,17 @@ import httpx
 import pytest
 
 from tests.browser import (  # noqa: F401
-    QUESTION, RESULTS_DIR, browser_context_args, browser_type_launch_args, login, page, pytestmark, search, server,
-    shots, wait_for_cookie,
+    QUESTION,
+    RESULTS_DIR,
+    browser_context_args,
+    browser_type_launch_args,
+    login,
+    page,
+    pytestmark,
+    search,
+    server,
+    shots,
+    wait_for_cookie,
 )
 from tests.ui_fixtures import HOSTILE, NORRBOTTEN, ui_base  # noqa: F401
 
@@ -65,8 +74,10 @@ def test_on_a_phone_the_card_and_the_first_result_open_the_first_screen(shots, s
     card = page.locator(".answer").bounding_box()
     first = page.locator(".result").first.bounding_box()
     heading = page.locator(".result h3").first.bounding_box()
-    print(f"{question}: kort {card['y']:.0f}–{card['y'] + card['height']:.0f} px, första träffen {first['y']:.0f} px, "
-          f"sidan {page_height(page)} px")
+    print(
+        f"{question}: kort {card['y']:.0f}–{card['y'] + card['height']:.0f} px, första träffen {first['y']:.0f} px, "
+        f"sidan {page_height(page)} px"
+    )
     assert card["y"] <= 300
     assert first["y"] <= 600 and heading["y"] + heading["height"] <= PHONE["height"]
     assert page.locator(".answer .cite a").is_visible()  # the source one tap away
@@ -105,7 +116,13 @@ def test_a_typo_notice_sits_under_the_search_box(shots, server):
 def test_results_show_matching_sentences_and_expand_in_place(page, server):
     search(page, server, QUESTION)
     page.evaluate("window.notReloaded = true")
-    chunk_id = page.locator(".result").filter(has=page.locator(".expand")).first.locator("h3 a").get_attribute("href").rsplit("/", 1)[1]
+    chunk_id = (
+        page.locator(".result")
+        .filter(has=page.locator(".expand"))
+        .first.locator("h3 a")
+        .get_attribute("href")
+        .rsplit("/", 1)[1]
+    )
     result = page.locator(".result", has=page.locator(f"#text-{chunk_id}"))
     whole = httpx.get(f"{server}/api/passages/{chunk_id}").json()["text"]
     shown = result.locator(".text").inner_text()
@@ -306,4 +323,3 @@ def test_editor_finds_admin_and_confirms_before_retiring(shots, server):
     page.goto(server + "/admin/audit")
     assert "borttaget ur sökningen" in page.locator("tbody tr").first.inner_text()
     assert "upphävt" not in page.locator("tbody").inner_text()
-

@@ -16,7 +16,9 @@ runner = CliRunner()
 def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "norrbotten-handlingsplan-2021.md").write_bytes((CORPUS / "norrbotten-handlingsplan-2021.md").read_bytes())
+    (folder / "norrbotten-handlingsplan-2021.md").write_bytes(
+        (CORPUS / "norrbotten-handlingsplan-2021.md").read_bytes()
+    )
     (folder / "tom.txt").write_text("")
     result = runner.invoke(
         cli, ["ingest", str(folder), str(tmp_path / "saknas.pdf")], env={"KB_DATA_DIR": str(tmp_path / "data")}
@@ -30,7 +32,8 @@ def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
     passages = re.search(r"· (\d+) stycken ·", result.output).group(1)  # the document's own line
     assert (  # the summary in the progress's numbers: 2 documents, the passages, the windows
         "Klart: indexgeneration 1. 2 dokument lästa: 1 nytt dokument, 0 nya versioner, 0 oförändrade, 1 med fel. "
-        f"1 angiven sökväg finns inte. De nya och ändrade dokumenten har {passages} stycken, varav {passages} med ny text "
+        f"1 angiven sökväg finns inte. De nya och ändrade dokumenten har {passages} stycken, varav {passages} med ny "
+        f"text "
         f"som bäddades in ({windows[0]} textbitar)."
     ) in result.output
     assert not any(word in result.output for word in ("new ", "Index generation", "1 tabeller"))
@@ -42,7 +45,8 @@ def test_ingest_reports_each_document_and_fails_on_bad_files(tmp_path):
 
 def test_search_json_matches_the_api(settings, ingest_run):
     result = runner.invoke(
-        cli, ["search", "vem ansvarar för abstinensbehandling", "-k", "3", "--json"],
+        cli,
+        ["search", "vem ansvarar för abstinensbehandling", "-k", "3", "--json"],
         env={"KB_DATA_DIR": str(settings.data_dir)},
     )
     assert result.exit_code == 0, result.output
@@ -75,7 +79,7 @@ def test_serve_on_a_taken_port_says_what_to_do(tmp_path):
 def settings_rows(path) -> dict[str, str]:
     """The rows of a page's settings table under "## Configuration": variable → its default cell."""
     text = path.read_text(encoding="utf-8")
-    section = text[text.index("## Configuration"):].split("\n## ", 1)[0]
+    section = text[text.index("## Configuration") :].split("\n## ", 1)[0]
     return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\| `(KB_[A-Z_]+)` \| ([^|]+) \|", section, re.M)}
 
 
@@ -110,9 +114,13 @@ def test_a_setting_that_cannot_be_used_stops_kb_with_its_name(tmp_path):
     result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_MAX_UPLOAD_MB": "tjugo"})
     assert result.exit_code == 2
     assert "KB_MAX_UPLOAD_MB måste vara ett positivt heltal, inte 'tjugo'" in result.output
-    result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_TRUSTED_PROXIES": "proxy.local"})
+    result = runner.invoke(
+        cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_TRUSTED_PROXIES": "proxy.local"}
+    )
     assert result.exit_code == 2 and "KB_TRUSTED_PROXIES" in result.output
-    result = runner.invoke(cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_ALLOWED_HOSTS": "kb.region.se:8000"})
+    result = runner.invoke(
+        cli, ["search", "LVM"], env={"KB_DATA_DIR": str(tmp_path), "KB_ALLOWED_HOSTS": "kb.region.se:8000"}
+    )
     assert result.exit_code == 2 and "KB_ALLOWED_HOSTS ska vara värdnamn" in result.output
 
 

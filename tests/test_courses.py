@@ -70,7 +70,10 @@ def add(client, course_id: int, chunk_id: str) -> int:
 
 
 def item_order(client, course_id: int) -> list[int]:
-    return [int(i) for i in re.findall(r'<li class="course-item" id="item-(\d+)">', client.get(f"/courses/{course_id}/edit").text)]
+    return [
+        int(i)
+        for i in re.findall(r'<li class="course-item" id="item-(\d+)">', client.get(f"/courses/{course_id}/edit").text)
+    ]
 
 
 def test_slugs_are_readable_and_never_look_like_ids():
@@ -166,9 +169,7 @@ def test_trainer_adds_from_results_and_passage_pages(trainer):
 
 
 def test_course_survives_a_revision(app, trainer, anonymous, workspace, embedder):
-    old = next(
-        c for c in trainer.get(f"/api/documents/{NORRBOTTEN}").json()["chunks"] if "barnmedicinska" in c["text"]
-    )
+    old = next(c for c in trainer.get(f"/api/documents/{NORRBOTTEN}").json()["chunks"] if "barnmedicinska" in c["text"])
     course_id = create_course(trainer, "Ungdomar")
     add(trainer, course_id, old["chunk_id"])
     token = csrf_of(trainer.get(f"/courses/{course_id}/edit").text)
@@ -186,7 +187,9 @@ def test_course_survives_a_revision(app, trainer, anonymous, workspace, embedder
     assert f"Gällande avsnitt: /passage/{current}" in markdown
 
 
-def test_exports_link_to_the_configured_address_never_to_the_requests_host(app, trainer, anonymous, workspace, embedder):
+def test_exports_link_to_the_configured_address_never_to_the_requests_host(
+    app, trainer, anonymous, workspace, embedder
+):
     course_id = create_course(trainer, "Länkar")
     chunk_id = passages(trainer, "LARO ansvar", 1)[0]["chunk_id"]
     add(trainer, course_id, chunk_id)
@@ -200,7 +203,9 @@ def test_exports_link_to_the_configured_address_never_to_the_requests_host(app, 
         assert f"/passage/{chunk_id}" in exported.text
 
     configured = Settings.from_env(  # the service also answers under an internal name
-        data_dir=workspace.settings.data_dir, corpus_dir=workspace.corpus, base_url="https://kb.region.se",
+        data_dir=workspace.settings.data_dir,
+        corpus_dir=workspace.corpus,
+        base_url="https://kb.region.se",
         allowed_hosts=("kb.region.se", "intern.region.se"),
     )
     with TestClient(create_app(configured, Searcher(configured, embedder))) as client:

@@ -90,13 +90,23 @@ def test_metadata_edits_win_over_the_manifest_through_every_kind_of_ingest(site,
     store = searcher.store
     manifest = store.document(DOC)
     form = {
-        "title": "Handlingsplan missbruk Norrbotten (redigerad)", "region": "Norrbotten", "doc_type": manifest.doc_type,
-        "status": "upphävd", "decided": "", "valid_from": manifest.valid_from or "", "valid_to": "2023-12-31",
+        "title": "Handlingsplan missbruk Norrbotten (redigerad)",
+        "region": "Norrbotten",
+        "doc_type": manifest.doc_type,
+        "status": "upphävd",
+        "decided": "",
+        "valid_from": manifest.valid_from or "",
+        "valid_to": "2023-12-31",
         "parties": "Region Norrbotten\nLuleå kommun",
     }
     assert admin_post(client, f"/admin/documents/{DOC}/meta", **form).status_code == 303
-    edited = {"title": form["title"], "status": "upphävd", "valid_to": "2023-12-31",
-              "parties": ["Region Norrbotten", "Luleå kommun"], "doc_type": manifest.doc_type}
+    edited = {
+        "title": form["title"],
+        "status": "upphävd",
+        "valid_to": "2023-12-31",
+        "parties": ["Region Norrbotten", "Luleå kommun"],
+        "doc_type": manifest.doc_type,
+    }
 
     def kept() -> dict:
         document = store.document(DOC)
@@ -116,11 +126,13 @@ def test_metadata_edits_win_over_the_manifest_through_every_kind_of_ingest(site,
     assert "Klart" in upload_and_publish(client, "ny.md", text.encode(), target=DOC)  # a new version uploaded
     assert kept() == edited
 
-
     assert admin_post(client, f"/admin/documents/{DOC}/meta/reset").status_code == 303
     back = store.document(DOC)
     assert (back.title, back.status, back.valid_to, back.parties) == (
-        manifest.title, manifest.status, manifest.valid_to, manifest.parties
+        manifest.title,
+        manifest.status,
+        manifest.valid_to,
+        manifest.parties,
     )
     assert "metadata återställd" in client.get("/admin/audit").text
 
@@ -130,20 +142,32 @@ def test_a_backup_restored_into_another_folder_gives_the_service_back(site, embe
 
     client, searcher, settings, corpus = site
     assert "Klart" in upload_and_publish(client, "LARO rutin.md", NEW_DOC_MD.encode(), title="LARO-rutin")
-    form = {"title": "LARO-rutin (redigerad)", "region": "Västerbotten", "doc_type": "", "status": "gällande",
-            "decided": "", "valid_from": "", "valid_to": "", "parties": ""}
+    form = {
+        "title": "LARO-rutin (redigerad)",
+        "region": "Västerbotten",
+        "doc_type": "",
+        "status": "gällande",
+        "decided": "",
+        "valid_from": "",
+        "valid_to": "",
+        "parties": "",
+    }
     assert admin_post(client, "/admin/documents/laro-rutin/meta", **form).status_code == 303
-    course = client.post("/courses", data={"title": "Introduktion", "csrf": csrf_of(client.get("/courses").text)},
-                         follow_redirects=False)
+    course = client.post(
+        "/courses", data={"title": "Introduktion", "csrf": csrf_of(client.get("/courses").text)}, follow_redirects=False
+    )
     assert course.status_code == 303
     queries = ["vem ansvarar för boendestöd i LARO", QUERY, "anmälningsskyldighet"]
 
     def state(data_dir) -> dict:
         with sqlite3.connect(data_dir / "kb.sqlite") as db:
-            tables = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                      for t in ("users", "courses", "course_items", "audit_log", "meta_edits")}
+            tables = {
+                t: db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("users", "courses", "course_items", "audit_log", "meta_edits")
+            }
             tables["documents"] = db.execute(
-                "SELECT doc_id, title, region, status, retired, current_version FROM documents ORDER BY 1").fetchall()
+                "SELECT doc_id, title, region, status, retired, current_version FROM documents ORDER BY 1"
+            ).fetchall()
         return tables
 
     before = state(settings.data_dir)

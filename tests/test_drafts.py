@@ -86,10 +86,12 @@ def test_nobody_else_sees_an_upload_until_its_editor_publishes_it(site):
     assert "Inte publicerat. Bara du ser utkastet" in page
     assert "Regionen ansvarar för utdelning av naloxon" in page  # the reading: its statement …
     assert "Ansvar" in page and "Borttaget vid rensning" in page  # … its sections and what was removed
-    changed = page[page.index("Frågor som utkastet ändrar"):page.index("frågor ändras inte")]
+    changed = page[page.index("Frågor som utkastet ändrar") : page.index("frågor ändras inte")]
     assert QUESTION in changed and "→ Region – Rutin för naloxon (ur utkastet)" in changed
     tried = rut.get(link, params={"q": "vem delar ut naloxon"}).text
-    assert "Första träffen: ingen träff → Rutin för naloxon › Ansvar (ur utkastet)" in text_of(tried[tried.index('aria-label="Din fråga"'):])
+    assert "Första träffen: ingen träff → Rutin för naloxon › Ansvar (ur utkastet)" in text_of(
+        tried[tried.index('aria-label="Din fråga"') :]
+    )
 
     assert "naloxon version 1 är publicerad och sökbar för alla" in publish_draft(rut, link)
 
@@ -111,7 +113,10 @@ def test_a_discarded_draft_leaves_nothing(site):
     again = upload(rut, "buprenorfin.md", text.encode())
     assert again.status_code == 400 and "Det finns redan ett opublicerat utkast av buprenorfin" in again.text
 
-    assert rut.post(link + "/discard", data={"csrf": csrf_of(rut.get(link).text)}, follow_redirects=False).status_code == 303
+    assert (
+        rut.post(link + "/discard", data={"csrf": csrf_of(rut.get(link).text)}, follow_redirects=False).status_code
+        == 303
+    )
 
     assert not has_preview(settings, draft_id) and rut.get(link).status_code == 404
     assert sorted(p.name for p in (settings.shared_dir / "uploads").rglob("*")) == uploads

@@ -66,7 +66,8 @@ def test_a_serving_process_with_the_default_encoder_never_imports_torch(settings
     script = (
         "import sys; from pathlib import Path; from index.config import Settings; from index.search import Searcher;"
         "from app.web import create_app;"
-        f"s = Settings.from_env(data_dir=Path({str(settings.data_dir)!r}), shared_dir=Path({str(settings.shared_dir)!r}));"
+        f"s = Settings.from_env(data_dir=Path({str(settings.data_dir)!r}), "
+        f"shared_dir=Path({str(settings.shared_dir)!r}));"
         "searcher = Searcher(s); create_app(s, searcher); searcher.search('vem ansvarar för LARO');"
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )

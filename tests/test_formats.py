@@ -31,8 +31,7 @@ SECTIONS = [
         [
             "Regionen ansvarar för abstinensbehandling i öppen- och slutenvård samt för "
             "läkemedelsassisterad behandling vid opioidberoende.",
-            "Kommunen ansvarar för sociala stödinsatser, boende och sysselsättning enligt "
-            "socialtjänstlagen.",
+            "Kommunen ansvarar för sociala stödinsatser, boende och sysselsättning enligt socialtjänstlagen.",
         ],
     ),
 ]

@@ -53,7 +53,13 @@ def write_pdf(path: Path) -> Path:
     pdf.set_font(font, size=16)
     pdf.cell(0, 10, "Nationella riktlinjer för vård och stöd vid missbruk och beroende", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, size=10)
-    pdf.multi_cell(0, 6, "Tabellen visar rekommendationerna och deras prioritet enligt Socialstyrelsen.", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        6,
+        "Tabellen visar rekommendationerna och deras prioritet enligt Socialstyrelsen.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     widths = (15, 65, 75, 25)
     for values in [HEADER, *ROWS]:
         for width, value in zip(widths, values):
@@ -63,7 +69,9 @@ def write_pdf(path: Path) -> Path:
     pdf.set_font(font, size=14)
     pdf.cell(0, 10, STEP[0], new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, size=10)
-    pdf.multi_cell(0, 6, "Behandlingen ges i öppenvård när patienten är motiverad till det.", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 6, "Behandlingen ges i öppenvård när patienten är motiverad till det.", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.multi_cell(0, 6, STEP[1])
     pdf.output(str(path))
     return path
@@ -79,8 +87,15 @@ def document(request, tmp_path_factory):
 def test_one_recommendation_per_row_with_condition_action_level_and_row(document):
     found = [p for c in document.chunks for p in c.priority]
     assert [(p.row, p.condition, p.action, p.level, p.label) for p in found] == [
-        (row, condition, action, int(level) if level.isdigit() else None,
-         "FoU" if level == "FoU" else ("BÖR" if int(level) <= 3 else "KAN" if int(level) <= 7 else "KAN I UNDANTAGSFALL"))
+        (
+            row,
+            condition,
+            action,
+            int(level) if level.isdigit() else None,
+            "FoU"
+            if level == "FoU"
+            else ("BÖR" if int(level) <= 3 else "KAN" if int(level) <= 7 else "KAN I UNDANTAGSFALL"),
+        )
         for row, condition, action, level in ROWS
     ]
 

@@ -207,7 +207,7 @@ def test_words_counted_by_other_rules_are_not_reused(index, tmp_path):
 
 
 def test_highlights_mark_expansions_only_where_the_word_itself_is_missing(index):
-    """"abstinensbehandling" reaches "vård" words through its synonyms; where the word itself
+    """ "abstinensbehandling" reaches "vård" words through its synonyms; where the word itself
     stands, they are not why the passage matched and are not marked."""
     text = "Abstinensbehandling ges inom primärvård och slutenvård. Vårdplatser finns på heldygnsvården."
     marked = [text[s:e].lower() for s, e in index.highlight_spans(text, "vem ansvarar för abstinensbehandling")]

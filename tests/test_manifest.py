@@ -172,7 +172,10 @@ def test_guess_on_real_texts_gets_the_type():
 
 
 def test_guess_made_up_faq_from_region_skane():
-    text = "Datum\n2024-03-01\n\nVanliga frågor om LVM\n\nRegion Skåne och kommunerna i Skåne svarar på frågor om tvångsvård.\n"
+    text = (
+        "Datum\n2024-03-01\n\nVanliga frågor om LVM\n\nRegion Skåne och kommunerna i Skåne svarar på frågor om "
+        "tvångsvård.\n"
+    )
     meta = guess_meta("faq-om-lvm", text)
     assert meta.region == "Skåne"
     assert meta.guessed is True
@@ -186,7 +189,10 @@ def test_region_from_file_name_wins_over_text():
 
 
 def test_text_without_lan_has_no_region():
-    text = "Frågor och svar\n\nSocialtjänsten och hälso- och sjukvården ska samverka. Se Socialstyrelsen, Stockholm 2019.\n"
+    text = (
+        "Frågor och svar\n\nSocialtjänsten och hälso- och sjukvården ska samverka. Se Socialstyrelsen, Stockholm "
+        "2019.\n"
+    )
     meta = guess_meta("faq-om-lvm", text)
     assert meta.region is None
     assert meta.guessed is True
@@ -197,10 +203,18 @@ def test_text_without_lan_has_no_region():
     [
         ("x", "# Förslag till handlingsplan för missbruksvården\n\nText.", "handlingsplan", "förslag"),
         ("x", "# Remiss: ny överenskommelse\n\nText.", "remiss", "remiss"),
-        ("x", "# Nationella riktlinjer för vård och stöd vid missbruk och beroende\n\nSocialstyrelsen 2019.",
-         "nationell riktlinje", "gällande"),
-        ("x", "# Nationellt vård- och insatsprogram för missbruk och beroende\n\nText.",
-         "vård- och insatsprogram", "gällande"),
+        (
+            "x",
+            "# Nationella riktlinjer för vård och stöd vid missbruk och beroende\n\nSocialstyrelsen 2019.",
+            "nationell riktlinje",
+            "gällande",
+        ),
+        (
+            "x",
+            "# Nationellt vård- och insatsprogram för missbruk och beroende\n\nText.",
+            "vård- och insatsprogram",
+            "gällande",
+        ),
         ("x", "Kommunstyrelsen\n\nkallas till sammanträde den 3 maj.", "nämndhandling", "gällande"),
         ("x", "# Vanliga frågor\n\nOm LVM.", None, "gällande"),
     ],

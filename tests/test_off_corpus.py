@@ -85,9 +85,11 @@ def with_other_authors(tmp_path_factory, embedder):
 
 @pytest.mark.skipif(not MORE.is_dir(), reason="../shared/corpus-more not present")
 def test_a_subject_no_document_uses_is_not_answered_by_a_statement_about_the_rest(with_other_authors):
-    """"vem byter batteri i brandvarnarn": "byter" alone is in a GP's duties; the card must not say region."""
+    """ "vem byter batteri i brandvarnarn": "byter" alone is in a GP's duties; the card must not say region."""
     reading = with_other_authors.read("vem byter batteri i brandvarnarn")
-    assert reading.whole_question.unanswerable == 2 * with_other_authors.params.unknown_subject_weight  # batteri, brandvarnarn
+    assert (
+        reading.whole_question.unanswerable == 2 * with_other_authors.params.unknown_subject_weight
+    )  # batteri, brandvarnarn
     assert reading.statement_question.unanswerable == 0  # what a found passage can match is not changed
     answer = compose_answer(with_other_authors, reading.query, with_other_authors.search(reading.query, k=10))
     assert answer.principal is None
@@ -98,7 +100,7 @@ def test_a_subject_no_document_uses_is_not_answered_by_a_statement_about_the_res
 
 
 def test_a_word_no_document_uses_is_named_not_the_end_of_the_question(searcher):
-    """"kidsen" is in no document in any form, but the question's meaning is (children of parents
+    """ "kidsen" is in no document in any form, but the question's meaning is (children of parents
     with addiction): the word is named on the page and the rest is searched, where it once emptied
     the list. A question whose subject is nowhere, in words or meaning, still gets nothing."""
     reading = searcher.read("vem har särskilt ansvar för kidsen i familjer med missbruk?")

@@ -35,7 +35,9 @@ REGION_QUESTIONS = read_jsonl(REGION_FILE)
 
 @cache
 def corpus_docs() -> dict[str, Path]:
-    return {p.stem: p for p in CORPUS.iterdir() if p.is_file() and p.suffix in (".txt", ".md", ".pdf", ".docx", ".html")}
+    return {
+        p.stem: p for p in CORPUS.iterdir() if p.is_file() and p.suffix in (".txt", ".md", ".pdf", ".docx", ".html")
+    }
 
 
 @cache

@@ -42,7 +42,9 @@ def test_results_show_highlights_citation_and_badges(client):
     assert all("<mark>" in r for r in found[:3])
     assert all('href="/passage/' in r and 'href="/documents/' in r for r in found)
     assert "giltighetstiden har gått ut" in page  # Dalarna's agreement ran to 2024-06-30
-    remiss = results(client.get("/", params={"q": "åtar sig Stockholms läns landsting", "only": "1", "region": "Stockholm"}).text)
+    remiss = results(
+        client.get("/", params={"q": "åtar sig Stockholms läns landsting", "only": "1", "region": "Stockholm"}).text
+    )
     assert remiss and all('<span class="badge status">remiss</span>' in r for r in remiss)
 
 
@@ -102,7 +104,7 @@ def test_passage_page(client):
     assert 'lang="sv"' in page and 'class="skip" href="#main"' in page
     assert f'id="c-{hit["chunk_id"]}"' in page
     assert "Giltighet" in page and 'class="copy-link"' in page
-    assert f'/documents/{hit["doc_id"]}?passage={hit["chunk_id"]}#c-{hit["chunk_id"]}' in page
+    assert f"/documents/{hit['doc_id']}?passage={hit['chunk_id']}#c-{hit['chunk_id']}" in page
     assert 'class="context"' in page  # neighbours for context
     assert "Lägg till i kurs" not in page  # only for signed-in trainers
     assert client.get("/passage/finns-inte").status_code == 404
@@ -128,7 +130,8 @@ def test_a_may_question_is_answered_yes_or_no_not_with_half_a_sentence(client):
 
 
 def test_no_double_colon_and_a_differing_badge_says_why(client):
-    """Links ended "åtar sig att::", and the card said Gemensamt beside a first result badged Kommun with no word on why."""
+    """Links ended "åtar sig att::", and the card said Gemensamt beside a first result badged Kommun with
+    no word on why."""
     for question in (QUESTION, "vem gör SIP", "ungdom röker på vem hjälper", "LARO ansvar", "får soc kräva urinprov"):
         page = html.unescape(client.get("/", params={"q": question}).text)
         assert not re.search(r":\s*</a>\s*:", page), question  # a link whose text ends in a colon, and one after it
@@ -200,8 +203,7 @@ def test_pdf_pages_are_shown(own_client):
 
 def test_superseded_passage_points_to_the_current_one(own_client, workspace, embedder):
     old = next(
-        c for c in own_client.get(f"/api/documents/{NORRBOTTEN}").json()["chunks"]
-        if "barnmedicinska" in c["text"]
+        c for c in own_client.get(f"/api/documents/{NORRBOTTEN}").json()["chunks"] if "barnmedicinska" in c["text"]
     )
     revise_norrbotten(workspace, embedder)
     page = own_client.get(old["url"]).text

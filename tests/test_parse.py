@@ -34,9 +34,16 @@ def test_offsets_point_at_chunk_text(docs):
 
 def test_dalarna_top_level_sections(docs):
     assert top_level(docs["dalarna"]) == [
-        "1. Inledning", "2. Utgångspunkter", "3. Ansvarsfördelning", "4. Lokala överenskommelser",
-        "5. Implementering", "6. Uppföljning", "7. Avvikelsehantering och hantering av tvister",
-        "8. Giltighetstid", "9. Ikraftträdande", "10. Utvärdering och revidering",
+        "1. Inledning",
+        "2. Utgångspunkter",
+        "3. Ansvarsfördelning",
+        "4. Lokala överenskommelser",
+        "5. Implementering",
+        "6. Uppföljning",
+        "7. Avvikelsehantering och hantering av tvister",
+        "8. Giltighetstid",
+        "9. Ikraftträdande",
+        "10. Utvärdering och revidering",
     ]
 
 
@@ -63,7 +70,11 @@ def test_dalarna_matrix_rows(docs):
     assert rows["Psykosocial behandling"] == {"Primärvård": "X", psyk: "X", "Socialtjänst": "X"}
     assert rows["Läkemedelsassisterad behandling vid opiatberoende"] == {psyk: "X"}
     assert rows["Tidiga tecken, tidig upptäckt och förebyggande arbete"] == {
-        "Primärvård": "X", "Somatiska kliniker": "X", psyk: "X", "Socialtjänst": "X"}
+        "Primärvård": "X",
+        "Somatiska kliniker": "X",
+        psyk: "X",
+        "Socialtjänst": "X",
+    }
     text = next(c.text for c in docs["dalarna"].chunks if c.kind == "table")
     assert f"Abstinensvård: Primärvård (X), {psyk} (X)" in text
 
@@ -75,7 +86,10 @@ def test_norrbotten_sections_and_9_4(docs):
     assert "10 Gemensamma utvecklingsområden" in tops and "Bilaga 1. Uppföljning och utveckling" in tops
     hit = [c for c in doc.chunks if "Mindre komplicerad abstinensbehandling" in c.text]
     assert len(hit) == 1
-    assert hit[0].section_path == ["9 Länsgemensamma arbetssätt i samverkan", "9.4 Region Norrbotten ansvarar för abstinensbehandling"]
+    assert hit[0].section_path == [
+        "9 Länsgemensamma arbetssätt i samverkan",
+        "9.4 Region Norrbotten ansvarar för abstinensbehandling",
+    ]
     assert "Norrbus" not in hit[0].text and "LARO" not in hit[0].text
 
 
@@ -88,7 +102,11 @@ def test_norrbotten_matrix(docs):
     assert first.columns[:3] == ["Primärvård", "Psykiatri Beroendecentrum", "Somatisk vård"]
     assert rows["Smittskydd och sprututbyte"] == {"Somatisk vård": "X"}
     assert rows["Överdospredvention - Naloxonbehandling vuxna"] == {
-        "Primärvård": "K", "Psykiatri Beroendecentrum": "X", "Somatisk vård": "X", "Socialtjänst": "K"}
+        "Primärvård": "K",
+        "Psykiatri Beroendecentrum": "X",
+        "Somatisk vård": "X",
+        "Socialtjänst": "K",
+    }
     assert rows["Riskbruk/missbruk och beroende - vuxna"]["Ungdomsmottagning"] == "X"
     assert "Barnmedicin BUP, HAB" not in rows["Riskbruk/missbruk och beroende - vuxna"]
     assert all(t.title == "Matris – ansvarsfördelning" for t in tables)
@@ -156,11 +174,22 @@ def test_proposals_marked(docs):
 
 def test_stockholm_sections(docs):
     tops = top_level(docs["stockholm"])
-    for title in ("1. Inledning", "2. Gemensamma utgångspunkter", "3. Prioriterade målgrupper",
-                  "4. Strukturer och ansvar för samverkan", "6. Åtaganden", "Bilaga 1 Begrepp", "Referenser"):
+    for title in (
+        "1. Inledning",
+        "2. Gemensamma utgångspunkter",
+        "3. Prioriterade målgrupper",
+        "4. Strukturer och ansvar för samverkan",
+        "6. Åtaganden",
+        "Bilaga 1 Begrepp",
+        "Referenser",
+    ):
         assert title in tops
     paths = {tuple(c.section_path) for c in docs["stockholm"].chunks}
-    assert ("3. Prioriterade målgrupper", "3.2 Ungdomar och unga vuxna med missbruk/beroende", "Unga Vuxna 18–25 år") in paths
+    assert (
+        "3. Prioriterade målgrupper",
+        "3.2 Ungdomar och unga vuxna med missbruk/beroende",
+        "Unga Vuxna 18–25 år",
+    ) in paths
 
 
 def test_parse_raw_and_errors():
@@ -200,7 +229,9 @@ def test_horizontal_rules_dropped_and_no_title_only_chunks(docs):
             assert not re.search(r"(?m)^-{2,}(?:\t-{2,})+", c.text)
     stockholm = body_chunks(docs["stockholm"])
     assert not any(c.text.strip().startswith("---") for c in stockholm)
-    lone = [c for c in stockholm if c.section_path[-1:] in (["Bilaga"], ["Samverkan kring personer med missbruk/beroende"])]
+    lone = [
+        c for c in stockholm if c.section_path[-1:] in (["Bilaga"], ["Samverkan kring personer med missbruk/beroende"])
+    ]
     # a subtitle under a heading is no passage of its own; it may open the body text that follows it
     assert all("\n" in c.text for c in lone), [c.text for c in lone]
     for c in stockholm:
@@ -247,10 +278,14 @@ def test_harnosand_items_are_top_level_and_classified_alone(docs):
 
 def test_sentence_broken_by_floating_box_is_joined(docs):
     lines = [
-        "# 1 Ansvar", "",
+        "# 1 Ansvar",
+        "",
         "Regionen och kommunerna ska gemensamt erbjuda abstinensbehandling till personer som",
-        "", "TERMER I ÖVERENSKOMMELSEN", "",
-        "Vård och omsorg avser hälso- och sjukvård och socialtjänst.", "",
+        "",
+        "TERMER I ÖVERENSKOMMELSEN",
+        "",
+        "Vård och omsorg avser hälso- och sjukvård och socialtjänst.",
+        "",
         "behöver det, oavsett var de bor i länet. Ansvaret gäller även helger.",
     ]
     doc = parse_raw(RawText(lines=lines, format="md"), "box", "box.md")
@@ -309,7 +344,7 @@ def parsed_text(text: str):
 
 def test_reading_rules_that_no_corpus_document_needs():
     doc = parsed_text(
-        "---\ntitle: \"Rutin för samverkan\"\nsource_url: \"https://example.org/r.pdf\"\n---\n\n"
+        '---\ntitle: "Rutin för samverkan"\nsource_url: "https://example.org/r.pdf"\n---\n\n'
         "Ta inte bort denna rad den innehåller dold information\n\n"
         "# Del 1 Allmänt\n\n1. Syfte\n\nRutinen gäller alla medarbetare som möter personer med missbruk.\n\n"
         "## SIP\n\nEn samordnad individuell plan upprättas när insatser behövs från båda huvudmännen.\n\n"
@@ -330,8 +365,23 @@ def test_running_headers_by_their_place_and_a_signature_certificate_go():
     pages = []
     for n in range(1, 5):
         body = [f"Kommunen ansvarar för uppgift {n}.{k} i samverkan med regionen." for k in range(n)]
-        pages += [f"Sida {n} (4)", "Transaktion 0922211555", "Signerat AB, CD", "", f"Avsnitt {n}", "Se bilaga", *body, ""]
-    pages += ["Verifikat", "Transaktion 0922211555", "Signerare", "Anna Andersson (AA)", "Signerade 2023-12-07 10:14:15 CET"]
+        pages += [
+            f"Sida {n} (4)",
+            "Transaktion 0922211555",
+            "Signerat AB, CD",
+            "",
+            f"Avsnitt {n}",
+            "Se bilaga",
+            *body,
+            "",
+        ]
+    pages += [
+        "Verifikat",
+        "Transaktion 0922211555",
+        "Signerare",
+        "Anna Andersson (AA)",
+        "Signerade 2023-12-07 10:14:15 CET",
+    ]
     doc = parsed_text("\n".join(pages))
     text = "\n".join(c.text for c in doc.chunks)
     assert "Transaktion" not in text and "Signerat" not in text and "Anna Andersson" not in text
@@ -349,8 +399,18 @@ def test_a_list_item_ends_with_its_wrapped_words_and_a_wrapped_title_starts_a_se
     lob = next(c for c in chunks if "Socialdepartementet har under" in c.text)
     assert lob.section_path[-1] == "Lagen om omhändertagande av berusade personer – LOB"
     raw = RawText(
-        lines=["Regionen ansvarar för:", "- vård på sjukhus i samband med", "LVM-vård", "Ett annat ämne i", "två rader",
-               "Här börjar en mening som fortsätter en bra bit till.", "", "Gemensamt", "beslutsfattande", "- bestämmer"],
+        lines=[
+            "Regionen ansvarar för:",
+            "- vård på sjukhus i samband med",
+            "LVM-vård",
+            "Ett annat ämne i",
+            "två rader",
+            "Här börjar en mening som fortsätter en bra bit till.",
+            "",
+            "Gemensamt",
+            "beslutsfattande",
+            "- bestämmer",
+        ],
         format="txt",
     )
     doc = parse_raw(raw, "x", "x.txt")

@@ -39,12 +39,21 @@ runner = CliRunner()
 DOCX_LINES = [
     ("heading", "Överenskommelse om samordnad individuell plan"),
     ("text", "Kontaktpersoner: Ulrika Nyström och Gustav Ekholm"),
-    ("text", "Region ansvarar för att kalla till samordnad individuell plan när den enskilde har insatser från båda huvudmännen."),
+    (
+        "text",
+        "Region ansvarar för att kalla till samordnad individuell plan när den enskilde har insatser från båda "
+        "huvudmännen.",
+    ),
     ("text", "Kommunen ansvarar för att samordna insatserna för barn och unga med missbruk."),
-    ("table", [["Namn", "Befattning", "Telefon"],
-               ["Ulrika Nyström", "Enhetschef", "08-530 612 40"],
-               ["Gustav Ekholm", "Samordnare", "073-881 20 45"],
-               ["Zeynep Aydin", "Socialsekreterare", "073-881 20 46"]]),
+    (
+        "table",
+        [
+            ["Namn", "Befattning", "Telefon"],
+            ["Ulrika Nyström", "Enhetschef", "08-530 612 40"],
+            ["Gustav Ekholm", "Samordnare", "073-881 20 45"],
+            ["Zeynep Aydin", "Socialsekreterare", "073-881 20 46"],
+        ],
+    ),
     ("text", "Frågor besvaras av samordnare Zeynep Aydin, zeynep.aydin@exempelregion.se."),
     ("text", "Ort och datum"),
     ("text", "Ulrika Nyström"),
@@ -71,31 +80,70 @@ PDF_LINES = [
 # Every personal value each document holds, as written.
 PLANTED_IN = {
     "socialnamnd-protokoll-2024-05-14.md": [
-        "Kerstin Holmgren", "Anders Wikström", "Fatima Hussein", "Lennart Sjödin", "Maj-Britt Engström",
-        "Jonas Bergqvist", "Tiina Kuusela", "Elin Sandberg", "Sofia Lindqvist", "070-312 45 67",
-        "sofia.lindqvist@exempelkommun.se", "Oskar Lundmark", "Hanna Westerlund", "Ibrahim Mahmoud", "Johan Karlsson",
-        "19780315-2399", "Köpmangatan 7 B", "852 30 Sundsvall", "Petra Lindholm", "Mohammed Yusuf", "6004417",
-        "6004418", "Karin Öberg",
+        "Kerstin Holmgren",
+        "Anders Wikström",
+        "Fatima Hussein",
+        "Lennart Sjödin",
+        "Maj-Britt Engström",
+        "Jonas Bergqvist",
+        "Tiina Kuusela",
+        "Elin Sandberg",
+        "Sofia Lindqvist",
+        "070-312 45 67",
+        "sofia.lindqvist@exempelkommun.se",
+        "Oskar Lundmark",
+        "Hanna Westerlund",
+        "Ibrahim Mahmoud",
+        "Johan Karlsson",
+        "19780315-2399",
+        "Köpmangatan 7 B",
+        "852 30 Sundsvall",
+        "Petra Lindholm",
+        "Mohammed Yusuf",
+        "6004417",
+        "6004418",
+        "Karin Öberg",
     ],
     "utredning-lvm-2024.txt": [
-        "780375-2394", "Ahmed Hassan", "Lena Forsberg", "Per-Olof Strand", "Storgatan 12", "871 31 Härnösand",
-        "+46 70 555 12 34", "johan.karlsson78@exempelpost.se", "Birgitta Karlsson", "Annelie", "Grönberg",
+        "780375-2394",
+        "Ahmed Hassan",
+        "Lena Forsberg",
+        "Per-Olof Strand",
+        "Storgatan 12",
+        "871 31 Härnösand",
+        "+46 70 555 12 34",
+        "johan.karlsson78@exempelpost.se",
+        "Birgitta Karlsson",
+        "Annelie",
+        "Grönberg",
         "0611-34 80 12",
     ],
     "samordnad-plan.docx": [
-        "Ulrika Nyström", "Gustav Ekholm", "Zeynep Aydin", "08-530 612 40", "073-881 20 45", "073-881 20 46",
+        "Ulrika Nyström",
+        "Gustav Ekholm",
+        "Zeynep Aydin",
+        "08-530 612 40",
+        "073-881 20 45",
+        "073-881 20 46",
         "zeynep.aydin@exempelregion.se",
     ],
     "bistandsbeslut.pdf": [
-        "Maria Johansson Bergh", "19850412-5682", "Drottning Kristinas väg 14", "114 28 Stockholm", "Rasmus Aalto",
-        "Emilia Johansson Bergh", "rasmus.aalto@exempelkommun.se", "08-530 610 77",
+        "Maria Johansson Bergh",
+        "19850412-5682",
+        "Drottning Kristinas väg 14",
+        "114 28 Stockholm",
+        "Rasmus Aalto",
+        "Emilia Johansson Bergh",
+        "rasmus.aalto@exempelkommun.se",
+        "08-530 610 77",
     ],
 }
 PLANTED = [value for values in PLANTED_IN.values() for value in values]
 # The words of the planted names and addresses, for the lexical index, which keeps words, not phrases.
-PLANTED_WORDS = sorted({
-    w.lower() for value in PLANTED if not re.search(r"\d|@", value) for w in re.split(r"[\s-]+", value)
-} | {"köpmangatan", "storgatan", "kristinas"})
+PLANTED_WORDS = sorted(
+    {w.lower() for value in PLANTED if not re.search(r"\d|@", value) for w in re.split(r"[\s-]+", value)}
+    | {"köpmangatan", "storgatan", "kristinas"}
+)
 # What each document states about responsibility: (principal, actor as written).
 STATEMENTS = {
     "socialnamnd-protokoll-2024-05-14": {("kommun", "Kommunen"), ("region", "Regionen"), ("kommun", "Socialtjänsten")},
@@ -241,8 +289,10 @@ def test_a_rebuild_reads_the_masked_copies_to_the_same_passages_and_a_backup_hol
     from index.storage import Store
 
     store = Store(ingested)
-    passages = {d.doc_id: [(p.chunk_id, p.text, p.page, p.line_start) for p in store.document_passages(d.doc_id)]
-                for d in store.documents()}
+    passages = {
+        d.doc_id: [(p.chunk_id, p.text, p.page, p.line_start) for p in store.document_passages(d.doc_id)]
+        for d in store.documents()
+    }
     reports = {d.doc_id: d.report for d in store.documents()}
     env = {"KB_DATA_DIR": str(ingested.data_dir)}
     elsewhere = tmp_path / "tom"  # --rebuild needs nothing of the folder the files came from
@@ -250,8 +300,10 @@ def test_a_rebuild_reads_the_masked_copies_to_the_same_passages_and_a_backup_hol
     result = runner.invoke(cli, ["ingest", "--rebuild", str(elsewhere)], env=env)
     assert result.exit_code == 0, result.output
     assert "4 nya versioner" in result.output
-    again = {d.doc_id: [(p.chunk_id, p.text, p.page, p.line_start) for p in store.document_passages(d.doc_id)]
-             for d in store.documents()}
+    again = {
+        d.doc_id: [(p.chunk_id, p.text, p.page, p.line_start) for p in store.document_passages(d.doc_id)]
+        for d in store.documents()
+    }
     assert again == passages
     assert {d.doc_id: d.report for d in store.documents()} == reports
     assert files_holding(ingested.data_dir) == {}
@@ -262,7 +314,9 @@ def test_a_rebuild_reads_the_masked_copies_to_the_same_passages_and_a_backup_hol
     assert "Originalfilerna ingår" not in result.output
     with tarfile.open(archive) as tar:
         names = tar.getnames()
-    assert any(name.endswith(".kept.json") for name in names) and not any(name.startswith("originals") for name in names)
+    assert any(name.endswith(".kept.json") for name in names) and not any(
+        name.startswith("originals") for name in names
+    )
     assert members_holding(archive) == {}
 
 
@@ -286,12 +340,15 @@ def admin(ingested, embedder, tmp_path):
 
 @pytest.mark.model
 def test_an_upload_is_kept_as_its_masked_copy_from_draft_to_publication(admin, tmp_path):
-    """The uploaded file is gone as soon as its draft is read; the draft, publishing and the folder keep the masked copy."""
+    """The uploaded file is gone as soon as its draft is read; the draft, publishing and the folder keep
+    the masked copy."""
     from tests.test_admin import draft_link, publish_draft, upload, wait_for
 
     client, settings = admin
     write_docx(tmp_path / "plan.docx")
-    link = draft_link(wait_for(client, upload(client, "plan.docx", (tmp_path / "plan.docx").read_bytes(), doc_id="plan-uppladdad")))
+    link = draft_link(
+        wait_for(client, upload(client, "plan.docx", (tmp_path / "plan.docx").read_bytes(), doc_id="plan-uppladdad"))
+    )
     folder = next((settings.shared_dir / "uploads" / "plan-uppladdad").iterdir())
     assert sorted(p.name for p in folder.iterdir()) == ["plan-uppladdad.kept.json"]
     assert files_holding(settings.data_dir) == {}  # the draft and its own copy of the corpus too
@@ -305,7 +362,9 @@ def test_an_upload_is_kept_as_its_masked_copy_from_draft_to_publication(admin, t
     from index.storage import Store
 
     store = Store(settings)
-    assert {(r.principal, r.actor) for p in store.document_passages("plan-uppladdad") for r in p.responsibility} == STATEMENTS["samordnad-plan"]
+    assert {
+        (r.principal, r.actor) for p in store.document_passages("plan-uppladdad") for r in p.responsibility
+    } == STATEMENTS["samordnad-plan"]
     assert store.document("plan-uppladdad").source_path.endswith("plan-uppladdad.kept.json")
     assert files_holding(settings.data_dir) == {}
     assert not (settings.shared_dir / "drafts").exists() or not any((settings.shared_dir / "drafts").iterdir())
@@ -319,9 +378,19 @@ def test_no_value_is_in_any_api_answer_or_page(api):
         body = api.get(f"/api/documents/{document['doc_id']}")
         answers += [body.text, api.get(f"/documents/{document['doc_id']}").text]
         for passage in body.json()["chunks"]:
-            answers += [api.get(f"/api/passages/{passage['chunk_id']}").text, api.get(f"/passage/{passage['chunk_id']}").text]
-    for q in ("Johan Karlsson", "Kuusela handläggare", "väntelista behandlingshemmet", "vem ansvarar för abstinensbehandling",
-              "Storgatan Härnösand", "Ulrika Nyström samordnad individuell plan", "Rasmus Aalto bistånd"):
+            answers += [
+                api.get(f"/api/passages/{passage['chunk_id']}").text,
+                api.get(f"/passage/{passage['chunk_id']}").text,
+            ]
+    for q in (
+        "Johan Karlsson",
+        "Kuusela handläggare",
+        "väntelista behandlingshemmet",
+        "vem ansvarar för abstinensbehandling",
+        "Storgatan Härnösand",
+        "Ulrika Nyström samordnad individuell plan",
+        "Rasmus Aalto bistånd",
+    ):
         for path in ("/api/search", "/api/responsibility"):
             body = api.get(path, params={"q": q}).json()
             assert body.pop("query") == q  # the question asked is echoed; what is found must not hold it
@@ -337,7 +406,9 @@ def test_no_value_is_in_any_api_answer_or_page(api):
 
 @pytest.mark.model
 def test_kb_inspect_counts_what_was_masked_by_kind_never_the_values(ingested):
-    result = runner.invoke(cli, ["inspect", "socialnamnd-protokoll-2024-05-14"], env={"KB_DATA_DIR": str(ingested.data_dir)})
+    result = runner.invoke(
+        cli, ["inspect", "socialnamnd-protokoll-2024-05-14"], env={"KB_DATA_DIR": str(ingested.data_dir)}
+    )
     assert result.exit_code == 0, result.output
     assert not leaks(result.output), leaks(result.output)
     line = next(line for line in result.output.splitlines() if line.startswith("Personuppgifter maskade:"))
@@ -413,7 +484,13 @@ Kontaktperson: Bengt Lindkvist, telefon 08-530 611 22
 
 Socialtjänsten ansvarar för uppföljning av beviljade insatser enligt socialtjänstlagen.
 """
-KEPT_VALUES = ["Ingrid Blomqvist", "ingrid.blomqvist@exempelkommun.se", "070-412 55 90", "Bengt Lindkvist", "08-530 611 22"]
+KEPT_VALUES = [
+    "Ingrid Blomqvist",
+    "ingrid.blomqvist@exempelkommun.se",
+    "070-412 55 90",
+    "Bengt Lindkvist",
+    "08-530 611 22",
+]
 
 
 def kept_values(text: str) -> list[str]:
@@ -461,7 +538,9 @@ def test_kept_originals_stay_apart_and_reach_only_a_backup_that_asks_for_them(ke
     from tests.test_auth import csrf_of
 
     client.post(link + "/discard", data={"csrf": csrf_of(client.get(link).text)}, follow_redirects=False)
-    assert thrown not in [p.read_bytes() for p in originals.rglob("*.txt")]  # a draft thrown away takes its original along
+    assert thrown not in [
+        p.read_bytes() for p in originals.rglob("*.txt")
+    ]  # a draft thrown away takes its original along
     assert not (data / "uploads" / "slang").exists()
     holding = files_holding(data, kept_values)
     assert holding and all(path.startswith("originals/") for path in holding), holding
@@ -473,13 +552,20 @@ def test_kept_originals_stay_apart_and_reach_only_a_backup_that_asks_for_them(ke
     assert result.exit_code == 0 and "Originalfilerna ingår" not in result.output, result.output
     assert members_holding(plain, kept_values) == {}
     result = runner.invoke(cli, ["backup", "--originals", str(asked)], env=env)
-    assert result.exit_code == 0 and "Originalfilerna ingår, med personuppgifterna i dem" in result.output, result.output
+    assert result.exit_code == 0 and "Originalfilerna ingår, med personuppgifterna i dem" in result.output, (
+        result.output
+    )
     holding = members_holding(asked, kept_values)
     assert holding and all(name.startswith("originals/") for name in holding)
 
     run = Indexer(settings, embedder).ingest([corpus], rebuild=True)  # read from the originals, to the same version
-    assert {(f.doc_id, f.outcome, f.version) for f in run.files} == {("samordnad-rutin", "revised", 1), ("uppfoljning", "revised", 1)}
-    plain_settings = Settings.from_env(data_dir=data, corpus_dir=corpus)  # the setting back at 0: the next re-index deletes them
+    assert {(f.doc_id, f.outcome, f.version) for f in run.files} == {
+        ("samordnad-rutin", "revised", 1),
+        ("uppfoljning", "revised", 1),
+    }
+    plain_settings = Settings.from_env(
+        data_dir=data, corpus_dir=corpus
+    )  # the setting back at 0: the next re-index deletes them
     Indexer(plain_settings, embedder).ingest([corpus])
     assert not originals.exists()
     assert files_holding(data, kept_values) == {}
@@ -514,7 +600,9 @@ def marking(tmp_path, embedder):
     source.write_text(MISSED_MD, encoding="utf-8")
     settings = Settings.from_env(data_dir=tmp_path / "data", corpus_dir=corpus)
     Indexer(settings, embedder).ingest([corpus], who="start")
-    source.write_text(MISSED_MD + "\nSocialtjänsten ansvarar för att kalla till samordnad individuell plan.\n", encoding="utf-8")
+    source.write_text(
+        MISSED_MD + "\nSocialtjänsten ansvarar för att kalla till samordnad individuell plan.\n", encoding="utf-8"
+    )
     Indexer(settings, embedder).ingest([corpus], who="start")
     searcher = Searcher(settings, embedder)
     add_user(searcher.store, "rut", "editor", PASSWORD)
@@ -538,7 +626,9 @@ def test_a_name_an_editor_marks_leaves_the_document_and_stays_gone(marking, embe
     token = csrf_of(page.text)
 
     def mark(name: str, csrf: str = token):
-        return client.post("/admin/documents/uppfoljning/mask", data={"name": name, "csrf": csrf}, follow_redirects=False)
+        return client.post(
+            "/admin/documents/uppfoljning/mask", data={"name": name, "csrf": csrf}, follow_redirects=False
+        )
 
     assert mark("Xiomara Quispe", "fel").status_code == 403
     refused = mark("")
@@ -548,9 +638,16 @@ def test_a_name_an_editor_marks_leaves_the_document_and_stays_gone(marking, embe
 
     passages = store.document_passages("uppfoljning")
     assert any("deltog även [namn] från brukarföreningen, och [namn] synpunkter" in p.text for p in passages)
-    assert {(r.principal, r.actor) for p in passages for r in p.responsibility} >= {("kommun", "Kommunen"), ("region", "Regionen")}
-    assert files_holding(settings.data_dir, quispe) == {}  # passages old and new, kept copies of both versions, index, log
-    assert not any(h.passage.doc_id == "uppfoljning" and "Quispe" in h.passage.text for h in searcher.search("Xiomara Quispe"))
+    assert {(r.principal, r.actor) for p in passages for r in p.responsibility} >= {
+        ("kommun", "Kommunen"),
+        ("region", "Regionen"),
+    }
+    assert (
+        files_holding(settings.data_dir, quispe) == {}
+    )  # passages old and new, kept copies of both versions, index, log
+    assert not any(
+        h.passage.doc_id == "uppfoljning" and "Quispe" in h.passage.text for h in searcher.search("Xiomara Quispe")
+    )
     reading = html.unescape(client.get("/admin/documents/uppfoljning/reading").text)
     assert "Markerade namn i dokumentet: 1 (2 ord, av rut" in reading and "Quispe" not in reading
     audit = html.unescape(client.get("/admin/audit").text)
@@ -568,7 +665,8 @@ def test_a_name_an_editor_marks_leaves_the_document_and_stays_gone(marking, embe
 
 @pytest.mark.model
 def test_a_data_dir_of_an_earlier_release_is_masked_at_the_next_reindex(tmp_path, embedder):
-    """Earlier releases kept every file as it came, in sources/ and uploads/: the next re-index keeps the masked copies only."""
+    """Earlier releases kept every file as it came, in sources/ and uploads/: the next re-index keeps the
+    masked copies only."""
     from app.progress import masked_at_rest
     from index.build import Indexer
     from index.storage import Store
@@ -585,20 +683,28 @@ def test_a_data_dir_of_an_earlier_release_is_masked_at_the_next_reindex(tmp_path
     Indexer(settings, embedder).ingest([uploaded])  # as a publication of an earlier release left it
     store = Store(settings)
     passages = {d.doc_id: [p.text for p in store.document_passages(d.doc_id)] for d in store.documents()}
-    with sqlite3.connect(settings.db_path) as db:  # the kept files as an earlier release wrote them: the bytes as they came
-        for doc_id, version, source_file, content_hash in db.execute("SELECT doc_id, version, source_file, content_hash FROM versions").fetchall():
+    with sqlite3.connect(
+        settings.db_path
+    ) as db:  # the kept files as an earlier release wrote them: the bytes as they came
+        for doc_id, version, source_file, content_hash in db.execute(
+            "SELECT doc_id, version, source_file, content_hash FROM versions"
+        ).fetchall():
             original = corpus / "samordnad-rutin.md" if doc_id == "samordnad-rutin" else uploaded
             old = Path("sources") / content_hash[:2] / f"{content_hash}{original.suffix}"
             (data / source_file).unlink()
             shutil.copy(original, data / old)
-            db.execute("UPDATE versions SET source_file = ? WHERE doc_id = ? AND version = ?", (str(old), doc_id, version))
+            db.execute(
+                "UPDATE versions SET source_file = ? WHERE doc_id = ? AND version = ?", (str(old), doc_id, version)
+            )
     assert set(sum(files_holding(data, kept_values).values(), [])) == set(KEPT_VALUES)
 
     run = Indexer(settings, embedder).ingest([corpus])
     assert [(f.doc_id, f.outcome) for f in run.files] == [("samordnad-rutin", "unchanged")]
     assert masked_at_rest(run.rewritten) == " 3 sparade filer med personuppgifter byttes mot maskade kopior."
     assert files_holding(data, kept_values) == {}
-    assert not uploaded.exists() and store.document("uppfoljning").source_path == str(uploaded.with_name("uppfoljning.kept.json"))
+    assert not uploaded.exists() and store.document("uppfoljning").source_path == str(
+        uploaded.with_name("uppfoljning.kept.json")
+    )
     run = Indexer(settings, embedder).ingest([corpus], rebuild=True)
     assert run.rewritten == 0 and {f.outcome for f in run.files} == {"revised"}
     assert {d.doc_id: [p.text for p in store.document_passages(d.doc_id)] for d in store.documents()} == passages

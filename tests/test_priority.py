@@ -38,7 +38,11 @@ def test_every_numbered_mark_in_vasterbotten_is_tagged_in_order(vasterbotten):
     # Counted independently: every "prio N" and "prioriteringsgrad N", minus the scale explanation.
     expected = [int(n) for n in re.findall(r"(?i)\b(?:prio|prioriteringsgrad)\s+(\d+)(?!\s*-)", source)]
     assert len(expected) == 58
-    numbered = [p.level for p in vasterbotten if p.level is not None and "samma prioriteringsgrad" not in p.recommendation.lower()]
+    numbered = [
+        p.level
+        for p in vasterbotten
+        if p.level is not None and "samma prioriteringsgrad" not in p.recommendation.lower()
+    ]
     same = [p for p in vasterbotten if p.recommendation.startswith("Med samma prioriteringsgrad")]
     assert numbered == expected
     assert [(p.level, p.label) for p in same] == [(3, "BÖR")]
@@ -63,8 +67,17 @@ def test_levels_attach_to_their_own_method(vasterbotten):
     assert level_of(vasterbotten, "enbart buprenorfin") == 6
     assert level_of(vasterbotten, "nätverksterapi") == 4
     # The mark beside "högsta prioritet" decides, not the words.
-    assert level_of(vasterbotten, "Vid utvecklat delirium tremens har bensodiazepiner eller klometiazol högsta prioritet") == 1
-    assert level_of(vasterbotten, "Endast i undantagsfall kan MCV i blodprov användas för att upptäcka långvarigt högt intag av alkohol") == 10
+    assert (
+        level_of(vasterbotten, "Vid utvecklat delirium tremens har bensodiazepiner eller klometiazol högsta prioritet")
+        == 1
+    )
+    assert (
+        level_of(
+            vasterbotten,
+            "Endast i undantagsfall kan MCV i blodprov användas för att upptäcka långvarigt högt intag av alkohol",
+        )
+        == 10
+    )
 
 
 def test_shared_condition_travels_to_later_methods(vasterbotten):
@@ -101,7 +114,9 @@ def test_icke_gora_is_tagged_only_as_a_mark():
 
 
 def test_scale_explanation_is_not_a_recommendation():
-    text = "Prioriteringsgrad 1-3 ”översätts” i riktlinjerna till BÖR, prioriteringsgrad 4- 7 har getts beteckningen KAN."
+    text = (
+        "Prioriteringsgrad 1-3 ”översätts” i riktlinjerna till BÖR, prioriteringsgrad 4- 7 har getts beteckningen KAN."
+    )
     assert find_priorities(text) == []
 
 

@@ -26,7 +26,12 @@ GOLDENS = Path(__file__).parent / "data" / "goldens"
 WEB = Path(__file__).resolve().parents[2] / "shared" / "corpus-web"
 FOLDERS = {"web": WEB, "own": GOLDENS / "own", "heldout": GOLDENS / "heldout"}
 CASES = [
-    pytest.param(kind, p.stem, id=f"{kind}-{p.stem}", marks=[pytest.mark.skipif(not FOLDERS[kind].is_dir(), reason=f"{FOLDERS[kind]} not present")])
+    pytest.param(
+        kind,
+        p.stem,
+        id=f"{kind}-{p.stem}",
+        marks=[pytest.mark.skipif(not FOLDERS[kind].is_dir(), reason=f"{FOLDERS[kind]} not present")],
+    )
     for kind in FOLDERS
     for p in sorted((GOLDENS / kind).glob("*.toml"))
 ]
@@ -53,7 +58,7 @@ def words(text: str) -> str:
 
 
 def heading(title: str) -> str:
-    """"1. Inledning" and "1 Inledning" name the same heading."""
+    """ "1. Inledning" and "1 Inledning" name the same heading."""
     return words(re.sub(r"^(\d+(?:\.\d+)*)\.?\s", r"\1 ", title))
 
 
@@ -244,7 +249,10 @@ BODY = "Kommunen och regionen samverkar kring personer med missbruk och beroende
         (f"REMISS\n\n# Överenskommelse om samverkan\n\n{BODY}\n", "remiss"),
         (f"# Överenskommelse om samverkan\n\nRemissversion 2024-03-01\n\n{BODY}\n", "remiss"),
         (f"# Förslag till rutin vid missbruk\n\n{BODY}\n", "förslag"),
-        (f"# Rutin vid missbruk\n\n## Förslag till beslut\n\nNämnden föreslås besluta att anta rutinen. {BODY}\n", "gällande"),
+        (
+            f"# Rutin vid missbruk\n\n## Förslag till beslut\n\nNämnden föreslås besluta att anta rutinen. {BODY}\n",
+            "gällande",
+        ),
     ],
     ids=["referral", "referral-heading", "remiss-mark", "remiss-version", "draft-title", "proposed-decision"],
 )
@@ -262,7 +270,9 @@ def test_county_comes_from_the_issuer_not_from_a_credit_and_a_national_document_
     assert read_text(tmp_path, county).meta.region == "Skåne"
     named_twice = f"# Samverkan\n\nRegion Skåne och kommunerna i Skåne samverkar. {BODY}\n"
     assert read_text(tmp_path, named_twice).meta.region == "Skåne"
-    national = f"# Nationella riktlinjer för vård vid missbruk\n\nI Region Skåne och i Region Skåne finns exempel. {BODY}\n"
+    national = (
+        f"# Nationella riktlinjer för vård vid missbruk\n\nI Region Skåne och i Region Skåne finns exempel. {BODY}\n"
+    )
     assert read_text(tmp_path, national).meta.region is None
 
 

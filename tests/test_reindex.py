@@ -169,7 +169,9 @@ def test_kill_9_during_ingest_leaves_the_previous_index(workspace, embedder):
     env = os.environ | {"KB_DATA_DIR": str(settings.data_dir)}
     process = subprocess.Popen(
         [sys.executable, "-c", "from app.cli import main; main()", "ingest", str(corpus)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     building = settings.data_dir / "generations" / f"{generation + 1}.tmp"
     deadline = time.monotonic() + 600

@@ -64,13 +64,17 @@ def test_an_upload_through_one_server_is_searchable_through_the_other(replicas):
     with httpx.Client(base_url=one, timeout=60) as client:
         sign_in(client)
         response = client.post(
-            "/admin/upload", params={"csrf": csrf(client.get("/admin/upload").text)},
-            files={"file": ("laro-rutin.md", NEW_DOC_MD.encode())}, data={"title": "Samverkansrutin LARO", "region": "Dalarna"},
+            "/admin/upload",
+            params={"csrf": csrf(client.get("/admin/upload").text)},
+            files={"file": ("laro-rutin.md", NEW_DOC_MD.encode())},
+            data={"title": "Samverkansrutin LARO", "region": "Dalarna"},
         )
         drafted = wait_for(client, response)
     question = "läkemedelsassisterad behandling vid opioidberoende"
     assert "laro-rutin" not in found(one, question) | found(other, question)  # a draft until it is published
-    with httpx.Client(base_url=other, timeout=60) as client:  # the editor's draft, read from PostgreSQL, on either server
+    with httpx.Client(
+        base_url=other, timeout=60
+    ) as client:  # the editor's draft, read from PostgreSQL, on either server
         sign_in(client)
         assert "publicerad" in publish(client, drafted)
     assert "laro-rutin" in found(one, question)
@@ -93,14 +97,14 @@ def test_an_account_its_session_and_a_course_are_the_same_on_both(replicas):
         assert "Delad kurs" in elsewhere.get(f"{one}/courses/{course}/edit").text
 
 
-
 def test_one_writer_at_a_time_across_servers(replicas):
     """While another process holds the writer lock, an upload through either server waits its turn."""
     (one, other), settings = replicas
     with httpx.Client(base_url=other, timeout=60) as client, Store(settings).writer_lock():
         sign_in(client)
         response = client.post(
-            "/admin/upload", params={"csrf": csrf(client.get("/admin/upload").text)},
+            "/admin/upload",
+            params={"csrf": csrf(client.get("/admin/upload").text)},
             files={"file": ("annan-rutin.md", NEW_DOC_MD.replace("Testlän", "Annat län").encode())},
         )
         assert "En annan indexering pågår redan" in wait_for(client, response)

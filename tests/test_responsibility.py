@@ -11,7 +11,12 @@ from ingest.parse import parse_file
 from ingest.actors import find_units, principal_of
 from ingest.responsibility import tag_document
 
-DALARNA_COLUMNS = ["Primärvård", "Somatiska kliniker", "Psykiatrisk vård (inkl. beroendevård, VUP, BUP)", "Socialtjänst"]
+DALARNA_COLUMNS = [
+    "Primärvård",
+    "Somatiska kliniker",
+    "Psykiatrisk vård (inkl. beroendevård, VUP, BUP)",
+    "Socialtjänst",
+]
 P, S, PSY, SOC = DALARNA_COLUMNS
 # Dalarna 2021, "Ansvarsfördelning vård och omsorg" (source lines 2520–2580), row by row.
 DALARNA_ROWS = [
@@ -75,7 +80,10 @@ def test_dalarna_matrix_is_complete_with_exact_marks(dalarna_matrix):
 
 def test_dalarna_matrix_key_rows(dalarna_matrix):
     by_label = {r.activity: r for r in dalarna_matrix}
-    assert (by_label["Abstinensvård"].units, by_label["Abstinensvård"].principal) == (["primärvård", "psykiatri"], "region")
+    assert (by_label["Abstinensvård"].units, by_label["Abstinensvård"].principal) == (
+        ["primärvård", "psykiatri"],
+        "region",
+    )
     assert by_label["Psykosocial behandling"].units == ["primärvård", "psykiatri", "socialtjänst"]
     assert by_label["Psykosocial behandling"].principal == "gemensamt"
     assert by_label["Läkemedelsassisterad behandling vid opiatberoende"].units == ["psykiatri"]
@@ -84,7 +92,10 @@ def test_dalarna_matrix_key_rows(dalarna_matrix):
 def test_k_marks_are_kept_as_weaker_records():
     # Norrbotten 2021, "Fortsättning – Insatser och Behandling".
     columns = ["Primärvård", "Psykiatri Beroendecentrum", "Somatisk vård", "Barnmedicin BUP, HAB", "Socialtjänst"]
-    row = ("Överdospredvention - Naloxonbehandling vuxna", {"Primärvård": "K", "Psykiatri Beroendecentrum": "X", "Somatisk vård": "X", "Socialtjänst": "K"})
+    row = (
+        "Överdospredvention - Naloxonbehandling vuxna",
+        {"Primärvård": "K", "Psykiatri Beroendecentrum": "X", "Somatisk vård": "X", "Socialtjänst": "K"},
+    )
     found = records(document(Chunk(["Matris"], "…", kind="table", table=TableData("", columns, [row]))))
     assert [(r.strength, r.units, r.principal) for r in found] == [
         ("X", ["psykiatri", "beroendevård", "somatisk vård"], "region"),
@@ -122,7 +133,8 @@ VASTERBOTTEN_LANDSTING = """Exempel på insatser som landstinget ansvarar för:
 def test_list_under_actor_heading_and_lead():
     kommun = Chunk(
         ["Kommunens ansvar"],
-        "Socialtjänstens insatser ska utgå från den enskildes behov.\n\nExempel på insatser som kommunerna ansvarar för:\n\n- tidig upptäckt, screening\n- motivationsarbete",
+        "Socialtjänstens insatser ska utgå från den enskildes behov.\n\nExempel på insatser som kommunerna ansvarar "
+        "för:\n\n- tidig upptäckt, screening\n- motivationsarbete",
         kind="text",
     )
     landsting = Chunk(["Landstingets ansvar"], VASTERBOTTEN_LANDSTING, kind="text")
@@ -139,8 +151,15 @@ def test_list_under_actor_heading_and_lead():
 
 
 def test_list_without_responsibility_lead_gets_no_record():
-    chunk = Chunk(["Landstingets ansvar"], "Av planen ska det framgå\n\n1. vilka insatser som behövs,\n2. vem av huvudmännen som ska ha det övergripande ansvaret", kind="text")
-    other = Chunk(["Brukarperspektiv"], "Kontakt, vård och behandling ska präglas av:\n- ett respektfullt bemötande", kind="text")
+    chunk = Chunk(
+        ["Landstingets ansvar"],
+        "Av planen ska det framgå\n\n1. vilka insatser som behövs,\n2. vem av huvudmännen som ska ha det övergripande "
+        "ansvaret",
+        kind="text",
+    )
+    other = Chunk(
+        ["Brukarperspektiv"], "Kontakt, vård och behandling ska präglas av:\n- ett respektfullt bemötande", kind="text"
+    )
     assert records(document(chunk, other)) == []
 
 
@@ -148,15 +167,30 @@ def test_stockholm_commitment_blocks_and_their_actors():
     """Commitment leads govern their blocks; an item whose own clause names another actor is a statement too."""
     root = ["6. Åtaganden"]
     chunks = [
-        Chunk(root + ["Kommunerna och landstinget åtar sig att: Samordnad individuell plan (SIP)"], "- Utse samordnare med uppdrag att koordinera vård och stöd.", kind="list"),
-        Chunk(root + ["Ledningssystem"], "- Säkerställa processer och rutiner för systematisk uppföljning.", kind="list"),
+        Chunk(
+            root + ["Kommunerna och landstinget åtar sig att: Samordnad individuell plan (SIP)"],
+            "- Utse samordnare med uppdrag att koordinera vård och stöd.",
+            kind="list",
+        ),
+        Chunk(
+            root + ["Ledningssystem"], "- Säkerställa processer och rutiner för systematisk uppföljning.", kind="list"
+        ),
         Chunk(
             root + ["Äldre med missbruk/beroende", "Landstinget åtar sig att:"],
-            "Ungdomar och unga vuxna med missbruk/beroende\n- Beroendevården och psykiatrin i länet åtar sig att utveckla samverkansformer.\n- Landstingets beroendevård ska erbjuda behandling för rökstopp.",
+            "Ungdomar och unga vuxna med missbruk/beroende\n- Beroendevården och psykiatrin i länet åtar sig att "
+            "utveckla samverkansformer.\n- Landstingets beroendevård ska erbjuda behandling för rökstopp.",
             kind="text",
         ),
-        Chunk(root + ["Äldre med missbruk/beroende", "Kommunerna åtar sig att:"], "- Etablera kontakt med landstingets beroendevård för individuell bedömning.", kind="list"),
-        Chunk(root + ["Regional chefsamverkan", "Det regionala samrådet åtar sig att:"], "- Bidra till regional kunskapsutveckling.", kind="list"),
+        Chunk(
+            root + ["Äldre med missbruk/beroende", "Kommunerna åtar sig att:"],
+            "- Etablera kontakt med landstingets beroendevård för individuell bedömning.",
+            kind="list",
+        ),
+        Chunk(
+            root + ["Regional chefsamverkan", "Det regionala samrådet åtar sig att:"],
+            "- Bidra till regional kunskapsutveckling.",
+            kind="list",
+        ),
     ]
     found = records(document(*chunks))
     assert [(r.principal, r.kind, r.units) for r in found] == [
@@ -170,10 +204,25 @@ def test_stockholm_commitment_blocks_and_their_actors():
 
 def test_prose_forms():
     chunks = [
-        Chunk(["3.3 Regionens ansvar"], "Behandling kan ske inom både primärvård och psykiatri. Ansvaret för abstinensvård som sker i slutenvård tillhör psykiatrin. Hälso- och sjukvårdens verksamheter möter personer med riskbruk."),
-        Chunk(["9. Vård", "9.4 Region Norrbotten ansvarar för abstinensbehandling"], "Mindre komplicerad abstinensbehandling erbjuds vid länets primärvård."),
-        Chunk(["5. Implementering"], "Ledningen i Region Dalarna och Dalarnas 15 kommuner har det yttersta ansvaret för att denna överenskommelse implementeras."),
-        Chunk(["Beskrivning"], "Trots att båda huvudmännen har ansvar för de målgrupper som kartlagts finns stor variation. Kriminalvården ansvarar för att verkställa ungdomsövervakningen."),
+        Chunk(
+            ["3.3 Regionens ansvar"],
+            "Behandling kan ske inom både primärvård och psykiatri. Ansvaret för abstinensvård som sker i slutenvård "
+            "tillhör psykiatrin. Hälso- och sjukvårdens verksamheter möter personer med riskbruk.",
+        ),
+        Chunk(
+            ["9. Vård", "9.4 Region Norrbotten ansvarar för abstinensbehandling"],
+            "Mindre komplicerad abstinensbehandling erbjuds vid länets primärvård.",
+        ),
+        Chunk(
+            ["5. Implementering"],
+            "Ledningen i Region Dalarna och Dalarnas 15 kommuner har det yttersta ansvaret för att denna "
+            "överenskommelse implementeras.",
+        ),
+        Chunk(
+            ["Beskrivning"],
+            "Trots att båda huvudmännen har ansvar för de målgrupper som kartlagts finns stor variation. "
+            "Kriminalvården ansvarar för att verkställa ungdomsövervakningen.",
+        ),
     ]
     found = records(document(*chunks))
     assert [(r.activity, r.principal, r.kind) for r in found] == [
@@ -255,7 +304,11 @@ def test_vasterbotten_actor_lists():
 
 def test_stockholm_commitments_by_actor():
     commitments = [r for r in corpus(STOCKHOLM) if r.kind == "commitment"]
-    assert Counter(r.principal for r in commitments) == {"gemensamt": 58, "region": 27, "kommun": 20}  # counted per lead in the source
+    assert Counter(r.principal for r in commitments) == {
+        "gemensamt": 58,
+        "region": 27,
+        "kommun": 20,
+    }  # counted per lead in the source
     rok = [r for r in commitments if r.activity.startswith("Beroendevården och psykiatrin")]
     assert {r.principal for r in rok} == {"region"}
     # "Utvecklingsbehov" after a commitment block is not a commitment.
@@ -274,8 +327,12 @@ def test_abstinence_responsibility_per_document():
     assert abstinence(VASTERBOTTEN) == {"region"}  # "Landstingets ansvar" list
     assert abstinence(STOCKHOLM) == set()  # says nothing about it
     # Härnösand only describes where abstinence care happens, and that socialtjänsten may ask for a certificate.
-    assert {(r.principal, r.actor) for r in corpus(HARNOSAND) if "abstinens" in r.activity.lower()} == {("kommun", "Socialtjänsten")}
-    assert ("All behandling av skadligt bruk och beroende", "region") in {(r.activity, r.principal) for r in corpus(HARNOSAND)}
+    assert {(r.principal, r.actor) for r in corpus(HARNOSAND) if "abstinens" in r.activity.lower()} == {
+        ("kommun", "Socialtjänsten")
+    }
+    assert ("All behandling av skadligt bruk och beroende", "region") in {
+        (r.activity, r.principal) for r in corpus(HARNOSAND)
+    }
 
 
 def one(text: str, path: list[str] | None = None, head: dict | None = None) -> list:
@@ -292,7 +349,10 @@ def test_actor_recipient_and_mentioned():
 
 
 def test_negation_and_modality():
-    [r] = one("Socialtjänsten får inte heller villkora insatser med motprestation och inte heller kräva provtagning av en person.")
+    [r] = one(
+        "Socialtjänsten får inte heller villkora insatser med motprestation och inte heller kräva provtagning av en "
+        "person."
+    )
     assert (r.principal, r.modality, r.negated) == ("kommun", "får", True)
     [r] = one("Regionen ansvarar inte för boendestöd.")
     assert (r.principal, r.negated) == ("region", True)
@@ -308,7 +368,10 @@ def test_either_or_between_principals_says_neither():
 def test_passive_inverted_and_cleft_forms():
     [r] = one("Läkarintyg i samband med LVM-utredning utfärdas av primärvård i de fall behandlingskontakt saknas.")
     assert (r.principal, r.actor) == ("region", "primärvård")
-    [r] = one("Enligt vapenlagen ska en läkare som bedömer att en patient är olämplig omedelbart anmäla detta till polismyndigheten.")
+    [r] = one(
+        "Enligt vapenlagen ska en läkare som bedömer att en patient är olämplig omedelbart anmäla detta till "
+        "polismyndigheten."
+    )
     assert r.principal == "region" and r.condition == "Enligt vapenlagen"
     [r] = one("Det är socialtjänsten som ansvarar för utredningen.")
     assert r.principal == "kommun"
@@ -345,7 +408,10 @@ def test_roles_take_the_principal_their_document_gives_them():
 
 def test_a_routine_speaks_of_its_issuers_staff():
     head = {"issuer": "Vård- och omsorgsförvaltningen", "decided_by": "Verksamhetschef LSS"}
-    found = one("Enhetschef ansvarar för att:\n\n- rutin är känd och implementerad\n\nKontakta sjuksköterskan vid skada.", head=head)
+    found = one(
+        "Enhetschef ansvarar för att:\n\n- rutin är känd och implementerad\n\nKontakta sjuksköterskan vid skada.",
+        head=head,
+    )
     assert [(r.actor, r.principal, r.kind) for r in found] == [
         ("Enhetschef", "kommun", "list"),
         ("", "kommun", "instruction"),  # an instruction of the routine is for its own staff
@@ -353,7 +419,10 @@ def test_a_routine_speaks_of_its_issuers_staff():
 
 
 def test_an_item_that_names_its_own_actor_overrides_the_lead():
-    found = one("Läkaren ansvarar för att:\n\n- göra hembesök\n- Sjuksköterskan ansvarar för att informera läkaren.", head={"issuer": "Socialförvaltningen"})
+    found = one(
+        "Läkaren ansvarar för att:\n\n- göra hembesök\n- Sjuksköterskan ansvarar för att informera läkaren.",
+        head={"issuer": "Socialförvaltningen"},
+    )
     assert [(r.actor, r.principal) for r in found] == [("Läkaren", "region"), ("Sjuksköterskan", "kommun")]
 
 

@@ -43,7 +43,11 @@ def test_question_about_something_the_corpus_never_mentions_gets_nothing(searche
     assert searcher.search("hur bakar man kanelbullar") == []
     body = client.get("/api/search", params={"q": "vem ansvarar för snöröjning"}).json()
     assert body["results"] == []
-    assert (body["answer"]["principal"], body["answer"]["abstained"], body["answer"]["text"]) == (None, True, NOT_STATED)
+    assert (body["answer"]["principal"], body["answer"]["abstained"], body["answer"]["text"]) == (
+        None,
+        True,
+        NOT_STATED,
+    )
 
 
 def test_region_named_in_the_query_comes_first(searcher):
@@ -53,7 +57,7 @@ def test_region_named_in_the_query_comes_first(searcher):
 
 
 def test_a_named_region_comes_first_only_where_it_answers(searcher):
-    """"i Stockholm" lifts Stockholm's passages on the subject, not every Stockholm passage among the
+    """ "i Stockholm" lifts Stockholm's passages on the subject, not every Stockholm passage among the
     candidates ahead of other counties' passages that answer far better."""
     hits = searcher.search("abstinensbehandling i Stockholm", k=10)
     best = max(h.score for h in hits)

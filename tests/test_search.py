@@ -75,7 +75,9 @@ def test_filters_apply_inside_retrieval(searcher):
     assert kommun and all(any(r.principal == "kommun" for r in h.passage.responsibility) for h in kommun)
 
 
-def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_and_then(settings, searcher, tmp_path, monkeypatch):
+def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_and_then(
+    settings, searcher, tmp_path, monkeypatch
+):
     """A replica that sees a half-copied generation refuses it without hashing the files on every
     search, and takes it once the files are whole."""
     import index.search as search_module
@@ -103,12 +105,15 @@ def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_a
 
 
 def test_a_may_or_must_question_is_read_as_one_at_the_start_of_any_clause():
-    """"pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen" asks whether the doctor
+    """ "pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen" asks whether the doctor
     must report: a yes-or-no question about someone's duty, not a question of fact."""
     from index.search import understand
 
-    for question in ("får soc kräva urinprov", "pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen",
-                     "klienten vill inte – måste vi göra en SIP?"):
+    for question in (
+        "får soc kräva urinprov",
+        "pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen",
+        "klienten vill inte – måste vi göra en SIP?",
+    ):
         assert understand(question, []).permission, question
     for question in ("vem ska kalla till SIP", "hur kan man få hjälp med spel", "vad som ska göras vid abstinens"):
         assert not understand(question, []).permission, question

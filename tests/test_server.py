@@ -83,7 +83,10 @@ def test_an_anonymous_upload_is_refused_before_its_body_is_read(server, size, st
 def test_a_body_larger_than_its_route_allows_is_refused_by_its_declared_length(server):
     base, _, _ = server
     for path in ("/login", "/courses", "/logout"):
-        head = f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/x-www-form-urlencoded\nContent-Length: {GIGABYTE}\n"
+        head = (
+            f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: "
+            f"application/x-www-form-urlencoded\nContent-Length: {GIGABYTE}\n"
+        )
         status, _, body, seconds = raw_request(base, head, b"name=")
         assert status == 413 and "för stor" in body.decode(), path
         assert seconds < 5
@@ -146,7 +149,9 @@ def test_forty_simultaneous_wrong_passwords_get_five_checks(server):
         statuses = list(pool.map(attempt, range(40)))
     assert statuses.count(401) == 5 and statuses.count(429) == 35, statuses
     with sqlite3.connect(data / "kb.sqlite") as db:
-        checked = db.execute("SELECT count(*) FROM audit_log WHERE action = 'inloggning misslyckades' AND detail LIKE 'rut %'")
+        checked = db.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'inloggning misslyckades' AND detail LIKE 'rut %'"
+        )
         assert checked.fetchone()[0] >= 5
 
 
@@ -157,7 +162,8 @@ def test_x_forwarded_for_from_an_untrusted_client_is_ignored(server):
         token = login_token(client)
         statuses = [
             client.post(
-                "/login", data={"name": f"gissning{n}", "password": "fel", "csrf": token},
+                "/login",
+                data={"name": f"gissning{n}", "password": "fel", "csrf": token},
                 headers={"X-Forwarded-For": f"203.0.113.{n}"},
             ).status_code
             for n in range(25)
@@ -180,16 +186,24 @@ def test_x_forwarded_headers_are_believed_from_a_named_proxy(served, embedder):
 
     _, data, _ = served
     settings = Settings.from_env(data_dir=data, corpus_dir=CORPUS, trusted_proxies=(ip_network("127.0.0.0/8"),))
-    with thread_server(create_app(settings, Searcher(settings, embedder))) as base, httpx.Client(base_url=base) as client:
+    with (
+        thread_server(create_app(settings, Searcher(settings, embedder))) as base,
+        httpx.Client(base_url=base) as client,
+    ):
         token = login_token(client)
         forged_then_real = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7", "X-Forwarded-Proto": "https"}
         wrong = client.post("/login", data={"name": "rut", "password": "fel", "csrf": token}, headers=forged_then_real)
         assert wrong.status_code == 401
-        right = client.post("/login", data={"name": "rut", "password": PASSWORD, "csrf": token}, headers=forged_then_real)
+        right = client.post(
+            "/login", data={"name": "rut", "password": PASSWORD, "csrf": token}, headers=forged_then_real
+        )
         assert right.status_code == 303
         assert all("; secure" in c.lower() for c in right.headers.get_list("set-cookie"))  # the proxy spoke https
     with sqlite3.connect(data / "kb.sqlite") as db:
-        details = [r[0] for r in db.execute("SELECT detail FROM audit_log WHERE action LIKE 'inloggning%' ORDER BY id DESC LIMIT 2")]
+        details = [
+            r[0]
+            for r in db.execute("SELECT detail FROM audit_log WHERE action LIKE 'inloggning%' ORDER BY id DESC LIMIT 2")
+        ]
     assert details == ["från 203.0.113.7", "rut från 203.0.113.7"]
 
 

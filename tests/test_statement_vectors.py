@@ -8,9 +8,13 @@ from ingest.model import Responsibility
 
 def test_a_statement_is_embedded_with_its_heading_and_lead():
     text = "- abstinensbehandling i öppen- och slutenvård\n- läkarundersökning vid LVM"
-    record = Responsibility("abstinensbehandling", "region", start=2, end=text.index("\n"), lead="Insatser som regionen ansvarar för:")
+    record = Responsibility(
+        "abstinensbehandling", "region", start=2, end=text.index("\n"), lead="Insatser som regionen ansvarar för:"
+    )
     heading = Responsibility("abstinensbehandling", "region", start=0, end=0, heading=True)
-    texts = statement_texts(["3.3 Ansvar", "Region Norrbotten ansvarar för abstinensbehandling"], text, [record, heading])
+    texts = statement_texts(
+        ["3.3 Ansvar", "Region Norrbotten ansvarar för abstinensbehandling"], text, [record, heading]
+    )
     assert texts == [
         "Region Norrbotten ansvarar för abstinensbehandling Insatser som regionen ansvarar för: "
         "abstinensbehandling i öppen- och slutenvård",

@@ -103,8 +103,10 @@ def test_an_unknown_api_path_is_refused_in_swedish(client, path):
     assert response.json() == {"detail": f"Adressen {path} finns inte. API:ts adresser står i /docs."}
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/api/search"), ("DELETE", "/api/documents"),
-                                              ("PUT", "/api/passages/x"), ("POST", "/healthz")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/search"), ("DELETE", "/api/documents"), ("PUT", "/api/passages/x"), ("POST", "/healthz")],
+)
 def test_a_wrong_method_is_refused_in_swedish(client, method, path):
     response = client.request(method, path)
     assert response.status_code == 405

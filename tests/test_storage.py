@@ -28,21 +28,39 @@ from tests.conftest import CORPUS
 
 def document(doc_id: str = "avtal", text: str = "Regionen ansvarar för abstinensvård.", **meta) -> ParsedDocument:
     return ParsedDocument(
-        doc_id=doc_id, source_path=f"/korpus/{doc_id}.txt", format="txt", text=text, chunks=[],
+        doc_id=doc_id,
+        source_path=f"/korpus/{doc_id}.txt",
+        format="txt",
+        text=text,
+        chunks=[],
         report=IngestReport("txt", chunks=1),
         meta=DocumentMeta(doc_id, meta.pop("title", "Avtal om missbruksvård"), region="Dalarna", **meta),
     )
 
 
 def passage(chunk_id: str, text: str, principal: str | None = "region", label: str | None = None) -> NewPassage:
-    return NewPassage(chunk_id, Chunk(
-        ["Ansvar"], text, line_start=1, line_end=1, char_end=len(text),
-        responsibility=[Responsibility("abstinensvård", principal)],
-        priority=[Priority(3, label, "AUDIT")] if label else [],
-    ), [f"key-{chunk_id}"])
+    return NewPassage(
+        chunk_id,
+        Chunk(
+            ["Ansvar"],
+            text,
+            line_start=1,
+            line_end=1,
+            char_end=len(text),
+            responsibility=[Responsibility("abstinensvård", principal)],
+            priority=[Priority(3, label, "AUDIT")] if label else [],
+        ),
+        [f"key-{chunk_id}"],
+    )
 
 
-def write(store: Store, document: ParsedDocument, passages: list[NewPassage], who: str | None = None, content_hash: str = "abc") -> int:
+def write(
+    store: Store,
+    document: ParsedDocument,
+    passages: list[NewPassage],
+    who: str | None = None,
+    content_hash: str = "abc",
+) -> int:
     """A version of the document; the same content hash is the same version read again."""
     return store.write_version(document, passages, who, source_file=document.source_path, content_hash=content_hash)
 
@@ -71,8 +89,10 @@ def test_a_sqlite_database_from_before_migrations_is_brought_up_to_date(tmp_path
             "content_hash TEXT NOT NULL, current_version INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0, "
             "text TEXT NOT NULL, footnotes TEXT NOT NULL DEFAULT '[]', report TEXT NOT NULL DEFAULT '{}')"
         )
-        old.execute("INSERT INTO documents (doc_id, title, status, format, source_path, content_hash, current_version, text) "
-                    "VALUES ('gammal', 'Gammalt avtal', 'gällande', 'txt', 'x.txt', 'h', 1, 'text')")
+        old.execute(
+            "INSERT INTO documents (doc_id, title, status, format, source_path, content_hash, current_version, text) "
+            "VALUES ('gammal', 'Gammalt avtal', 'gällande', 'txt', 'x.txt', 'h', 1, 'text')"
+        )
         old.execute("CREATE TABLE login_failures (key TEXT NOT NULL, at REAL NOT NULL)")
     store = Store(settings)
     assert store.document("gammal").retired_by is None
@@ -81,8 +101,18 @@ def test_a_sqlite_database_from_before_migrations_is_brought_up_to_date(tmp_path
 
 def test_a_version_is_written_read_back_and_replaced(store):
     with store.transaction():
-        assert write(store, document(), [passage("a", "Regionen ansvarar för abstinensvård."),
-                                         passage("b", "Kommunen ansvarar för boende.", "kommun", "BÖR")], "rut") == 1
+        assert (
+            write(
+                store,
+                document(),
+                [
+                    passage("a", "Regionen ansvarar för abstinensvård."),
+                    passage("b", "Kommunen ansvarar för boende.", "kommun", "BÖR"),
+                ],
+                "rut",
+            )
+            == 1
+        )
     stored = store.document("avtal")
     assert (stored.title, stored.region, stored.current_version) == ("Avtal om missbruksvård", "Dalarna", 1)
     assert [d.passage_count for d in store.documents()] == [2]
@@ -113,7 +143,8 @@ def test_a_real_document_comes_back_as_typed_records(store):
     source = CORPUS / "norrbotten-handlingsplan-2021.md"
     parsed = ingest_file(source, load_manifest(CORPUS))
     passages = [
-        NewPassage(chunk_id(parsed.doc_id, c.section_path, c.text, n), c, [f"key-{n}"]) for n, c in enumerate(parsed.chunks)
+        NewPassage(chunk_id(parsed.doc_id, c.section_path, c.text, n), c, [f"key-{n}"])
+        for n, c in enumerate(parsed.chunks)
     ]
     with store.transaction():
         write(store, parsed, passages, "rut")
@@ -123,13 +154,23 @@ def test_a_real_document_comes_back_as_typed_records(store):
     assert isinstance(document, Document)
     meta = parsed.meta
     assert (document.title, document.region, document.doc_type, document.parties, document.status) == (
-        meta.title, meta.region, meta.doc_type, meta.parties, meta.status,
+        meta.title,
+        meta.region,
+        meta.doc_type,
+        meta.parties,
+        meta.status,
     )
     assert (document.decided, document.valid_from, document.valid_to, document.guessed) == (
-        meta.decided, meta.valid_from, meta.valid_to, meta.guessed,
+        meta.decided,
+        meta.valid_from,
+        meta.valid_to,
+        meta.guessed,
     )
     assert (document.format, document.source_path, document.content_hash, document.current_version) == (
-        "md", parsed.source_path, "abc", 1,
+        "md",
+        parsed.source_path,
+        "abc",
+        1,
     )
     assert (document.retired, document.retired_by, document.text) == (False, None, parsed.text)
     assert document.footnotes == parsed.footnotes
@@ -140,7 +181,11 @@ def test_a_real_document_comes_back_as_typed_records(store):
     [version] = store.versions(parsed.doc_id)
     assert isinstance(version, Version)
     assert (version.doc_id, version.number, version.content_hash, version.ingested_by, version.source_file) == (
-        parsed.doc_id, 1, "abc", "rut", parsed.source_path,
+        parsed.doc_id,
+        1,
+        "abc",
+        "rut",
+        parsed.source_path,
     )
     assert version.report == document.report and version.ingested_at
 
@@ -149,16 +194,34 @@ def test_a_real_document_comes_back_as_typed_records(store):
     for position, (passage, new) in enumerate(zip(stored, passages)):
         chunk = new.chunk
         assert (passage.chunk_id, passage.doc_id, passage.position, passage.embed_keys) == (
-            new.chunk_id, parsed.doc_id, position, new.embed_keys,
+            new.chunk_id,
+            parsed.doc_id,
+            position,
+            new.embed_keys,
         )
         assert (passage.section_path, passage.section, passage.text, passage.kind) == (
-            chunk.section_path, chunk.section, chunk.text, chunk.kind,
+            chunk.section_path,
+            chunk.section,
+            chunk.text,
+            chunk.kind,
         )
         assert (passage.page, passage.line_start, passage.line_end, passage.char_start, passage.char_end) == (
-            chunk.page, chunk.line_start, chunk.line_end, chunk.char_start, chunk.char_end,
+            chunk.page,
+            chunk.line_start,
+            chunk.line_end,
+            chunk.char_start,
+            chunk.char_end,
         )
-        assert (passage.on_topic, passage.proposal, passage.footnotes) == (chunk.on_topic, chunk.proposal, chunk.footnotes)
-        assert (passage.table, passage.responsibility, passage.priority) == (chunk.table, chunk.responsibility, chunk.priority)
+        assert (passage.on_topic, passage.proposal, passage.footnotes) == (
+            chunk.on_topic,
+            chunk.proposal,
+            chunk.footnotes,
+        )
+        assert (passage.table, passage.responsibility, passage.priority) == (
+            chunk.table,
+            chunk.responsibility,
+            chunk.priority,
+        )
         assert (passage.first_version, passage.last_version, passage.active) == (1, 1, True)
     assert any(p.table for p in stored) and any(p.responsibility for p in stored)
 
@@ -188,7 +251,11 @@ def test_retire_reinstate_and_the_editors_metadata(store):
     edited = replace(document().meta, title="Nytt namn")
     assert store.update_meta("avtal", edited, "rut") == ["title"]
     assert store.meta_provenance("avtal")["title"] | {"at": None} == {
-        "source": "editor", "by": "rut", "at": None, "base": "Avtal om missbruksvård", "base_source": "manifest",
+        "source": "editor",
+        "by": "rut",
+        "at": None,
+        "base": "Avtal om missbruksvård",
+        "base_source": "manifest",
     }
     with store.transaction():  # a new version of the file keeps the editor's title
         write(store, document(text="Ny text."), [passage("b", "Ny text.")], content_hash="def")
@@ -215,15 +282,28 @@ def test_a_draft_is_kept_and_the_corpus_copied_for_its_preview(store, tmp_path):
 
     with store.transaction():
         write(store, document(), [passage("a", "Regionen ansvarar för abstinensvård.")])
-        write(store, document(text="Nytt."), [passage("b", "Kommunen ansvarar för boende.", "kommun")], content_hash="def")
+        write(
+            store, document(text="Nytt."), [passage("b", "Kommunen ansvarar för boende.", "kommun")], content_hash="def"
+        )
     store.put_vectors(["key-a", "key-b"], np.eye(2, 3, dtype="float32"))
     store.update_meta("avtal", replace(document().meta, title="Redigerad titel"), "rut")
-    draft = Draft("d1", "avtal", 2, "avtal.txt", str(store.data_dir / "uploads/avtal/x/avtal.txt"), {"region": "Dalarna"},
-                  "rut", "", [{"question": "vem ansvarar för boende", "card_changed": True}])
+    draft = Draft(
+        "d1",
+        "avtal",
+        2,
+        "avtal.txt",
+        str(store.data_dir / "uploads/avtal/x/avtal.txt"),
+        {"region": "Dalarna"},
+        "rut",
+        "",
+        [{"question": "vem ansvarar för boende", "card_changed": True}],
+    )
     store.drafts.add(draft)
     kept = store.drafts.get("d1")
     assert kept == replace(draft, uploaded_at=kept.uploaded_at) and kept.uploaded_at
-    assert store.drafts.of_document("avtal") == kept and store.drafts.by("rut") == [kept] and store.drafts.by("tage") == []
+    assert (
+        store.drafts.of_document("avtal") == kept and store.drafts.by("rut") == [kept] and store.drafts.by("tage") == []
+    )
     store.drafts.set_changes("d1", [])
     assert store.drafts.get("d1").changes == []
 
@@ -351,9 +431,19 @@ def test_the_query_side_never_loads_the_ingest_readers():
     """Search and the card load of ingest/ only the shared records and the small helpers both sides
     use (counties, sentence ends, kept-copy names, marked names), never a reader or the chunker."""
     code = "import sys, index.search, index.answer, app.payloads; print(' '.join(sorted(sys.modules)))"
-    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    )
     assert not loaded & {"pypdf", "docx", "index.build", "index.sandbox"}
-    shared = {"ingest", "ingest.model", "ingest.actors", "ingest.counties", "ingest.sentences", "ingest.kept", "ingest.redact"}
+    shared = {
+        "ingest",
+        "ingest.model",
+        "ingest.actors",
+        "ingest.counties",
+        "ingest.sentences",
+        "ingest.kept",
+        "ingest.redact",
+    }
     assert {m for m in loaded if m.startswith("ingest")} <= shared
 
 
@@ -387,7 +477,7 @@ def test_no_two_modules_import_each_other_round_a_cycle():
             if other not in graph or module.startswith(other + "."):
                 continue
             if state.get(other) == "open":
-                cycles.append(path[path.index(other):] + [other])
+                cycles.append(path[path.index(other) :] + [other])
             elif other not in state:
                 visit(other, path + [other])
         state[module] = "done"
@@ -418,8 +508,10 @@ def test_a_server_that_dropped_the_connection_is_reconnected_to(tmp_path):
         store = Store(make_settings(tmp_path, database_url=url))
         assert store.generation() == 0
         with psycopg.connect(url, autocommit=True) as admin:  # as a restart of the server would
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         with pytest.raises(psycopg.OperationalError):
             store.generation()  # the question in flight fails
         assert store.generation() == 0  # the next one gets a new connection

@@ -7,7 +7,9 @@ from index.params import RankingParams
 from index.tuning import QuestionSet, Tuner, format_folds, write_defaults
 
 
-def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(settings, embedder, ingest_run, tmp_path, monkeypatch):
+def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(
+    settings, embedder, ingest_run, tmp_path, monkeypatch
+):
     monkeypatch.setattr(tuning, "SEARCH_SPACE", {"dense_weight": (0.0, 0.6)})
     questions = load_questions(PROJECT_DIR / "tests" / "data" / "questions.jsonl")[:8]
     lines = []
@@ -18,9 +20,12 @@ def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(sett
     assert sum(len([q for q in questions if tuning.fold_of(q) == f.fold]) for f in folds) == len(questions)
     for fold in folds:
         assert 0 < fold.train.mrr["egna"] <= 1 and 0 <= fold.held_out.mrr["egna"] <= 1
-        assert fold.train.wrong <= Tuner([QuestionSet("egna", settings.data_dir, questions)], embedder).measure(
-            start, lambda q, f=fold.fold: tuning.fold_of(q) != f
-        ).wrong  # nothing stated wrong that the start did not state wrong
+        assert (
+            fold.train.wrong
+            <= Tuner([QuestionSet("egna", settings.data_dir, questions)], embedder)
+            .measure(start, lambda q, f=fold.fold: tuning.fold_of(q) != f)
+            .wrong
+        )  # nothing stated wrong that the start did not state wrong
     tuner = Tuner([QuestionSet("egna", settings.data_dir, questions)], embedder)
     assert tuner.fusion_holds(chosen, tuner.measure(chosen, lambda q: True), lambda q: True) or chosen == start
     assert chosen.dense_weight in (0.0, 0.6, start.dense_weight)
@@ -36,4 +41,3 @@ def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(sett
 def test_question_sets_without_a_file_are_left_out(tmp_path):
     sets = tuning.question_sets([("saknas", "corpus", str(tmp_path / "finns-inte.jsonl"))], tmp_path, embedder=None)
     assert sets == [] and not (tmp_path / "corpus").exists()  # no index is built for a set that is not there
-

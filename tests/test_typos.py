@@ -84,7 +84,11 @@ def test_staff_typos_are_corrected(vocabulary):
 
 def test_a_word_is_not_corrected_into_another_word_at_its_first_letter(vocabulary):
     """Each is one edit from a corpus word, and each is a word of its own."""
-    assert [vocabulary.typos.within(word, 1)[0][0] for word in ("gården", "krogen", "åring")] == ["vården", "drogen", "kring"]
+    assert [vocabulary.typos.within(word, 1)[0][0] for word in ("gården", "krogen", "åring")] == [
+        "vården",
+        "drogen",
+        "kring",
+    ]
     assert [vocabulary.correct(word) for word in ("gården", "krogen", "åring")] == [None, None, None]
 
 

@@ -34,12 +34,10 @@ def docx_bytes(paragraphs: int = 1, padding: int = 0, prefix: bytes = b"w") -> b
     docx.Document().save(template)
     word = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
     other = b' xmlns:%s="%s"' % (prefix, word) if prefix != b"w" else b""
-    head = (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        b'<w:document xmlns:w="%s"%s><w:body>' % (word, other)
-    )
+    head = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="%s"%s><w:body>' % (word, other)
     body = b"".join(
-        b"<%(p)s:p><%(p)s:r><%(p)s:t>Rad %(n)d om boendest\xc3\xb6d.</%(p)s:t></%(p)s:r></%(p)s:p>" % {b"p": prefix, b"n": n}
+        b"<%(p)s:p><%(p)s:r><%(p)s:t>Rad %(n)d om boendest\xc3\xb6d.</%(p)s:t></%(p)s:r></%(p)s:p>"
+        % {b"p": prefix, b"n": n}
         for n in range(paragraphs)
     )
     out = io.BytesIO()

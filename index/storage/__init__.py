@@ -10,6 +10,17 @@ from index.storage.records import AuditEntry, Course, CourseItem, Document, NewP
 from index.storage.store import Store
 
 __all__ = [
-    "AuditEntry", "Course", "CourseItem", "Document", "NewPassage", "Passage", "Store", "User", "Version", "WriterBusy",
-    "digest", "generation_dir", "generation_encoder",
+    "AuditEntry",
+    "Course",
+    "CourseItem",
+    "Document",
+    "NewPassage",
+    "Passage",
+    "Store",
+    "User",
+    "Version",
+    "WriterBusy",
+    "digest",
+    "generation_dir",
+    "generation_encoder",
 ]

@@ -18,13 +18,15 @@ class Courses:
         """Under `slug`, or `slug-2`, `slug-3` … when it is taken."""
         with self.db.transaction(lock="kb-courses"):
             taken = {
-                row["slug"] for row in self.db.query("SELECT slug FROM courses WHERE slug = ? OR slug LIKE ?", (slug, f"{slug}-%"))
+                row["slug"]
+                for row in self.db.query("SELECT slug FROM courses WHERE slug = ? OR slug LIKE ?", (slug, f"{slug}-%"))
             }
             base, n = slug, 2
             while slug in taken:
                 slug, n = f"{base}-{n}", n + 1
             course_id = self.db.insert(
-                "INSERT INTO courses (slug, title, description, owner) VALUES (?, ?, ?, ?)", (slug, title, description, owner)
+                "INSERT INTO courses (slug, title, description, owner) VALUES (?, ?, ?, ?)",
+                (slug, title, description, owner),
             )
         return self.get(str(course_id))
 
@@ -53,9 +55,12 @@ class Courses:
 
     def add(self, course_id: int, chunk_id: str) -> int:
         with self.db.transaction(lock="kb-courses"):
-            last = self.db.value("SELECT coalesce(max(position), 0) FROM course_items WHERE course_id = ?", (course_id,))
+            last = self.db.value(
+                "SELECT coalesce(max(position), 0) FROM course_items WHERE course_id = ?", (course_id,)
+            )
             item_id = self.db.insert(
-                "INSERT INTO course_items (course_id, position, chunk_id) VALUES (?, ?, ?)", (course_id, last + 1, chunk_id)
+                "INSERT INTO course_items (course_id, position, chunk_id) VALUES (?, ?, ?)",
+                (course_id, last + 1, chunk_id),
             )
             self._touch(course_id)
         return item_id
@@ -63,14 +68,21 @@ class Courses:
     def move(self, course_id: int, item_id: int, step: int) -> None:
         """Swap with the neighbour; positions are rewritten 1..n so they never collide."""
         with self.db.transaction(lock="kb-courses"):
-            ids = [r["id"] for r in self.db.query("SELECT id FROM course_items WHERE course_id = ? ORDER BY position, id", (course_id,))]
+            ids = [
+                r["id"]
+                for r in self.db.query(
+                    "SELECT id FROM course_items WHERE course_id = ? ORDER BY position, id", (course_id,)
+                )
+            ]
             if item_id not in ids:
                 return
             i = ids.index(item_id)
             j = i + step
             if 0 <= j < len(ids):
                 ids[i], ids[j] = ids[j], ids[i]
-            self.db.many("UPDATE course_items SET position = ? WHERE id = ?", [(n, id_) for n, id_ in enumerate(ids, 1)])
+            self.db.many(
+                "UPDATE course_items SET position = ? WHERE id = ?", [(n, id_) for n, id_ in enumerate(ids, 1)]
+            )
             self._touch(course_id)
 
     def set_note(self, course_id: int, item_id: int, note: str) -> None:

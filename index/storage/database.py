@@ -127,7 +127,9 @@ class Database:
 
     def columns(self, table: str) -> set[str]:
         if self.dialect == "postgresql":
-            rows = self.query("SELECT column_name AS name FROM information_schema.columns WHERE table_name = ?", (table,))
+            rows = self.query(
+                "SELECT column_name AS name FROM information_schema.columns WHERE table_name = ?", (table,)
+            )
         else:
             rows = self.query(f"PRAGMA table_info({table})")
         return {row["name"] for row in rows}

@@ -17,8 +17,16 @@ class Drafts:
         self.db.run(
             "INSERT INTO drafts (id, doc_id, target_version, file_name, file, chosen, uploaded_by, changes) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (draft.id, draft.doc_id, draft.target_version, draft.file_name, self._relative(draft.file),
-             json.dumps(draft.chosen, ensure_ascii=False), draft.uploaded_by, json.dumps(draft.changes, ensure_ascii=False)),
+            (
+                draft.id,
+                draft.doc_id,
+                draft.target_version,
+                draft.file_name,
+                self._relative(draft.file),
+                json.dumps(draft.chosen, ensure_ascii=False),
+                draft.uploaded_by,
+                json.dumps(draft.changes, ensure_ascii=False),
+            ),
         )
 
     def get(self, draft_id: str) -> Draft | None:
@@ -41,7 +49,13 @@ class Drafts:
 
     def _draft(self, row: dict) -> Draft:
         return Draft(
-            id=row["id"], doc_id=row["doc_id"], target_version=row["target_version"], file_name=row["file_name"],
-            file=self._absolute(row["file"]), chosen=json.loads(row["chosen"]), uploaded_by=row["uploaded_by"],
-            uploaded_at=row["uploaded_at"], changes=json.loads(row["changes"]),
+            id=row["id"],
+            doc_id=row["doc_id"],
+            target_version=row["target_version"],
+            file_name=row["file_name"],
+            file=self._absolute(row["file"]),
+            chosen=json.loads(row["chosen"]),
+            uploaded_by=row["uploaded_by"],
+            uploaded_at=row["uploaded_at"],
+            changes=json.loads(row["changes"]),
         )

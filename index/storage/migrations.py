@@ -165,14 +165,21 @@ MIGRATIONS = (
     Migration(1, "corpus, accounts, courses", _BASELINE),
     Migration(2, "editors' decisions kept apart from the file", _decision_columns),
     # Failures get an id of their own (PostgreSQL has no rowid); they are short-lived, so none are kept.
-    Migration(3, "login failures with ids", _statements(
-        "DROP TABLE IF EXISTS login_failures",
-        "CREATE TABLE login_failures (id {id}, key TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
-        "CREATE INDEX login_failures_key ON login_failures (key, at)",
-    )),
+    Migration(
+        3,
+        "login failures with ids",
+        _statements(
+            "DROP TABLE IF EXISTS login_failures",
+            "CREATE TABLE login_failures (id {id}, key TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
+            "CREATE INDEX login_failures_key ON login_failures (key, at)",
+        ),
+    ),
     # An upload waits here until its editor publishes it; the reading itself is in the draft's preview folder.
-    Migration(4, "drafts of uploads", _statements(
-        """CREATE TABLE drafts (
+    Migration(
+        4,
+        "drafts of uploads",
+        _statements(
+            """CREATE TABLE drafts (
             id TEXT PRIMARY KEY,
             doc_id TEXT NOT NULL,
             target_version INTEGER,
@@ -183,12 +190,16 @@ MIGRATIONS = (
             uploaded_at TEXT NOT NULL DEFAULT {now},
             changes TEXT NOT NULL DEFAULT '[]'
         )""",
-        "CREATE INDEX drafts_doc ON drafts (doc_id)",
-    )),
+            "CREATE INDEX drafts_doc ON drafts (doc_id)",
+        ),
+    ),
     # A name the redaction rules missed, marked by an editor on the reading page; kept as a digest of
     # the name salted with the document's id (ingest/redact.py MarkedNames), never as written.
-    Migration(5, "names marked for masking", _statements(
-        """CREATE TABLE masked_names (
+    Migration(
+        5,
+        "names marked for masking",
+        _statements(
+            """CREATE TABLE masked_names (
             doc_id TEXT NOT NULL,
             digest TEXT NOT NULL,
             words INTEGER NOT NULL,
@@ -196,7 +207,8 @@ MIGRATIONS = (
             marked_at TEXT NOT NULL DEFAULT {now},
             PRIMARY KEY (doc_id, digest)
         )""",
-    )),
+        ),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -76,8 +76,13 @@ class Store:
         came from) becomes relative when the same file is found here. Reads first, writes only then."""
         moves = [
             (table, column, row, relative)
-            for table, column, version in (("documents", "source_path", "current_version"), ("versions", "source_file", "version"))
-            for row in self.db.query(f"SELECT doc_id, {version} AS version, {column} AS path FROM {table} WHERE {column} LIKE '/%'")
+            for table, column, version in (
+                ("documents", "source_path", "current_version"),
+                ("versions", "source_file", "version"),
+            )
+            for row in self.db.query(
+                f"SELECT doc_id, {version} AS version, {column} AS path FROM {table} WHERE {column} LIKE '/%'"
+            )
             if (relative := self._relative_in_data_dir(row["path"])) != row["path"]
         ]
         if not moves:
@@ -160,9 +165,13 @@ class Store:
         rows = self.db.query("SELECT * FROM versions WHERE doc_id = ? ORDER BY version DESC", (doc_id,))
         return [
             Version(
-                doc_id=row["doc_id"], number=row["version"], content_hash=row["content_hash"],
-                ingested_at=row["ingested_at"], ingested_by=row["ingested_by"],
-                source_file=self.absolute(row["source_file"]), report=json.loads(row["report"]),
+                doc_id=row["doc_id"],
+                number=row["version"],
+                content_hash=row["content_hash"],
+                ingested_at=row["ingested_at"],
+                ingested_by=row["ingested_by"],
+                source_file=self.absolute(row["source_file"]),
+                report=json.loads(row["report"]),
             )
             for row in rows
         ]
@@ -183,7 +192,10 @@ class Store:
         if not rowids:
             return []
         rowids = [int(r) for r in rowids]
-        return [row["id"] for row in self.db.query(f"SELECT id FROM chunks WHERE id IN ({marks(rowids)}) AND active = 1", rowids)]
+        return [
+            row["id"]
+            for row in self.db.query(f"SELECT id FROM chunks WHERE id IN ({marks(rowids)}) AND active = 1", rowids)
+        ]
 
     def documents_by_id(self, doc_ids: list[str]) -> dict[str, Document]:
         if not doc_ids:
@@ -209,7 +221,8 @@ class Store:
     def active_chunks(self) -> list[dict]:
         """What the search indexes are built from: row id, text, heading and statements of every searchable chunk."""
         return self.db.query(
-            "SELECT id, chunk_id, section_path, text, embed_keys, responsibility, priority FROM chunks WHERE active = 1 ORDER BY id"
+            "SELECT id, chunk_id, section_path, text, embed_keys, responsibility, priority FROM chunks WHERE active = "
+            "1 ORDER BY id"
         )
 
     def rowids_matching(self, filters) -> np.ndarray:
@@ -259,7 +272,9 @@ class Store:
             for start in range(0, len(keys), 500):
                 part = keys[start : start + 500]
                 rows = self.db.query(f"SELECT key, vector FROM embeddings WHERE key IN ({marks(part)})", part)
-                other.db.many("INSERT INTO embeddings (key, vector) VALUES (?, ?)", ((r["key"], r["vector"]) for r in rows))
+                other.db.many(
+                    "INSERT INTO embeddings (key, vector) VALUES (?, ?)", ((r["key"], r["vector"]) for r in rows)
+                )
 
     # -- vectors cache ---------------------------------------------------
 
@@ -276,14 +291,21 @@ class Store:
     def put_vectors(self, keys: list[str], vectors: np.ndarray) -> None:
         with self.db.transaction():
             self.db.many(
-                "INSERT INTO embeddings (key, vector) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET vector = excluded.vector",
+                "INSERT INTO embeddings (key, vector) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET vector = "
+                "excluded.vector",
                 [(k, np.asarray(v, dtype="float32").tobytes()) for k, v in zip(keys, vectors)],
             )
 
     # -- writing (inside the caller's transaction) ------------------------
 
     def write_version(
-        self, document: ParsedDocument, passages: list[NewPassage], who: str | None, *, source_file: str, content_hash: str
+        self,
+        document: ParsedDocument,
+        passages: list[NewPassage],
+        who: str | None,
+        *,
+        source_file: str,
+        content_hash: str,
     ) -> int:
         """Store a new version of a document; passages that left it stop being searchable.
 
@@ -303,24 +325,39 @@ class Store:
         source_path, source_file = self.relative(document.source_path), self.relative(source_file)
         report = asdict(document.report)
         db.run(
-            "UPDATE versions SET source_file = ?, report = ? WHERE doc_id = ? AND version = ?" if same else
-            "INSERT INTO versions (source_file, report, doc_id, version, content_hash, ingested_by) VALUES (?, ?, ?, ?, ?, ?)",
+            "UPDATE versions SET source_file = ?, report = ? WHERE doc_id = ? AND version = ?"
+            if same
+            else "INSERT INTO versions (source_file, report, doc_id, version, content_hash, ingested_by) VALUES (?, ?, "
+            "?, ?, ?, ?)",
             (source_file, json.dumps(report), doc_id, version, *(() if same else (content_hash, who))),
         )
         db.run(
             """INSERT INTO documents (doc_id, title, region, doc_type, parties, decided, valid_from, valid_to,
-                   status, guessed, format, source_path, content_hash, current_version, retired, text, footnotes, report,
-                   meta_base)
+                   status, guessed, format, source_path, content_hash, current_version, retired, text, footnotes,
+                   report, meta_base)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                ON CONFLICT (doc_id) DO UPDATE SET format = excluded.format, source_path = excluded.source_path,
                    content_hash = excluded.content_hash, current_version = excluded.current_version, retired = 0,
                    retired_by = NULL, text = excluded.text, footnotes = excluded.footnotes, report = excluded.report,
                    meta_base = excluded.meta_base""",
             (
-                doc_id, meta.title, meta.region, meta.doc_type, json.dumps(meta.parties, ensure_ascii=False),
-                meta.decided, meta.valid_from, meta.valid_to, meta.status, int(meta.guessed), document.format,
-                source_path, content_hash, version, document.text,
-                json.dumps([asdict(f) for f in document.footnotes], ensure_ascii=False), json.dumps(report, ensure_ascii=False),
+                doc_id,
+                meta.title,
+                meta.region,
+                meta.doc_type,
+                json.dumps(meta.parties, ensure_ascii=False),
+                meta.decided,
+                meta.valid_from,
+                meta.valid_to,
+                meta.status,
+                int(meta.guessed),
+                document.format,
+                source_path,
+                content_hash,
+                version,
+                document.text,
+                json.dumps([asdict(f) for f in document.footnotes], ensure_ascii=False),
+                json.dumps(report, ensure_ascii=False),
                 json.dumps(base, ensure_ascii=False),
             ),
         )
@@ -346,13 +383,26 @@ class Store:
                        priority = excluded.priority, embed_keys = excluded.embed_keys,
                        last_version = excluded.last_version, active = 1""",
                 (
-                    passage.chunk_id, doc_id, position, json.dumps(chunk.section_path, ensure_ascii=False),
-                    chunk.text, chunk.kind, chunk.page, chunk.line_start, chunk.line_end,
-                    chunk.char_start, chunk.char_end, int(chunk.on_topic), int(chunk.proposal),
-                    json.dumps(chunk.footnotes), json.dumps(asdict(chunk.table), ensure_ascii=False) if chunk.table else None,
+                    passage.chunk_id,
+                    doc_id,
+                    position,
+                    json.dumps(chunk.section_path, ensure_ascii=False),
+                    chunk.text,
+                    chunk.kind,
+                    chunk.page,
+                    chunk.line_start,
+                    chunk.line_end,
+                    chunk.char_start,
+                    chunk.char_end,
+                    int(chunk.on_topic),
+                    int(chunk.proposal),
+                    json.dumps(chunk.footnotes),
+                    json.dumps(asdict(chunk.table), ensure_ascii=False) if chunk.table else None,
                     json.dumps([asdict(r) for r in chunk.responsibility], ensure_ascii=False),
-                    json.dumps([asdict(p) for p in chunk.priority], ensure_ascii=False), json.dumps(passage.embed_keys),
-                    version, version,
+                    json.dumps([asdict(p) for p in chunk.priority], ensure_ascii=False),
+                    json.dumps(passage.embed_keys),
+                    version,
+                    version,
                 ),
             )
         # The statements again, one row each, for the principal and priority filters of rowids_matching.
@@ -362,7 +412,15 @@ class Store:
             "INSERT INTO responsibilities (chunk_id, doc_id, activity, principal, units, kind, strength) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (p.chunk_id, doc_id, r.activity, r.principal, json.dumps(r.units, ensure_ascii=False), r.kind, r.strength)
+                (
+                    p.chunk_id,
+                    doc_id,
+                    r.activity,
+                    r.principal,
+                    json.dumps(r.units, ensure_ascii=False),
+                    r.kind,
+                    r.strength,
+                )
                 for p in passages
                 for r in p.chunk.responsibility
                 if not r.negated  # "ansvarar inte för" names no one responsible
@@ -416,7 +474,9 @@ class Store:
 
     def has_version(self, content_hash: str) -> bool:
         """Was any version of any document read from the bytes with this checksum?"""
-        return self.db.one("SELECT 1 AS found FROM versions WHERE content_hash = ? LIMIT 1", (content_hash,)) is not None
+        return (
+            self.db.one("SELECT 1 AS found FROM versions WHERE content_hash = ? LIMIT 1", (content_hash,)) is not None
+        )
 
     def unmasked_versions(self) -> list[Version]:
         """Versions whose kept file is an original, as older releases kept it (not a masked copy)."""
@@ -429,13 +489,16 @@ class Store:
 
     def set_source_file(self, doc_id: str, version: int, source_file: str) -> None:
         self.db.run(
-            "UPDATE versions SET source_file = ? WHERE doc_id = ? AND version = ?", (self.relative(source_file), doc_id, version)
+            "UPDATE versions SET source_file = ? WHERE doc_id = ? AND version = ?",
+            (self.relative(source_file), doc_id, version),
         )
 
     def move_source(self, old: str, new: str) -> None:
         """An uploaded file replaced by its masked copy: the documents and drafts that named it name the copy."""
         with self.db.transaction():
-            self.db.run("UPDATE documents SET source_path = ? WHERE source_path = ?", (self.relative(new), self.relative(old)))
+            self.db.run(
+                "UPDATE documents SET source_path = ? WHERE source_path = ?", (self.relative(new), self.relative(old))
+            )
             self.db.run("UPDATE drafts SET file = ? WHERE file = ?", (self.relative(new), self.relative(old)))
 
     def mask_history(self, doc_id: str, mask: Callable[[str], str]) -> None:
@@ -445,17 +508,22 @@ class Store:
             for row in self.db.query("SELECT * FROM chunks WHERE doc_id = ? AND active = 0", (doc_id,)):
                 columns = {"text": mask(row["text"])} | {
                     column: _masked_json(row[column], mask)
-                    for column in ("section_path", "table_data", "responsibility", "priority") if row[column]
+                    for column in ("section_path", "table_data", "responsibility", "priority")
+                    if row[column]
                 }
                 changed = {column: value for column, value in columns.items() if value != row[column]}
                 if changed:
                     self.db.run(
-                        f"UPDATE chunks SET {', '.join(f'{c} = ?' for c in changed)} WHERE id = ?", [*changed.values(), row["id"]]
+                        f"UPDATE chunks SET {', '.join(f'{c} = ?' for c in changed)} WHERE id = ?",
+                        [*changed.values(), row["id"]],
                     )
             for row in self.db.query("SELECT version, report FROM versions WHERE doc_id = ?", (doc_id,)):
                 report = _masked_json(row["report"], mask)
                 if report != row["report"]:
-                    self.db.run("UPDATE versions SET report = ? WHERE doc_id = ? AND version = ?", (report, doc_id, row["version"]))
+                    self.db.run(
+                        "UPDATE versions SET report = ? WHERE doc_id = ? AND version = ?",
+                        (report, doc_id, row["version"]),
+                    )
         self.db.checkpoint()
 
     # -- metadata: what the file says, what the editors changed --------------
@@ -493,7 +561,11 @@ class Store:
                 "INSERT INTO meta_edits (doc_id, field, value, edited_by, edited_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (doc_id, field) DO UPDATE SET value = excluded.value, "
                 "edited_by = excluded.edited_by, edited_at = excluded.edited_at",
-                [(doc_id, key, json.dumps(value, ensure_ascii=False), who, utc_now()) for key, value in chosen.items() if key in META_KEYS],
+                [
+                    (doc_id, key, json.dumps(value, ensure_ascii=False), who, utc_now())
+                    for key, value in chosen.items()
+                    if key in META_KEYS
+                ],
             )
             self._apply_meta(doc_id)
 
@@ -540,7 +612,11 @@ class Store:
             f"UPDATE documents SET {', '.join(f'{f} = ?' for f in _META_FIELDS)}, parties = ?, guessed = ? "
             "WHERE doc_id = ?",
             [values[f] for f in _META_FIELDS]
-            + [json.dumps(values["parties"], ensure_ascii=False), int(base["guessed"] and "title" not in edited), doc_id],
+            + [
+                json.dumps(values["parties"], ensure_ascii=False),
+                int(base["guessed"] and "title" not in edited),
+                doc_id,
+            ],
         )
 
     @staticmethod
@@ -552,12 +628,25 @@ class Store:
 
     def _document(self, row: dict) -> Document:
         return Document(
-            doc_id=row["doc_id"], title=row["title"], region=row["region"], doc_type=row["doc_type"],
-            parties=json.loads(row["parties"]), decided=row["decided"], valid_from=row["valid_from"],
-            valid_to=row["valid_to"], status=row["status"], guessed=bool(row["guessed"]), format=row["format"],
-            source_path=self.absolute(row["source_path"]), content_hash=row["content_hash"],
-            current_version=row["current_version"], retired=bool(row["retired"]), retired_by=row["retired_by"],
-            text=row["text"], footnotes=[Footnote(**f) for f in json.loads(row["footnotes"])], report=json.loads(row["report"]),
+            doc_id=row["doc_id"],
+            title=row["title"],
+            region=row["region"],
+            doc_type=row["doc_type"],
+            parties=json.loads(row["parties"]),
+            decided=row["decided"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+            status=row["status"],
+            guessed=bool(row["guessed"]),
+            format=row["format"],
+            source_path=self.absolute(row["source_path"]),
+            content_hash=row["content_hash"],
+            current_version=row["current_version"],
+            retired=bool(row["retired"]),
+            retired_by=row["retired_by"],
+            text=row["text"],
+            footnotes=[Footnote(**f) for f in json.loads(row["footnotes"])],
+            report=json.loads(row["report"]),
             file_meta=json.loads(row["meta_base"]) if row["meta_base"] else None,
             passage_count=row.get("chunk_count"),
         )
@@ -582,15 +671,28 @@ def _masked_json(stored: str, mask: Callable[[str], str]) -> str:
 
 def _chunk(row: dict) -> Passage:
     return Passage(
-        rowid=row["id"], chunk_id=row["chunk_id"], doc_id=row["doc_id"], position=row["ord"],
-        section_path=json.loads(row["section_path"]), text=row["text"], kind=row["kind"], page=row["page"],
-        line_start=row["line_start"], line_end=row["line_end"], char_start=row["char_start"], char_end=row["char_end"],
-        on_topic=bool(row["on_topic"]), proposal=bool(row["proposal"]), footnotes=json.loads(row["footnotes"]),
+        rowid=row["id"],
+        chunk_id=row["chunk_id"],
+        doc_id=row["doc_id"],
+        position=row["ord"],
+        section_path=json.loads(row["section_path"]),
+        text=row["text"],
+        kind=row["kind"],
+        page=row["page"],
+        line_start=row["line_start"],
+        line_end=row["line_end"],
+        char_start=row["char_start"],
+        char_end=row["char_end"],
+        on_topic=bool(row["on_topic"]),
+        proposal=bool(row["proposal"]),
+        footnotes=json.loads(row["footnotes"]),
         table=_table(json.loads(row["table_data"])) if row["table_data"] else None,
         responsibility=[_responsibility(r) for r in json.loads(row["responsibility"])],
         priority=[Priority(**p) for p in json.loads(row["priority"])],
-        embed_keys=json.loads(row["embed_keys"]), first_version=row["first_version"],
-        last_version=row["last_version"], active=bool(row["active"]),
+        embed_keys=json.loads(row["embed_keys"]),
+        first_version=row["first_version"],
+        last_version=row["last_version"],
+        active=bool(row["active"]),
     )
 
 

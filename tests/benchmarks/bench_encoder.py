@@ -94,8 +94,18 @@ def main() -> None:
     for model in ("", minilm):
         for threads in (1, 2):
             out = subprocess.run(
-                [sys.executable, "-m", "tests.benchmarks.bench_encoder", "--one", f"{model}:{threads}", "--passages", str(args.passages)],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.benchmarks.bench_encoder",
+                    "--one",
+                    f"{model}:{threads}",
+                    "--passages",
+                    str(args.passages),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             )
             r = json.loads(out.stdout.strip().splitlines()[-1])
             print(

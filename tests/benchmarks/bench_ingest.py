@@ -68,7 +68,10 @@ def run(window: list[str], threads: int, policy: str, batch: int, processes: int
     children = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.benchmarks.bench_ingest", "--child", "--batch", str(batch)],
-            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(processes)
     ]
@@ -110,14 +113,27 @@ def main() -> None:
         rate = run(window, threads, policy, batch, processes)
         days = 1e6 * per_passage / rate / 86400
         print(
-            f"| {threads} × {processes} | {policy.lower()} | {batch} | {load:.1f} | {rate:.2f} | {rate / per_passage:.2f} | "
+            f"| {threads} × {processes} | {policy.lower()} | {batch} | {load:.1f} | {rate:.2f} | "
+            f"{rate / per_passage:.2f} | "
             f"{days:.1f} days |",
             flush=True,
         )
         if args.json:
             with open(args.json, "a") as out:
-                out.write(json.dumps({"threads": threads, "policy": policy, "batch": batch, "processes": processes,
-                                      "load": load, "windows_s": rate, "per_passage": per_passage}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "threads": threads,
+                            "policy": policy,
+                            "batch": batch,
+                            "processes": processes,
+                            "load": load,
+                            "windows_s": rate,
+                            "per_passage": per_passage,
+                        }
+                    )
+                    + "\n"
+                )
 
 
 if __name__ == "__main__":

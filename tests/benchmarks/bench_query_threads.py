@@ -43,7 +43,10 @@ def child() -> None:
 def measure(env: dict[str, str]) -> str:
     run = subprocess.run(
         [sys.executable, "-m", "tests.benchmarks.bench_query_threads", "--child"],
-        env=os.environ | env, capture_output=True, text=True, check=True,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return run.stdout.strip().splitlines()[-1]
 

@@ -26,14 +26,48 @@ import docx
 from index.config import PROJECT_DIR
 from ingest.pipeline import ingest_file
 
-ACTORS = ("Kommunen", "Regionen", "Socialtjänsten", "Sjuksköterskan", "Läkaren", "Primärvården", "Huvudmännen",
-          "Den enskilde", "Beroendevården", "Enhetschefen")
-DUTIES = ("ansvarar för", "ska erbjuda", "bör samordna", "kan ge", "åtar sig att ordna", "följer upp",
-          "erbjuder", "ska dokumentera")
-OBJECTS = ("boendestöd", "abstinensbehandling", "en samordnad individuell plan", "läkemedelsassisterad behandling",
-           "stöd till anhöriga", "uppföljning efter avslutad behandling", "provtagning", "rådgivning om spel om pengar")
-TAILS = ("till personer med beroende", "vid behov", "i samverkan med den andra huvudmannen", "inom tre veckor",
-         "enligt gällande rutin", "för barn och unga", "efter bedömning", "")
+ACTORS = (
+    "Kommunen",
+    "Regionen",
+    "Socialtjänsten",
+    "Sjuksköterskan",
+    "Läkaren",
+    "Primärvården",
+    "Huvudmännen",
+    "Den enskilde",
+    "Beroendevården",
+    "Enhetschefen",
+)
+DUTIES = (
+    "ansvarar för",
+    "ska erbjuda",
+    "bör samordna",
+    "kan ge",
+    "åtar sig att ordna",
+    "följer upp",
+    "erbjuder",
+    "ska dokumentera",
+)
+OBJECTS = (
+    "boendestöd",
+    "abstinensbehandling",
+    "en samordnad individuell plan",
+    "läkemedelsassisterad behandling",
+    "stöd till anhöriga",
+    "uppföljning efter avslutad behandling",
+    "provtagning",
+    "rådgivning om spel om pengar",
+)
+TAILS = (
+    "till personer med beroende",
+    "vid behov",
+    "i samverkan med den andra huvudmannen",
+    "inom tre veckor",
+    "enligt gällande rutin",
+    "för barn och unga",
+    "efter bedömning",
+    "",
+)
 
 
 def built_sentences(lines: int, seed: int = 29) -> list[str]:
@@ -53,7 +87,8 @@ def corpus_sentences(lines: int) -> list[str]:
         if path.suffix in (".txt", ".md"):
             text = " ".join(path.read_text(encoding="utf-8").split())
             found += [
-                s for s in re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text)
+                s
+                for s in re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text)
                 if 6 <= len(s.split()) <= 60 and s.endswith(".") and not {"#", "|"} & set(s)
             ]
     return [found[n % len(found)] for n in range(lines)]
@@ -91,7 +126,10 @@ def main() -> None:
         for kind, make in KINDS.items():
             for lines in args.lines:
                 seconds = seconds_to_read(make(lines), Path(folder))
-                print(f"{kind:<20} {lines:>7} rader  {seconds:6.1f} s  {1000 * seconds / lines:.2f} ms per rad", flush=True)
+                print(
+                    f"{kind:<20} {lines:>7} rader  {seconds:6.1f} s  {1000 * seconds / lines:.2f} ms per rad",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

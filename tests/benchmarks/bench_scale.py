@@ -78,8 +78,18 @@ QUERIES = [
 
 # Misspelt words as staff type them, one and two edits from corpus words.
 TYPOS = (
-    "abstinensbehandlng", "spelberonde", "tillnyktrng", "urinprvo", "beroendemottagnnig", "läkemedelsasisterad",
-    "socialtjänsen", "samsjuklighte", "nertrappning", "vårdnadshavre", "öppenvåd", "missbrk",
+    "abstinensbehandlng",
+    "spelberonde",
+    "tillnyktrng",
+    "urinprvo",
+    "beroendemottagnnig",
+    "läkemedelsasisterad",
+    "socialtjänsen",
+    "samsjuklighte",
+    "nertrappning",
+    "vårdnadshavre",
+    "öppenvåd",
+    "missbrk",
 )
 
 # -- helpers ---------------------------------------------------------------------------
@@ -378,11 +388,29 @@ def sqlite_run(n: int, workdir: Path) -> dict:
         for i, text in enumerate(texts):
             h = hashlib.sha1(str(i).encode()).hexdigest()
             yield (
-                h[:16], f"doc-{i // 200}", i % 200,
-                json.dumps(["Överenskommelse", f"{i % 9 + 1}. Ansvarsfördelning", f"{i % 9 + 1}.{i % 7 + 1} Insatser"],
-                           ensure_ascii=False),
-                text, "paragraph", i % 40 + 1, i % 900, i % 900 + 12, 0, len(text), 1, 0, "[]", None,
-                "[]", "[]", json.dumps([h[16:32], h[24:40], h[:8] + h[32:40]]), 1, 1,
+                h[:16],
+                f"doc-{i // 200}",
+                i % 200,
+                json.dumps(
+                    ["Överenskommelse", f"{i % 9 + 1}. Ansvarsfördelning", f"{i % 9 + 1}.{i % 7 + 1} Insatser"],
+                    ensure_ascii=False,
+                ),
+                text,
+                "paragraph",
+                i % 40 + 1,
+                i % 900,
+                i % 900 + 12,
+                0,
+                len(text),
+                1,
+                0,
+                "[]",
+                None,
+                "[]",
+                "[]",
+                json.dumps([h[16:32], h[24:40], h[:8] + h[32:40]]),
+                1,
+                1,
             )
 
     t = time.perf_counter()
@@ -510,8 +538,19 @@ CHILDREN = {
 
 
 def run_child(step: str, size: int, workdir: Path, layout: str = "", timeout: float | None = None) -> dict | None:
-    cmd = [sys.executable, "-m", "tests.benchmarks.bench_scale", "--child", step, "--size", str(size),
-           "--workdir", str(workdir), "--layout", layout]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.benchmarks.bench_scale",
+        "--child",
+        step,
+        "--size",
+        str(size),
+        "--workdir",
+        str(workdir),
+        "--layout",
+        layout,
+    ]
     log(f"{step} {layout} n={size:,} (load {os.getloadavg()[0]:.2f})")
     started = time.perf_counter()
     try:
@@ -549,7 +588,11 @@ def dense_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
                 table += [
                     (label, "load / RSS after load", f"{served['load_s']:.2f} s / {served['loaded_rss_mb']:.0f} MB"),
                     (label, "query k=100 p50 / p95", f"{q['p50_ms']:.1f} / {q['p95_ms']:.1f} ms (200 q)"),
-                    (label, "same, FAISS on 1 OMP thread", f"{served['query_1_thread']['p50_ms']:.1f} / {served['query_1_thread']['p95_ms']:.1f} ms"),
+                    (
+                        label,
+                        "same, FAISS on 1 OMP thread",
+                        f"{served['query_1_thread']['p50_ms']:.1f} / {served['query_1_thread']['p95_ms']:.1f} ms",
+                    ),
                     (label, "recall@10 vs exact (100 q)", f"{served['recall_at_10']:.3f}"),
                     (label, "own chunk ranked 1st", f"{served['self_hit_at_1']:.2f}"),
                 ]
@@ -575,11 +618,19 @@ def lexical_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
                 steps = ", ".join(f"{k} {v:.0f}" for k, v in result["steps_s"].items())
                 table += [
                     (label, name, f"{result['build_s']:.0f} s ({steps}); save {result['save_s']:.0f} s"),
-                    (label, "  RSS of index / peak", f"{result['index_rss_mb']:.0f} MB / {result['peak_rss_mb']:.0f} MB"),
+                    (
+                        label,
+                        "  RSS of index / peak",
+                        f"{result['index_rss_mb']:.0f} MB / {result['peak_rss_mb']:.0f} MB",
+                    ),
                 ]
         table += [
             (label, "dir size", f"{built['dir_mb']:.0f} MB {built['files_mb']}"),
-            (label, "words / modifiers / bm25 vocab", f"{built['words']:,} / {built['modifiers']:,} / {built['bm25_vocab']:,}"),
+            (
+                label,
+                "words / modifiers / bm25 vocab",
+                f"{built['words']:,} / {built['modifiers']:,} / {built['bm25_vocab']:,}",
+            ),
         ]
         if served:
             q, e = served["query"], served["expand"]
@@ -604,11 +655,27 @@ def vocabulary_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
             typos = ", ".join(f"{w} {ms} ms→{fix}" for w, (ms, fix) in result["correct_ms"].items())
             c = result["correct"]
             table += [
-                (label, "Analyzer init at build / at load", f"{result['analyzer_build_s']:.1f} / {result['analyzer_load_s']:.1f} s"),
-                (label, "typo index build / load", f"{result['typo_index_build_s']:.1f} / {result['typo_index_load_s']:.2f} s"),
-                (label, "correct() per misspelt word p50 / p95", f"{c['p50_ms']:.2f} / {c['p95_ms']:.2f} ms ({c['n']} words)"),
+                (
+                    label,
+                    "Analyzer init at build / at load",
+                    f"{result['analyzer_build_s']:.1f} / {result['analyzer_load_s']:.1f} s",
+                ),
+                (
+                    label,
+                    "typo index build / load",
+                    f"{result['typo_index_build_s']:.1f} / {result['typo_index_load_s']:.2f} s",
+                ),
+                (
+                    label,
+                    "correct() per misspelt word p50 / p95",
+                    f"{c['p50_ms']:.2f} / {c['p95_ms']:.2f} ms ({c['n']} words)",
+                ),
                 (label, "  each", typos),
-                (label, "expand() p50 / p95 (20 q)", f"{result['expand']['p50_ms']:.1f} / {result['expand']['p95_ms']:.1f} ms"),
+                (
+                    label,
+                    "expand() p50 / p95 (20 q)",
+                    f"{result['expand']['p50_ms']:.1f} / {result['expand']['p95_ms']:.1f} ms",
+                ),
             ]
     return table
 
@@ -619,11 +686,27 @@ def sqlite_rows(args, n: int, workdir: Path) -> list[tuple[str, str, str]]:
     if result:
         label = f"sqlite {n:,} chunks"
         table += [
-            (label, "insert (executemany, 1 txn)", f"{result['insert_s']:.1f} s (+ checkpoint {result['checkpoint_s']:.1f} s)"),
+            (
+                label,
+                "insert (executemany, 1 txn)",
+                f"{result['insert_s']:.1f} s (+ checkpoint {result['checkpoint_s']:.1f} s)",
+            ),
             (label, "file size", f"{result['file_mb']:.0f} MB (avg text {result['avg_text_chars']:.0f} chars)"),
-            (label, "passages_by_rowid 1 id p50 / p95", f"{result['by_rowid_1']['p50_ms']:.2f} / {result['by_rowid_1']['p95_ms']:.2f} ms"),
-            (label, "passages_by_rowid 100 ids p50 / p95", f"{result['by_rowid_100']['p50_ms']:.1f} / {result['by_rowid_100']['p95_ms']:.1f} ms"),
-            (label, "active_chunks() (index build read)", f"{result['active_chunks_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB"),
+            (
+                label,
+                "passages_by_rowid 1 id p50 / p95",
+                f"{result['by_rowid_1']['p50_ms']:.2f} / {result['by_rowid_1']['p95_ms']:.2f} ms",
+            ),
+            (
+                label,
+                "passages_by_rowid 100 ids p50 / p95",
+                f"{result['by_rowid_100']['p50_ms']:.1f} / {result['by_rowid_100']['p95_ms']:.1f} ms",
+            ),
+            (
+                label,
+                "active_chunks() (index build read)",
+                f"{result['active_chunks_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB",
+            ),
         ]
     if not args.keep:
         for f in workdir.glob(f"store-{n}.sqlite*"):
@@ -641,7 +724,9 @@ def main() -> None:
     parser.add_argument("--dense-factors", default="1", help="windows as multiples of N, e.g. 1,3")
     parser.add_argument("--dense-layouts", default="uniform,clustered")
     parser.add_argument("--lexical-sizes", default="auto", help="comma list of passage counts; auto = N")
-    parser.add_argument("--lexical-timeout", type=float, default=900, help="seconds before a lexical build is abandoned")
+    parser.add_argument(
+        "--lexical-timeout", type=float, default=900, help="seconds before a lexical build is abandoned"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="where indexes are written (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the written indexes")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -673,8 +758,10 @@ def main() -> None:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\nSummary (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-          f"total {time.perf_counter() - started:.0f} s)")
+    print(
+        f"\nSummary (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"total {time.perf_counter() - started:.0f} s)"
+    )
     width = max((len(r[0]) for r in table), default=10)
     metric = max((len(r[1]) for r in table), default=10)
     previous = None

@@ -63,7 +63,12 @@ def load() -> float:
 
 
 def summary(name: str, times: list[float]) -> dict:
-    return {"name": name, "n": len(times), "p50_ms": percentile(times, 0.5) * 1000, "p95_ms": percentile(times, 0.95) * 1000}
+    return {
+        "name": name,
+        "n": len(times),
+        "p50_ms": percentile(times, 0.5) * 1000,
+        "p95_ms": percentile(times, 0.95) * 1000,
+    }
 
 
 def main() -> None:
@@ -71,8 +76,12 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="an indexed KB_DATA_DIR (default: index corpus/ in a temp dir)")
     parser.add_argument("--warmup", type=int, default=0, help="warm up on only this many questions (default: all)")
     parser.add_argument("--json", type=Path, help="also append the figures as one JSON line to this file")
-    parser.add_argument("--profile", type=Path, help="profile the fresh full searches with cProfile into this file "
-                        "(the times printed are then the profiler's, not the product's)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile the fresh full searches with cProfile into this file "
+        "(the times printed are then the profiler's, not the product's)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-search-") as scratch:
         settings = Settings.from_env(data_dir=args.data_dir or Path(scratch))
@@ -128,12 +137,16 @@ def main() -> None:
         f, s = summary("floor", floor_times), summary("full", full_times)
         ratio50, ratio95 = s["p50_ms"] / f["p50_ms"], s["p95_ms"] / f["p95_ms"]
         print(
-            f"  {name + f' ({len(full_times)})':<14}{f['p50_ms']:8.1f}ms{f['p95_ms']:6.1f}ms{s['p50_ms']:8.1f}ms{s['p95_ms']:6.1f}ms"
+            f"  {name + f' ({len(full_times)})':<14}{f['p50_ms']:8.1f}ms{f['p95_ms']:6.1f}ms"
+            f"{s['p50_ms']:8.1f}ms{s['p95_ms']:6.1f}ms"
             f"{ratio50:16.2f}{ratio95:7.2f}"
         )
         result["sets"][name] = {"floor": f, "full": s, "ratio_p50": ratio50, "ratio_p95": ratio95}
     r = summary("repeats", repeats)
-    print(f"  cached repeats (the same {len(repeats)} questions again): p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms")
+    print(
+        f"  cached repeats (the same {len(repeats)} questions again): p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} "
+        f"ms"
+    )
     result["repeats"] = r
     if args.json:
         with args.json.open("a") as out:

@@ -31,8 +31,14 @@ from tests.benchmarks.fresh import fresh_questions, warmup_questions  # noqa: E4
 
 def hits_of(searcher: Searcher, question: str, **options) -> list:
     return [
-        {"chunk": h.passage.chunk_id, "score": round(h.score, 9), "highlights": h.highlights, "duplicates": h.duplicates,
-         "sentence": h.sentence, "record": [h.record[0].activity, round(h.record[1], 9)] if h.record else None}
+        {
+            "chunk": h.passage.chunk_id,
+            "score": round(h.score, 9),
+            "highlights": h.highlights,
+            "duplicates": h.duplicates,
+            "sentence": h.sentence,
+            "record": [h.record[0].activity, round(h.record[1], 9)] if h.record else None,
+        }
         for h in searcher.search(question, **options)
     ]
 
@@ -51,11 +57,17 @@ def main() -> None:
         questions = questions[: args.limit]
     with args.output.open("w", encoding="utf-8") as out:
         for number, question in enumerate(questions):
-            line = {"q": question, "payload": search_payload(searcher, question), "hits": hits_of(searcher, question, k=10)}
+            line = {
+                "q": question,
+                "payload": search_payload(searcher, question),
+                "hits": hits_of(searcher, question, k=10),
+            }
             if number % 5 == 0 and regions:
                 region = regions[number // 5 % len(regions)]
                 line["region"] = search_payload(searcher, question, region=region)
-                line["filtered"] = hits_of(searcher, question, k=10, filters=Filters(region=region), prefer_region=region)
+                line["filtered"] = hits_of(
+                    searcher, question, k=10, filters=Filters(region=region), prefer_region=region
+                )
                 line["responsibility"] = responsibility_payload(searcher, question)
             out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
     print(f"{len(questions)} questions → {args.output}")

@@ -47,7 +47,10 @@ def main() -> None:
         )
         if args.misses:
             for wrong in report.wrong:
-                print(f"    FEL {wrong['id']}: {wrong['question']!r} {wrong['what']}: {wrong['shown']}; {wrong['quote']!r}")
+                print(
+                    f"    FEL {wrong['id']}: {wrong['question']!r} {wrong['what']}: {wrong['shown']}; "
+                    f"{wrong['quote']!r}"
+                )
             for miss in report.misses:
                 print(f"    MISS {miss['id']}: {miss['question']!r} rank {miss['rank']}; top {miss['top']}")
 

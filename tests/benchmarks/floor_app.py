@@ -49,7 +49,11 @@ def main() -> None:
     port, workers = int(sys.argv[1]), int(sys.argv[2])
     os.environ.update(worker_environment(workers, Settings.from_env().encoder_threads))
     uvicorn.run(
-        "tests.benchmarks.floor_app:create", factory=True, workers=workers, host="127.0.0.1", port=port,
+        "tests.benchmarks.floor_app:create",
+        factory=True,
+        workers=workers,
+        host="127.0.0.1",
+        port=port,
         log_level="warning",
     )
 

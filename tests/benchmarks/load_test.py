@@ -97,7 +97,13 @@ def run_level(base: str, path: str, ask, concurrency: int, seconds: float, limit
     def at(share: float) -> float:
         return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000 if latencies else float("nan")
 
-    return {"searches_s": len(latencies) / wall, "p50_ms": at(0.5), "p95_ms": at(0.95), "errors": errors, "n": len(latencies)}
+    return {
+        "searches_s": len(latencies) / wall,
+        "p50_ms": at(0.5),
+        "p95_ms": at(0.95),
+        "errors": errors,
+        "n": len(latencies),
+    }
 
 
 @contextmanager
@@ -106,7 +112,9 @@ def floor_server(data_dir: Path, workers: int, env: dict[str, str]):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.benchmarks.floor_app", str(port), str(workers)],
-        env=os.environ | {"KB_DATA_DIR": str(data_dir)} | env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=os.environ | {"KB_DATA_DIR": str(data_dir)} | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -138,8 +146,7 @@ def warm(base: str, path: str, workers: int) -> None:
 
 def line(name: str, r: dict) -> str:
     return (
-        f"{name:<7}{r['searches_s']:6.1f}/s  p50 {r['p50_ms']:5.0f} ms  p95 {r['p95_ms']:5.0f} ms  "
-        f"errors {r['errors']}"
+        f"{name:<7}{r['searches_s']:6.1f}/s  p50 {r['p50_ms']:5.0f} ms  p95 {r['p95_ms']:5.0f} ms  errors {r['errors']}"
     )
 
 
@@ -165,18 +172,24 @@ def main() -> None:
             for concurrency in levels:
                 floors[concurrency] = run_level(base, "/floor", lambda n: ask.next(), concurrency, args.seconds)
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as scratch, kb_serve(
-        args.data_dir, Path(scratch), "--workers", str(args.workers), **env
-    ) as base:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        kb_serve(args.data_dir, Path(scratch), "--workers", str(args.workers), **env) as base,
+    ):
         warm(base, "/api/search", args.workers)
         ask = Questions(fresh)
         fulls = {c: run_level(base, "/api/search", lambda n: ask.next(), c, args.seconds) for c in levels}
         repeats = run_level(base, "/api/search", lambda n: fresh[n % len(fresh)], 4, args.seconds, limit=len(fresh))
     load_after = os.getloadavg()[0]
     settings = " ".join(f"{k}={v}" for k, v in env.items()) or "default thread settings"
-    print(f"kb serve --workers {args.workers}, {settings}; {os.cpu_count()} cores, load average {load_before:.2f} → {load_after:.2f}")
-    print(f"{describe()}; {min(ask.asked, len(fresh))} of the {ask.asked} requests to kb serve were questions asked "
-          "for the first time, the rest a fresh question with a number appended (distinct text, no cache answers it)")
+    print(
+        f"kb serve --workers {args.workers}, {settings}; {os.cpu_count()} cores, load average {load_before:.2f} → "
+        f"{load_after:.2f}"
+    )
+    print(
+        f"{describe()}; {min(ask.asked, len(fresh))} of the {ask.asked} requests to kb serve were questions asked "
+        "for the first time, the rest a fresh question with a number appended (distinct text, no cache answers it)"
+    )
     for concurrency in levels:
         r = fulls[concurrency]
         text = f"  concurrency {concurrency:>3}: " + line("search", r)
