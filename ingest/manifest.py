@@ -48,7 +48,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ManifestError(ValueError):
-    """A malformed manifest; the message names the file, the document and the key."""
+    """A malformed manifest; the message, in Swedish, names the file, the document and the key."""
 
 
 # ---------------------------------------------------------------------------
@@ -119,9 +119,9 @@ def load_manifest(folder: Path) -> dict[str, DocumentMeta]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise ManifestError(f"{path.name}: not valid TOML: {e}") from e
+        raise ManifestError(f"{path.name}: är inte giltig TOML: {e}") from e
     except UnicodeDecodeError as e:
-        raise ManifestError(f"{path.name}: not UTF-8 text: {e}") from e
+        raise ManifestError(f"{path.name}: är inte UTF-8-text: {e}") from e
     return parse_manifest(raw, path.name)
 
 
@@ -129,12 +129,12 @@ def parse_manifest(raw: dict, file_name: str = MANIFEST_NAME) -> dict[str, Docum
     extra = set(raw) - {"documents"}
     if extra:
         raise ManifestError(
-            f"{file_name}: unknown top-level key {sorted(extra)[0]!r}; "
-            "describe each document in a [documents.<doc id>] table"
+            f"{file_name}: okänd nyckel {sorted(extra)[0]!r} på översta nivån; "
+            "beskriv varje dokument i en tabell [documents.<dokument-id>]"
         )
     documents = raw.get("documents", {})
     if not isinstance(documents, dict):
-        raise ManifestError(f"{file_name}: 'documents' must be tables, [documents.<doc id>]")
+        raise ManifestError(f"{file_name}: 'documents' ska vara tabeller, [documents.<dokument-id>]")
     return {doc_id: _entry(doc_id, entry, file_name) for doc_id, entry in documents.items()}
 
 
@@ -143,71 +143,69 @@ def _date(value: object, fail) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):  # a datetime is a date too: check it first
-        raise fail(f"must be a date (YYYY-MM-DD) without a time, got {value!r}")
+        raise fail(f"ska vara ett datum (ÅÅÅÅ-MM-DD) utan klockslag, inte {value!r}")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError:
-            raise fail(f"not a real date: {value!r}") from None
-    raise fail(f"must be an ISO date YYYY-MM-DD, got {value!r}")
+            raise fail(f"finns inte som datum: {value!r}") from None
+    raise fail(f"ska vara ett datum ÅÅÅÅ-MM-DD, inte {value!r}")
 
 
 def _entry(doc_id: str, entry: object, file_name: str) -> DocumentMeta:
     where = f"{file_name}: [documents.{doc_id}]"
     if not isinstance(entry, dict):
-        raise ManifestError(f"{where}: must be a table of keys, got {entry!r}")
+        raise ManifestError(f"{where}: ska vara en tabell med nycklar, inte {entry!r}")
 
     def fail(key: str, problem: str) -> ManifestError:
         return ManifestError(f"{where} {key}: {problem}")
 
     for key in entry:
         if key not in _KEYS:
-            raise fail(key, f"unknown key; expected one of {', '.join(_KEYS)}")
+            raise fail(key, f"okänd nyckel; tillåtna är {', '.join(_KEYS)}")
 
     def text(key: str) -> str | None:
         value = entry.get(key)
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            raise fail(key, f"must be a non-empty string, got {value!r}")
+            raise fail(key, f"ska vara en text som inte är tom, inte {value!r}")
         return value.strip()
 
     title = text("title")
     if title is None:
-        raise fail("title", "missing; every document needs a title")
+        raise fail("title", "saknas; varje dokument behöver en titel")
 
     region = text("region")
     if region is not None:
         canonical = canonical_region(region)
         if canonical is None:
-            raise fail(
-                "region", f"unknown län {region!r}; expected one of {', '.join(known.name for known in regions())}"
-            )
+            raise fail("region", f"okänt län {region!r}; tillåtna är {', '.join(known.name for known in regions())}")
         region = canonical
 
     doc_type = text("doc_type")
     if doc_type is not None and doc_type not in DOC_TYPES:
-        raise fail("doc_type", f"unknown document type {doc_type!r}; expected one of {', '.join(DOC_TYPES)}")
+        raise fail("doc_type", f"okänd dokumenttyp {doc_type!r}; tillåtna är {', '.join(DOC_TYPES)}")
 
     status = text("status") or "gällande"
     if status not in STATUSES:
-        raise fail("status", f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+        raise fail("status", f"okänd status {status!r}; tillåtna är {', '.join(STATUSES)}")
 
     parties = entry.get("parties", [])
     if isinstance(parties, str):
         parties = [parties]
     if not isinstance(parties, list) or not all(isinstance(p, str) and p.strip() for p in parties):
-        raise fail("parties", f"must be a list of names, got {parties!r}")
+        raise fail("parties", f"ska vara en lista med namn, inte {parties!r}")
 
     dates = {key: _date(entry.get(key), lambda problem, key=key: fail(key, problem)) for key in _DATE_KEYS}
     if dates["valid_from"] and dates["valid_to"] and dates["valid_from"] > dates["valid_to"]:
-        raise fail("valid_to", f"{dates['valid_to']} is before valid_from {dates['valid_from']}")
+        raise fail("valid_to", f"{dates['valid_to']} är före valid_from {dates['valid_from']}")
 
     in_scope = entry.get("in_scope", False)
     if not isinstance(in_scope, bool):
-        raise fail("in_scope", f"must be true or false, got {in_scope!r}")
+        raise fail("in_scope", f"ska vara true eller false, inte {in_scope!r}")
 
     return DocumentMeta(
         doc_id=doc_id,

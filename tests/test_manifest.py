@@ -112,9 +112,12 @@ def test_malformed_entry_names_file_document_and_key(tmp_path, entry, key):
     assert isinstance(err.value, ValueError)
 
 
-def test_unknown_status_message_lists_the_allowed_values(tmp_path):
+def test_unknown_status_message_lists_the_allowed_values_in_swedish(tmp_path):
     write(tmp_path, '[documents.a]\ntitle = "A"\nstatus = "aktuell"\n')
-    with pytest.raises(ValueError, match=r"manifest\.toml.*status.*'aktuell'.*gällande"):
+    with pytest.raises(ValueError, match=r"manifest\.toml.*status: okänd status 'aktuell'; tillåtna är gällande"):
+        load_manifest(tmp_path)
+    write(tmp_path, '[documents.a]\ntitle = "A"\nvalid_to = "2024-02-30"\n')
+    with pytest.raises(ValueError, match=r"valid_to: finns inte som datum"):
         load_manifest(tmp_path)
 
 
