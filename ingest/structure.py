@@ -394,8 +394,6 @@ def _heading_at(
         return _caps_heading(i, view)
     if _title_line(text, view.prv(i), view.nxt(i), view.nxt(i, 2), i - 1 in found or view.pos[i] == 0):
         return (text.strip(), None, 9, 1)
-    if _wrapped_title(i, view.lines, view.nonblank, view.pos):
-        return (f"{text.strip()} {view.nxt(i).strip()}", None, 9, view.through_next(i))
     return None
 
 
@@ -628,29 +626,6 @@ def _wrapped_tail(lines: list[Line], nonblank: list[int], pos: dict[int, int], i
     tail = lines[i + 1].text.strip()
     after = lines[i + 2].text if i + 2 < len(lines) else ""
     return tail[:1].islower() and len(tail.split()) <= 4 and not tail.endswith((".", ":", ";")) and not after.strip()
-
-
-def _wrapped_title(i: int, lines: list[Line], nonblank: list[int], pos: dict[int, int]) -> bool:
-    """A title over two short lines after a finished list item, over prose, in a converted PDF:
-    "- … i samband med LVM-vård" / "Lagen om omhändertagande av berusade" / "personer – LOB" /
-    "Socialdepartementet har under …"."""
-    n = pos[i]
-    if n < 1 or n + 2 >= len(nonblank) or nonblank[n + 1] != i + 1:
-        return False
-    first, second, prose = lines[i].text.strip(), lines[i + 1].text.strip(), lines[nonblank[n + 2]].text
-    above = [lines[j].text for j in nonblank[max(0, n - 2) : n]]
-    item_ended = (
-        any(t.startswith("- ") for t in above) and not above[-1].rstrip().endswith((",", ":")) and not _is_item(first)
-    )
-    return (
-        item_ended
-        and not (NUMBERED_RE.match(second) or MD_RE.match(second) or _is_item(prose))
-        and _heading_shape(f"{first} {second}", 8)
-        and not first.endswith((":", ".", ","))
-        and not second.endswith((":", ".", ",", ";"))
-        and len(second.split()) <= 4
-        and _title_line(f"{first} {second}", ".", prose, "", False)
-    )
 
 
 def _wraps(title: str, following: str) -> bool:
