@@ -156,9 +156,9 @@ def _principal_outcome(stated: str | None, question: dict) -> str:
 
 
 def _level_is(shown: dict, expected) -> bool:
-    """The level shown is the expected one (an int, or "FoU" / "icke-göra")."""
-    if isinstance(expected, int):
-        return shown["level"] == expected
+    """The level shown is the expected one (a number, also written as text: 3 or "3"; or "FoU" / "icke-göra")."""
+    if isinstance(expected, int) or str(expected).strip().isdigit():
+        return shown["level"] == int(expected)
     return shown["label"].lower() == str(expected).lower()
 
 

@@ -41,3 +41,12 @@ def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(
 def test_question_sets_without_a_file_are_left_out(tmp_path):
     sets = tuning.question_sets([("saknas", "corpus", str(tmp_path / "finns-inte.jsonl"))], tmp_path, embedder=None)
     assert sets == [] and not (tmp_path / "corpus").exists()  # no index is built for a set that is not there
+
+
+def test_a_level_asked_about_counts_whether_written_as_a_number_or_as_text():
+    """A question file written by hand said "priority": "8"; a card showing prio 8 was scored wrong."""
+    from index.evaluate import _level_is
+
+    shown = {"level": 8, "label": "KAN I UNDANTAGSFALL"}
+    assert _level_is(shown, 8) and _level_is(shown, "8") and not _level_is(shown, "2")
+    assert _level_is({"level": None, "label": "FoU"}, "FoU") and not _level_is(shown, "FoU")
