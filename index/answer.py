@@ -26,9 +26,8 @@ from index.search import Hit, Reading, Searcher
 from index.status import document_status
 from ingest.model import Responsibility
 
-# The thresholds (min_match, min_coverage, vote_margin, min_share …) are ranking parameters: index/params.py.
-# What may be done answers "who is responsible" less than what must be done.
-MODALITY_WEIGHT = {"bör": 0.9, "kan": 0.7, "får": 0.7}
+# The thresholds (min_match, min_coverage, vote_margin, min_share, should_weight …) are ranking parameters:
+# index/params.py.
 QUOTE_CHARACTERS = 700  # a longer quote ends at the sentence before this
 CANDIDATES = 4  # candidate statements listed when the card abstains
 
@@ -68,7 +67,7 @@ class Statement:
     level: int | None = None
     label: str | None = None
     meaning: float | None = None  # cosine of the question and the statement (index/statement_vectors.py)
-    modality_weight: float = 1.0  # see MODALITY_WEIGHT; 1 unless the question asks who is responsible
+    modality_weight: float = 1.0  # should_weight or may_weight; 1 unless the question asks who is responsible
     rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
 
     @property
@@ -125,8 +124,10 @@ def compose_answer(
         for s in statements_of(reading, hit, rank, answerable, searcher.statement_meaning(reading, hit.passage))
     ]
     if intent == "responsibility":
+        # what may be done answers "who is responsible" less than what must be done
+        weights = {"bör": params.should_weight, "kan": params.may_weight, "får": params.may_weight}
         for s in statements:
-            s.modality_weight = MODALITY_WEIGHT.get(s.modality, 1.0)
+            s.modality_weight = weights.get(s.modality, 1.0)
     lead_region = reading.intent.region or (prefer_region if reading.intent.own_region or prefer_region else None)
     note = _region_note(reading, prefer_region)
     if intent == "fact":

@@ -82,6 +82,10 @@ class RankingParams:
     meaning_full: float = knob(0.92, "… and at which it counts as a statement covering the whole question.")
     own_weight: float = knob(0.6, "A statement's own words against its words with its heading and lead.")
     rank_weight: float = knob(0.05, "Preference for statements of better-ranked passages, per rank.")
+    should_weight: float = knob(
+        0.9, "For who-questions: what a statement that someone bör do counts against one that they ska or ansvarar."
+    )
+    may_weight: float = knob(0.7, "For who-questions: the same for one that someone kan or får do.")
 
     @classmethod
     def defaults(cls) -> "RankingParams":
