@@ -200,10 +200,12 @@ def serve(
 
     import uvicorn
 
+    from app.logs import configure as configure_logging
     from app.web import create_app
     from index.search import NO_INDEX, IndexMissing, Searcher
 
     _check_port(host, port)
+    configure_logging()  # before the index is loaded, so its line is printed
     settings = _settings()
     os.environ.update(worker_environment(workers, settings.encoder_threads))  # before the encoder's runtime reads it
     searcher = Searcher(settings)
