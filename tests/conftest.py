@@ -108,6 +108,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.model)
         if name in _SERVER_FILES:
             item.add_marker(pytest.mark.servers)
+        if any("shared" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif")):
+            item.add_marker(pytest.mark.shared)  # needs ../shared; skipped, with the reason, where it is missing
         parametrized = set(item.callspec.params) if hasattr(item, "callspec") else set()
         if name in _BROWSER_FILES or _BROWSER_FIXTURES & (set(item.fixturenames) - parametrized):
             item.add_marker(pytest.mark.browser)
