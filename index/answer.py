@@ -179,21 +179,22 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
     candidates = statements[:CANDIDATES]
     if best.match * best.modality_weight < threshold or best.coverage < params.min_coverage:
         return None, None, candidates
-    key = (lambda s: s.principal) if best.kind == "responsibility" else (lambda s: (s.level, s.label))
     votes: dict = {}
     for s in statements:
         if s.match >= best.match - params.vote_margin:
-            votes[key(s)] = votes.get(key(s), 0.0) + s.match / (1 + s.rank)
+            votes[_claim(s)] = votes.get(_claim(s), 0.0) + s.match / (1 + s.rank)
     if best.kind == "responsibility" and best.principal is None:
         return None, NO_PRINCIPAL, candidates
     best = _in_force_first_of(
         [
             s
             for s in statements
-            if key(s) == key(best) and s.match * s.modality_weight >= threshold and s.coverage >= params.min_coverage
+            if _claim(s) == _claim(best)
+            and s.match * s.modality_weight >= threshold
+            and s.coverage >= params.min_coverage
         ]
     )
-    agreeing = votes.get(key(best), 0.0)
+    agreeing = votes.get(_claim(best), 0.0)
     if best.kind == "responsibility" and best.principal == "gemensamt":
         # each principal's own part of a shared task ("Regionen ansvarar för psykosocial behandling"
         # beside "Kommunerna och regionen har ett gemensamt ansvar för psykosocial behandling") agrees with it
@@ -205,6 +206,11 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
             return best, None, candidates
         return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
     return best, None, candidates
+
+
+def _claim(statement: Statement):
+    """What a statement says: its principal, or its level."""
+    return statement.principal if statement.kind == "responsibility" else (statement.level, statement.label)
 
 
 def _in_force(statement: Statement | None) -> bool:
@@ -224,9 +230,8 @@ def _in_force_first(answers: list, lead_region: str | None) -> list:
     best, reason, _ = answers[0][1]
     if best is None or reason or _in_force(best):
         return answers
-    key = (lambda s: s.principal) if best.kind == "responsibility" else (lambda s: (s.level, s.label))
     for i, (_, (other, why, _)) in enumerate(answers[1:], 1):
-        if why is None and _in_force(other) and key(other) == key(best):
+        if why is None and _in_force(other) and _claim(other) == _claim(best):
             return [answers[i], *answers[:i], *answers[i + 1 :]]
     return answers
 
