@@ -218,51 +218,6 @@ def _actors(text: str, base: int, context: DocumentContext, doer: tuple[int, int
     return out
 
 
-def _statement(
-    text: str,
-    start: int,
-    end: int,
-    context: DocumentContext,
-    doer: tuple[int, int],
-    activity: str,
-    verb: str,
-    kind: str = "prose",
-    condition: str | None = None,
-    either: bool = False,
-    affiliation: str | None = None,
-) -> Responsibility | None:
-    """A statement from the sentence text[start:end] whose actor phrase is text[doer] (offsets in text)."""
-    sentence = text[start:end]
-    local = (doer[0] - start, doer[1] - start)
-    actors = _actors(sentence, start, context, local)
-    for actor in actors:
-        if actor.role == "doer" and actor.principal is None:
-            actor.principal = affiliation
-    doers = [a for a in actors if a.role == "doer"]
-    if not doers:
-        return None
-    activity = " ".join(activity.split()).strip(" ,.:")
-    if activity.lower() in _VAGUE or len(activity) <= 3:
-        return None
-    principal = combine(a.principal for a in doers)
-    if any(a.principal is None for a in doers) or (either and principal == "gemensamt"):
-        principal = None  # one actor of several unknown, or "kommun och/eller region": the statement cannot say who
-    units = list(dict.fromkeys(m.name for m in mentions(text[doer[0] : doer[1]]) if m.kind == "unit"))
-    return Responsibility(
-        activity=activity,
-        principal=principal,
-        units=units,
-        kind=kind,
-        actor=" ".join(text[doer[0] : doer[1]].split()).strip(" ,:"),
-        modality=_modality(verb),
-        negated=bool(_NEGATION.search(verb)),
-        condition=condition,
-        start=start,
-        end=end,
-        actors=actors,
-    )
-
-
 def _modality(verb: str) -> str:
     words = verb.lower().split()
     if not words:
@@ -400,20 +355,35 @@ class _Sentence:
         either: bool = False,
         affiliation: str | None = None,
     ) -> Responsibility | None:
-        """A statement whose actor phrase is words[doer] (offsets in the sentence)."""
-        at = (self.start + doer[0], self.start + doer[1])
-        return _statement(
-            self.text,
-            self.start,
-            self.end,
-            self.context,
-            at,
-            activity,
-            verb,
-            kind,
-            condition or self.condition,
-            either,
-            affiliation,
+        """A statement whose actor phrase is words[doer] (offsets in the sentence); None when it names
+        no doer or a vague activity."""
+        words = self.words
+        actors = _actors(words, self.start, self.context, doer)
+        for actor in actors:
+            if actor.role == "doer" and actor.principal is None:
+                actor.principal = affiliation
+        doers = [a for a in actors if a.role == "doer"]
+        if not doers:
+            return None
+        activity = " ".join(activity.split()).strip(" ,.:")
+        if activity.lower() in _VAGUE or len(activity) <= 3:
+            return None
+        principal = combine(a.principal for a in doers)
+        if any(a.principal is None for a in doers) or (either and principal == "gemensamt"):
+            principal = None  # one actor of several unknown, or "kommun och/eller region": the statement cannot say who
+        phrase = words[doer[0] : doer[1]]
+        return Responsibility(
+            activity=activity,
+            principal=principal,
+            units=list(dict.fromkeys(m.name for m in mentions(phrase) if m.kind == "unit")),
+            kind=kind,
+            actor=" ".join(phrase.split()).strip(" ,:"),
+            modality=_modality(verb),
+            negated=bool(_NEGATION.search(verb)),
+            condition=condition or self.condition,
+            start=self.start,
+            end=self.end,
+            actors=actors,
         )
 
 
