@@ -7,7 +7,7 @@ and run one at a time, as the writer lock requires. An upload is refused before 
 unless it comes from a signed-in editor with the form's token; its file is
 checked by name and content before anything is written, read in a child
 process with a memory and time limit, and a file the pipeline cannot read
-leaves the index untouched. A file that is read becomes a draft (index/preview.py):
+leaves the index untouched. A file that is read becomes a draft (index/building/preview.py):
 only the editor who uploaded it sees it, with what it would change in search,
 until that editor publishes it.
 """
@@ -39,11 +39,11 @@ from app.jobs import Job, Jobs
 from app.pages import document_or_404
 from app.payloads import MAX_QUERY
 from app.progress import masked_at_rest
-from index.build import FileResult, Indexer, MissingSources
+from index.building.indexer import FileResult, Indexer, MissingSources
 from index.config import Settings
-from index.preview import drop_preview, drop_upload, has_preview, keep_vectors, preview_searcher, read_draft
-from index.sandbox import check_docx_size
-from index.search import Searcher
+from index.building.preview import drop_preview, drop_upload, has_preview, keep_vectors, preview_searcher, read_draft
+from index.building.sandbox import check_docx_size
+from index.retrieve.search import Searcher
 from index.storage import Document
 from index.storage.records import Draft
 from ingest.counties import regions

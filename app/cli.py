@@ -74,7 +74,7 @@ def ingest(
 ):
     """Indexera dokument: bara ändrade filer läses om; borttagna filer tas ur sökningen."""
     from app.progress import masked_at_rest, progress_line, summary
-    from index.build import EMBEDDING, Indexer, MissingSources
+    from index.building.indexer import EMBEDDING, Indexer, MissingSources
     from index.storage import WriterBusy
 
     settings = _settings()
@@ -130,7 +130,7 @@ def search(
 ):
     """Sök och skriv ut svaret med källhänvisningar."""
     from app.payloads import search_payload
-    from index.search import IndexMissing, Searcher
+    from index.retrieve.search import IndexMissing, Searcher
 
     try:
         payload = search_payload(Searcher(_settings()), query, k=k, region=region)
@@ -202,7 +202,7 @@ def serve(
 
     from app.logs import configure as configure_logging
     from app.web import create_app
-    from index.search import NO_INDEX, IndexMissing, Searcher
+    from index.retrieve.search import NO_INDEX, IndexMissing, Searcher
 
     _check_port(host, port)
     configure_logging()  # before the index is loaded, so its line is printed
@@ -231,8 +231,8 @@ def evaluate(
     baseline: Annotated[bool, typer.Option("--baseline", help="Mät också en ren BM25 på samma stycken")] = False,
 ):
     """Mät det en person ser: träffar, huvudman och prioritet på kortet (rätt, fel, avstår), svarstid."""
-    from index.evaluate import evaluate_file, format_report, load_questions, plain_bm25
-    from index.search import MODES, IndexMissing, Searcher
+    from index.quality.evaluate import evaluate_file, format_report, load_questions, plain_bm25
+    from index.retrieve.search import MODES, IndexMissing, Searcher
 
     if mode not in MODES:
         _fail(f"Okänt läge {mode!r}; välj något av {', '.join(MODES)}.", 2)
@@ -258,9 +258,9 @@ def tune(
     ] = False,
 ):
     """Välj rankningsparametrarna på utvikningar av alla utvecklingsfrågor och visa tränat mot utelämnat."""
-    from index.embedder import load_encoder
+    from index.retrieve.embedder import load_encoder
     from index.params import RankingParams
-    from index.tuning import TUNING_SETS, Tuner, format_folds, question_sets, write_defaults
+    from index.quality.tuning import TUNING_SETS, Tuner, format_folds, question_sets, write_defaults
 
     encoder = load_encoder(_settings())
     typer.echo("Bygger testindexen …", err=True)
@@ -284,7 +284,7 @@ def backup(
     ] = False,
 ):
     """Säkerhetskopiera databas, maskade källtexter, uppladdningar, nyckel och index till en fil (tjänsten kan vara igång)."""  # noqa: E501 (typer shows it as one line)
-    from index.backup import BackupError, backup as make_backup
+    from index.ops.backup import BackupError, backup as make_backup
     from index.storage import WriterBusy
 
     try:
@@ -309,7 +309,7 @@ def backup(
 @cli.command()
 def restore(file: Annotated[Path, typer.Argument(help="Ett arkiv från kb backup")]):
     """Återställ en säkerhetskopia till KB_DATA_DIR, som måste vara tom eller saknas."""
-    from index.backup import BackupError, restore as restore_backup
+    from index.ops.backup import BackupError, restore as restore_backup
 
     settings = _settings()
     try:

@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.auth import check_csrf, current_user, require_role
-from index.history import closest_current
-from index.search import Searcher
-from index.status import STATUS_LABELS, document_status
+from index.ops.history import closest_current
+from index.retrieve.search import Searcher
+from index.card.status import STATUS_LABELS, document_status
 from index.storage import Course, CourseItem, Document, Passage, Store, User
 from ingest.model import TableData
 

@@ -16,7 +16,7 @@ from itertools import zip_longest
 from app.inspect import DocumentReading
 from app.pages import EXAMPLE_QUESTIONS, PRINCIPALS
 from app.payloads import search_payload
-from index.search import IndexMissing, Searcher
+from index.retrieve.search import IndexMissing, Searcher
 
 MOST_QUESTIONS = 24  # each is asked twice; a long agreement states a hundred things
 TOPIC_WORDS = 7

@@ -10,9 +10,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from index import history
+from index.ops import history
 from app.pages import document_or_404
-from index.search import Searcher
+from index.retrieve.search import Searcher
 
 
 def history_router(searcher: Searcher, templates: Jinja2Templates) -> APIRouter:

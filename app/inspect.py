@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.storage import Document, Passage, Store
-from index.status import STATUS_LABELS, document_status
+from index.card.status import STATUS_LABELS, document_status
 from ingest.model import Priority, Responsibility
 
 REMOVED_LABELS = {

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.progress import progress_line, summary
-from index.build import EMBEDDING, READING, FileResult, Progress
+from index.building.indexer import EMBEDDING, READING, FileResult, Progress
 from index.storage import WriterBusy
 
 JOBS_LOG = logging.getLogger("kb.jobs")  # a line when an editor's job starts and ends, the traceback when it fails

@@ -17,11 +17,11 @@ from app.courses import can_edit_courses, editable_courses
 from app.links import web_addresses
 from app.payloads import MAX_QUERY, answer_of, result_of
 from app.snippets import excerpt
-from index.answer import DISAGREE, DISAGREE_LEVEL, NO_PRINCIPAL, NOT_CLEAR, NOT_RATED, NOT_STATED, compose_answer
-from index.status import STATUS_LABELS, document_status
-from index.history import closest_current
-from index.search import Filters as SearchFilters
-from index.search import Searcher
+from index.card.answer import DISAGREE, DISAGREE_LEVEL, NO_PRINCIPAL, NOT_CLEAR, NOT_RATED, NOT_STATED, compose_answer
+from index.card.status import STATUS_LABELS, document_status
+from index.ops.history import closest_current
+from index.retrieve.search import Filters as SearchFilters
+from index.retrieve.search import Searcher
 from index.storage import Document, Passage, Store
 from ingest.actors import mentions
 

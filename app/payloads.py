@@ -5,9 +5,9 @@ The web pages, the CLI and the HTTP API share them, so the three always agree.
 
 from __future__ import annotations
 
-from index.answer import Answer, Statement, badge_of, badge_statements, compose_answer, statements_of
-from index.search import Hit, Reading, Searcher
-from index.status import document_status
+from index.card.answer import Answer, Statement, badge_of, badge_statements, compose_answer, statements_of
+from index.retrieve.search import Hit, Reading, Searcher
+from index.card.status import document_status
 from index.storage import Document, Passage
 
 MAX_QUERY = 300  # characters; longer input is a paste, not a question

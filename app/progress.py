@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.build import EMBEDDING, READING, FileResult, Progress
+from index.building.indexer import EMBEDDING, READING, FileResult, Progress
 
 
 def _n(n: int) -> str:
@@ -66,7 +66,7 @@ def summary(files: list[FileResult], windows: int) -> str:
 
 
 def masked_at_rest(rewritten: int) -> str:
-    """What a re-index did to the files an older data dir kept as they came (index/build.py), or nothing."""
+    """What a re-index did to the files an older data dir kept as they came (index/building/indexer.py), or nothing."""
     if not rewritten:
         return ""
     return f" {_count(rewritten, 'sparad fil', 'sparade filer')} med personuppgifter byttes mot maskade kopior."

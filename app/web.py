@@ -36,7 +36,7 @@ from app.logs import RequestLog, configure as configure_logging
 from app.pages import API_PATHS, not_found_page, pages_router
 from app.payloads import MAX_QUERY, document_of, passage_of, responsibility_payload, search_payload
 from index.config import Settings
-from index.search import IndexMissing, Searcher
+from index.retrieve.search import IndexMissing, Searcher
 
 HERE = Path(__file__).parent
 MAX_REGION = 100  # characters; a county's name is far shorter

@@ -13,7 +13,7 @@ import pytest
 from app.auth import add_user
 from app.web import create_app
 from index.config import PROJECT_DIR
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from tests.servers import thread_server
 from tests.ui_fixtures import PASSWORD, clone
 

@@ -28,7 +28,7 @@ DEV_QUESTIONS = PROJECT_DIR.parent / "shared" / "eval" / "dev.jsonl"
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embedder import load_encoder
+    from index.retrieve.embedder import load_encoder
 
     encoder = load_encoder(Settings.from_env())
     embed = encoder.embed_passages
@@ -75,14 +75,14 @@ def settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def ingest_run(settings, embedder):
-    from index.build import Indexer
+    from index.building.indexer import Indexer
 
     return Indexer(settings, embedder).ingest([CORPUS])
 
 
 @pytest.fixture(scope="session")
 def searcher(settings, embedder, ingest_run):
-    from index.search import Searcher
+    from index.retrieve.search import Searcher
 
     searcher = Searcher(settings, embedder)
     searcher.load()

@@ -37,8 +37,8 @@ def zip_without_document() -> bytes:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory, embedder):
     from app.web import create_app
-    from index.build import Indexer
-    from index.search import Searcher
+    from index.building.indexer import Indexer
+    from index.retrieve.search import Searcher
 
     root = tmp_path_factory.mktemp("admin")
     corpus = root / "corpus"
@@ -326,7 +326,7 @@ def test_the_reading_page_shows_how_a_document_was_read(env):
 def test_progress_and_summary_speak_of_documents_and_passages_in_the_same_numbers(env):
     """The page counted "0/1899" pieces while embedding and then reported "609 stycken bäddades in"."""
     from app.jobs import Job
-    from index.build import BUILDING, EMBEDDING, READING, Progress
+    from index.building.indexer import BUILDING, EMBEDDING, READING, Progress
 
     job = Job("x", "reindex", "Indexering", "rut")
     job.on_progress(Progress(READING, 2, 7, "avtal.txt"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import httpx
 
 from app.auth import add_user
-from index.build import Indexer
+from index.building.indexer import Indexer
 from index.config import Settings
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from tests.servers import thread_server
 from tests.test_admin import finished
 from tests.test_auth import PASSWORD, csrf_of

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from index.analyzer import Analyzer
+from index.text.analyzer import Analyzer
 from index.config import PROJECT_DIR
 
 CORPUS = PROJECT_DIR / "corpus"

@@ -1,6 +1,6 @@
 """The answer card and the result badges: what a person reads first, on the real corpus index."""
 
-from index.answer import DISAGREE, compose_answer
+from index.card.answer import DISAGREE, compose_answer
 from app.payloads import result_of
 
 

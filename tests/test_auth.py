@@ -30,7 +30,7 @@ def login(client: TestClient, name: str, password: str = PASSWORD, next_: str = 
 @pytest.fixture()
 def app_env(tmp_path, embedder, monkeypatch):
     from app.web import create_app
-    from index.search import Searcher
+    from index.retrieve.search import Searcher
 
     monkeypatch.delenv("KB_SECRET_KEY", raising=False)
     settings = make_settings(tmp_path / "data")
@@ -281,7 +281,7 @@ def test_a_form_posted_from_another_site_is_refused_even_with_a_valid_token(app_
 
 def test_secure_cookies_and_hsts_when_the_setting_says_so(tmp_path, embedder, monkeypatch):
     from app.web import create_app
-    from index.search import Searcher
+    from index.retrieve.search import Searcher
 
     monkeypatch.delenv("KB_SECRET_KEY", raising=False)
     for secure in (False, True):
@@ -307,7 +307,7 @@ def test_only_the_services_own_host_names_are_answered(tmp_path, embedder, monke
     from app.guard import AllowedHosts
     from app.web import create_app
     from index.config import _hosts
-    from index.search import Searcher
+    from index.retrieve.search import Searcher
 
     monkeypatch.delenv("KB_ALLOWED_HOSTS", raising=False)
     settings = make_settings(tmp_path / "data", base_url="https://kb.region.se")

@@ -11,7 +11,7 @@ from app.auth import add_user
 from app.courses import slugify
 from app.web import create_app
 from index.config import Settings
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from tests.ui_fixtures import (  # noqa: F401
     NORRBOTTEN,
     PASSWORD,

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from app.auth import add_user
 from app.cli import cli
-from index.build import Indexer
+from index.building.indexer import Indexer
 from index.config import Settings
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from tests.conftest import CORPUS
 from tests.test_admin import NEW_DOC_MD, upload_and_publish, wait_for
 from tests.test_auth import PASSWORD, csrf_of, login

@@ -85,3 +85,19 @@ def test_every_relative_link_points_at_a_file_and_heading_that_exist(page):
         elif fragment and path.suffix == ".md" and fragment not in anchors(path):
             broken.append(f"{target}: no heading #{fragment} in {path.name}")
     assert broken == []
+
+
+PROJECT_FILE = re.compile(r"(?<![\w/.])((?:app|index|ingest|tests)/[\w/]+\.(?:py|toml|html|md))\b")
+
+
+def test_every_project_file_named_in_the_docs_and_the_code_exists():
+    """A module moved or renamed leaves no stale path behind, in the docs or in a docstring or comment."""
+    pages = [README, *DOCS, PROJECT_DIR / "Makefile", PROJECT_DIR / "pyproject.toml"]
+    code = [path for package in ("app", "index", "ingest", "tests") for path in (PROJECT_DIR / package).rglob("*.py")]
+    named = {
+        (path.relative_to(PROJECT_DIR), name)
+        for path in pages + code
+        for name in PROJECT_FILE.findall(path.read_text(encoding="utf-8"))
+    }
+    assert len(named) > 50  # the rule reads the paths it should
+    assert [f"{path}: {name}" for path, name in sorted(named) if not (PROJECT_DIR / name).exists()] == []

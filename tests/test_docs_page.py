@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from app.web import create_app
 from index.config import Settings
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from tests.conftest import CORPUS
 from tests.servers import thread_server
 

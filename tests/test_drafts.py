@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.auth import add_user
 from index.config import Settings
-from index.preview import has_preview
+from index.building.preview import has_preview
 from tests.conftest import CORPUS
 from tests.test_admin import draft_link, publish_draft, upload, wait_for
 from tests.test_auth import PASSWORD, csrf_of, login
@@ -33,8 +33,8 @@ QUESTION = "vem ansvarar för utdelning av naloxon till personer med opioidberoe
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, embedder):
     from app.web import create_app
-    from index.build import Indexer
-    from index.search import Searcher
+    from index.building.indexer import Indexer
+    from index.retrieve.search import Searcher
 
     root = tmp_path_factory.mktemp("drafts")
     corpus = root / "corpus"

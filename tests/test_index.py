@@ -2,7 +2,7 @@
 
 import shutil
 
-from index.build import Indexer
+from index.building.indexer import Indexer
 from index.storage import Store
 from tests.conftest import CORPUS, make_settings
 

@@ -6,10 +6,10 @@ import bm25s
 import numpy as np
 import pytest
 
-from index.analyzer import Analyzer
+from index.text.analyzer import Analyzer
 from index.config import PROJECT_DIR
-from index.lexical import LexicalIndex
-from index.passage_words import PassageWords
+from index.retrieve.lexical import LexicalIndex
+from index.text.passage_words import PassageWords
 from ingest.parse import parse_file
 
 CORPUS = PROJECT_DIR / "corpus"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answer import compose_answer
+from index.card.answer import compose_answer
 from index.config import PROJECT_DIR
 from tests.conftest import CORPUS, make_settings, read_jsonl
 
@@ -71,8 +71,8 @@ def with_other_authors(tmp_path_factory, embedder):
     """corpus/ with the kommun routines and agreement of ../shared/corpus-more/."""
     import shutil
 
-    from index.build import Indexer
-    from index.search import Searcher
+    from index.building.indexer import Indexer
+    from index.retrieve.search import Searcher
 
     folder = tmp_path_factory.mktemp("corpus-more")
     for path in [*CORPUS.iterdir(), *MORE.glob("*.md")]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from index.evaluate import letters_and_digits
+from index.quality.evaluate import letters_and_digits
 from tests.conftest import read_jsonl
 from ingest.manifest import load_manifest
 

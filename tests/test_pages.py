@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.web import create_app
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from tests.ui_fixtures import HOSTILE, NORRBOTTEN, PDF_DOC, clone, revise_norrbotten, ui_base  # noqa: F401
 
 QUESTION = "vem ansvarar för abstinensbehandling"

@@ -9,7 +9,7 @@ import pytest
 from index.storage import generation_dir
 from index.config import PROJECT_DIR
 from index.params import RankingParams
-from index.vectors import VectorIndex
+from index.retrieve.vectors import VectorIndex
 
 
 def documented_section() -> str:

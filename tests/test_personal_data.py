@@ -325,7 +325,7 @@ def admin(ingested, embedder, tmp_path):
     """An editor signed in to a copy of the ingested data dir."""
     from app.auth import add_user
     from app.web import create_app
-    from index.search import Searcher
+    from index.retrieve.search import Searcher
     from tests.test_auth import PASSWORD, login
     from tests.ui_fixtures import _copy_data_dir
 
@@ -502,8 +502,8 @@ def keeping(tmp_path, embedder):
     """KB_KEEP_ORIGINALS=1 over a small corpus, with an editor signed in."""
     from app.auth import add_user
     from app.web import create_app
-    from index.build import Indexer
-    from index.search import Searcher
+    from index.building.indexer import Indexer
+    from index.retrieve.search import Searcher
     from tests.test_auth import PASSWORD, login
 
     corpus = tmp_path / "corpus"
@@ -520,7 +520,7 @@ def keeping(tmp_path, embedder):
 
 @pytest.mark.model
 def test_kept_originals_stay_apart_and_reach_only_a_backup_that_asks_for_them(keeping, embedder, tmp_path):
-    from index.build import Indexer
+    from index.building.indexer import Indexer
     from tests.test_admin import draft_link, publish_draft, upload, wait_for
 
     client, settings, corpus = keeping
@@ -590,8 +590,8 @@ def marking(tmp_path, embedder):
     """A document in two versions whose rules miss a name, with an editor signed in."""
     from app.auth import add_user
     from app.web import create_app
-    from index.build import Indexer
-    from index.search import Searcher
+    from index.building.indexer import Indexer
+    from index.retrieve.search import Searcher
     from tests.test_auth import PASSWORD, login
 
     corpus = tmp_path / "corpus"
@@ -613,7 +613,7 @@ def marking(tmp_path, embedder):
 
 @pytest.mark.model
 def test_a_name_an_editor_marks_leaves_the_document_and_stays_gone(marking, embedder):
-    from index.build import Indexer
+    from index.building.indexer import Indexer
     from tests.test_admin import wait_for
     from tests.test_auth import csrf_of
 
@@ -668,7 +668,7 @@ def test_a_data_dir_of_an_earlier_release_is_masked_at_the_next_reindex(tmp_path
     """Earlier releases kept every file as it came, in sources/ and uploads/: the next re-index keeps the
     masked copies only."""
     from app.progress import masked_at_rest
-    from index.build import Indexer
+    from index.building.indexer import Indexer
     from index.storage import Store
 
     corpus = tmp_path / "corpus"

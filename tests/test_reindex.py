@@ -16,10 +16,10 @@ import time
 import pypdf
 import pytest
 
-from index.analyzer import Analyzer
-from index.build import Indexer
-from index.history import passages_of_version
-from index.search import Searcher
+from index.text.analyzer import Analyzer
+from index.building.indexer import Indexer
+from index.ops.history import passages_of_version
+from index.retrieve.search import Searcher
 from index.storage import Store, WriterBusy
 from tests.conftest import CORPUS, make_settings
 

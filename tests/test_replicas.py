@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from app.auth import add_user
-from index.build import Indexer
+from index.building.indexer import Indexer
 from index.storage import Store
 from tests.conftest import CORPUS, make_settings
 from tests.postgres import fresh_database

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from index.answer import NOT_STATED, compose_answer
-from index.evaluate import evaluate, load_questions
+from index.card.answer import NOT_STATED, compose_answer
+from index.quality.evaluate import evaluate, load_questions
 from tests.conftest import DEV_QUESTIONS
 
 OWN_QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"

@@ -44,8 +44,8 @@ FAQ = {
 
 def test_any_folder_of_short_swedish_texts_is_searchable(tmp_path, embedder):
     """A FAQ folder without a manifest: guessed metadata, and the same Swedish search."""
-    from index.build import Indexer
-    from index.search import Searcher
+    from index.building.indexer import Indexer
+    from index.retrieve.search import Searcher
     from tests.conftest import make_settings
 
     folder = tmp_path / "faq"
@@ -65,7 +65,7 @@ def test_any_folder_of_short_swedish_texts_is_searchable(tmp_path, embedder):
 
 
 def test_filters_apply_inside_retrieval(searcher):
-    from index.search import Filters
+    from index.retrieve.search import Filters
 
     stockholm = searcher.search("abstinensbehandling", k=5, filters=Filters(region="Stockholm"))
     assert stockholm and all(h.document.region == "Stockholm" for h in stockholm)
@@ -80,8 +80,8 @@ def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_a
 ):
     """A replica that sees a half-copied generation refuses it without hashing the files on every
     search, and takes it once the files are whole."""
-    import index.search as search_module
-    from index.search import IndexMissing, Searcher
+    import index.retrieve.search as search_module
+    from index.retrieve.search import IndexMissing, Searcher
     from index.storage import generation_dir
     from tests.ui_fixtures import _copy_data_dir
 
@@ -107,7 +107,7 @@ def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_a
 def test_a_may_or_must_question_is_read_as_one_at_the_start_of_any_clause():
     """ "pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen" asks whether the doctor
     must report: a yes-or-no question about someone's duty, not a question of fact."""
-    from index.search import understand
+    from index.retrieve.search import understand
 
     for question in (
         "får soc kräva urinprov",

@@ -180,7 +180,7 @@ def test_x_forwarded_headers_are_believed_from_a_named_proxy(served, embedder):
 
     from app.web import create_app
     from index.config import Settings
-    from index.search import Searcher
+    from index.retrieve.search import Searcher
     from tests.conftest import CORPUS
     from tests.servers import thread_server
 

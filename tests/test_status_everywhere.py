@@ -1,7 +1,7 @@
 """One status everywhere, and every API refusal in Swedish, on the real corpus index.
 
 Every route that shows a document's status is asked about every document, and each must say what
-index/status.py derives: Dalarna's agreement, valid to 2024-06-30, is "utgången" in the document API
+index/card/status.py derives: Dalarna's agreement, valid to 2024-06-30, is "utgången" in the document API
 as in the search results and on the pages.
 """
 
@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.auth import add_user
-from index.status import STATUS_LABELS, document_status
+from index.card.status import STATUS_LABELS, document_status
 from tests.test_auth import PASSWORD, login
 
 EDITOR = "statusgranskare"

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from index.config import PROJECT_DIR
-from index.search import Filters
+from index.retrieve.search import Filters
 from index.storage import Course, CourseItem, Document, NewPassage, Passage, Store, User, Version, WriterBusy
 from index.storage.migrations import LATEST, MIGRATIONS, migrate
 from ingest.manifest import load_manifest
@@ -138,7 +138,7 @@ def test_a_version_is_written_read_back_and_replaced(store):
 def test_a_real_document_comes_back_as_typed_records(store):
     """The Norrbotten plan as ingest reads it (a responsibility matrix, statements, recommendations) round-trips
     into Document, Version and Passage records; its JSON columns arrive as the ingest records they were."""
-    from index.build import chunk_id
+    from index.building.indexer import chunk_id
 
     source = CORPUS / "norrbotten-handlingsplan-2021.md"
     parsed = ingest_file(source, load_manifest(CORPUS))
@@ -430,11 +430,11 @@ def test_no_module_outside_the_storage_package_speaks_sql():
 def test_the_query_side_never_loads_the_ingest_readers():
     """Search and the card load of ingest/ only the shared records and the small helpers both sides
     use (counties, sentence ends, kept-copy names, marked names), never a reader or the chunker."""
-    code = "import sys, index.search, index.answer, app.payloads; print(' '.join(sorted(sys.modules)))"
+    code = "import sys, index.retrieve.search, index.card.answer, app.payloads; print(' '.join(sorted(sys.modules)))"
     loaded = set(
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     )
-    assert not loaded & {"pypdf", "docx", "index.build", "index.sandbox"}
+    assert not loaded & {"pypdf", "docx", "index.building.indexer", "index.building.sandbox"}
     shared = {
         "ingest",
         "ingest.model",
@@ -451,17 +451,22 @@ def module_imports() -> dict[str, set[str]]:
     """Each module of app/, index/ and ingest/ with the project modules it imports, at the top or inside a function."""
     import ast
 
+    paths = {
+        ".".join(path.relative_to(PROJECT_DIR).with_suffix("").parts).removesuffix(".__init__"): path
+        for package in ("app", "index", "ingest")
+        for path in sorted((PROJECT_DIR / package).rglob("*.py"))
+    }
     graph: dict[str, set[str]] = {}
-    for package in ("app", "index", "ingest"):
-        for path in sorted((PROJECT_DIR / package).rglob("*.py")):
-            name = ".".join(path.relative_to(PROJECT_DIR).with_suffix("").parts).removesuffix(".__init__")
-            imported = set()
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                    imported.add(node.module)
-                elif isinstance(node, ast.Import):
-                    imported.update(alias.name for alias in node.names)
-            graph[name] = {m for m in imported if m.split(".")[0] in ("app", "index", "ingest")}
+    for name, path in paths.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module)
+                # `from index.ops import history` imports the module index.ops.history
+                imported.update(f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in paths)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        graph[name] = {m for m in imported if m.split(".")[0] in ("app", "index", "ingest")}
     return graph
 
 
@@ -489,7 +494,7 @@ def test_no_two_modules_import_each_other_round_a_cycle():
 
 
 def test_kb_backup_points_a_postgresql_deployment_to_pg_dump(tmp_path):
-    from index.backup import BackupError, backup
+    from index.ops.backup import BackupError, backup
     from tests.conftest import make_settings
     from tests.postgres import fresh_database
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from index.config import PROJECT_DIR
-from index.evaluate import evaluate, load_questions, plain_bm25
-from index.tuning import write_answer_files
+from index.quality.evaluate import evaluate, load_questions, plain_bm25
+from index.quality.tuning import write_answer_files
 from tests.conftest import make_settings
 
 SWEFAQ = PROJECT_DIR.parent / "shared" / "eval" / "swefaq"
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.skipif(not (SWEFAQ / "answers.jsonl").exists(), reason=
 
 @pytest.fixture(scope="module")
 def faq_searcher(tmp_path_factory, embedder):
-    from index.build import Indexer
-    from index.search import Searcher
+    from index.building.indexer import Indexer
+    from index.retrieve.search import Searcher
 
     folder = tmp_path_factory.mktemp("swefaq-svar")
     write_answer_files(SWEFAQ / "answers.jsonl", folder)

@@ -1,10 +1,10 @@
 """`kb tune`: held-out folds over real question sets on the real index, and the defaults it writes."""
 
-import index.tuning as tuning
+import index.quality.tuning as tuning
 from index.config import PROJECT_DIR
-from index.evaluate import load_questions
+from index.quality.evaluate import load_questions
 from index.params import RankingParams
-from index.tuning import QuestionSet, Tuner, format_folds, write_defaults
+from index.quality.tuning import QuestionSet, Tuner, format_folds, write_defaults
 
 
 def test_tuning_reports_tuned_and_held_out_figures_and_writes_what_it_chose(
@@ -45,7 +45,7 @@ def test_question_sets_without_a_file_are_left_out(tmp_path):
 
 def test_a_level_asked_about_counts_whether_written_as_a_number_or_as_text():
     """A question file written by hand said "priority": "8"; a card showing prio 8 was scored wrong."""
-    from index.evaluate import _level_is
+    from index.quality.evaluate import _level_is
 
     shown = {"level": 8, "label": "KAN I UNDANTAGSFALL"}
     assert _level_is(shown, 8) and _level_is(shown, "8") and not _level_is(shown, "2")

@@ -8,10 +8,10 @@ import pytest
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from index.analyzer import Analyzer
+from index.text.analyzer import Analyzer
 from index.config import PROJECT_DIR
-from index.typos import TypoIndex
-from index.vocabulary import LONG_WORD, TYPO_ENDS, Vocabulary, unaccented
+from index.text.typos import TypoIndex
+from index.text.vocabulary import LONG_WORD, TYPO_ENDS, Vocabulary, unaccented
 
 CORPUS = PROJECT_DIR / "corpus"
 LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from app.auth import add_user
 from index.config import Settings
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from index.storage import Store
 from ingest.readers import read_file
 from tests.benchmarks.bench_reading import built_sentences, seconds_to_read

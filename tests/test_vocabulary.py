@@ -7,8 +7,8 @@ import tomllib
 import pytest
 
 from index.config import PROJECT_DIR
-from index.abbreviations import long_form, mine_abbreviations
-from index.vocabulary import THESAURUS_PATH, Vocabulary
+from index.text.abbreviations import long_form, mine_abbreviations
+from index.text.vocabulary import THESAURUS_PATH, Vocabulary
 
 CORPUS = PROJECT_DIR / "corpus"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from index.build import Indexer
+from index.building.indexer import Indexer
 from index.config import Settings
 from tests.conftest import CORPUS
 

@@ -55,7 +55,7 @@ class Document:
     decided: str | None  # ISO date
     valid_from: str | None
     valid_to: str | None
-    status: str  # as set: gällande | förslag | remiss | upphävd (index/status.py derives "utgången")
+    status: str  # as set: gällande | förslag | remiss | upphävd (index/card/status.py derives "utgången")
     guessed: bool  # title and region guessed from the text and file name, not stated in a manifest
     format: str  # txt | md | html | pdf | docx
     source_path: str  # the editor's file, absolute

@@ -226,7 +226,7 @@ class Store:
         )
 
     def rowids_matching(self, filters) -> np.ndarray:
-        """Row ids of the searchable passages that pass the filters (index/search.py `Filters`)."""
+        """Row ids of the searchable passages that pass the filters (index/retrieve/search.py `Filters`)."""
         sql = ["SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.active = 1"]
         params: list = []
         if filters.region:

@@ -30,9 +30,9 @@ def measure(model: str, threads: int, passages: int) -> dict:
         import torch
 
         torch.set_num_threads(threads)
-    from index.build import embedding_windows
+    from index.building.indexer import embedding_windows
     from index.config import Settings
-    from index.embedder import load_encoder
+    from index.retrieve.embedder import load_encoder
     from index.params import RankingParams
     from ingest.pipeline import ingest_file
 

@@ -33,9 +33,9 @@ from index.config import PROJECT_DIR
 
 def texts(limit: int) -> tuple[list[str], float]:
     """The first `limit` texts ingest embeds for corpus/, and the corpus's texts per passage."""
-    from index.build import embedding_windows
+    from index.building.indexer import embedding_windows
     from index.params import RankingParams
-    from index.statement_vectors import statement_texts
+    from index.retrieve.statement_vectors import statement_texts
     from ingest.pipeline import ingest_file
 
     params = RankingParams.defaults()
@@ -53,7 +53,7 @@ def texts(limit: int) -> tuple[list[str], float]:
 def child(batch: int) -> None:
     """Embed this process's share of the texts (a JSON list on stdin) and print the seconds it took."""
     mine = json.load(sys.stdin)
-    from index.embedder import BundledE5
+    from index.retrieve.embedder import BundledE5
 
     encoder = BundledE5(int(os.environ["KB_ENCODER_THREADS"]))
     encoder.embed_passages(["uppvärmning"])

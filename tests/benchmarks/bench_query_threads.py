@@ -26,7 +26,7 @@ SETTINGS = {  # label: environment
 
 
 def child() -> None:
-    from index.embedder import BundledE5
+    from index.retrieve.embedder import BundledE5
     from tests.benchmarks.fresh import fresh_questions
 
     encoder = BundledE5(2)

@@ -195,7 +195,7 @@ def near_queries(vectors: np.ndarray, count: int, seed: int) -> tuple[np.ndarray
 
 
 def dense_build(n: int, layout: str, workdir: Path) -> dict:
-    from index.vectors import EXACT_LIMIT, VectorIndex
+    from index.retrieve.vectors import EXACT_LIMIT, VectorIndex
 
     t = time.perf_counter()
     vectors = unit_vectors(n, layout)
@@ -224,7 +224,7 @@ def dense_build(n: int, layout: str, workdir: Path) -> dict:
 def dense_serve(n: int, layout: str, workdir: Path) -> dict:
     import faiss
 
-    from index.vectors import VectorIndex
+    from index.retrieve.vectors import VectorIndex
 
     path = workdir / f"vectors-{layout}-{n}.faiss"
     base = rss_mb()
@@ -277,10 +277,10 @@ def dense_serve(n: int, layout: str, workdir: Path) -> dict:
 
 def _instrument_lexical(timings: dict) -> None:
     """Wrap the build's steps with timers (in this child process only; product code is untouched)."""
-    import index.lexical as lexical
-    from index.passage_words import PassageWords
-    from index.typos import TypoIndex
-    from index.vocabulary import Vocabulary
+    import index.retrieve.lexical as lexical
+    from index.text.passage_words import PassageWords
+    from index.text.typos import TypoIndex
+    from index.text.vocabulary import Vocabulary
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -300,8 +300,8 @@ def _instrument_lexical(timings: dict) -> None:
 
 def lexical_build(n: int, workdir: Path, share: float = 0.0) -> dict:
     """Build from scratch or, with `share`, the next generation with that share of passages rewritten."""
-    from index.lexical import LexicalIndex
-    from index.passage_words import PassageWords
+    from index.retrieve.lexical import LexicalIndex
+    from index.text.passage_words import PassageWords
 
     ids = [str(i) for i in range(n)]
     timings: dict = defaultdict(float)
@@ -338,7 +338,7 @@ def lexical_build(n: int, workdir: Path, share: float = 0.0) -> dict:
 
 
 def lexical_serve(n: int, workdir: Path) -> dict:
-    from index.lexical import LexicalIndex
+    from index.retrieve.lexical import LexicalIndex
 
     base = rss_mb()
     t = time.perf_counter()
@@ -466,9 +466,9 @@ def vocabulary_scaling(n: int, workdir: Path) -> dict:
     words (place and unit names, new compounds). The extra words here are compounds of two
     real corpus words, the kind a bigger corpus adds.
     """
-    from index.analyzer import Analyzer
-    from index.typos import TypoIndex
-    from index.vocabulary import TYPO_ENDS, Vocabulary
+    from index.text.analyzer import Analyzer
+    from index.text.typos import TypoIndex
+    from index.text.vocabulary import TYPO_ENDS, Vocabulary
 
     probe = Analyzer({})
     counts: dict[str, int] = {}

@@ -35,10 +35,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from app.payloads import search_payload  # noqa: E402
-from index.build import Indexer  # noqa: E402
+from index.building.indexer import Indexer  # noqa: E402
 from index.config import Settings  # noqa: E402
-from index.embedder import load_encoder  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.retrieve.embedder import load_encoder  # noqa: E402
+from index.retrieve.search import Searcher  # noqa: E402
 from tests.benchmarks.fresh import describe, fresh_sets, percentile, warmup_questions  # noqa: E402
 
 

@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from app.payloads import responsibility_payload, search_payload  # noqa: E402
 from index.config import Settings  # noqa: E402
-from index.search import Filters, Searcher  # noqa: E402
+from index.retrieve.search import Filters, Searcher  # noqa: E402
 from tests.benchmarks.fresh import fresh_questions, warmup_questions  # noqa: E402
 
 

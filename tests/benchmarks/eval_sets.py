@@ -5,7 +5,7 @@ Not a test: figures are printed. Run from the project root (the indexes are buil
     .venv/bin/python -m tests.benchmarks.eval_sets                  # hybrid
     .venv/bin/python -m tests.benchmarks.eval_sets --mode dense     # one retriever alone
 
-Each set is asked of its own index (index/tuning.py, ALL_SETS): `corpus/`, `corpus/` with
+Each set is asked of its own index (index/quality/tuning.py, ALL_SETS): `corpus/`, `corpus/` with
 ../shared/corpus-more, ../shared/corpus-web, or SweFAQ's answers. The encoder is the configured one
 (KB_EMBEDDING_MODEL); give each encoder its own --work folder.
 """
@@ -16,10 +16,10 @@ import argparse
 from pathlib import Path
 
 from index.config import Settings
-from index.embedder import load_encoder
-from index.evaluate import evaluate
-from index.search import MODES, Searcher
-from index.tuning import ALL_SETS, question_sets
+from index.retrieve.embedder import load_encoder
+from index.quality.evaluate import evaluate
+from index.retrieve.search import MODES, Searcher
+from index.quality.tuning import ALL_SETS, question_sets
 
 
 def outcomes(o) -> str:

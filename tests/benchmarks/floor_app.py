@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from index.config import Settings
-from index.search import Searcher
+from index.retrieve.search import Searcher
 
 
 def create() -> FastAPI:

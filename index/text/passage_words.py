@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from index.analyzer import STOPWORDS, WORD_RE, Analyzer
-from index.abbreviations import CLAUSE_END_RE, PARENS_RE, defined_abbreviations
+from index.text.analyzer import STOPWORDS, WORD_RE, Analyzer
+from index.text.abbreviations import CLAUSE_END_RE, PARENS_RE, defined_abbreviations
 
 FOLDER = "words"  # inside a generation's lexical folder
 FORMAT = 1  # raise when counting changes in a way the fingerprint below cannot see

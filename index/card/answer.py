@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from index.params import RankingParams
-from index.search import Hit, Reading, Searcher
-from index.status import document_status
+from index.retrieve.search import Hit, Reading, Searcher
+from index.card.status import document_status
 from ingest.model import Responsibility
 
 # The thresholds (min_match, min_coverage, vote_margin, min_share, should_weight …) are ranking parameters:
@@ -50,7 +50,7 @@ class Statement:
     region: str | None
     section: str
     page: int | None
-    status: str  # the document's derived status (index/status.py)
+    status: str  # the document's derived status (index/card/status.py)
     text: str  # the quote: whole sentences, the lead line before a list item
     start: int  # the statement's span in its passage (or in its heading, see `heading`)
     end: int
@@ -66,7 +66,7 @@ class Statement:
     condition: str | None = None
     level: int | None = None
     label: str | None = None
-    meaning: float | None = None  # cosine of the question and the statement (index/statement_vectors.py)
+    meaning: float | None = None  # cosine of the question and the statement (index/retrieve/statement_vectors.py)
     modality_weight: float = 1.0  # should_weight or may_weight; 1 unless the question asks who is responsible
     rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.config import Settings
-from index.evaluate import evaluate, load_questions
+from index.quality.evaluate import evaluate, load_questions
 from index.params import DEFAULTS_FILE, RankingParams
-from index.search import Searcher
+from index.retrieve.search import Searcher
 
 # The parameters worth searching, each with the values tried around its current one. BM25's k1 and b
 # are set when an index is built; the searcher recomputes the weights from the words a generation
@@ -172,7 +172,7 @@ def format_folds(folds: list[FoldReport], chosen: RankingParams, start: RankingP
 
 def write_defaults(params: RankingParams, path: Path = DEFAULTS_FILE) -> None:
     path.write_text(
-        "# Written by `kb tune` (index/tuning.py): the ranking parameters chosen on held-out folds of all\n"
+        "# Written by `kb tune` (index/quality/tuning.py): the ranking parameters chosen on held-out folds of all\n"
         "# development question sets. Every field is documented in index/params.py and docs/evaluation.md.\n"
         + params.to_toml(),
         encoding="utf-8",
@@ -216,7 +216,7 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
     """The indexes the question sets are asked of, each built once in `work` (and brought up to date
     on later runs): `corpus/`, `corpus/` with ../shared/corpus-more, ../shared/corpus-web alone, and
     SweFAQ's answers as a folder of one file each. An index whose files are missing is left out."""
-    from index.build import Indexer
+    from index.building.indexer import Indexer
     from index.config import PROJECT_DIR
 
     shared = PROJECT_DIR.parent / "shared"

@@ -16,20 +16,20 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from index.abbreviations import mine_abbreviations
-from index.analyzer import STOPWORDS, Analyzer
+from index.text.abbreviations import mine_abbreviations
+from index.text.analyzer import STOPWORDS, Analyzer
 from index.params import RankingParams
-from index.passage_words import PassageWords
-from index.typos import TypoIndex
+from index.text.passage_words import PassageWords
+from index.text.typos import TypoIndex
 
-THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.toml"
+THESAURUS_PATH = Path(__file__).parent.parent / "data" / "thesaurus.toml"
 
 ORIGINAL_WEIGHT = 1.0  # the word as typed; the other weights (index/params.py) are shares of it
 
 MIN_CORRECTABLE = 5  # shorter words have too many one-edit neighbours
 LONG_WORD = 8  # from this length two edits are corrected, below it one
 # Edits → letters compared at each end of a word when looking for candidates: as many as the
-# shortest word corrected with those edits keeps after them (index/typos.py).
+# shortest word corrected with those edits keeps after them (index/text/typos.py).
 TYPO_ENDS = {1: MIN_CORRECTABLE - 1, 2: LONG_WORD - 2}
 
 

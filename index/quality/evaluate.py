@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from index.answer import badge_of, compose_answer
+from index.card.answer import badge_of, compose_answer
 from index.params import RankingParams
-from index.search import Searcher
+from index.retrieve.search import Searcher
 
 
 def _documented(params: RankingParams):

@@ -20,10 +20,10 @@ import scipy.sparse as sp
 from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 from bm25s.selection import topk
 
-from index.analyzer import Analyzer
-from index.passage_words import PassageWords
+from index.text.analyzer import Analyzer
+from index.text.passage_words import PassageWords
 from index.params import RankingParams
-from index.vocabulary import Vocabulary
+from index.text.vocabulary import Vocabulary
 from ingest.sentences import split_sentences
 
 

@@ -16,9 +16,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from index.build import FileResult, Indexer, Progress, kept_file, let_go, original_file, write_file
+from index.building.indexer import FileResult, Indexer, Progress, kept_file, let_go, original_file, write_file
 from index.config import Settings
-from index.search import Searcher
+from index.retrieve.search import Searcher
 from index.storage import Store
 from ingest.kept import KEPT_SUFFIX, document_id, is_kept, original_hash
 from ingest.model import IngestError

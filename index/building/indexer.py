@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from index.config import Settings
-from index.embedder import Encoder, load_encoder
-from index.lexical import LexicalIndex
-from index.passage_words import PassageWords
+from index.retrieve.embedder import Encoder, load_encoder
+from index.retrieve.lexical import LexicalIndex
+from index.text.passage_words import PassageWords
 from index.params import RankingParams
-from index.sandbox import Limits, read_bounded, read_isolated
-from index.statement_vectors import StatementVectors, statement_texts
+from index.building.sandbox import Limits, read_bounded, read_isolated
+from index.retrieve.statement_vectors import StatementVectors, statement_texts
 from index.storage import NewPassage, Store, digest, generation_dir, generation_encoder
-from index.vectors import VectorIndex
+from index.retrieve.vectors import VectorIndex
 from ingest.kept import KEPT_SUFFIX, document_id, dump_kept, is_kept, load_kept, original_hash
 from ingest.manifest import load_manifest
 from ingest.model import IngestError, ParsedDocument, Responsibility

@@ -22,14 +22,14 @@ from rapidfuzz import fuzz
 from ingest.counties import regions as county_list
 from ingest.model import Responsibility
 from index.config import Settings
-from index.embedder import Encoder, load_encoder
-from index.lexical import LexicalIndex
+from index.retrieve.embedder import Encoder, load_encoder
+from index.retrieve.lexical import LexicalIndex
 from index.params import RankingParams
-from index.statement_vectors import VECTORS, StatementVectors
-from index.status import document_status
+from index.retrieve.statement_vectors import VECTORS, StatementVectors
+from index.card.status import document_status
 from index.storage import Document, Passage, Store, digest, generation_dir, generation_encoder
 from index.storage.database import marks
-from index.vectors import VectorIndex
+from index.retrieve.vectors import VectorIndex
 
 LOG = logging.getLogger("kb.search")  # which index a server answers from, and why it refuses one
 
@@ -54,7 +54,7 @@ class Hit:
     duplicates: list[str] = field(default_factory=list)  # chunk ids collapsed into this one
     record: tuple[Responsibility, float] | None = None  # the responsibility record that best matches, with its coverage
     sentence: tuple[str, float] | None = None  # the sentence that best matches, with its coverage
-    # (reading, its statements) for the result's badges (index/answer.py, badge_statements)
+    # (reading, its statements) for the result's badges (index/card/answer.py, badge_statements)
     badge_statements: tuple | None = field(default=None, repr=False, compare=False)
 
 
@@ -156,7 +156,7 @@ class Filters:
 
     region: str | None = None
     doc_type: str | None = None
-    status: str | None = None  # a derived status (index/status.py)
+    status: str | None = None  # a derived status (index/card/status.py)
     priority: str | None = None  # a recommendation label: BÖR, KAN …
     principal: str | None = None  # a responsibility statement's principal
 

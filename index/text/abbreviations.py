@@ -1,6 +1,6 @@
 """Abbreviations a text spells out: "samordnad individuell plan (SIP)" or "SIP (samordnad
-individuell plan)", found in each passage when its words are counted (index/passage_words.py) and
-mined over the corpus into the vocabulary's expansions (index/vocabulary.py)."""
+individuell plan)", found in each passage when its words are counted (index/text/passage_words.py) and
+mined over the corpus into the vocabulary's expansions (index/text/vocabulary.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from index.analyzer import STOPWORDS
+from index.text.analyzer import STOPWORDS
 
 MAX_EXPANSIONS = 3  # expansions kept per mined abbreviation, most frequent first
 
