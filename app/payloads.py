@@ -6,7 +6,9 @@ The web pages, the CLI and the HTTP API share them, so the three always agree.
 from __future__ import annotations
 
 from index.card.answer import Answer, Statement, badge_of, badge_statements, compose_answer, statements_of
-from index.retrieve.search import Hit, Reading, Searcher
+from index.retrieve.question import Reading
+from index.retrieve.ranking import Hit
+from index.retrieve.search import Searcher
 from index.card.status import document_status
 from index.storage import Document, Passage
 

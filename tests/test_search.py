@@ -107,7 +107,7 @@ def test_a_generation_whose_files_differ_is_refused_and_checked_again_only_now_a
 def test_a_may_or_must_question_is_read_as_one_at_the_start_of_any_clause():
     """ "pat med vapenlicens som dricker mycket, ska doktorn anmäla till polisen" asks whether the doctor
     must report: a yes-or-no question about someone's duty, not a question of fact."""
-    from index.retrieve.search import understand
+    from index.retrieve.question import understand
 
     for question in (
         "får soc kräva urinprov",

@@ -67,15 +67,15 @@ def _seen(hits) -> list:
 
 
 def test_reading_only_the_candidates_that_can_rank_finds_what_reading_all_finds(searcher, monkeypatch):
-    """The reranking stops reading candidates once none left can enter the top k (index/retrieve/search.py,
-    _rerank); with a batch larger than any candidate list it reads them all. Both give the same hits,
+    """The reranking stops reading candidates once none left can enter the top k (index/retrieve/ranking.py,
+    rerank); with a batch larger than any candidate list it reads them all. Both give the same hits,
     scores, collapsed duplicates and highlights, to the last bit, with and without a county to favour."""
-    import index.retrieve.search
+    import index.retrieve.ranking
 
     questions = _questions()
     assert len(questions) > 100
     asked = [(q, options) for q in questions for options in ({}, {"prefer_region": "Dalarna", "k": 5})]
     bounded = [_seen(searcher.search(q, **options)) for q, options in asked]
-    monkeypatch.setattr(index.retrieve.search, "RERANK_BATCH", 10**6)
+    monkeypatch.setattr(index.retrieve.ranking, "RERANK_BATCH", 10**6)
     everything = [_seen(searcher.search(q, **options)) for q, options in asked]
     assert bounded == everything

@@ -22,7 +22,9 @@ import re
 from dataclasses import dataclass, field
 
 from index.params import RankingParams
-from index.retrieve.search import Hit, Reading, Searcher
+from index.retrieve.question import Reading
+from index.retrieve.ranking import Hit
+from index.retrieve.search import Searcher
 from index.card.status import document_status
 from ingest.model import Responsibility
 

@@ -1,0 +1,18 @@
+"""Reading a question from its words alone (index/retrieve/question.py, `understand`), without an index."""
+
+from __future__ import annotations
+
+from index.retrieve.question import Intent, understand
+
+HELD = ["Dalarna", "Stockholm"]  # the counties the index holds documents of
+LARO = "vem ansvarar för LARO"
+
+
+def test_a_county_the_question_names_is_taken_out_of_what_is_searched():
+    assert understand(f"{LARO} i Dalarna", HELD) == Intent(True, False, "Dalarna", LARO)
+    assert understand(f"{LARO} i sthlm", HELD).region == "Stockholm"  # a short form
+    gotland = understand("hur gör man i region gotland?", HELD)  # a county no document is from
+    assert (gotland.region, gotland.unknown_region, gotland.topic) == (None, "Gotland", "hur gör man")
+    own = understand("prio för naltrexon i mitt län", HELD)
+    assert (own.own_region, own.priority, own.responsibility, own.topic) == (True, True, False, "prio för naltrexon")
+    assert understand("abstinens", HELD) == Intent(False, False, None, None)
