@@ -1,10 +1,17 @@
-"""Every number that steers ranking and answering, in one place, with what it does.
+"""Every number that steers ranking and answering, and every number that decides how text is analysed and
+indexed, in one place, with what it does.
 
 A generation is built with a `RankingParams` and saves it (`params.json` in the generation's
 folder), so what produced a ranking can always be told; the searcher reads it back. The defaults
 are those `kb tune` chose on held-out folds of all development question sets and wrote to
 `index/data/ranking.toml` (docs/evaluation.md, "Ranking parameters"); a field marked `rebuild` only takes
 effect when the indexes are built again (`kb ingest --rebuild`).
+
+`IndexParams` are the numbers of text analysis and of the indexes themselves (compound splitting,
+typo correction, mined abbreviations, the dense index's layout): a generation is built with them,
+saves them in the same `params.json` under "index", and is searched with what it saved, since a
+question must be analysed as the passages were. Their defaults are in `index/data/indexing.toml`
+(docs/evaluation.md, "Index parameters"); a change takes effect with `kb ingest --rebuild`.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULTS_FILE = Path(__file__).parent / "data" / "ranking.toml"
+INDEX_DEFAULTS_FILE = Path(__file__).parent / "data" / "indexing.toml"
+INDEX_KEY = "index"  # where params.json keeps the IndexParams, beside the RankingParams' fields
 
 
 def knob(default, help: str, rebuild: bool = False):
@@ -96,14 +105,7 @@ class RankingParams:
 
     def with_values(self, values: dict) -> "RankingParams":
         """A copy with these values; unknown names are refused, so a typo in a file is not ignored."""
-        known = {f.name: f for f in fields(self)}
-        unknown = set(values) - set(known)
-        if unknown:
-            raise ValueError(f"okända rankningsparametrar: {', '.join(sorted(unknown))}")
-        return replace(self, **{name: type(getattr(self, name))(value) for name, value in values.items()})
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1)
+        return _with_values(self, values, "rankningsparametrar")
 
     @classmethod
     def from_json(cls, text: str) -> "RankingParams":
@@ -112,10 +114,93 @@ class RankingParams:
         return cls.defaults().with_values({k: v for k, v in saved.items() if k in {f.name for f in fields(cls)}})
 
     def to_toml(self) -> str:
-        return "".join(f"{f.name} = {getattr(self, f.name)!r}\n" for f in fields(self))
+        return _to_toml(self)
 
     @classmethod
     def documentation(cls) -> list[tuple[str, object, str, bool]]:
         """(name, default, help, needs a rebuild) of every field, for docs/evaluation.md and `kb eval`."""
-        current = cls.defaults()
-        return [(f.name, getattr(current, f.name), f.metadata["help"], f.metadata["rebuild"]) for f in fields(cls)]
+        return _documentation(cls.defaults())
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    # -- compounds ------------------------------------------------------------------------------
+    min_part: int = knob(
+        4,
+        'Letters of the shortest compound part (shorter ones, "sam", "för", split ordinary words into '
+        "nonsense) and of the shortest stem given derivations; a word is split only from twice this.",
+        rebuild=True,
+    )
+    min_head: int = knob(
+        3,
+        'Letters of the shortest first part, one the corpus uses as a word: "oro" in "orosanmälan".',
+        rebuild=True,
+    )
+    split_margin: float = knob(
+        2.0,
+        "A word the corpus uses more than this many times as often as the geometric mean of its would-be "
+        'parts is not split (Koehn & Knight 2003): "överenskommelse".',
+        rebuild=True,
+    )
+    # -- expansions and typos -------------------------------------------------------------------
+    abbreviation_expansions: int = knob(
+        3, "Expansions kept per abbreviation mined from the corpus, most frequent first.", rebuild=True
+    )
+    min_correctable: int = knob(
+        5, "Letters of the shortest word corrected as a typo: shorter ones have too many neighbours.", rebuild=True
+    )
+    long_word: int = knob(
+        8, "Letters from which a typo is corrected within two edits; below, within one.", rebuild=True
+    )
+    # -- the dense index ------------------------------------------------------------------------
+    exact_limit: int = knob(
+        100_000, "Vectors up to which the dense index is searched exactly; beyond, with IVF.", rebuild=True
+    )
+    ivf_lists: float = knob(4.0, "IVF: inverted lists per square root of the number of vectors.", rebuild=True)
+    ivf_training: int = knob(64, "IVF: vectors per list its clusters are trained on.", rebuild=True)
+    probes: int = knob(48, "IVF: lists searched per question (a filtered search probes them all).", rebuild=True)
+    windows_per_hit: int = knob(
+        4,
+        "Dense windows fetched per passage wanted, since several windows of one passage can rank together.",
+        rebuild=True,
+    )
+
+    @classmethod
+    def defaults(cls) -> "IndexParams":
+        """The values in index/data/indexing.toml, which the field defaults agree with (tests/test_params.py)."""
+        return cls().with_values(tomllib.loads(INDEX_DEFAULTS_FILE.read_text(encoding="utf-8")))
+
+    def with_values(self, values: dict) -> "IndexParams":
+        """A copy with these values; unknown names are refused, so a typo in a file is not ignored."""
+        return _with_values(self, values, "indexparametrar")
+
+    @classmethod
+    def from_json(cls, text: str) -> "IndexParams":
+        """Those a generation's params.json saved; one saved before they were, or without one of them,
+        was built with the defaults."""
+        return cls.defaults().with_values(json.loads(text).get(INDEX_KEY, {}))
+
+    @classmethod
+    def documentation(cls) -> list[tuple[str, object, str, bool]]:
+        """(name, default, help, needs a rebuild) of every field, for docs/evaluation.md."""
+        return _documentation(cls.defaults())
+
+
+def generation_params(ranking: RankingParams, index: IndexParams) -> str:
+    """A generation's params.json: the ranking parameters' fields, and the index parameters under "index"."""
+    return json.dumps(asdict(ranking) | {INDEX_KEY: asdict(index)}, indent=1)
+
+
+def _with_values(params, values: dict, what: str):
+    unknown = set(values) - {f.name for f in fields(params)}
+    if unknown:
+        raise ValueError(f"okända {what}: {', '.join(sorted(unknown))}")
+    return replace(params, **{name: type(getattr(params, name))(value) for name, value in values.items()})
+
+
+def _to_toml(params) -> str:
+    return "".join(f"{f.name} = {getattr(params, f.name)!r}\n" for f in fields(params))
+
+
+def _documentation(current) -> list[tuple[str, object, str, bool]]:
+    return [(f.name, getattr(current, f.name), f.metadata["help"], f.metadata["rebuild"]) for f in fields(current)]

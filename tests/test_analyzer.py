@@ -8,6 +8,7 @@ import pytest
 
 from index.text.analyzer import Analyzer
 from index.config import PROJECT_DIR
+from index.params import IndexParams
 
 CORPUS = PROJECT_DIR / "corpus"
 
@@ -90,6 +91,18 @@ def test_serialisation_keeps_the_analysis(analyzer, tmp_path):
     loaded = Analyzer.load(tmp_path / "analyzer.json")
     text = "Tillnyktringsenheter och spelberoende inom socialtjänsten"
     assert loaded.index_tokens(text) == analyzer.index_tokens(text)
+
+
+def test_compounds_split_by_the_index_parameters_given_and_kept_through_saving(tmp_path):
+    counts = {"abstinens": 3, "vård": 5, "hem": 4, "tjänst": 6}
+    assert Analyzer(counts).split("abstinensvård") == ["abstinens", "vård"]
+    longer_parts = IndexParams().with_values({"min_part": 5})
+    assert Analyzer(counts, params=longer_parts).split("abstinensvård") is None  # "vård" is too short a part
+    assert Analyzer(counts).split("hemtjänsten") == ["hem", "tjänsten"]
+    longer_heads = IndexParams().with_values({"min_head": 4})
+    Analyzer(counts, params=longer_heads).save(tmp_path / "analyzer.json")
+    loaded = Analyzer.load(tmp_path / "analyzer.json", longer_heads)
+    assert loaded.params == longer_heads and loaded.split("hemtjänsten") is None
 
 
 def test_learns_from_any_swedish_texts():

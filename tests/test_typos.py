@@ -11,9 +11,11 @@ from rapidfuzz.distance import OSA
 from index.text.analyzer import Analyzer
 from index.config import PROJECT_DIR
 from index.text.typos import TypoIndex
-from index.text.vocabulary import LONG_WORD, TYPO_ENDS, Vocabulary, unaccented
+from index.params import IndexParams
+from index.text.vocabulary import Vocabulary, typo_ends, unaccented
 
 CORPUS = PROJECT_DIR / "corpus"
+PARAMS = IndexParams.defaults()
 LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"
 
 
@@ -25,7 +27,7 @@ def vocabulary() -> Vocabulary:
 
 def misspell(word: str, rng: random.Random) -> str:
     letters = list(word)
-    for _ in range(1 if len(word) < LONG_WORD else rng.choice((1, 2))):
+    for _ in range(1 if len(word) < PARAMS.long_word else rng.choice((1, 2))):
         at = rng.randrange(len(letters) - 1)
         edit = rng.choice("swap delete insert substitute".split())
         if edit == "swap":
@@ -50,7 +52,7 @@ def test_index_finds_every_word_a_scan_finds(vocabulary):
     words = sorted(w for w in vocabulary.analyzer.word_counts if w.isalpha() and len(w) >= 5)
     typos = [misspell(w, rng) for w in rng.sample(words, 400)]
     for typo in typos:
-        edits = 1 if len(typo) < LONG_WORD else 2
+        edits = 1 if len(typo) < PARAMS.long_word else 2
         assert {w for w, _ in vocabulary.typos.within(typo, edits)} == scanned(vocabulary, typo, edits), typo
 
 
@@ -66,7 +68,7 @@ def test_corrections_are_those_of_a_scan(vocabulary):
         if fixed is None:
             continue
         corrected += 1
-        edits = 1 if len(typo) < LONG_WORD else 2
+        edits = 1 if len(typo) < PARAMS.long_word else 2
         counts = vocabulary.analyzer.word_counts
         candidates = [w for w in scanned(vocabulary, typo, edits) if unaccented(w[0]) == unaccented(typo[0])]
         best = min(candidates, key=lambda w: (OSA.distance(typo, w), -counts[w], len(w), w))
@@ -101,11 +103,11 @@ def test_saved_index_is_mapped_and_answers_alike(vocabulary, tmp_path):
 
 
 def test_words_without_letters_and_repeated_letters():
-    index = TypoIndex.build(["202345", "ananas", "bananer", "123456", "ananasen", "aaaaaa"], TYPO_ENDS)
+    index = TypoIndex.build(["202345", "ananas", "bananer", "123456", "ananasen", "aaaaaa"], typo_ends(PARAMS))
     assert {w for w, _ in index.within("ananaas", 1)} == {"ananas"}
     assert {w for w, _ in index.within("aaaaa", 1)} == {"aaaaaa"}
     assert index.candidates("202346", 1) == []
-    assert TypoIndex.build([], TYPO_ENDS).within("ananas", 1) == []
+    assert TypoIndex.build([], typo_ends(PARAMS)).within("ananas", 1) == []
     with pytest.raises(ValueError):
         index.candidates("anan", 1)  # shorter than a word looked up with one edit can be
 

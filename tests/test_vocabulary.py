@@ -48,7 +48,7 @@ def test_abbreviation_that_is_also_an_ordinary_word_is_not_mined():
 
 
 def test_an_abbreviation_that_is_a_stop_word_is_not_mined():
-    assert mine_abbreviations([("OM", "omvårdnadsmottagning")], lambda word: (0, 0)) == {}
+    assert mine_abbreviations([("OM", "omvårdnadsmottagning")], lambda word: (0, 0), 3) == {}
 
 
 def test_abbreviation_expands_both_ways(vocabulary):

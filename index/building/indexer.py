@@ -27,7 +27,7 @@ from index.config import Settings
 from index.retrieve.embedder import Encoder, load_encoder
 from index.retrieve.lexical import LexicalIndex
 from index.text.passage_words import PassageWords
-from index.params import RankingParams
+from index.params import IndexParams, RankingParams, generation_params
 from index.building.sandbox import Limits, read_bounded, read_isolated
 from index.retrieve.statement_vectors import StatementVectors, statement_texts
 from index.storage import NewPassage, Store, digest, generation_dir, generation_encoder
@@ -163,6 +163,7 @@ class Indexer:
         self.limits = Limits.from_settings(settings)
         self._embedder = embedder
         self.params = params or RankingParams.defaults()  # saved with every generation built
+        self.index_params = IndexParams.defaults()  # saved with every generation built, and searched with
 
     @property
     def embedder(self) -> Encoder:
@@ -568,7 +569,8 @@ class Indexer:
         windows = [(r["id"], key) for r in rows for key in json.loads(r["embed_keys"])]
         vectors = self.store.cached_vectors([key for _, key in windows], dimension)
         matrix = np.stack([vectors[key] for _, key in windows]) if windows else np.zeros((0, dimension), "float32")
-        VectorIndex.build(np.array([rowid for rowid, _ in windows]), matrix, dimension).save(tmp / "vectors.faiss")
+        ids = np.array([rowid for rowid, _ in windows])
+        VectorIndex.build(ids, matrix, dimension, self.index_params).save(tmp / "vectors.faiss")
         self._statement_vectors(rows, dimension).save(tmp)
         LexicalIndex.build(
             [str(r["id"]) for r in rows],
@@ -577,8 +579,9 @@ class Indexer:
             previous=PassageWords.load(generation_dir(self.settings.shared_dir, previous) / "lexical")
             if previous
             else None,
+            index_params=self.index_params,
         ).save(tmp / "lexical")
-        (tmp / "params.json").write_text(self.params.to_json())
+        (tmp / "params.json").write_text(generation_params(self.params, self.index_params))
         (tmp / "info.json").write_text(
             json.dumps({"generation": generation, "chunks": len(rows), "model": self.encoder_name})
         )

@@ -22,7 +22,7 @@ from bm25s.selection import topk
 
 from index.text.analyzer import Analyzer
 from index.text.passage_words import PassageWords
-from index.params import RankingParams
+from index.params import IndexParams, RankingParams
 from index.text.vocabulary import Vocabulary
 from ingest.sentences import split_sentences
 
@@ -57,6 +57,7 @@ class LexicalIndex:
         texts: Iterable[str],
         params: RankingParams | None = None,
         previous: PassageWords | None = None,
+        index_params: IndexParams | None = None,
     ) -> "LexicalIndex":
         """Learn the analyzer and vocabulary from these texts, then index them.
 
@@ -67,7 +68,7 @@ class LexicalIndex:
         del previous  # the last generation's words: let go before the weights are computed
         if len(words) != len(ids):
             raise ValueError("ids and texts differ in length")
-        vocabulary = Vocabulary.from_words(words, params=params)
+        vocabulary = Vocabulary.from_words(words, params=params, index_params=index_params)
         retriever = bm25_from_words(words, vocabulary.analyzer, params) if len(ids) else None
         index = cls(list(ids), retriever, vocabulary)
         index.words = words
@@ -84,13 +85,15 @@ class LexicalIndex:
             self.words.save(directory)
 
     @classmethod
-    def load(cls, directory: Path, params: RankingParams | None = None) -> "LexicalIndex":
+    def load(
+        cls, directory: Path, params: RankingParams | None = None, index_params: IndexParams | None = None
+    ) -> "LexicalIndex":
         directory = Path(directory)
         ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
         retriever = None
         if ids:
             retriever = bm25s.BM25.load(directory / "bm25", mmap=True, show_progress=False)
-        return cls(ids, retriever, Vocabulary.load(directory, params=params))
+        return cls(ids, retriever, Vocabulary.load(directory, params=params, index_params=index_params))
 
     def reweighted(self, directory: Path, params: RankingParams) -> "LexicalIndex":
         """The same index with BM25 weights for other `bm25_k1` and `bm25_b`, from the words saved in

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from index.config import Settings
-from index.params import RankingParams
+from index.params import IndexParams, RankingParams
 from index.retrieve.embedder import Encoder, load_encoder
 from index.retrieve.lexical import LexicalIndex
 from index.retrieve.question import Question, Reading, understand
@@ -199,15 +199,17 @@ class Searcher:
                     if self._generation is not None:
                         return self._generation
                     raise IndexMissing(problem)
-                saved = folder / "params.json"
-                params = RankingParams.from_json(saved.read_text()) if saved.exists() else RankingParams.defaults()
-                lexical = LexicalIndex.load(folder / "lexical", self._params or params)
+                path = folder / "params.json"
+                saved = path.read_text() if path.exists() else None
+                params = RankingParams.from_json(saved) if saved else RankingParams.defaults()
+                built = IndexParams.from_json(saved) if saved else IndexParams.defaults()  # read as its passages were
+                lexical = LexicalIndex.load(folder / "lexical", self._params or params, built)
                 if self._params:
                     lexical = _weighted(lexical, number, self.settings, self._params)
                 statements = StatementVectors.load(folder) if (folder / VECTORS).exists() else None
                 self._generation = _Generation(
                     number,
-                    VectorIndex.load(folder / "vectors.faiss"),
+                    VectorIndex.load(folder / "vectors.faiss", built),
                     lexical,
                     params,
                     _Passages(self.store),

@@ -4,7 +4,7 @@ A chunk has one vector per window; a search returns each chunk once, with its
 best window's score.
 
 A county's corpus (thousands of chunks) is searched exactly. Past
-`EXACT_LIMIT` vectors the index switches to IVF with an inverted list per
+`IndexParams.exact_limit` vectors the index switches to IVF with an inverted list per
 cluster, so a national corpus of about a million chunks stays fast and in
 memory (≈1.5 GB at 384 dimensions) without changing any caller.
 """
@@ -18,44 +18,50 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-EXACT_LIMIT = 100_000
-_PROBES = 48
-_WINDOWS_PER_HIT = 4  # over-fetch, since several windows of one chunk can rank together
+from index.params import IndexParams
 
 
 class VectorIndex:
-    def __init__(self, index: faiss.Index):
+    def __init__(self, index: faiss.Index, params: IndexParams):
         self._index = index
+        self.params = params
 
     @classmethod
-    def build(cls, ids: np.ndarray, vectors: np.ndarray, dimension: int) -> "VectorIndex":
+    def build(
+        cls, ids: np.ndarray, vectors: np.ndarray, dimension: int, params: IndexParams | None = None
+    ) -> "VectorIndex":
+        params = params or IndexParams.defaults()
         ids = np.asarray(ids, dtype="int64")
         vectors = np.ascontiguousarray(vectors, dtype="float32")
-        if len(ids) <= EXACT_LIMIT:
+        if len(ids) <= params.exact_limit:
             index = faiss.IndexIDMap(faiss.IndexFlatIP(dimension))
         else:
-            nlist = int(4 * math.sqrt(len(ids)))
+            nlist = int(params.ivf_lists * math.sqrt(len(ids)))
             quantizer = faiss.IndexFlatIP(dimension)
             ivf = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
             sample = vectors[
-                np.random.default_rng(0).choice(len(vectors), min(len(vectors), nlist * 64), replace=False)
+                np.random.default_rng(0).choice(
+                    len(vectors), min(len(vectors), nlist * params.ivf_training), replace=False
+                )
             ]
             ivf.train(sample)
-            ivf.nprobe = _PROBES
+            ivf.nprobe = params.probes
             index = ivf
         if len(ids):
             index.add_with_ids(vectors, ids)
-        return cls(index)
+        return cls(index, params)
 
     @classmethod
-    def load(cls, path: Path) -> "VectorIndex":
-        """For serving: one thread per query, since concurrent queries already share the cores."""
+    def load(cls, path: Path, params: IndexParams | None = None) -> "VectorIndex":
+        """For serving: one thread per query, since concurrent queries already share the cores.
+        `params` are those the generation was built with."""
+        params = params or IndexParams.defaults()
         faiss.omp_set_num_threads(1)
         index = faiss.read_index(str(path))
         ivf = faiss.try_extract_index_ivf(index)
         if ivf is not None:
-            ivf.nprobe = _PROBES
-        return cls(index)
+            ivf.nprobe = params.probes
+        return cls(index, params)
 
     def save(self, path: Path) -> None:
         """Write to a temporary name and rename, so a reader never sees half a file."""
@@ -72,7 +78,7 @@ class VectorIndex:
         """The k best chunks; `allowed` (row ids) restricts the search itself (a FAISS id selector)."""
         if self._index.ntotal == 0:
             return []
-        wanted = min(k * _WINDOWS_PER_HIT, self._index.ntotal)
+        wanted = min(k * self.params.windows_per_hit, self._index.ntotal)
         params = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype="int64"))

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 
 from index.text.analyzer import STOPWORDS
 
-MAX_EXPANSIONS = 3  # expansions kept per mined abbreviation, most frequent first
 
 # "(SIP)" after its expansion, or "SIP (samordnad individuell plan)".
 PARENS_RE = re.compile(r"\(([^()\n]{2,80})\)")
@@ -70,9 +69,10 @@ def defined_abbreviations(text: str) -> list[tuple[str, str]]:
 
 
 def mine_abbreviations(
-    definitions: Iterable[tuple[str, str]], written: Callable[[str], tuple[int, int]]
+    definitions: Iterable[tuple[str, str]], written: Callable[[str], tuple[int, int]], expansions_kept: int
 ) -> dict[str, dict[str, int]]:
-    """The corpus's abbreviations with their most frequent expansions and how often each was seen.
+    """The corpus's abbreviations with their most frequent expansions (`expansions_kept` of them,
+    `IndexParams.abbreviation_expansions`) and how often each was seen.
 
     `written(word)` says how often the corpus writes a word in all and how often in capitals:
     "LAG" (lokala arbetsgrupper) is also the ordinary word "lag", so an abbreviation is kept only
@@ -85,5 +85,5 @@ def mine_abbreviations(
     for short, expansions in found.items():
         total, capitals = written(short.lower())
         if short.lower() not in STOPWORDS and total - capitals <= capitals:
-            kept[short] = dict(expansions.most_common(MAX_EXPANSIONS))
+            kept[short] = dict(expansions.most_common(expansions_kept))
     return kept

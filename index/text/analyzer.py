@@ -18,6 +18,8 @@ from pathlib import Path
 import Stemmer
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
+from index.params import IndexParams
+
 # The Snowball/NLTK Swedish list (shipped with bm25s) plus function words it lacks that
 # agreements use in nearly every sentence and that carry no topic, and the spoken forms of
 # listed words that staff type ("kan man lvm:a nån").
@@ -43,10 +45,6 @@ def _word_pattern(text: str) -> re.Pattern:
 
 _LINE_BREAK_HYPHEN = re.compile(r"-\s+")
 
-MIN_PART = 4  # shorter parts ("sam", "för") split ordinary words into nonsense …
-MIN_HEAD = 3  # … except a first part the corpus uses as a word: "oro|s|anmälan", "hem|tjänst"
-MIN_COMPOUND = 2 * MIN_PART
-KK_MARGIN = 2.0
 LINKS = ("", "s")  # Swedish linking morpheme: tillnyktring+s+enhet
 # Noun-forming suffixes that Snowball leaves on: anmäl|an, anmäl|ning, behandl|ing, gravid|itet, upplev|else.
 DERIVATIONS = ("ing", "ning", "an", "itet", "else")
@@ -67,9 +65,19 @@ def normalize(word: str) -> str:
 
 
 class Analyzer:
-    """Tokenizes, stems and decompounds Swedish; built from the corpus's word document frequencies."""
+    """Tokenizes, stems and decompounds Swedish; built from the corpus's word document frequencies.
 
-    def __init__(self, word_counts: dict[str, int] | None = None, modifiers: dict[str, int] | None = None):
+    How it splits compounds (`min_part`, `min_head`, `split_margin`) is `params`: a generation's
+    analyzer is loaded with those it was built with."""
+
+    def __init__(
+        self,
+        word_counts: dict[str, int] | None = None,
+        modifiers: dict[str, int] | None = None,
+        params: IndexParams | None = None,
+    ):
+        self.params = params or IndexParams.defaults()
+        self._min_compound = 2 * self.params.min_part  # the shortest word split: two shortest parts
         self.word_counts: dict[str, int] = dict(word_counts or {})
         self.modifiers: dict[str, int] = self._learn_modifiers() if modifiers is None else dict(modifiers)
         self._stemmer = Stemmer.Stemmer("swedish")
@@ -97,9 +105,9 @@ class Analyzer:
         """
         tails: dict[str, set[str]] = {}
         for word in self.word_counts:
-            if len(word) < MIN_COMPOUND or not word.isalpha():
+            if len(word) < self._min_compound or not word.isalpha():
                 continue
-            for i in range(MIN_PART, len(word) - MIN_PART + 1):
+            for i in range(self.params.min_part, len(word) - self.params.min_part + 1):
                 head, tail = word[:i], word[i:]
                 if head not in STOPWORDS and self.is_known(tail):
                     tails.setdefault(head, set()).add(tail)
@@ -160,7 +168,7 @@ class Analyzer:
         if part in STOPWORDS:
             return 0
         stem = self.stem(part)
-        by_stem = self._stem_counts.get(stem, 0) if len(stem) >= MIN_PART else 0  # "aren" is no "ar"
+        by_stem = self._stem_counts.get(stem, 0) if len(stem) >= self.params.min_part else 0  # "aren" is no "ar"
         return self.word_counts.get(part) or by_stem or self.modifiers.get(part, 0)
 
     def split(self, word: str, cache: bool = True) -> list[str] | None:
@@ -174,14 +182,14 @@ class Analyzer:
             return self._splits[word]
         best: list[str] | None = None
         best_key: tuple | None = None
-        if len(word) >= MIN_COMPOUND and word.isalpha():
-            for i in range(MIN_HEAD, len(word) - MIN_PART + 1):
+        if len(word) >= self._min_compound and word.isalpha():
+            for i in range(self.params.min_head, len(word) - self.params.min_part + 1):
                 head = word[:i]
                 if not (self.is_known(head) or head in self.modifiers):  # first parts are not inflected
                     continue
                 for link in LINKS:
                     rest = word[i:]
-                    if not rest.startswith(link) or len(rest) - len(link) < MIN_PART:
+                    if not rest.startswith(link) or len(rest) - len(link) < self.params.min_part:
                         continue
                     rest = rest[len(link) :]
                     tail = [rest] if self._count(rest) else self.split(rest, cache)
@@ -201,7 +209,8 @@ class Analyzer:
         # A word the corpus uses far more often than its would-be parts is a word in its own right
         # ("överenskommelse" is not "överens|kommelse"): the frequency test of Koehn & Knight
         # (2003), with a margin so rare compounds whose parts are rare too still split.
-        if best and self.word_counts.get(word, 0) > KK_MARGIN * _geometric_mean([self._count(p) for p in best]):
+        margin = self.params.split_margin
+        if best and self.word_counts.get(word, 0) > margin * _geometric_mean([self._count(p) for p in best]):
             best = None
         if cache:
             self._splits[word] = best
@@ -210,12 +219,12 @@ class Analyzer:
     def known_ends(self, word: str) -> list[str]:
         """The longest known first part and the longest known last part of a word the corpus has in
         no form and cannot split into known words, for a query to search what the corpus has of it:
-        "avrop|sprocessen" reaches "avrop" where no text says "process". Each is at least MIN_PART
+        "avrop|sprocessen" reaches "avrop" where no text says "process". Each is at least `min_part`
         letters ("bus" in "busskort" is none)."""
-        if len(word) < MIN_COMPOUND or not word.isalpha() or self.has_form(word):
+        if len(word) < self._min_compound or not word.isalpha() or self.has_form(word):
             return []
-        heads = (word[:i] for i in range(len(word) - MIN_PART, MIN_PART - 1, -1))
-        tails = (word[i:] for i in range(MIN_PART, len(word) - MIN_PART + 1))
+        heads = (word[:i] for i in range(len(word) - self.params.min_part, self.params.min_part - 1, -1))
+        tails = (word[i:] for i in range(self.params.min_part, len(word) - self.params.min_part + 1))
         head = next((h for h in heads if self.is_known(h) or h in self.modifiers), None)
         tail = next((t for t in tails if self._count(t)), None)
         return [part for part in (head, tail) if part]
@@ -236,15 +245,15 @@ class Analyzer:
                 self._cache[word] = tokens
         return tokens
 
-    @staticmethod
-    def derivations(stem: str) -> list[str]:
+    def derivations(self, stem: str) -> list[str]:
         """Stems that share a base ("anmälan" ~ "anmäl", "anmälning"; "graviditet" ~ "gravid").
 
         Candidates only: the caller keeps the ones its index holds.
         """
-        if len(stem) < MIN_PART:
+        if len(stem) < self.params.min_part:
             return []
-        bases = [stem] + [stem[: -len(s)] for s in DERIVATIONS if stem.endswith(s) and len(stem) - len(s) >= MIN_PART]
+        shortest = self.params.min_part
+        bases = [stem] + [stem[: -len(s)] for s in DERIVATIONS if stem.endswith(s) and len(stem) - len(s) >= shortest]
         found = dict.fromkeys(bases + [base + suffix for base in bases for suffix in DERIVATIONS])
         found.pop(stem)
         return list(found)
@@ -261,16 +270,17 @@ class Analyzer:
         return json.dumps({"word_counts": self.word_counts, "modifiers": self.modifiers}, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, data: str) -> "Analyzer":
+    def from_json(cls, data: str, params: IndexParams | None = None) -> "Analyzer":
         data = json.loads(data)
-        return cls(data["word_counts"], data["modifiers"])
+        return cls(data["word_counts"], data["modifiers"], params)
 
     def save(self, path: Path) -> None:
         Path(path).write_text(self.to_json(), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "Analyzer":
-        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+    def load(cls, path: Path, params: IndexParams | None = None) -> "Analyzer":
+        """A saved analyzer, with the index parameters its generation was built with."""
+        return cls.from_json(Path(path).read_text(encoding="utf-8"), params)
 
 
 def _geometric_mean(values: list[int]) -> float:

@@ -18,19 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from index.text.abbreviations import mine_abbreviations
 from index.text.analyzer import STOPWORDS, Analyzer
-from index.params import RankingParams
+from index.params import IndexParams, RankingParams
 from index.text.passage_words import PassageWords
 from index.text.typos import TypoIndex
 
 THESAURUS_PATH = Path(__file__).parent.parent / "data" / "thesaurus.toml"
 
 ORIGINAL_WEIGHT = 1.0  # the word as typed; the other weights (index/params.py) are shares of it
-
-MIN_CORRECTABLE = 5  # shorter words have too many one-edit neighbours
-LONG_WORD = 8  # from this length two edits are corrected, below it one
-# Edits → letters compared at each end of a word when looking for candidates: as many as the
-# shortest word corrected with those edits keeps after them (index/text/typos.py).
-TYPO_ENDS = {1: MIN_CORRECTABLE - 1, 2: LONG_WORD - 2}
 
 
 @dataclass(frozen=True)
@@ -46,6 +40,12 @@ def load_thesaurus(path: Path = THESAURUS_PATH, weight: float = 1.0) -> list[Gro
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
     return [Group(tuple(g["terms"]), g["source"], weight) for g in data.get("group", [])]
+
+
+def typo_ends(params: IndexParams) -> dict[int, int]:
+    """Edits → letters compared at each end of a word when looking for candidates: as many as the
+    shortest word corrected with those edits keeps after them (index/text/typos.py)."""
+    return {1: params.min_correctable - 1, 2: params.long_word - 2}
 
 
 def unaccented(letter: str) -> str:
@@ -97,17 +97,25 @@ class Vocabulary:
         self.correct = functools.lru_cache(maxsize=EXPANSION_CACHE)(self._correct)
 
     @classmethod
-    def build(cls, texts: Iterable[str], params: RankingParams | None = None) -> "Vocabulary":
-        return cls.from_words(PassageWords.count(texts), params=params)
+    def build(
+        cls, texts: Iterable[str], params: RankingParams | None = None, index_params: IndexParams | None = None
+    ) -> "Vocabulary":
+        return cls.from_words(PassageWords.count(texts), params=params, index_params=index_params)
 
     @classmethod
     def from_words(
-        cls, words: PassageWords, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None
+        cls,
+        words: PassageWords,
+        thesaurus_path: Path = THESAURUS_PATH,
+        params: RankingParams | None = None,
+        index_params: IndexParams | None = None,
     ) -> "Vocabulary":
         """Learned from the corpus's counted words: which words it knows, and the abbreviations it defines."""
         params = params or RankingParams.defaults()
-        analyzer = Analyzer(dict(zip(words.words, words.document_frequencies().tolist())))
-        abbreviations = mine_abbreviations(words.all_definitions(), words.written())
+        analyzer = Analyzer(dict(zip(words.words, words.document_frequencies().tolist())), params=index_params)
+        abbreviations = mine_abbreviations(
+            words.all_definitions(), words.written(), analyzer.params.abbreviation_expansions
+        )
         return cls(analyzer, abbreviations, load_thesaurus(thesaurus_path, params.synonym_weight), params)
 
     # -- typo tolerance -----------------------------------------------------------------
@@ -124,13 +132,13 @@ class Vocabulary:
         words) the one in most texts wins, then the shorter, then the first in alphabetical order.
         """
         if (
-            len(word) < MIN_CORRECTABLE
+            len(word) < self.analyzer.params.min_correctable
             or not word.isalpha()
             or word in STOPWORDS  # "eller" is no typo of "heller": stop words are not in the index at all
             or self.analyzer.has_form(word)
         ):
             return None
-        limit = 1 if len(word) < LONG_WORD else 2
+        limit = 1 if len(word) < self.analyzer.params.long_word else 2
         matches = [m for m in self.typos.within(word, limit) if unaccented(m[0][0]) == unaccented(word[0])]
         if not matches:
             return None
@@ -141,7 +149,7 @@ class Vocabulary:
     def typos(self) -> TypoIndex:
         """The saved index when loaded with a generation; built on first use otherwise."""
         if self._typos is None:
-            self._typos = TypoIndex.build(list(self.analyzer.word_counts), TYPO_ENDS)
+            self._typos = TypoIndex.build(list(self.analyzer.word_counts), typo_ends(self.analyzer.params))
         return self._typos
 
     def corrected(self, query: str) -> str:
@@ -280,10 +288,15 @@ class Vocabulary:
 
     @classmethod
     def load(
-        cls, directory: Path, thesaurus_path: Path = THESAURUS_PATH, params: RankingParams | None = None
+        cls,
+        directory: Path,
+        thesaurus_path: Path = THESAURUS_PATH,
+        params: RankingParams | None = None,
+        index_params: IndexParams | None = None,
     ) -> "Vocabulary":
+        """A saved vocabulary; `index_params` are those its generation was built with."""
         directory = Path(directory)
-        analyzer = Analyzer.load(directory / "analyzer.json")
+        analyzer = Analyzer.load(directory / "analyzer.json", index_params)
         vocabulary = cls.from_json(
             (directory / "vocabulary.json").read_text(encoding="utf-8"), analyzer, thesaurus_path, params
         )

@@ -195,7 +195,8 @@ def near_queries(vectors: np.ndarray, count: int, seed: int) -> tuple[np.ndarray
 
 
 def dense_build(n: int, layout: str, workdir: Path) -> dict:
-    from index.retrieve.vectors import EXACT_LIMIT, VectorIndex
+    from index.params import IndexParams
+    from index.retrieve.vectors import VectorIndex
 
     t = time.perf_counter()
     vectors = unit_vectors(n, layout)
@@ -211,7 +212,7 @@ def dense_build(n: int, layout: str, workdir: Path) -> dict:
     index.save(path)
     save_s = time.perf_counter() - t
     return {
-        "kind": "IVFFlat" if n > EXACT_LIMIT else "Flat",
+        "kind": "IVFFlat" if n > IndexParams.defaults().exact_limit else "Flat",
         "generate_s": gen_s,
         "build_s": build_s,
         "save_s": save_s,
@@ -468,7 +469,8 @@ def vocabulary_scaling(n: int, workdir: Path) -> dict:
     """
     from index.text.analyzer import Analyzer
     from index.text.typos import TypoIndex
-    from index.text.vocabulary import TYPO_ENDS, Vocabulary
+    from index.params import IndexParams
+    from index.text.vocabulary import Vocabulary, typo_ends
 
     probe = Analyzer({})
     counts: dict[str, int] = {}
@@ -491,7 +493,7 @@ def vocabulary_scaling(n: int, workdir: Path) -> dict:
     analyzer = Analyzer(counts, analyzer.modifiers)  # as at load
     load_analyzer_s = time.perf_counter() - t
     t = time.perf_counter()
-    typos = TypoIndex.build(list(counts), TYPO_ENDS)
+    typos = TypoIndex.build(list(counts), typo_ends(IndexParams.defaults()))
     typo_build_s = time.perf_counter() - t
     typos.save(workdir)
     t = time.perf_counter()
