@@ -69,6 +69,7 @@ class Statement:
     meaning: float | None = None  # cosine of the question and the statement (index/statement_vectors.py)
     modality_weight: float = 1.0  # should_weight or may_weight; 1 unless the question asks who is responsible
     rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
+    words: frozenset[str] = frozenset()  # the question's words it says, with its heading and lead
 
     @property
     def url(self) -> str:
@@ -151,7 +152,9 @@ def _decide(intent: str, statements: list[Statement], lead_region: str | None, p
     order = sorted(by_region, key=lambda r: (bool(lead_region) and r != lead_region, -_weight(by_region[r][0])))
     if lead_region and lead_region not in by_region:
         order = []  # the named county says nothing that matches: do not answer from another one
-    answers = _in_force_first([(region, _settle(by_region[region], params)) for region in order], lead_region)
+    answers = _in_force_first(
+        [(region, _settle(by_region[region], params, intent == "responsibility")) for region in order], lead_region
+    )
     unclear = {"responsibility": NOT_STATED, "priority": NOT_RATED}.get(intent, NOT_CLEAR)
     if not answers:
         return Answer(
@@ -167,12 +170,15 @@ def _decide(intent: str, statements: list[Statement], lead_region: str | None, p
     return Answer(intent, statement=best, regions=others)
 
 
-def _settle(statements: list[Statement], params: RankingParams) -> tuple[Statement | None, str | None, list[Statement]]:
+def _settle(
+    statements: list[Statement], params: RankingParams, asks_who: bool
+) -> tuple[Statement | None, str | None, list[Statement]]:
     """(best, reason to abstain, candidates) among one region's statements, best first.
 
     Every statement that matches the question reasonably well is a vote for its principal (or
     level), weighted by how well it matches and how high its passage ranks. The best statement is
-    stated only when it matches well and its principal carries most of the vote.
+    stated only when it matches well and its principal carries most of the vote, or, for a who-question,
+    when the statements closest in meaning settle the vote (_meaning_settles).
     """
     best = statements[0]
     threshold = params.min_match if best.kind == "responsibility" else params.min_recommendation_match
@@ -200,12 +206,28 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
         # beside "Kommunerna och regionen har ett gemensamt ansvar för psykosocial behandling") agrees with it
         agreeing += votes.get("region", 0.0) + votes.get("kommun", 0.0)
     if agreeing < params.min_share * sum(votes.values()):
-        if best.kind == "recommendation" and _same_recommendation(
-            [s for s in statements if s.match >= best.match - params.vote_margin]
-        ):
+        close = [s for s in statements if s.match >= best.match - params.vote_margin]
+        if best.kind == "recommendation" and _same_recommendation(close):
+            return best, None, candidates
+        if asks_who and _meaning_settles(best, close, params):
             return best, None, candidates
         return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
     return best, None, candidates
+
+
+def _meaning_settles(best: Statement, close: list[Statement], params: RankingParams) -> bool:
+    """Words alone cannot tell the doctor's part of a task from the nurse's; where the statement
+    closest in meaning to the question says the best one's principal, and clearly closer than any
+    statement saying another, the two signals agree and the vote is settled."""
+    if params.meaning_margin <= 0 or any(s.meaning is None for s in close):
+        return False
+    nearest = max(close, key=lambda s: s.meaning)
+    others = [s for s in close if _claim(s) != _claim(best)]
+    return (
+        _claim(nearest) == _claim(best)
+        and nearest.meaning - max((s.meaning for s in others), default=0.0) >= params.meaning_margin
+        and all(s.words <= best.words for s in others)
+    )
 
 
 def _claim(statement: Statement):
@@ -306,6 +328,7 @@ def statements_of(
                 heading=record.heading,
                 match=_match(question, own, context, params),
                 coverage=_match(whole, own, context, params),
+                words=frozenset(t for t in context if question.coverage({t})),
                 principal=record.principal,
                 units=record.units,
                 actor=record.actor,

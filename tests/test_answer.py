@@ -1,6 +1,7 @@
 """The answer card and the result badges: what a person reads first, on the real corpus index."""
 
-from index.answer import DISAGREE, compose_answer
+from index.answer import DISAGREE, Statement, _meaning_settles, compose_answer
+from index.params import RankingParams
 from app.payloads import result_of
 
 
@@ -83,6 +84,33 @@ def test_disagreeing_statements_make_the_card_abstain_with_the_candidates(search
     card = answer(searcher, "vem bestämmer att det blir läkarundersökning vid lvm-utredning i dalarna")
     assert card.abstained and card.reason == DISAGREE
     assert {"region", "kommun"} <= {c.principal for c in card.candidates}
+
+
+def statement(principal: str, meaning: float, words: set[str]) -> Statement:
+    return Statement(
+        "responsibility", "c", "d", "t", None, "", None, "gällande", "", 0, 1, False, 0.7, 0.7, 0,
+        principal=principal, meaning=meaning, words=frozenset(words),
+    )  # fmt: skip
+
+
+def test_meaning_settles_a_vote_only_when_it_agrees_and_no_rival_says_more():
+    """The doctor's part of a task beside the nurse's: words tie, the statement nearest in meaning
+    decides, unless a rival says a word of the question the best does not ("beslutar")."""
+    params = RankingParams(meaning_margin=0.01)
+    best = statement("region", 0.886, {"dödsfall", "fastställa"})
+    rival = statement("kommun", 0.862, {"dödsfall"})
+    assert _meaning_settles(best, [best, rival], params)
+    assert not _meaning_settles(best, [best, statement("kommun", 0.880, {"dödsfall"})], params)  # too close
+    assert not _meaning_settles(best, [best, statement("kommun", 0.862, {"dödsfall", "beslutar"})], params)
+    assert not _meaning_settles(best, [best, rival, statement("kommun", 0.9, set())], params)  # nearest disagrees
+    assert not _meaning_settles(best, [best, rival], RankingParams(meaning_margin=0.0))  # switched off
+
+
+def test_meaning_settles_who_is_responsible_where_words_tie(searcher):
+    """Dalarna: "Socialtjänsten har det yttersta ansvaret för att barn och unga som far illa får …
+    skydd" beside the region's duty to report children at risk; the words tie, the meaning does not."""
+    card = answer(searcher, "vem ska skydda småbarn och ungdomar som far illa i Dalarna?")
+    assert card.principal == "kommun" and "yttersta ansvaret" in card.statement.text
 
 
 def test_each_principals_own_part_agrees_with_a_shared_responsibility(searcher):
