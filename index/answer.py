@@ -25,6 +25,7 @@ from index.params import RankingParams
 from index.search import Hit, Reading, Searcher
 from index.status import document_status
 from ingest.model import Responsibility
+from ingest.sentences import split_sentences
 
 # The thresholds (min_match, min_coverage, vote_margin, min_share, should_weight …) are ranking parameters:
 # index/params.py.
@@ -317,8 +318,9 @@ def statements_of(
     for record in passage.responsibility:
         source = path[-1] if record.heading and path else passage.text
         start, end = record.start, record.end or len(source)
-        own = question.tokens(_own_words(source, record, start, end, reading.intent.responsibility))
-        context = own | heading_tokens | question.tokens(record.lead or "")
+        said, elaboration = _own_words(source, record, start, end, reading.intent.responsibility)
+        own = question.tokens(said)
+        context = own | question.tokens(elaboration) | heading_tokens | question.tokens(record.lead or "")
         out.append(
             Statement(
                 kind="responsibility",
@@ -370,16 +372,26 @@ def _closeness(cosine: float, params: RankingParams) -> float:
     return min(1.0, max(0.0, (cosine - params.meaning_floor) / (params.meaning_full - params.meaning_floor)))
 
 
-def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> str:
-    """What a statement says. A who-question does not know the actor, so the actor's words in it
-    ("rum åt doktorn") name someone else: they must meet the activity, not the actor."""
-    if not asks_who:
-        return " ".join([source[start:end], record.actor, " ".join(record.units)])
+def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> tuple[str, str]:
+    """(What a statement says, what it adds.) It says its first sentence and any later one that states
+    a duty too ("… Beroendevården ska … göra en sammanvägd bedömning"); a later sentence that does not
+    only elaborates ("För socialtjänsten gäller det även … orosanmälningar" under a shared duty to
+    inform each other), so it counts as context, like the heading. A who-question does not know the
+    actor, so the actor's words ("rum åt doktorn") name someone else: they must meet the activity,
+    not the actor."""
     text = source[start:end]
-    for actor in record.actors:
-        if actor.role == "doer" and start <= actor.start < actor.end <= end:
-            text = text[: actor.start - start] + " " * (actor.end - actor.start) + text[actor.end - start :]
-    return text
+    if asks_who:
+        for actor in record.actors:
+            if actor.role == "doer" and start <= actor.start < actor.end <= end:
+                text = text[: actor.start - start] + " " * (actor.end - actor.start) + text[actor.end - start :]
+    first, *rest = split_sentences(text.strip()) or [""]
+    said = [first, *(sentence for sentence in rest if _DUTY.search(sentence))]
+    if not asks_who:
+        said += [record.actor, " ".join(record.units)]
+    return " ".join(said), " ".join(rest)
+
+
+_DUTY = re.compile(r"\b(?:ska|skall|måste|bör|ansvarar|åtar)\b", re.I)
 
 
 def _match(question, own: set[str], context: set[str], params: RankingParams) -> float:

@@ -113,6 +113,17 @@ def test_meaning_settles_who_is_responsible_where_words_tie(searcher):
     assert card.principal == "kommun" and "yttersta ansvaret" in card.statement.text
 
 
+def test_a_statement_says_its_duties_and_its_elaboration_only_adds_to_them(searcher):
+    """Stockholm: "Kommunerna och landstinget åtar sig att: Informera varandra om … För socialtjänsten
+    gäller det även tillvägagångssätt vid orosanmälningar och barnutredningar" is a duty to inform,
+    not to investigate; "… Beroendevården ska innan ordination … göra en sammanvägd bedömning" in the
+    same list item as another duty is one of the region's."""
+    card = answer(searcher, "vem utreder orosanmälningar om barn i stockholm")
+    assert card.abstained
+    card = answer(searcher, "sammanvägd bedömning före LARO i Stockholm, vem gör den?")
+    assert card.principal == "region" and "sammanvägd bedömning" in card.statement.text
+
+
 def test_each_principals_own_part_agrees_with_a_shared_responsibility(searcher):
     """Dalarna lists psychosocial treatment under the region, under the kommuner and as a shared
     responsibility: the lists are each principal's part of the shared task, not a disagreement."""
