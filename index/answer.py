@@ -71,6 +71,7 @@ class Statement:
     modality_weight: float = 1.0  # should_weight or may_weight; 1 unless the question asks who is responsible
     rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
     words: frozenset[str] = frozenset()  # the question's words it says, with its heading and lead
+    excepted: bool = False  # the question asks about what it makes an exception of ("förutom när … HVB")
 
     @property
     def url(self) -> str:
@@ -145,8 +146,13 @@ def compose_answer(
 
 def _decide(intent: str, statements: list[Statement], lead_region: str | None, params: RankingParams) -> Answer:
     """The best statement, or an abstention with the candidates."""
-    # "Ansvarar inte för" says who does not; only a question whether someone may do something is answered by it.
-    usable = [s for s in statements if intent == "permission" or not (s.kind == "responsibility" and s.negated)]
+    # "Ansvarar inte för" says who does not (only a question whether someone may do something is answered
+    # by it), and "ansvarar för … förutom …" does not answer what it makes an exception of.
+    usable = [
+        s
+        for s in statements
+        if not s.excepted and (intent == "permission" or not (s.kind == "responsibility" and s.negated))
+    ]
     by_region: dict[str | None, list[Statement]] = {}
     for s in sorted(usable, key=_weight, reverse=True):
         by_region.setdefault(s.region, []).append(s)
@@ -318,7 +324,7 @@ def statements_of(
     for record in passage.responsibility:
         source = path[-1] if record.heading and path else passage.text
         start, end = record.start, record.end or len(source)
-        said, elaboration = _own_words(source, record, start, end, reading.intent.responsibility)
+        said, elaboration, exception = _own_words(source, record, start, end, reading.intent.responsibility)
         own = question.tokens(said)
         context = own | question.tokens(elaboration) | heading_tokens | question.tokens(record.lead or "")
         out.append(
@@ -331,6 +337,7 @@ def statements_of(
                 match=_match(question, own, context, params),
                 coverage=_match(whole, own, context, params),
                 words=frozenset(t for t in context if question.coverage({t})),
+                excepted=question.coverage(question.tokens(exception) - own) > 0,
                 principal=record.principal,
                 units=record.units,
                 actor=record.actor,
@@ -372,25 +379,32 @@ def _closeness(cosine: float, params: RankingParams) -> float:
     return min(1.0, max(0.0, (cosine - params.meaning_floor) / (params.meaning_full - params.meaning_floor)))
 
 
-def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> tuple[str, str]:
-    """(What a statement says, what it adds.) It says its first sentence and any later one that states
-    a duty too ("… Beroendevården ska … göra en sammanvägd bedömning"); a later sentence that does not
-    only elaborates ("För socialtjänsten gäller det även … orosanmälningar" under a shared duty to
-    inform each other), so it counts as context, like the heading. A who-question does not know the
-    actor, so the actor's words ("rum åt doktorn") name someone else: they must meet the activity,
-    not the actor."""
+def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> tuple[str, str, str]:
+    """(What a statement says, what it adds, what it excepts.) It says its first sentence and any later
+    one that states a duty too ("… Beroendevården ska … göra en sammanvägd bedömning"); a later sentence
+    that does not only elaborates ("För socialtjänsten gäller det även … orosanmälningar" under a shared
+    duty to inform each other), so it counts as context, like the heading. What follows "förutom" or
+    "med undantag av" is excepted: "Regionen ansvarar för abstinensbehandling förutom när behandlingen
+    ingår i en placering på HVB" does not answer who treats abstinence at an HVB. A who-question does not
+    know the actor, so the actor's words ("rum åt doktorn") name someone else: they must meet the
+    activity, not the actor."""
     text = source[start:end]
     if asks_who:
         for actor in record.actors:
             if actor.role == "doer" and start <= actor.start < actor.end <= end:
                 text = text[: actor.start - start] + " " * (actor.end - actor.start) + text[actor.end - start :]
     first, *rest = split_sentences(text.strip()) or [""]
+    exception = ""
+    excepting = _EXCEPT.search(first)
+    if excepting:
+        first, exception = first[: excepting.start()], first[excepting.end() :]
     said = [first, *(sentence for sentence in rest if _DUTY.search(sentence))]
     if not asks_who:
         said += [record.actor, " ".join(record.units)]
-    return " ".join(said), " ".join(rest)
+    return " ".join(said), " ".join(rest), exception
 
 
+_EXCEPT = re.compile(r"\b(?:förutom|utom|med\s+undantag\s+(?:av|för)|undantaget)\b", re.I)
 _DUTY = re.compile(r"\b(?:ska|skall|måste|bör|ansvarar|åtar)\b", re.I)
 
 

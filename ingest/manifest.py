@@ -447,6 +447,19 @@ def guess_status(doc_id: str, title: str, doc_type: str | None, marks: list[str]
     return "gällande"
 
 
+def _without_site(title: str | None, heading: str | None) -> str | None:
+    """A page's own heading where its title is that heading and the site's name ("Alkohol och äldre -
+    Kunskapsguiden" over "# Alkohol och äldre")."""
+    if (
+        title
+        and heading
+        and title.startswith(heading)
+        and re.fullmatch(r"\s*[-–|·:]\s*\S.{0,60}", title[len(heading) :])
+    ):
+        return heading
+    return None
+
+
 def guess_meta(doc_id: str, text: str, head: dict[str, str] | None = None) -> DocumentMeta:
     """A description for a document the manifest does not list, marked guessed=True.
 
@@ -455,7 +468,8 @@ def guess_meta(doc_id: str, text: str, head: dict[str, str] | None = None) -> Do
     """
     head = head or {}
     title = (
-        next((head[k] for k in ("title", "doc_name", "heading_title") if head.get(k)), None)
+        _without_site(head.get("title"), head.get("heading_title"))
+        or next((head[k] for k in ("title", "doc_name", "heading_title") if head.get(k)), None)
         or _name_title(head.get("file_name", ""))
         or guess_title(doc_id, text)
     )

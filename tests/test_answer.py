@@ -1,6 +1,7 @@
 """The answer card and the result badges: what a person reads first, on the real corpus index."""
 
-from index.answer import DISAGREE, Statement, _meaning_settles, compose_answer
+from index.answer import DISAGREE, Statement, _meaning_settles, _own_words, compose_answer
+from ingest.model import Responsibility
 from index.params import RankingParams
 from app.payloads import result_of
 
@@ -104,6 +105,16 @@ def test_meaning_settles_a_vote_only_when_it_agrees_and_no_rival_says_more():
     assert not _meaning_settles(best, [best, statement("kommun", 0.862, {"dödsfall", "beslutar"})], params)
     assert not _meaning_settles(best, [best, rival, statement("kommun", 0.9, set())], params)  # nearest disagrees
     assert not _meaning_settles(best, [best, rival], RankingParams(meaning_margin=0.0))  # switched off
+
+
+def test_what_a_statement_excepts_and_what_only_elaborates_are_not_what_it_says():
+    text = (
+        "Regionen ansvarar för abstinensbehandling förutom när behandlingen ingår i en placering på HVB. "
+        "Det gäller även ungdomar. Regionen ska också erbjuda LARO."
+    )
+    said, elaboration, exception = _own_words(text, Responsibility("abstinensbehandling", "region"), 0, len(text), True)
+    assert "HVB" in exception and "HVB" not in said
+    assert "LARO" in said and "ungdomar" in elaboration and "ungdomar" not in said
 
 
 def test_meaning_settles_who_is_responsible_where_words_tie(searcher):
