@@ -31,6 +31,7 @@ REMOVED_LABELS = {
     "teaser": "puff för en annan sida (länkad rubrik med ingress)",
     "duplicate_heading": "upprepad rubrik",
     "credit": "medverkande och datum (skribent, granskare)",
+    "cookies": "webbplatsens meddelande om kakor (cookies)",
 }
 # What redaction masks (ingest/redact.py MARKERS), as the editor reads it; counts only, never the values.
 MASKED_LABELS = {
@@ -56,6 +57,7 @@ HEAD_LABELS = {
     "owner": "dokumentansvarig",
     "replaces": "ersätter",
     "doc_kind": "dokumenttyp",
+    "scope": "gäller för",
     "diarienummer": "diarienummer",
     "version": "version",
     "issuer": "utfärdare",

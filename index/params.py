@@ -89,6 +89,11 @@ class RankingParams:
     min_share: float = knob(0.9, "… and the best one's principal must carry this share of the vote.")
     meaning_floor: float = knob(0.84, "Cosine of question and statement below which their meaning counts for nothing …")
     meaning_full: float = knob(0.92, "… and at which it counts as a statement covering the whole question.")
+    meaning_margin: float = knob(
+        0.01,
+        "Where statements of close match disagree, the best is stated if the statement nearest in meaning says its "
+        "principal and is this much closer (cosine) than any saying another; 0 never settles a vote so.",
+    )
     own_weight: float = knob(0.6, "A statement's own words against its words with its heading and lead.")
     rank_weight: float = knob(0.05, "Preference for statements of better-ranked passages, per rank.")
     should_weight: float = knob(

@@ -24,6 +24,7 @@ class Line:
     src_end: int | None = None  # last source line when words were pulled up from the next line
     indent: int = 0  # leading spaces in the source: a PDF-to-text page break shows as an indented line
     gaps: int = 0  # runs of 2+ spaces between words in the source: a flattened table row has several
+    underlined: bool = False  # a Setext heading ("Rubrik" over "-----"): its author made it one
 
 
 @dataclass
@@ -139,6 +140,7 @@ def clean(raw: RawText) -> CleanText:
         if ln.src in dropped:
             out.drop(dropped[ln.src], ln)  # listed as the source has it
             continue
+        ln.underlined = setext.startswith("#") and not ln.text.lstrip().startswith("#")
         ln.text = setext
         text = ln.text.strip(" ") if "\t" in ln.text else ln.text.strip()
         if not text.strip():

@@ -15,6 +15,7 @@ class Lan:
     official: str
     variants: tuple[str, ...]
     file_names: tuple[str, ...]
+    kommuner: tuple[str, ...]  # its municipalities, whose names also name it
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +28,7 @@ def regions() -> tuple[Lan, ...]:
             official=e.get("official", e["name"]),
             variants=tuple(dict.fromkeys([*e.get("variants", [])])),
             file_names=tuple(e.get("file_names", [])),
+            kommuner=tuple(e.get("kommuner", [])),
         )
         for e in raw["lan"]
     )

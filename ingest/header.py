@@ -35,6 +35,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     (r"dokumentet ersätter|ersätter", "replaces"),
     (r"dokumentnamn|dokumentets namn|titel", "doc_name"),
     (r"dokumenttyp|dokumentslag", "doc_kind"),
+    (r"gäller för|gäller inom|målgrupp", "scope"),
     (r"diarienummer|dnr", "diarienummer"),
     (r"version", "version"),
     (r"sida", "page"),
@@ -179,8 +180,11 @@ def _control_header(lines: list[str], start: int, head: DocumentHead) -> None:
             i += 1
             continue
         seen += 1
-        if text.startswith("#") or len(text.split()) >= BODY_WORDS:
+        if (text.startswith("#") and found_label) or len(text.split()) >= BODY_WORDS:
             break
+        if text.startswith("#"):  # a converted PDF's letterhead and title come before its control header
+            i += 1
+            continue
         label = _LABEL_RE.match(text)
         if label:
             name = _field(label.group("label"))

@@ -81,12 +81,43 @@ def canonical_region(value: str) -> str | None:
 
 
 def region_in_name(doc_id: str) -> str | None:
+    """The län a file name or an address names: by its own tokens ("sthlm"), else by one of its
+    kommuner ("botkyrka-rutin-…", "botwebb.botkyrka.se")."""
     folded = f"-{_fold(doc_id)}-"
-    for lan in regions():
-        for token in lan.file_names:
-            if f"-{token}-" in folded or f"-{token}s-" in folded:
+    for tokens in (lambda lan: lan.file_names, _kommun_tokens):
+        for lan in regions():
+            if any(f"-{token}-" in folded or f"-{token}s-" in folded for token in tokens(lan)):
                 return lan.name
     return None
+
+
+# A kommun's name names its län in a file name only when it is this long: "mora", "vara", "åre" (are)
+# and "boden" are also words.
+KOMMUN_TOKEN_LENGTH = 6
+
+
+def _kommun_tokens(lan) -> list[str]:
+    return [token for token in map(_fold, lan.kommuner) if len(token) >= KOMMUN_TOKEN_LENGTH]
+
+
+@lru_cache(maxsize=1)
+def _kommun_issuer_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """ "Botkyrka kommun", "Kommunen Botkyrka": an issuer that is a kommun, its name written as a name
+    or in capitals ("BOTKYRKA KOMMUN"; "vara kommun" is not Vara's)."""
+    out = []
+    for lan in regions():
+        written = sorted({form for k in lan.kommuner for form in (k, k.upper())}, key=len, reverse=True)
+        names = "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in written)
+        out.append(
+            (lan.name, re.compile(rf"(?<![\w-])(?:(?:{names})[sS]?\s+(?i:kommuns?)|(?i:kommunen)\s+(?:{names}))(?!\w)"))
+        )
+    return tuple(out)
+
+
+def region_of_kommun(text: str) -> str | None:
+    """The län of the first kommun the text names as one ("Härnösands kommun")."""
+    found = [(m.start(), name) for name, pattern in _kommun_issuer_patterns() for m in [pattern.search(text)] if m]
+    return min(found)[1] if found else None
 
 
 def region_in_text(text: str, at_least: int = 1) -> str | None:
@@ -313,7 +344,12 @@ def guess_region(doc_id: str, text: str, head: dict[str, str] | None = None) -> 
     names most (credits such as "Granskare: …, Region Skåne" are gone from the text by then)."""
     head = head or {}
     issuer = " ".join(head.get(k, "") for k in ("issuer", "decided_by", "title", "doc_name", "heading_title"))
-    found = region_in_name(doc_id) or region_in_text(issuer) or region_in_name(head.get("source_url", ""))
+    found = (
+        region_in_name(doc_id)
+        or region_in_text(issuer)
+        or region_of_kommun(issuer)
+        or region_in_name(head.get("source_url", ""))
+    )
     if found or _NATIONAL.search(issuer):
         return found
     return region_in_text(text, MIN_MENTIONS)
@@ -411,6 +447,19 @@ def guess_status(doc_id: str, title: str, doc_type: str | None, marks: list[str]
     return "gällande"
 
 
+def _without_site(title: str | None, heading: str | None) -> str | None:
+    """A page's own heading where its title is that heading and the site's name ("Alkohol och äldre -
+    Kunskapsguiden" over "# Alkohol och äldre")."""
+    if (
+        title
+        and heading
+        and title.startswith(heading)
+        and re.fullmatch(r"\s*[-–|·:]\s*\S.{0,60}", title[len(heading) :])
+    ):
+        return heading
+    return None
+
+
 def guess_meta(doc_id: str, text: str, head: dict[str, str] | None = None) -> DocumentMeta:
     """A description for a document the manifest does not list, marked guessed=True.
 
@@ -419,7 +468,8 @@ def guess_meta(doc_id: str, text: str, head: dict[str, str] | None = None) -> Do
     """
     head = head or {}
     title = (
-        next((head[k] for k in ("title", "doc_name", "heading_title") if head.get(k)), None)
+        _without_site(head.get("title"), head.get("heading_title"))
+        or next((head[k] for k in ("title", "doc_name", "heading_title") if head.get(k)), None)
         or _name_title(head.get("file_name", ""))
         or guess_title(doc_id, text)
     )

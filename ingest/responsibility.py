@@ -124,6 +124,9 @@ _AGENTLESS = re.compile(
 _PURE_LEAD = re.compile(
     r"(?:ansvar\w*|åtar\s+sig|åtaganden?)(?:\s+för)?(?:\s+att)?\s*:?\s*(?:[^\w\s].*)?$|:\s*\S.*$", re.IGNORECASE
 )
+# "Den från kommun eller region som först uppmärksammar behovet …", "Den verksamhet som …": whoever it is
+_WHOEVER = re.compile(r"Den\s+(?:\w+\s+)?(?:(?:från|inom|hos|i)\s+(?P<who>[^,.;]{3,60}?)\s+)?som\s+")
+_REGARDLESS = re.compile(r",?\s*oavsett\s+om\s+det\s+är\s+(?P<who>[^,.;]{3,60})", re.IGNORECASE)
 _SUBJECT_START = re.compile(r"(?:(?:en|ett|den|det|de)\s+)?\S")  # the subject follows the verb at once
 _RELATIVE = re.compile(
     r"\b(?:som|där|vilka|vilket|att)\s+(?:\w+\s+)?$", re.IGNORECASE
@@ -404,7 +407,7 @@ def _clauses(text: str, start: int, end: int, context: DocumentContext) -> list[
         if made:
             return made
     out = _passive_statement(sentence)
-    for form in (_active_statement, _inverted_statement, _that_statement):
+    for form in (_whoever_statement, _active_statement, _inverted_statement, _that_statement):
         made = form(sentence)
         if made:
             return out + made
@@ -473,6 +476,27 @@ def _passive_statement(sentence: _Sentence) -> list[Responsibility]:
         if made:
             return [made]
     return []
+
+
+def _whoever_statement(sentence: _Sentence) -> list[Responsibility]:
+    """ "Den från kommun eller region som först uppmärksammar behovet kallar till SIP", "Den verksamhet
+    som … kallar till SIP, oavsett om det är kommunen eller regionen": whichever of the principals it
+    turns out to be, so the duty is both's."""
+    words, body_at = sentence.words, sentence.body_at
+    opener = _WHOEVER.match(words, body_at)
+    verb = opener and next(
+        (v for v in _ACTIVE.finditer(words, opener.end()) if not _RELATIVE.search(words[opener.start() : v.start()])),
+        None,
+    )
+    if not verb:
+        return []
+    regardless = _REGARDLESS.search(words, verb.end())
+    who = opener.span("who") if opener.group("who") else regardless.span("who") if regardless else None
+    if who is None or principal_named_in(words[who[0] : who[1]]) != "gemensamt":
+        return []
+    what = re.sub(r"^\s*(?:för\s+att|för|att)\s+", "", words[verb.end() : regardless.start() if regardless else None])
+    made = sentence.statement(who, what, verb.group("verb"))
+    return [made] if made else []
 
 
 def _active_statement(sentence: _Sentence) -> list[Responsibility]:

@@ -408,10 +408,12 @@ def _part_heading(i: int, view: _View, numbering: _Numbering, parts: set[int]) -
 
 
 def _markdown_heading(i: int, view: _View, numbering: _Numbering, after_others: bool) -> Heading | None:
-    """A converter's "#" heading, unless it marked a bold word or a list's question (then plain text)."""
+    """A converter's "#" heading, unless it marked a bold word or a list's question (then plain text);
+    a question its author underlined ("Vem ska jag kontakta?" over "-----") is a heading all the same."""
     md = MD_RE.match(view.lines[i].text)
     title = strip_marks(md.group("title"))
-    if not title or ABBREVIATION_RE.match(title) or (title.endswith("?") and _is_item(view.nxt(i))):
+    asks_list = title.endswith("?") and _is_item(view.nxt(i)) and not view.lines[i].underlined
+    if not title or ABBREVIATION_RE.match(title) or asks_list:
         view.lines[i].text = md.group("title")
         return None
     num = NUMBERED_RE.match(title)

@@ -31,6 +31,11 @@ CREDIT_RE = re.compile(
     re.I,
 )
 CREDIT_WORDS = 20
+# "Vi använder kakor (cookies) för att …", "Webbplatsen använder cookies": the site's notice, not the page's text
+COOKIES_RE = re.compile(
+    r"\banvänder\s+(?:kakor|cookies)\b|\b(?:godkänn|acceptera)\w*\s+(?:alla\s+)?(?:kakor|cookies)\b", re.I
+)
+NOTICE_WORDS = 40
 SETEXT_WORDS = 20  # an underlined line longer than this is a paragraph over a rule, not a heading
 UI_WORDS = 8  # a short line of a navigation block that is not a sentence is a control ("Visa som lista")
 LABEL_WORDS = 3  # "Dela sidan:" before share links, "Du är här:" before a trail
@@ -70,7 +75,8 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
 
     Reasons: breadcrumb, navigation (link lists, and a heading whose section holds nothing but
     furniture), link (a line that is nothing but links), teaser (a heading that is a link, with its
-    blurb), duplicate_heading (the same heading twice in a row), credit (writer, reviewer, dates).
+    blurb), duplicate_heading (the same heading twice in a row), credit (writer, reviewer, dates),
+    cookies (the site's notice that it uses them).
     """
     found: dict[int, str] = {}
     crumbs = _breadcrumbs(texts)
@@ -84,6 +90,8 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
             found[i] = "link"
         elif CREDIT_RE.match(text.strip()) and len(text.split()) <= CREDIT_WORDS:
             found[i] = "credit"
+        elif COOKIES_RE.search(text) and len(text.split()) <= NOTICE_WORDS:
+            found[i] = "cookies"
     found.update(_teasers(texts, found))
     found.update(_repeated_headings(texts, found))
     found.update(_navigation_sections(texts, found))

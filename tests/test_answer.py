@@ -1,6 +1,8 @@
 """The answer card and the result badges: what a person reads first, on the real corpus index."""
 
-from index.card.answer import DISAGREE, compose_answer
+from index.card.answer import DISAGREE, Statement, _meaning_settles, _own_words, compose_answer
+from ingest.model import Responsibility
+from index.params import RankingParams
 from app.payloads import result_of
 
 
@@ -83,6 +85,54 @@ def test_disagreeing_statements_make_the_card_abstain_with_the_candidates(search
     card = answer(searcher, "vem bestämmer att det blir läkarundersökning vid lvm-utredning i dalarna")
     assert card.abstained and card.reason == DISAGREE
     assert {"region", "kommun"} <= {c.principal for c in card.candidates}
+
+
+def statement(principal: str, meaning: float, words: set[str]) -> Statement:
+    return Statement(
+        "responsibility", "c", "d", "t", None, "", None, "gällande", "", 0, 1, False, 0.7, 0.7, 0,
+        principal=principal, meaning=meaning, words=frozenset(words),
+    )  # fmt: skip
+
+
+def test_meaning_settles_a_vote_only_when_it_agrees_and_no_rival_says_more():
+    """The doctor's part of a task beside the nurse's: words tie, the statement nearest in meaning
+    decides, unless a rival says a word of the question the best does not ("beslutar")."""
+    params = RankingParams(meaning_margin=0.01)
+    best = statement("region", 0.886, {"dödsfall", "fastställa"})
+    rival = statement("kommun", 0.862, {"dödsfall"})
+    assert _meaning_settles(best, [best, rival], params)
+    assert not _meaning_settles(best, [best, statement("kommun", 0.880, {"dödsfall"})], params)  # too close
+    assert not _meaning_settles(best, [best, statement("kommun", 0.862, {"dödsfall", "beslutar"})], params)
+    assert not _meaning_settles(best, [best, rival, statement("kommun", 0.9, set())], params)  # nearest disagrees
+    assert not _meaning_settles(best, [best, rival], RankingParams(meaning_margin=0.0))  # switched off
+
+
+def test_what_a_statement_excepts_and_what_only_elaborates_are_not_what_it_says():
+    text = (
+        "Regionen ansvarar för abstinensbehandling förutom när behandlingen ingår i en placering på HVB. "
+        "Det gäller även ungdomar. Regionen ska också erbjuda LARO."
+    )
+    said, elaboration, exception = _own_words(text, Responsibility("abstinensbehandling", "region"), 0, len(text), True)
+    assert "HVB" in exception and "HVB" not in said
+    assert "LARO" in said and "ungdomar" in elaboration and "ungdomar" not in said
+
+
+def test_meaning_settles_who_is_responsible_where_words_tie(searcher):
+    """Dalarna: "Socialtjänsten har det yttersta ansvaret för att barn och unga som far illa får …
+    skydd" beside the region's duty to report children at risk; the words tie, the meaning does not."""
+    card = answer(searcher, "vem ska skydda småbarn och ungdomar som far illa i Dalarna?")
+    assert card.principal == "kommun" and "yttersta ansvaret" in card.statement.text
+
+
+def test_a_statement_says_its_duties_and_its_elaboration_only_adds_to_them(searcher):
+    """Stockholm: "Kommunerna och landstinget åtar sig att: Informera varandra om … För socialtjänsten
+    gäller det även tillvägagångssätt vid orosanmälningar och barnutredningar" is a duty to inform,
+    not to investigate; "… Beroendevården ska innan ordination … göra en sammanvägd bedömning" in the
+    same list item as another duty is one of the region's."""
+    card = answer(searcher, "vem utreder orosanmälningar om barn i stockholm")
+    assert card.abstained
+    card = answer(searcher, "sammanvägd bedömning före LARO i Stockholm, vem gör den?")
+    assert card.principal == "region" and "sammanvägd bedömning" in card.statement.text
 
 
 def test_each_principals_own_part_agrees_with_a_shared_responsibility(searcher):

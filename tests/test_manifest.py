@@ -13,6 +13,8 @@ from ingest.manifest import (
     guess_meta,
     load_manifest,
     meta_for,
+    region_in_name,
+    region_of_kommun,
     regions,
 )
 from ingest.model import DocumentMeta
@@ -146,6 +148,27 @@ def test_regions_data_has_the_21_lan():
     names = [lan.name for lan in regions()]
     assert len(names) == len(set(names)) == 21
     assert {"Skåne", "Västra Götaland", "Gotland", "Jämtland", "Västernorrland"} <= set(names)
+
+
+def test_each_of_the_290_kommuner_belongs_to_one_lan():
+    kommuner = [k for lan in regions() for k in lan.kommuner]
+    assert len(kommuner) == len(set(kommuner)) == 290
+    assert all(lan.kommuner for lan in regions())
+    assert "Botkyrka" in next(lan for lan in regions() if lan.name == "Stockholm").kommuner
+
+
+def test_a_kommun_as_issuer_in_a_file_name_or_address_names_its_lan():
+    """A kommun's routine names no county; its issuer, file name or address names the kommun."""
+    assert region_in_name("botkyrka-rutin-beroendeproblem-vobo") == "Stockholm"
+    assert region_in_name("https://botwebb.botkyrka.se/download/rutin.pdf") == "Stockholm"
+    assert region_of_kommun("Socialnämnden i Härnösands kommun") == "Västernorrland"
+    assert region_of_kommun("BOTKYRKA KOMMUN\nKommunledningsförvaltningen") == "Stockholm"
+    # short names are words too: not in a file name, and not written in lower case
+    assert region_in_name("rutin-vara-mora-are") is None
+    assert region_of_kommun("Att vara kommun i glesbygd") is None
+    text = "Rutin för beroendeproblem\n\nVård- och omsorgsförvaltningen\n\nMedarbetare ansvarar för att rapportera."
+    assert guess_meta("botkyrka-rutin-beroende", text).region == "Stockholm"
+    assert guess_meta("rutin-beroende", text).region is None
 
 
 @pytest.mark.parametrize("doc_id", sorted(EXPECTED))

@@ -117,3 +117,18 @@ def test_a_may_or_must_question_is_read_as_one_at_the_start_of_any_clause():
         assert understand(question, []).permission, question
     for question in ("vem ska kalla till SIP", "hur kan man få hjälp med spel", "vad som ska göras vid abstinens"):
         assert not understand(question, []).permission, question
+
+
+def test_a_kommun_named_as_a_place_selects_its_county():
+    """Staff name their kommun more often than their län: "i Botkyrka" is Stockholm's, "Nässjö kommun"
+    Jönköping's (no documents here, which the card says); "vara" and "mark" are words, not places."""
+    from index.retrieve.question import understand
+
+    held = ["Stockholm", "Västernorrland"]
+    assert understand("läkare på säbo i botkyrka, har regionen ansvaret?", held).region == "Stockholm"
+    assert understand("ansöka om lvm i härnösand", held).region == "Västernorrland"
+    assert understand("vem ansvarar för laro i upplands väsby", held).region == "Stockholm"
+    assert understand("Nässjö kommun LARO", held).unknown_region == "Jönköping"
+    for question in ("kan man vara anonym när man ringer", "vem äger marken vid boendet", "mark och boden"):
+        intent = understand(question, held)
+        assert intent.region is None and intent.unknown_region is None, question

@@ -27,6 +27,7 @@ from index.retrieve.ranking import Hit
 from index.retrieve.search import Searcher
 from index.card.status import document_status
 from ingest.model import Responsibility
+from ingest.sentences import split_sentences
 
 # The thresholds (min_match, min_coverage, vote_margin, min_share, should_weight …) are ranking parameters:
 # index/params.py.
@@ -71,6 +72,8 @@ class Statement:
     meaning: float | None = None  # cosine of the question and the statement (index/retrieve/statement_vectors.py)
     modality_weight: float = 1.0  # should_weight or may_weight; 1 unless the question asks who is responsible
     rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
+    words: frozenset[str] = frozenset()  # the question's words it says, with its heading and lead
+    excepted: bool = False  # the question asks about what it makes an exception of ("förutom när … HVB")
 
     @property
     def url(self) -> str:
@@ -145,15 +148,22 @@ def compose_answer(
 
 def _decide(intent: str, statements: list[Statement], lead_region: str | None, params: RankingParams) -> Answer:
     """The best statement, or an abstention with the candidates."""
-    # "Ansvarar inte för" says who does not; only a question whether someone may do something is answered by it.
-    usable = [s for s in statements if intent == "permission" or not (s.kind == "responsibility" and s.negated)]
+    # "Ansvarar inte för" says who does not (only a question whether someone may do something is answered
+    # by it), and "ansvarar för … förutom …" does not answer what it makes an exception of.
+    usable = [
+        s
+        for s in statements
+        if not s.excepted and (intent == "permission" or not (s.kind == "responsibility" and s.negated))
+    ]
     by_region: dict[str | None, list[Statement]] = {}
     for s in sorted(usable, key=_weight, reverse=True):
         by_region.setdefault(s.region, []).append(s)
     order = sorted(by_region, key=lambda r: (bool(lead_region) and r != lead_region, -_weight(by_region[r][0])))
     if lead_region and lead_region not in by_region:
         order = []  # the named county says nothing that matches: do not answer from another one
-    answers = _in_force_first([(region, _settle(by_region[region], params)) for region in order], lead_region)
+    answers = _in_force_first(
+        [(region, _settle(by_region[region], params, intent == "responsibility")) for region in order], lead_region
+    )
     unclear = {"responsibility": NOT_STATED, "priority": NOT_RATED}.get(intent, NOT_CLEAR)
     if not answers:
         return Answer(
@@ -169,12 +179,15 @@ def _decide(intent: str, statements: list[Statement], lead_region: str | None, p
     return Answer(intent, statement=best, regions=others)
 
 
-def _settle(statements: list[Statement], params: RankingParams) -> tuple[Statement | None, str | None, list[Statement]]:
+def _settle(
+    statements: list[Statement], params: RankingParams, asks_who: bool
+) -> tuple[Statement | None, str | None, list[Statement]]:
     """(best, reason to abstain, candidates) among one region's statements, best first.
 
     Every statement that matches the question reasonably well is a vote for its principal (or
     level), weighted by how well it matches and how high its passage ranks. The best statement is
-    stated only when it matches well and its principal carries most of the vote.
+    stated only when it matches well and its principal carries most of the vote, or, for a who-question,
+    when the statements closest in meaning settle the vote (_meaning_settles).
     """
     best = statements[0]
     threshold = params.min_match if best.kind == "responsibility" else params.min_recommendation_match
@@ -202,12 +215,28 @@ def _settle(statements: list[Statement], params: RankingParams) -> tuple[Stateme
         # beside "Kommunerna och regionen har ett gemensamt ansvar för psykosocial behandling") agrees with it
         agreeing += votes.get("region", 0.0) + votes.get("kommun", 0.0)
     if agreeing < params.min_share * sum(votes.values()):
-        if best.kind == "recommendation" and _same_recommendation(
-            [s for s in statements if s.match >= best.match - params.vote_margin]
-        ):
+        close = [s for s in statements if s.match >= best.match - params.vote_margin]
+        if best.kind == "recommendation" and _same_recommendation(close):
+            return best, None, candidates
+        if asks_who and _meaning_settles(best, close, params):
             return best, None, candidates
         return None, DISAGREE if best.kind == "responsibility" else DISAGREE_LEVEL, candidates
     return best, None, candidates
+
+
+def _meaning_settles(best: Statement, close: list[Statement], params: RankingParams) -> bool:
+    """Words alone cannot tell the doctor's part of a task from the nurse's; where the statement
+    closest in meaning to the question says the best one's principal, and clearly closer than any
+    statement saying another, the two signals agree and the vote is settled."""
+    if params.meaning_margin <= 0 or any(s.meaning is None for s in close):
+        return False
+    nearest = max(close, key=lambda s: s.meaning)
+    others = [s for s in close if _claim(s) != _claim(best)]
+    return (
+        _claim(nearest) == _claim(best)
+        and nearest.meaning - max((s.meaning for s in others), default=0.0) >= params.meaning_margin
+        and all(s.words <= best.words for s in others)
+    )
 
 
 def _claim(statement: Statement):
@@ -297,8 +326,9 @@ def statements_of(
     for record in passage.responsibility:
         source = path[-1] if record.heading and path else passage.text
         start, end = record.start, record.end or len(source)
-        own = question.tokens(_own_words(source, record, start, end, reading.intent.responsibility))
-        context = own | heading_tokens | question.tokens(record.lead or "")
+        said, elaboration, exception = _own_words(source, record, start, end, reading.intent.responsibility)
+        own = question.tokens(said)
+        context = own | question.tokens(elaboration) | heading_tokens | question.tokens(record.lead or "")
         out.append(
             Statement(
                 kind="responsibility",
@@ -308,6 +338,8 @@ def statements_of(
                 heading=record.heading,
                 match=_match(question, own, context, params),
                 coverage=_match(whole, own, context, params),
+                words=frozenset(t for t in context if question.coverage({t})),
+                excepted=question.coverage(question.tokens(exception) - own) > 0,
                 principal=record.principal,
                 units=record.units,
                 actor=record.actor,
@@ -349,16 +381,33 @@ def _closeness(cosine: float, params: RankingParams) -> float:
     return min(1.0, max(0.0, (cosine - params.meaning_floor) / (params.meaning_full - params.meaning_floor)))
 
 
-def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> str:
-    """What a statement says. A who-question does not know the actor, so the actor's words in it
-    ("rum åt doktorn") name someone else: they must meet the activity, not the actor."""
-    if not asks_who:
-        return " ".join([source[start:end], record.actor, " ".join(record.units)])
+def _own_words(source: str, record: Responsibility, start: int, end: int, asks_who: bool) -> tuple[str, str, str]:
+    """(What a statement says, what it adds, what it excepts.) It says its first sentence and any later
+    one that states a duty too ("… Beroendevården ska … göra en sammanvägd bedömning"); a later sentence
+    that does not only elaborates ("För socialtjänsten gäller det även … orosanmälningar" under a shared
+    duty to inform each other), so it counts as context, like the heading. What follows "förutom" or
+    "med undantag av" is excepted: "Regionen ansvarar för abstinensbehandling förutom när behandlingen
+    ingår i en placering på HVB" does not answer who treats abstinence at an HVB. A who-question does not
+    know the actor, so the actor's words ("rum åt doktorn") name someone else: they must meet the
+    activity, not the actor."""
     text = source[start:end]
-    for actor in record.actors:
-        if actor.role == "doer" and start <= actor.start < actor.end <= end:
-            text = text[: actor.start - start] + " " * (actor.end - actor.start) + text[actor.end - start :]
-    return text
+    if asks_who:
+        for actor in record.actors:
+            if actor.role == "doer" and start <= actor.start < actor.end <= end:
+                text = text[: actor.start - start] + " " * (actor.end - actor.start) + text[actor.end - start :]
+    first, *rest = split_sentences(text.strip()) or [""]
+    exception = ""
+    excepting = _EXCEPT.search(first)
+    if excepting:
+        first, exception = first[: excepting.start()], first[excepting.end() :]
+    said = [first, *(sentence for sentence in rest if _DUTY.search(sentence))]
+    if not asks_who:
+        said += [record.actor, " ".join(record.units)]
+    return " ".join(said), " ".join(rest), exception
+
+
+_EXCEPT = re.compile(r"\b(?:förutom|utom|med\s+undantag\s+(?:av|för)|undantaget)\b", re.I)
+_DUTY = re.compile(r"\b(?:ska|skall|måste|bör|ansvarar|åtar)\b", re.I)
 
 
 def _match(question, own: set[str], context: set[str], params: RankingParams) -> float:

@@ -209,13 +209,16 @@ ALL_SETS = TUNING_SETS + (
     ("webbsidor", "web", "tests/data/questions-web.jsonl"),
     ("kortet, nya", "corpus-more", "tests/data/questions-card.jsonl"),
     ("kortet, utelämnade", "corpus-more", "tests/data/questions-card-holdout.jsonl"),
+    ("andra former", "forms", "tests/data/questions-unseen-forms.jsonl"),
+    ("andra former, utelämnade", "forms", "tests/data/questions-unseen-forms-holdout.jsonl"),
 )
 
 
 def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path]:
     """The indexes the question sets are asked of, each built once in `work` (and brought up to date
-    on later runs): `corpus/`, `corpus/` with ../shared/corpus-more, ../shared/corpus-web alone, and
-    SweFAQ's answers as a folder of one file each. An index whose files are missing is left out."""
+    on later runs): `corpus/`, `corpus/` with ../shared/corpus-more, ../shared/corpus-web alone,
+    `corpus/` with the documents of other forms in tests/data/unseen-forms, and SweFAQ's answers as a
+    folder of one file each. An index whose files are missing is left out."""
     from index.building.indexer import Indexer
     from index.config import PROJECT_DIR
 
@@ -223,6 +226,7 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
     corpus = [p for p in (PROJECT_DIR / "corpus").iterdir() if p.is_file()]
     more = [p for p in sorted((shared / "corpus-more").glob("*.md")) if p.name != "README.md"]
     web = [p for p in sorted((shared / "corpus-web").glob("*.md")) if p.name != "README.md"]
+    forms = sorted((PROJECT_DIR / "tests" / "data" / "unseen-forms").glob("*.md"))
     answers = shared / "eval" / "swefaq" / "answers.jsonl"
     if answers.exists():
         write_answer_files(answers, work / "swefaq-svar")
@@ -230,6 +234,7 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
         "corpus": corpus,
         "corpus-more": corpus + more if more else [],
         "web": web,
+        "forms": corpus + forms,
         "swefaq": sorted((work / "swefaq-svar").glob("*.txt")),
     }
     built = {}

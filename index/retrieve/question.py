@@ -120,7 +120,8 @@ def understand(query: str, regions: list[str]) -> Intent:
 
 @functools.cache
 def _county_patterns() -> tuple[tuple[str, re.Pattern], ...]:
-    """Every county's name, official name, variants and short forms ("sthlm"), longest first."""
+    """Every county's name, official name, variants and short forms ("sthlm"), and its kommuner where
+    the question names one as a place ("i Botkyrka", "Sundsvalls kommun": not "vara" or "mark"), longest first."""
     out = []
     for lan in county_list():
         forms = {lan.name, lan.official, *lan.variants, *lan.file_names}
@@ -128,6 +129,9 @@ def _county_patterns() -> tuple[tuple[str, re.Pattern], ...]:
             out.append(
                 (lan.name, re.compile(rf"\b(?:i |inom |för |från )?(?:region )?{re.escape(form.lower())}s?\b", re.I))
             )
+        for kommun in lan.kommuner:
+            name = re.escape(kommun.lower()).replace(r"\ ", r"\s+")
+            out.append((lan.name, re.compile(rf"\b(?:(?:i|inom|hos|från|för)\s+{name}s?|{name}s?\s+kommuns?)\b", re.I)))
     return tuple(sorted(out, key=lambda item: -len(item[1].pattern)))
 
 
