@@ -113,6 +113,11 @@ _CONDITION = re.compile(
     r"^(?P<cond>(?:Vid|Om|När|Inför|Efter|Under|För\s+(?:personer|patienter|barn|den|de|unga))\b[^,]{3,120}),\s*",
     re.IGNORECASE,
 )
+# "Vid behov kan läkaren ta prover, …": a phrase condition ("Vid behov") with a modal after it is the
+# main clause, not a condition; "Om patienten inte kan …" is a condition clause and may hold one.
+_MAIN_VERB_IN_PHRASE = re.compile(
+    r"(?:Vid|Inför|Efter|Under|För)\b.*?\b(?:ska|skall|bör|kan|får|måste|behöver|ansvarar)\b", re.IGNORECASE
+)
 _THAT_CLAUSE = re.compile(
     r"\b(?:på|innebär|är|om)\s+att\s+(?=(?:[\w-]+\s+){0,4}?(?:ska|skall|har|ansvarar|bör)\b)", re.IGNORECASE
 )
@@ -396,7 +401,7 @@ def _clauses(text: str, start: int, end: int, context: DocumentContext) -> list[
     active one)."""
     sentence = _Sentence(text, start, end, context)
     cond = _CONDITION.match(sentence.words)
-    if cond:
+    if cond and not _MAIN_VERB_IN_PHRASE.match(cond.group("cond")):
         sentence.condition, sentence.body_at = cond.group("cond"), cond.end()
     field_match = _FIELD.match(sentence.words.strip())
     if field_match:

@@ -429,3 +429,17 @@ def test_an_item_that_names_its_own_actor_overrides_the_lead():
 def test_vip_field_gives_one_record():
     [r] = one("Ansvarig huvudman: Kommunen", path=["Steg 3 Behandling"])
     assert (r.principal, r.kind) == ("kommun", "field")
+
+
+def test_a_phrase_before_a_modal_and_a_comma_is_no_condition_of_a_routine_instruction():
+    """ "Vid behov kan läkaren ta prover, till exempel PEth, …" in a kommun's routine is the doctor's
+    (the region's), not an instruction to the kommun's staff with "Vid behov kan läkaren ta prover"
+    as its condition."""
+    from ingest.responsibility import DocumentContext, _clauses
+
+    text = "Vid behov kan läkaren ta prover, till exempel PEth, och sätta in läkemedel."
+    (statement,) = _clauses(text, 0, len(text), DocumentContext(issuer="kommun"))
+    assert (statement.principal, statement.actor, statement.condition) == ("region", "läkaren", "Vid behov")
+    text = "Vid misstanke om missbruk, kontakta sjuksköterskan."
+    (instruction,) = _clauses(text, 0, len(text), DocumentContext(issuer="kommun"))
+    assert (instruction.principal, instruction.condition) == ("kommun", "Vid misstanke om missbruk")
