@@ -8,8 +8,10 @@ words weighing more than its heading's), and then:
 - a who-question gets the principal of the statement that matches best, quoted whole, with its
   citation and the document's status; a priority question gets the recommendation with its level;
 - when the best statement matches weakly, when the statements that match about as well name
-  different principals (or levels), or when the best one names no principal, the card abstains:
-  it says the documents do not state it clearly and lists the candidate statements.
+  different principals (or levels) and, for a who-question, their closeness in meaning does not
+  settle it, or when the best one names no principal, the card abstains: it says the documents do
+  not state it clearly and lists the candidate statements. A statement never answers what it makes
+  an exception of ("… förutom när behandlingen ingår i en placering på HVB").
 
 A wrong principal sends a client to the wrong place; an abstention with the candidates does not.
 Every threshold below was set on our own development questions (docs/evaluation.md, "Measured: what a person sees").
