@@ -25,7 +25,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.counties import regions
+from ingest.counties import Lan, regions
 from ingest.model import DocumentMeta
 from ingest.topic import REMISS_TITLE_RE
 
@@ -96,7 +96,7 @@ def region_in_name(doc_id: str) -> str | None:
 KOMMUN_TOKEN_LENGTH = 6
 
 
-def _kommun_tokens(lan) -> list[str]:
+def _kommun_tokens(lan: Lan) -> list[str]:
     return [token for token in map(_fold, lan.kommuner) if len(token) >= KOMMUN_TOKEN_LENGTH]
 
 
