@@ -128,6 +128,8 @@ def test_a_kommun_named_as_a_place_selects_its_county():
     assert understand("läkare på säbo i botkyrka, har regionen ansvaret?", held).region == "Stockholm"
     assert understand("ansöka om lvm i härnösand", held).region == "Västernorrland"
     assert understand("vem ansvarar för laro i upplands väsby", held).region == "Stockholm"
+    # a county's own name comes before a kommun of the same name: nothing of "i Stockholms län" is left
+    assert understand("vem ansvarar för laro i stockholms län", held).topic == "vem ansvarar för laro"
     assert understand("Nässjö kommun LARO", held).unknown_region == "Jönköping"
     for question in ("kan man vara anonym när man ringer", "vem äger marken vid boendet", "mark och boden"):
         intent = understand(question, held)

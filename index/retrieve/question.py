@@ -120,19 +120,25 @@ def understand(query: str, regions: list[str]) -> Intent:
 
 @functools.cache
 def _county_patterns() -> tuple[tuple[str, re.Pattern], ...]:
-    """Every county's name, official name, variants and short forms ("sthlm"), and its kommuner where
-    the question names one as a place ("i Botkyrka", "Sundsvalls kommun": not "vara" or "mark"), longest first."""
-    out = []
+    """Every county's name, official name, variants and short forms ("sthlm"), longest first; then, one
+    pattern per county, its kommuner where the question names one as a place ("i Botkyrka", "Sundsvalls
+    kommun": not "vara" or "mark"). A county's own names come first, so "i Stockholms län" is the county
+    whole, not the kommun Stockholm with "län" left over."""
+    names = []
     for lan in county_list():
-        forms = {lan.name, lan.official, *lan.variants, *lan.file_names}
-        for form in sorted(forms, key=len, reverse=True):
-            out.append(
+        for form in {lan.name, lan.official, *lan.variants, *lan.file_names}:
+            names.append(
                 (lan.name, re.compile(rf"\b(?:i |inom |för |från )?(?:region )?{re.escape(form.lower())}s?\b", re.I))
             )
-        for kommun in lan.kommuner:
-            name = re.escape(kommun.lower()).replace(r"\ ", r"\s+")
-            out.append((lan.name, re.compile(rf"\b(?:(?:i|inom|hos|från|för)\s+{name}s?|{name}s?\s+kommuns?)\b", re.I)))
-    return tuple(sorted(out, key=lambda item: -len(item[1].pattern)))
+    kommuner = []
+    for lan in county_list():
+        place = "|".join(
+            re.escape(k.lower()).replace(r"\ ", r"\s+") for k in sorted(lan.kommuner, key=len, reverse=True)
+        )
+        kommuner.append(
+            (lan.name, re.compile(rf"\b(?:(?:i|inom|hos|från|för)\s+(?:{place})s?|(?:{place})s?\s+kommuns?)\b", re.I))
+        )
+    return (*sorted(names, key=lambda item: -len(item[1].pattern)), *kommuner)
 
 
 _ASKING = "vem vilka vart ansvar ansvarar ansvaret ansvarig huvudman huvudmannen erbjuder utför gör"
