@@ -13,6 +13,10 @@ def test_a_county_the_question_names_is_taken_out_of_what_is_searched():
     assert understand(f"{LARO} i sthlm", HELD).region == "Stockholm"  # a short form
     gotland = understand("hur gör man i region gotland?", HELD)  # a county no document is from
     assert (gotland.region, gotland.unknown_region, gotland.topic) == (None, "Gotland", "hur gör man")
+    jmt = understand("vem ansvarar för tillnyktring i jmt län", HELD)  # a county by a name the product lacks
+    assert (jmt.region, jmt.unknown_region, jmt.topic) == (None, "jmt län", "vem ansvarar för tillnyktring")
+    for question in ("flytta till ett annat län", "gäller det i hela länet", "i vårt län"):
+        assert understand(question, HELD).unknown_region is None, question
     own = understand("prio för naltrexon i mitt län", HELD)
     assert (own.own_region, own.priority, own.responsibility, own.topic) == (True, True, False, "prio för naltrexon")
     assert understand("abstinens", HELD) == Intent(False, False, None, None)

@@ -11,7 +11,9 @@ words weighing more than its heading's), and then:
   different principals (or levels) and, for a who-question, their closeness in meaning does not
   settle it, or when the best one names no principal, the card abstains: it says the documents do
   not state it clearly and lists the candidate statements. A statement never answers what it makes
-  an exception of ("… förutom när behandlingen ingår i en placering på HVB").
+  an exception of ("… förutom när behandlingen ingår i en placering på HVB");
+- a county the question names is the only one the card answers for, and one without documents gets
+  no principal: another county's division of the work is no answer for it.
 
 A wrong principal sends a client to the wrong place; an abstention with the candidates does not.
 Every threshold below was set on our own development questions (docs/evaluation.md, "Measured: what a person sees").
@@ -41,6 +43,7 @@ NOT_RATED = "De indexerade dokumenten anger ingen tydlig prioritet för just det
 NOT_CLEAR = "De indexerade dokumenten säger inte tydligt något om just detta."
 DISAGREE = "Dokumenten säger olika saker om vem som ansvarar; jämför underlagen nedan."
 DISAGREE_LEVEL = "Flera rekommendationer med olika prioritet passar frågan; jämför dem nedan."
+NO_DOCUMENTS = "Kunskapsbasen har inga dokument från {county}; vad dokument från andra län säger står nedan."
 NO_PRINCIPAL = "Det närmaste uttalandet nämner en aktör men inte om det är regionen eller kommunen."
 
 
@@ -135,7 +138,12 @@ def compose_answer(
         weights = {"bör": params.should_weight, "kan": params.may_weight, "får": params.may_weight}
         for s in statements:
             s.modality_weight = weights.get(s.modality, 1.0)
-    lead_region = reading.intent.region or (prefer_region if reading.intent.own_region or prefer_region else None)
+    # A county the question names is the only one the card answers for; one without documents gets none.
+    lead_region = (
+        reading.intent.region
+        or reading.intent.unknown_region
+        or (prefer_region if reading.intent.own_region or prefer_region else None)
+    )
     note = _region_note(reading, prefer_region)
     if intent == "fact":
         best = max(statements, key=_weight, default=None)
@@ -145,6 +153,8 @@ def compose_answer(
     kind = "recommendation" if intent == "priority" else "responsibility"
     answer = _decide(intent, [s for s in statements if s.kind == kind], lead_region, params)
     answer.region_note = note
+    if reading.intent.unknown_region:
+        answer.reason = NO_DOCUMENTS.format(county=reading.intent.unknown_region)
     return answer
 
 
@@ -280,8 +290,6 @@ def _weight(statement: Statement) -> float:
 
 def _region_note(reading: Reading, prefer_region: str | None) -> str | None:
     intent = reading.intent
-    if intent.unknown_region:
-        return f"Kunskapsbasen har inga dokument från {intent.unknown_region}; svaret gäller andra län."
     if intent.own_region and not prefer_region:
         return "Välj ditt län för att få svar för just ditt län."
     return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from index.params import RankingParams
 from index.retrieve.lexical import LexicalIndex
+from index.text.analyzer import STOPWORDS
 from index.storage import Passage
 from ingest.counties import regions as county_list
 from ingest.model import Responsibility
@@ -89,6 +90,10 @@ _OWN_REGION = re.compile(
 )
 
 
+_SOME_COUNTY = re.compile(r"\b(?:i|inom|för|från)\s+(?P<name>[^\W\d_][\w-]+?)s?\s+län\b", re.I)
+_NOT_A_NAME = STOPWORDS | {"annat", "andra", "hela", "sitt", "eget", "egna", "övriga", "nästa", "närmaste"}
+
+
 def understand(query: str, regions: list[str]) -> Intent:
     """What kind of question this is, from its words alone."""
     region, topic, unknown = None, None, None
@@ -105,6 +110,11 @@ def understand(query: str, regions: list[str]) -> Intent:
                 unknown = name
             rest = (rest[: match.start()] + rest[match.end() :]).strip(" ,.?")
             break
+    else:
+        named = _SOME_COUNTY.search(rest)
+        if named and named.group("name").lower() not in _NOT_A_NAME:
+            unknown = f"{named.group('name')} län"  # "i jkpg län": a county, though not one the product knows
+            rest = (rest[: named.start()] + rest[named.end() :]).strip(" ,.?")
     if rest != query:
         topic = rest or None
     return Intent(
