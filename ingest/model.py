@@ -72,10 +72,10 @@ class Responsibility:
     activity: str
     principal: str | None  # of the doer; None when the statement names no actor whose principal is known
     units: list[str] = field(default_factory=list)
-    kind: str = "prose"  # list | commitment | matrix | field | prose
+    kind: str = "prose"  # list | commitment | matrix | field | prose | instruction | varies (it depends on the place)
     strength: str = "X"  # X = ansvarar, K = kan / i samverkan (weaker)
     actor: str = ""  # the doer as written
-    modality: str = "ansvarar"  # ansvarar | åtar sig | ska | bör | kan | får | måste | utför
+    modality: str = "ansvarar"  # ansvarar | åtar sig | ska | bör | kan | får | måste | utför | varierar
     negated: bool = False  # "ansvarar inte för", "får inte kräva"
     condition: str | None = None  # "Vid misstanke om …", "Om personen samtycker …"
     start: int = 0

@@ -132,6 +132,11 @@ _PURE_LEAD = re.compile(
 # "Den från kommun eller region som först uppmärksammar behovet …", "Den verksamhet som …": whoever it is
 _WHOEVER = re.compile(r"Den\s+(?:\w+\s+)?(?:(?:från|inom|hos|i)\s+(?P<who>[^,.;]{3,60}?)\s+)?som\s+")
 _REGARDLESS = re.compile(r",?\s*oavsett\s+om\s+det\s+är\s+(?P<who>[^,.;]{3,60})", re.IGNORECASE)
+_VARIES = re.compile(
+    r"(?:^|[,;]\s*(?:och\s+|men\s+)?)(?:Vilken|Vilka|Vem|Vems|Hur)\s+(?P<what>[^.;]{4,200}?)\s+"
+    r"(?:skiljer\s+sig(?:\s+åt)?|varierar|ser\s+olika\s+ut)\s+(?:mellan|i|inom|beroende\s+på)\s",
+    re.IGNORECASE,
+)
 _SUBJECT_START = re.compile(r"(?:(?:en|ett|den|det|de)\s+)?\S")  # the subject follows the verb at once
 _RELATIVE = re.compile(
     r"\b(?:som|där|vilka|vilket|att)\s+(?:\w+\s+)?$", re.IGNORECASE
@@ -411,6 +416,9 @@ def _clauses(text: str, start: int, end: int, context: DocumentContext) -> list[
         made = form(sentence)
         if made:
             return made
+    varying = _varying_statement(sentence)
+    if varying:
+        return varying
     out = _passive_statement(sentence)
     for form in (_whoever_statement, _active_statement, _inverted_statement, _that_statement):
         made = form(sentence)
@@ -481,6 +489,29 @@ def _passive_statement(sentence: _Sentence) -> list[Responsibility]:
         if made:
             return [made]
     return []
+
+
+def _varying_statement(sentence: _Sentence) -> list[Responsibility]:
+    """ "Vilken verksamhet som erbjuder behandling för unga … skiljer sig mellan kommunerna", "hur frågan
+    hanteras varierar mellan verksamheter": the document says who does it depends on the place, so
+    the statement names no principal, and one that answers the question keeps the card from guessing."""
+    m = _VARIES.search(sentence.words, sentence.body_at)
+    if not m:
+        return []
+    what = re.sub(r"^(?:\w+\s+)?som\s+", "", m.group("what"))  # "verksamhet som erbjuder …" → "erbjuder …"
+    return [
+        Responsibility(
+            activity=" ".join(what.split()),
+            principal=None,
+            kind="varies",
+            actor="",
+            modality="varierar",
+            condition=sentence.condition,
+            start=sentence.start,
+            end=sentence.end,
+            actors=_actors(sentence.words, sentence.start, sentence.context, None),
+        )
+    ]
 
 
 def _whoever_statement(sentence: _Sentence) -> list[Responsibility]:

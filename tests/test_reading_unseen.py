@@ -80,3 +80,12 @@ def test_whoever_notices_first_and_each_for_its_own_are_both_principals():
         "Efter mötet ansvarar respektive verksamhet för sina insatser",
     ):
         assert [p for text, p in statements.items() if text.startswith(opening)] == ["gemensamt"], opening
+
+
+def test_who_does_it_differing_between_places_is_a_statement_without_a_principal():
+    """ "Vilken verksamhet som erbjuder behandling för unga med spelproblem skiljer sig mellan kommunerna":
+    the page says it depends, so the card must not answer with the adults' clinic (the region)."""
+    [varies] = [
+        r for c in read("regionvarmland-spel-om-pengar.md").chunks for r in c.responsibility if r.kind == "varies"
+    ]
+    assert varies.principal is None and varies.activity == "erbjuder behandling för unga med spelproblem"

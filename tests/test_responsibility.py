@@ -443,3 +443,11 @@ def test_a_phrase_before_a_modal_and_a_comma_is_no_condition_of_a_routine_instru
     text = "Vid misstanke om missbruk, kontakta sjuksköterskan."
     (instruction,) = _clauses(text, 0, len(text), DocumentContext(issuer="kommun"))
     assert (instruction.principal, instruction.condition) == ("kommun", "Vid misstanke om missbruk")
+
+
+def test_who_does_it_differing_between_places_names_no_principal():
+    [varies] = one("Det finns inga nationella regler om detta, och hur frågan hanteras varierar mellan verksamheter.")
+    assert (varies.kind, varies.principal, varies.activity) == ("varies", None, "frågan hanteras")
+    # a question about differences, or a difference that is no one's task, is no statement
+    assert one("Hur skiljer sig ovanstående mellan olika grupper av kvinnor?") == []
+    assert one("Tillgängligheten varierar beroende på ort.") == []

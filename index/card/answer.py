@@ -44,6 +44,7 @@ NOT_CLEAR = "De indexerade dokumenten säger inte tydligt något om just detta."
 DISAGREE = "Dokumenten säger olika saker om vem som ansvarar; jämför underlagen nedan."
 DISAGREE_LEVEL = "Flera rekommendationer med olika prioritet passar frågan; jämför dem nedan."
 NO_DOCUMENTS = "Kunskapsbasen har inga dokument från {county}; vad dokument från andra län säger står nedan."
+VARIES = "Dokumentet säger att vem som gör detta skiljer sig åt; jämför underlagen nedan."
 NO_PRINCIPAL = "Det närmaste uttalandet nämner en aktör men inte om det är regionen eller kommunen."
 
 
@@ -211,7 +212,7 @@ def _settle(
         if s.match >= best.match - params.vote_margin:
             votes[_claim(s)] = votes.get(_claim(s), 0.0) + s.match / (1 + s.rank)
     if best.kind == "responsibility" and best.principal is None:
-        return None, NO_PRINCIPAL, candidates
+        return None, VARIES if best.modality == "varierar" else NO_PRINCIPAL, candidates
     best = _in_force_first_of(
         [
             s
