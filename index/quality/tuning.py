@@ -209,6 +209,8 @@ ALL_SETS = TUNING_SETS + (
     ("webbsidor", "web", "tests/data/questions-web.jsonl"),
     ("kortet, nya", "corpus-more", "tests/data/questions-card.jsonl"),
     ("kortet, utelämnade", "corpus-more", "tests/data/questions-card-holdout.jsonl"),
+    ("kortet, tredje", "corpus-more", "tests/data/questions-card-third.jsonl"),
+    ("kortet, tredje, utelämnade", "corpus-more", "tests/data/questions-card-third-holdout.jsonl"),
     ("andra former", "forms", "tests/data/questions-unseen-forms.jsonl"),
     ("andra former, utelämnade", "forms", "tests/data/questions-unseen-forms-holdout.jsonl"),
 )
