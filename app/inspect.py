@@ -32,6 +32,7 @@ REMOVED_LABELS = {
     "duplicate_heading": "upprepad rubrik",
     "credit": "medverkande och datum (skribent, granskare)",
     "cookies": "webbplatsens meddelande om kakor (cookies)",
+    "address": "postadress (sidfotens adressrad)",
 }
 # What redaction masks (ingest/redact.py MARKERS), as the editor reads it; counts only, never the values.
 MASKED_LABELS = {

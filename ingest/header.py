@@ -49,7 +49,8 @@ _UNTIL_FURTHER = re.compile(r"^\s*(?:dokumentet\s+)?gäller\s+tills?\s*vidare\.?
 # The issuing body on a line of its own: "Vård- och omsorgsförvaltningen", "Socialnämnden", "Exempelby kommun".
 _ISSUER = re.compile(
     r"^\s*(?:[A-ZÅÄÖ][\w-]*(?:\s+(?:och|i|för)\s+|\s+|-\s*och\s+)?){0,5}"
-    r"(?:\w*förvaltning(?:en)?|\w*nämnd(?:en)?|kommun|[Rr]egion\s+[A-ZÅÄÖ]\w+|\w+\s+läns\s+landsting)\s*$"
+    r"(?:\w*förvaltning(?:en)?|\w*nämnd(?:en)?|kommun|[Rr]egion\s+[A-ZÅÄÖ]\w+|\w+\s+läns\s+landsting"
+    r"|[A-ZÅÄÖ]*FÖRVALTNING(?:EN)?|KOMMUN|REGION\s+[A-ZÅÄÖ]+)\s*$"  # a letterhead in capitals: "FALKENBERGS KOMMUN"
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The fields of web-page readers' output format (the format's own words, whatever site was read).

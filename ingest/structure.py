@@ -86,7 +86,7 @@ def strip_marks(text: str) -> str:
 def build_blocks(clean: CleanText) -> list[Block]:
     lines = clean.lines
     tables = {t.start: t for t in find_tables(lines)}
-    title_lines, heading_title = _document_title(lines)
+    title_lines, heading_title = _document_title(lines, plain=not clean.title)
     clean.title = heading_title or clean.title
     skip = set().union(title_lines, *[set(range(t.start, t.end)) for t in tables.values()])
     headings = _detect_headings(lines, clean, skip)
@@ -330,6 +330,7 @@ class _View:
     lines: list[Line]
     nonblank: list[int]
     pos: dict[int, int]
+    set_apart: set[int] = field(default_factory=set)  # lines with two blank lines above, in single-spaced text
 
     def nxt(self, i: int, k: int = 1) -> str:
         n = self.pos[i] + k
@@ -348,7 +349,12 @@ def _detect_headings(lines: list[Line], clean: CleanText, skip: set[int]) -> dic
     """Index -> (title, numbering depth, level, number of lines used): each line is tried against the
     patterns in turn, from the most explicit (a converter's marks) to the least (a short line alone)."""
     nonblank = [i for i, ln in enumerate(lines) if ln.text and i not in skip]
-    view = _View(lines, nonblank, {i: n for n, i in enumerate(nonblank)})
+    # A text whose paragraphs part with one blank line and its sections with two (a DOCX saved as text)
+    # sets its headings apart: "Kontaktuppgifter" after the last line of an unmarked list is one.
+    set_apart = set()
+    if not clean.double_spaced:
+        set_apart = {i for i in nonblank[1:] if not lines[i - 1].text.strip() and not lines[i - 2].text.strip()}
+    view = _View(lines, nonblank, {i: n for n, i in enumerate(nonblank)}, set_apart)
     numbering = _Numbering()
     items = _item_titles(lines, nonblank, view.pos)
     found: dict[int, Heading] = dict(items)
@@ -392,7 +398,8 @@ def _heading_at(
         return None  # a question introduces what follows ("Vilka signaler ska man agera på?"), it is not its title
     if _caps_title(text):
         return _caps_heading(i, view)
-    if _title_line(text, view.prv(i), view.nxt(i), view.nxt(i, 2), i - 1 in found or view.pos[i] == 0):
+    apart = i in view.set_apart
+    if _title_line(text, view.prv(i), view.nxt(i), view.nxt(i, 2), i - 1 in found or view.pos[i] == 0, apart):
         return (text.strip(), None, 9, 1)
     return None
 
@@ -466,17 +473,18 @@ def _caps_heading(i: int, view: _View) -> Heading:
 TITLE_WORDS = 25  # the title lines under a document's title heading are short
 
 
-def _document_title(lines: list[Line]) -> tuple[set[int], str | None]:
+def _document_title(lines: list[Line], plain: bool = True) -> tuple[set[int], str | None]:
     """A document's title heading is not a section: converters mark the title with the only unnumbered
     level-1 Markdown heading, at the top ("# RUTIN" over its title lines, "# Handlingsplan för …").
 
     Returns the indices of the title lines (the heading and up to four short lines under it, when the
     next heading follows them) and the title they spell; a bare document-type word yields to the lines
-    under it ("RUTIN" / "Skadligt bruk eller beroende hos den enskilde").
+    under it ("RUTIN" / "Skadligt bruk eller beroende hos den enskilde"). With `plain` (the reader gave
+    the document no title), a text without marks has the title _plain_title finds.
     """
     heads = [(i, MD_RE.match(ln.text)) for i, ln in enumerate(lines) if ln.text and MD_RE.match(ln.text)]
     if not heads:
-        return set(), None
+        return _plain_title(lines) if plain else (set(), None)
     first, match = heads[0]
     title = strip_marks(match.group("title"))
     level_one = [
@@ -504,6 +512,28 @@ def _document_title(lines: list[Line]) -> tuple[set[int], str | None]:
     elif following:
         title = join_lines([title] + [lines[j].text for j in following])
     return {first, *following}, title.rstrip(".")
+
+
+def _plain_title(lines: list[Line]) -> tuple[set[int], str | None]:
+    """Plain text (a DOCX saved as text) has no marks: its title is its first line when that line stands
+    alone, unfinished, over a short heading ("Rutin vid berusning … beroende" over "Syfte")."""
+    nonblank = [i for i, ln in enumerate(lines) if ln.text.strip()]
+    if len(nonblank) < 2:
+        return set(), None
+    first, heading = nonblank[:2]
+    text, under = lines[first].text.strip(), lines[heading].text.strip()
+    alone = heading > first + 1 and (heading + 1 >= len(lines) or not lines[heading + 1].text.strip())
+    if (
+        alone
+        and 3 <= len(text.split()) <= TITLE_WORDS
+        and _heading_shape(text, TITLE_WORDS)
+        and not text.endswith((":", "?", "!"))
+        and not (NUMBERED_RE.match(text) or _is_item(text) or _caps_title(text))
+        and _heading_shape(under, 8)
+        and not under.endswith(":")
+    ):
+        return {first}, text
+    return set(), None
 
 
 def _plain(text: str) -> str:
@@ -707,18 +737,32 @@ def _caps_title(text: str) -> bool:
     )
 
 
-def _title_line(text: str, prev: str, nxt: str, nxt2: str, after_heading: bool) -> bool:
-    """A short line standing alone between finished text and a new sentence, e.g. "Syfte"."""
+_FINITE_RE = re.compile(r"\b(?:ska|skall|bör|kan|måste|får|är|har|blir|sker)\b", re.I)
+
+
+def _title_line(text: str, prev: str, nxt: str, nxt2: str, after_heading: bool, apart: bool = False) -> bool:
+    """A short line standing alone between finished text and a new sentence, e.g. "Syfte"; or, `apart`
+    (two blank lines above it in single-spaced text), over any line that starts as text does."""
     if not _heading_shape(text, 8) or text.startswith(("- ", "[^")) or text.endswith(":") or "\t" in text:
         return False
     if not text[:1].isupper() or re.match(r"^[\d\W]", text) or text.split()[-1].lower() in CONTINUES_WORDS:
         return False
-    prev_done = after_heading or not prev or prev.rstrip().endswith((".", "!", "?", ":", "”")) or prev.startswith("#")
-    next_prose = len(nxt.split()) >= 6 and nxt[:1].isupper() and not nxt.startswith("- ")
-    # "Telefontid för personal" over a list, "Fall- och frakturprevention" over "Läkaren ansvarar för att:";
+    prev_done = (
+        after_heading or apart or not prev or prev.rstrip().endswith((".", "!", "?", ":", "”")) or prev.startswith("#")
+    )
+    # set apart, a heading may stand over a shorter line ("Vuxenenheten, … kommun: [telefon] (växel)"), though
+    # not over a name ("Stockholms läns landsting" over "Hälsa- och sjukvårdsförvaltningen" is an address)
+    next_prose = len(nxt.split()) >= (4 if apart else 6) and nxt[:1].isupper() and not nxt.startswith("- ")
+    # "Telefontid för personal" over a list ("- …" or "1. …"), "Fall- och frakturprevention" over
+    # "Läkaren ansvarar för att:";
     # a line that itself assigns responsibility is the lead of its list, not a title
+    numbered = _is_item(nxt) and _is_item(nxt2) and not nxt.startswith("- ")  # a numbered list, not "1. Syfte"
     next_list = (
-        (nxt.startswith("- ") or (nxt.rstrip().endswith(":") and LEAD_RE.search(nxt)))
+        (
+            nxt.startswith("- ")
+            or (numbered and not _FINITE_RE.search(text))  # "Av planen ska det framgå" leads its list in
+            or (nxt.rstrip().endswith(":") and LEAD_RE.search(nxt))
+        )
         and 2 <= len(text.split()) <= 8
         and ":" not in text  # "Ansvarig handläggare: …" is a label with its value
     )

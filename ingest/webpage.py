@@ -31,6 +31,7 @@ CREDIT_RE = re.compile(
     re.I,
 )
 CREDIT_WORDS = 20
+POSTAL_RE = re.compile(r"^\d{3} ?\d{2}\s+[A-ZÅÄÖ][\w-]+(?:\s+[A-ZÅÄÖ][\w-]+)?$")  # "801 88 Gävle": a footer's address
 # "Vi använder kakor (cookies) för att …", "Webbplatsen använder cookies": the site's notice, not the page's text
 COOKIES_RE = re.compile(
     r"\banvänder\s+(?:kakor|cookies)\b|\b(?:godkänn|acceptera)\w*\s+(?:alla\s+)?(?:kakor|cookies)\b", re.I
@@ -76,7 +77,7 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
     Reasons: breadcrumb, navigation (link lists, and a heading whose section holds nothing but
     furniture), link (a line that is nothing but links), teaser (a heading that is a link, with its
     blurb), duplicate_heading (the same heading twice in a row), credit (writer, reviewer, dates),
-    cookies (the site's notice that it uses them).
+    cookies (the site's notice that it uses them), address (a postal code and town alone, a footer's).
     """
     found: dict[int, str] = {}
     crumbs = _breadcrumbs(texts)
@@ -92,6 +93,13 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
             found[i] = "credit"
         elif COOKIES_RE.search(text) and len(text.split()) <= NOTICE_WORDS:
             found[i] = "cookies"
+        elif POSTAL_RE.match(text.strip()):
+            found[i] = "address"
+    for i in [i for i, reason in found.items() if reason == "link"]:
+        above = _previous(texts, i)  # "Dela sidan" over the share links
+        if above is not None and above not in found and _control(texts[above]):
+            if len(texts[above].split()) <= LABEL_WORDS:
+                found[above] = "link"
     found.update(_teasers(texts, found))
     found.update(_repeated_headings(texts, found))
     found.update(_navigation_sections(texts, found))
@@ -169,7 +177,7 @@ def _link_lists(texts: list[str]) -> list[list[int]]:
         above = _previous(texts, run[0])
         lead = above is not None and texts[above].rstrip().endswith(":") and not HEADING_RE.match(texts[above])
         if not lead:
-            label = above is not None and _control(texts[above]) and len(texts[above].split()) <= LABEL_WORDS
+            label = above is not None and _control(texts[above])  # "Meny", "I den här delen av webbplatsen"
             runs.append([above, *run] if label else run)
         i = run[-1] + 1
     return runs
