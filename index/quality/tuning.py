@@ -33,7 +33,9 @@ from index.retrieve.search import Searcher
 SEARCH_SPACE: dict[str, tuple[float, ...]] = {
     "bm25_k1": (0.9, 1.2, 1.5, 2.0),
     "bm25_b": (0.5, 0.75, 0.9),
-    "dense_weight": (0.0, 0.15, 0.3, 0.45, 0.6),
+    "dense_weight": (0.6, 0.8, 1.0, 1.25, 1.5),  # around e5's (its cosines are spread before they are weighed)
+    "dense_alone": (0.5, 0.8, 0.83, 0.86),  # e5's cosines lie between 0.8 and 0.9: 0.5 lets every one in
+    "dense_damping": (0.0, 0.25, 0.5),
     "passage_evidence": (0.0, 0.25, 0.5, 0.75, 1.0),
     "sentence_evidence": (0.0, 0.25, 0.5),
     "heading_evidence": (0.0, 0.25, 0.5, 0.75),
@@ -196,6 +198,8 @@ TUNING_SETS = (
     ("länsfilter, corpus", "corpus", "tests/data/questions-region.jsonl"),
     ("andra författare", "corpus-more", "tests/data/questions-more.jsonl"),
     ("SweFAQ", "swefaq", "../shared/eval/swefaq/dev.jsonl"),
+    ("betydelse", "corpus-more", "tests/data/questions-meaning.jsonl"),
+    ("kortet, nya", "corpus-more", "tests/data/questions-card.jsonl"),
 )
 # Every set with gold passages, for the figures in docs/evaluation.md (tests/benchmarks/eval_sets.py).
 ALL_SETS = TUNING_SETS + (
@@ -204,22 +208,22 @@ ALL_SETS = TUNING_SETS + (
     ("omformulerade", "corpus-more", "tests/data/questions-reworded.jsonl"),
     ("andra ordformer", "corpus-more", "tests/data/questions-forms.jsonl"),
     ("okända sammansättningar", "corpus-more", "tests/data/questions-compounds.jsonl"),
-    ("betydelse", "corpus-more", "tests/data/questions-meaning.jsonl"),
     ("betydelse, utelämnade", "corpus-more", "tests/data/questions-meaning-holdout.jsonl"),
     ("webbsidor", "web", "tests/data/questions-web.jsonl"),
-    ("kortet, nya", "corpus-more", "tests/data/questions-card.jsonl"),
     ("kortet, utelämnade", "corpus-more", "tests/data/questions-card-holdout.jsonl"),
     ("kortet, tredje", "corpus-more", "tests/data/questions-card-third.jsonl"),
     ("kortet, tredje, utelämnade", "corpus-more", "tests/data/questions-card-third-holdout.jsonl"),
     ("andra former", "forms", "tests/data/questions-unseen-forms.jsonl"),
     ("andra former, utelämnade", "forms", "tests/data/questions-unseen-forms-holdout.jsonl"),
+    ("andra former 2, utelämnade", "forms-2", "tests/data/questions-unseen-forms-2.jsonl"),
 )
 
 
 def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path]:
     """The indexes the question sets are asked of, each built once in `work` (and brought up to date
     on later runs): `corpus/`, `corpus/` with ../shared/corpus-more, ../shared/corpus-web alone,
-    `corpus/` with the documents of other forms in tests/data/unseen-forms, and SweFAQ's answers as a
+    `corpus/` with the documents of other forms in tests/data/unseen-forms (and, apart, in
+    tests/data/unseen-forms-2), and SweFAQ's answers as a
     folder of one file each. An index whose files are missing is left out."""
     from index.building.indexer import Indexer
     from index.config import PROJECT_DIR
@@ -229,6 +233,7 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
     more = [p for p in sorted((shared / "corpus-more").glob("*.md")) if p.name != "README.md"]
     web = [p for p in sorted((shared / "corpus-web").glob("*.md")) if p.name != "README.md"]
     forms = sorted((PROJECT_DIR / "tests" / "data" / "unseen-forms").glob("*.md"))
+    forms_2 = [p for p in sorted((PROJECT_DIR / "tests" / "data" / "unseen-forms-2").iterdir()) if p.suffix != ".toml"]
     answers = shared / "eval" / "swefaq" / "answers.jsonl"
     if answers.exists():
         write_answer_files(answers, work / "swefaq-svar")
@@ -237,6 +242,7 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
         "corpus-more": corpus + more if more else [],
         "web": web,
         "forms": corpus + forms,
+        "forms-2": corpus + forms_2,
         "swefaq": sorted((work / "swefaq-svar").glob("*.txt")),
     }
     built = {}
