@@ -1,6 +1,6 @@
 """The answer card and the result badges: what a person reads first, on the real corpus index."""
 
-from index.card.answer import DISAGREE, Statement, _meaning_settles, _own_words, compose_answer
+from index.card.answer import DISAGREE, Statement, _decide, _meaning_settles, _own_words, compose_answer
 from ingest.model import Responsibility
 from index.params import RankingParams
 from app.payloads import result_of
@@ -112,6 +112,17 @@ def test_meaning_settles_a_vote_only_when_it_agrees_and_no_rival_says_more():
     assert not _meaning_settles(best, [best, statement("kommun", 0.862, {"dödsfall", "beslutar"})], params)
     assert not _meaning_settles(best, [best, rival, statement("kommun", 0.9, set())], params)  # nearest disagrees
     assert not _meaning_settles(best, [best, rival], RankingParams(meaning_margin=0.0))  # switched off
+
+
+def test_who_pays_answers_only_a_question_about_paying():
+    """ "Kommunerna ansvarar även för kostnaden för drogtester som socialtjänsten begär" does not say who
+    takes the samples, but it does say who pays for them."""
+    cost = statement("kommun", 0.9, {"drogtester"})
+    cost.about_cost = True
+    params = RankingParams()
+    taking = _decide("responsibility", [cost], None, params)
+    assert taking.abstained and taking.candidates == [cost]
+    assert _decide("responsibility", [cost], None, params, asks_cost=True).principal == "kommun"
 
 
 def test_what_a_statement_excepts_and_what_only_elaborates_are_not_what_it_says():

@@ -12,6 +12,7 @@ words weighing more than its heading's), and then:
   settle it, or when the best one names no principal, the card abstains: it says the documents do
   not state it clearly and lists the candidate statements. A statement never answers what it makes
   an exception of ("… förutom när behandlingen ingår i en placering på HVB");
+- a statement of who pays answers only a question about paying;
 - a county the question names is the only one the card answers for, and one without documents gets
   no principal: another county's division of the work is no answer for it.
 
@@ -80,6 +81,7 @@ class Statement:
     rank_weight: float = 0.0  # the preference for better-ranked passages (RankingParams.rank_weight)
     words: frozenset[str] = frozenset()  # the question's words it says, with its heading and lead
     excepted: bool = False  # the question asks about what it makes an exception of ("förutom när … HVB")
+    about_cost: bool = False  # it says who pays ("… ansvarar även för kostnaden för drogtester"), not who does it
 
     @property
     def url(self) -> str:
@@ -152,21 +154,27 @@ def compose_answer(
             return None
         intent = best.kind if best.kind == "responsibility" else "priority"
     kind = "recommendation" if intent == "priority" else "responsibility"
-    answer = _decide(intent, [s for s in statements if s.kind == kind], lead_region, params)
+    asks_cost = bool(_COST_QUESTION.search(reading.query))
+    answer = _decide(intent, [s for s in statements if s.kind == kind], lead_region, params, asks_cost)
     answer.region_note = note
     if reading.intent.unknown_region:
         answer.reason = NO_DOCUMENTS.format(county=reading.intent.unknown_region)
     return answer
 
 
-def _decide(intent: str, statements: list[Statement], lead_region: str | None, params: RankingParams) -> Answer:
+def _decide(
+    intent: str, statements: list[Statement], lead_region: str | None, params: RankingParams, asks_cost: bool = False
+) -> Answer:
     """The best statement, or an abstention with the candidates."""
     # "Ansvarar inte för" says who does not (only a question whether someone may do something is answered
-    # by it), and "ansvarar för … förutom …" does not answer what it makes an exception of.
+    # by it), "ansvarar för … förutom …" does not answer what it makes an exception of, and who pays
+    # answers only a question about paying.
     usable = [
         s
         for s in statements
-        if not s.excepted and (intent == "permission" or not (s.kind == "responsibility" and s.negated))
+        if not s.excepted
+        and (asks_cost or not s.about_cost)
+        and (intent == "permission" or not (s.kind == "responsibility" and s.negated))
     ]
     by_region: dict[str | None, list[Statement]] = {}
     for s in sorted(usable, key=_weight, reverse=True):
@@ -351,6 +359,7 @@ def statements_of(
                 coverage=_match(whole, own, context, params),
                 words=frozenset(t for t in context if question.coverage({t})),
                 excepted=question.coverage(question.tokens(exception) - own) > 0,
+                about_cost=bool(_COST_STATEMENT.match(record.activity)),
                 principal=record.principal,
                 units=record.units,
                 actor=record.actor,
@@ -417,6 +426,12 @@ def _own_words(source: str, record: Responsibility, start: int, end: int, asks_w
     return " ".join(said), " ".join(rest), exception
 
 
+# Who pays for something and who does it are two questions: "Kommunerna ansvarar även för kostnaden för
+# drogtester som socialtjänsten begär" does not say who takes the samples.
+_COST_STATEMENT = re.compile(
+    r"(?:även\s+|också\s+)?(?:för\s+)?(?:kostnad\w*|betalningsansvar\w*|finansiering\w*)\b", re.I
+)
+_COST_QUESTION = re.compile(r"\b(?:betal\w*|kostar|kostnad\w*|bekosta\w*|finansier\w*|avgift\w*|står\s+för)\b", re.I)
 _EXCEPT = re.compile(r"\b(?:förutom|utom|med\s+undantag\s+(?:av|för)|undantaget)\b", re.I)
 _DUTY = re.compile(r"\b(?:ska|skall|måste|bör|ansvarar|åtar)\b", re.I)
 
