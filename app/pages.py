@@ -17,7 +17,16 @@ from app.courses import can_edit_courses, editable_courses
 from app.links import web_addresses
 from app.payloads import MAX_QUERY, answer_of, result_of
 from app.snippets import excerpt
-from index.card.answer import DISAGREE, DISAGREE_LEVEL, NO_PRINCIPAL, NOT_CLEAR, NOT_RATED, NOT_STATED, compose_answer
+from index.card.answer import (
+    DISAGREE,
+    DISAGREE_LEVEL,
+    NO_PRINCIPAL,
+    NOT_CLEAR,
+    NOT_RATED,
+    NOT_STATED,
+    VARIES,
+    compose_answer,
+)
 from index.card.status import STATUS_LABELS, document_status
 from index.ops.history import closest_current
 from index.retrieve.search import Filters as SearchFilters
@@ -51,6 +60,7 @@ ABSTAIN_LINES = {
     DISAGREE: "Dokumenten säger olika om vem",
     DISAGREE_LEVEL: "Dokumenten säger olika om prio",
     NO_PRINCIPAL: "Oklart om region eller kommun",
+    VARIES: "Det skiljer sig åt",
 }
 INTENT_LINES = {"priority": "Ingen tydlig prioritet", "permission": "Inget tydligt besked"}
 # Words that make an actor phrase a piece of a sentence ("Exempel på insatser som landstinget"), not a name.
@@ -132,8 +142,10 @@ def search_page_payload(searcher: Searcher, query: str, filters: Filters, exact:
     if answer:  # the card marks a proposal as the results do
         for statement in filter(None, [answer["statement"], *answer["candidates"], *answer["regions"]]):
             statement["proposal"] = searcher.store.passage(statement["chunk_id"]).proposal
-        answer["line"] = ABSTAIN_LINES.get(answer["reason"]) or INTENT_LINES.get(
-            answer["intent"], "Ingen tydlig huvudman"
+        answer["line"] = (
+            ABSTAIN_LINES.get(answer["reason"])
+            or (reading.intent.unknown_region and "Inga dokument från det länet")
+            or INTENT_LINES.get(answer["intent"], "Ingen tydlig huvudman")
         )
     card = answer["statement"] if answer and answer["principal"] else None
     results = []
