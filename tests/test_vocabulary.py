@@ -75,6 +75,15 @@ def test_thesaurus_synonyms(vocabulary):
     assert stem("region") in weights(vocabulary, "landsting")
 
 
+def test_a_word_that_begins_with_a_thesaurus_term_stands_for_its_group(vocabulary):
+    """ "bensopiller" and "knarkberoende" are in no document in any form, but begin with "benso" and
+    "knark"; "gräsklippning" begins with "gräs" (cannabis slang), too short a head to trust."""
+    stem = vocabulary.analyzer.stem
+    assert 0 < weights(vocabulary, "bensopiller")[stem("bensodiazepiner")] < 1
+    assert stem("narkotika") in weights(vocabulary, "knarkberoende")
+    assert stem("cannabis") not in weights(vocabulary, "gräsklippning")
+
+
 def test_typos_are_corrected_against_the_corpus(vocabulary):
     assert vocabulary.correct("spelberonde") == "spelberoende"
     assert vocabulary.correct("läkemedelsasisterad") == "läkemedelsassisterad"

@@ -210,6 +210,7 @@ class Vocabulary:
             for part in self.analyzer.analyze_word(word)[1:]:
                 alternatives.setdefault(part, ORIGINAL_WEIGHT * self.params.part_weight)
             self._add_compound_synonyms(concept, word)
+            self._add_thesaurus_head(concept, word)
             corrected = self.correct(word)
             if corrected:
                 self._add_word(concept, corrected, self.params.correction_weight)
@@ -243,6 +244,21 @@ class Vocabulary:
                     for link in ("", "s") if i < len(parts) - 1 else ("",):
                         variant = "".join(parts[:i]) + term.lower() + link + "".join(parts[i + 1 :])
                         self._add_word(concept, variant, group.weight)
+
+    def _add_thesaurus_head(self, concept: dict[str, float], word: str) -> None:
+        """A word the corpus has in no form that begins with a thesaurus term ("benso|piller",
+        "knark|beroende") stands for that term's group, as a compound's part does: the corpus's
+        words are not needed to know that "benso" is a bensodiazepin. The head must be longer than
+        a compound part may be (`min_part`), since a short one is a guess ("gräs|klippning")."""
+        if self.analyzer.has_form(word) or not word.isalpha():
+            return
+        shortest = self.analyzer.params.min_part + 1
+        for end in range(len(word) - 1, shortest - 1, -1):
+            groups = self._phrases.get((self.analyzer.stem(word[:end]),), ())
+            if groups:
+                for number in groups:
+                    self._add_group(concept, number, self.params.part_weight)
+                return
 
     def _add_word(self, concept: dict[str, float], word: str, weight: float) -> None:
         primary, *parts = self.analyzer.analyze_word(word)
