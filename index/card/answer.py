@@ -98,7 +98,7 @@ class Answer:
     reason: str | None = None  # why the card abstains, in Swedish
     candidates: list[Statement] = field(default_factory=list)
     regions: list[Statement] = field(default_factory=list)  # the best statement of each other region
-    region_note: str | None = None  # "Kunskapsbasen har inga dokument från <län> …"
+    region_note: str | None = None  # "Välj ditt län …" when the question asks for "mitt län" and none is chosen
 
     @property
     def principal(self) -> str | None:
