@@ -17,6 +17,9 @@ def test_a_county_the_question_names_is_taken_out_of_what_is_searched():
     assert (jmt.region, jmt.unknown_region, jmt.topic) == (None, "jmt län", "vem ansvarar för tillnyktring")
     for question in ("flytta till ett annat län", "gäller det i hela länet", "i vårt län"):
         assert understand(question, HELD).unknown_region is None, question
+    documents_say = {"fel", "respektive"}.__contains__  # words the documents use are no county's name
+    assert understand("hamnade i fel län", HELD, documents_say).unknown_region is None
+    assert understand("vem ansvarar i respektive län", HELD, documents_say).unknown_region is None
     own = understand("prio för naltrexon i mitt län", HELD)
     assert (own.own_region, own.priority, own.responsibility, own.topic) == (True, True, False, "prio för naltrexon")
     assert understand("abstinens", HELD) == Intent(False, False, None, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from index.params import RankingParams
@@ -91,11 +92,12 @@ _OWN_REGION = re.compile(
 
 
 _SOME_COUNTY = re.compile(r"\b(?:i|inom|för|från)\s+(?P<name>[^\W\d_][\w-]+?)s?\s+län\b", re.I)
-_NOT_A_NAME = STOPWORDS | {"annat", "andra", "hela", "sitt", "eget", "egna", "övriga", "nästa", "närmaste"}
+_NOT_A_NAME = STOPWORDS | {"annat", "andra", "hela", "sitt", "eget", "egna", "övriga", "nästa", "närmaste", "fel", "rätt"}
 
 
-def understand(query: str, regions: list[str]) -> Intent:
-    """What kind of question this is, from its words alone."""
+def understand(query: str, regions: list[str], is_word: Callable[[str], bool] = lambda word: False) -> Intent:
+    """What kind of question this is, from its words alone. `is_word`: whether the documents use a word,
+    so "i fel län" names no county while "i jkpg län" names one the product does not know."""
     region, topic, unknown = None, None, None
     rest = query
     own = _OWN_REGION.search(query)
@@ -112,7 +114,8 @@ def understand(query: str, regions: list[str]) -> Intent:
             break
     else:
         named = _SOME_COUNTY.search(rest)
-        if named and named.group("name").lower() not in _NOT_A_NAME:
+        name = named.group("name").lower() if named else ""
+        if named and name not in _NOT_A_NAME and not is_word(name):
             unknown = f"{named.group('name')} län"  # "i jkpg län": a county, though not one the product knows
             rest = (rest[: named.start()] + rest[named.end() :]).strip(" ,.?")
     if rest != query:

@@ -269,7 +269,7 @@ class Searcher:
             unknown = [word for _, _, word in vocabulary.analyzer.word_spans(query) if vocabulary.correct(word)]
         else:
             corrected = vocabulary.corrected(query)  # "rekomenderas" asks about priority too
-        intent = understand(corrected, self.regions())
+        intent = understand(corrected, self.regions(), vocabulary.analyzer.has_form)
         text = intent.topic or corrected
         if unknown:
             text = _without(text, set(unknown), vocabulary.analyzer)
