@@ -92,7 +92,19 @@ _OWN_REGION = re.compile(
 
 
 _SOME_COUNTY = re.compile(r"\b(?:i|inom|för|från)\s+(?P<name>[^\W\d_][\w-]+?)s?\s+län\b", re.I)
-_NOT_A_NAME = STOPWORDS | {"annat", "andra", "hela", "sitt", "eget", "egna", "övriga", "nästa", "närmaste", "fel", "rätt"}
+_NOT_A_NAME = STOPWORDS | {
+    "annat",
+    "andra",
+    "hela",
+    "sitt",
+    "eget",
+    "egna",
+    "övriga",
+    "nästa",
+    "närmaste",
+    "fel",
+    "rätt",
+}
 
 
 def understand(query: str, regions: list[str], is_word: Callable[[str], bool] = lambda word: False) -> Intent:
