@@ -58,8 +58,8 @@ def test_a_county_without_documents_gets_no_principal_only_what_other_counties_s
     the product does not even know by the name the question gives it."""
     without = "vem ansvarar för abstinensbehandling"
     assert answer(searcher, without).principal  # the documents do say it, for their counties
-    for county, named in (("Jämtland", "Jämtland"), ("i jmt län", "jmt län")):
-        card = answer(searcher, f"{without} {'i ' if county == 'Jämtland' else ''}{county}")
+    for county, named in (("i Jämtland", "Jämtland"), ("i jmt län", "jmt län")):
+        card = answer(searcher, f"{without} {county}")
         assert card.abstained and card.principal is None, county
         assert f"inga dokument från {named}" in card.reason
         assert card.candidates and all(c.region != "Jämtland" for c in card.candidates)
