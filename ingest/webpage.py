@@ -97,9 +97,9 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
             found[i] = "address"
     for i in [i for i, reason in found.items() if reason == "link"]:
         above = _previous(texts, i)  # "Dela sidan" over the share links
-        if above is not None and above not in found and _control(texts[above]):
-            if len(texts[above].split()) <= LABEL_WORDS:
-                found[above] = "link"
+        label = above is not None and above not in found and _control(texts[above])
+        if label and len(texts[above].split()) <= LABEL_WORDS:
+            found[above] = "link"
     found.update(_teasers(texts, found))
     found.update(_repeated_headings(texts, found))
     found.update(_navigation_sections(texts, found))

@@ -17,14 +17,9 @@ from ingest.webpage import LINK_RE
 
 # The second folder was written later, by another helper, and read once before any change it prompted.
 FOLDERS = [Path(__file__).parent / "data" / name for name in ("unseen-forms", "unseen-forms-2")]
-PLACES = {
-    name: folder for folder in FOLDERS for name in tomllib.loads((folder / "READING.toml").read_text(encoding="utf-8"))
-}
-EXPECTED = {
-    name: expected
-    for folder in FOLDERS
-    for name, expected in tomllib.loads((folder / "READING.toml").read_text(encoding="utf-8")).items()
-}
+READINGS = {folder: tomllib.loads((folder / "READING.toml").read_text(encoding="utf-8")) for folder in FOLDERS}
+EXPECTED = {name: expected for readings in READINGS.values() for name, expected in readings.items()}
+PLACES = {name: folder for folder, readings in READINGS.items() for name in readings}
 
 
 @cache

@@ -231,9 +231,7 @@ class Searcher:
                 f"Index {number} finns inte helt i {folder}: den här servern ser inte samma delade mapp "
                 "som den som byggde det (KB_SHARED_DIR)."
             )
-            self._refused = (number, time.monotonic(), problem)
-            LOG.warning("index %d refused: %s", number, problem)
-            return problem
+            return self._refuse(number, problem)
         encoder = self._embedder.name if self._embedder is not None else self.settings.embedding_model
         made_with = generation_encoder(self.settings.shared_dir, number)
         if made_with not in (None, encoder):
@@ -242,11 +240,15 @@ class Searcher:
                 f"Index {number} byggdes med språkmodellen {made_with}, men servern är inställd på {encoder} "
                 "(KB_EMBEDDING_MODEL). Bygg om indexet med `kb ingest --rebuild`."
             )
-            self._refused = (number, time.monotonic(), problem)
-            LOG.warning("index %d refused: %s", number, problem)
-            return problem
+            return self._refuse(number, problem)
         self._refused = None
         return None
+
+    def _refuse(self, number: int, problem: str) -> str:
+        """Remember why generation `number` was refused, so the check is not repeated at once, and log it."""
+        self._refused = (number, time.monotonic(), problem)
+        LOG.warning("index %d refused: %s", number, problem)
+        return problem
 
     def regions(self) -> list[str]:
         return self.store.regions()
