@@ -15,8 +15,9 @@ import pytest
 from ingest.pipeline import ingest_file
 from ingest.webpage import LINK_RE
 
-# The second folder was written later, by another helper, and read once before any change it prompted.
-FOLDERS = [Path(__file__).parent / "data" / name for name in ("unseen-forms", "unseen-forms-2")]
+# The second and third folders were written later, each by another helper, and read once before any change
+# they prompted.
+FOLDERS = [Path(__file__).parent / "data" / name for name in ("unseen-forms", "unseen-forms-2", "unseen-forms-3")]
 READINGS = {folder: tomllib.loads((folder / "READING.toml").read_text(encoding="utf-8")) for folder in FOLDERS}
 EXPECTED = {name: expected for readings in READINGS.values() for name, expected in readings.items()}
 PLACES = {name: folder for folder, readings in READINGS.items() for name in readings}

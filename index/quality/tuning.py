@@ -216,6 +216,9 @@ ALL_SETS = TUNING_SETS + (
     ("andra former", "forms", "tests/data/questions-unseen-forms.jsonl"),
     ("andra former, utelämnade", "forms", "tests/data/questions-unseen-forms-holdout.jsonl"),
     ("andra former 2, utelämnade", "forms-2", "tests/data/questions-unseen-forms-2.jsonl"),
+    ("andra former 3, utelämnade", "forms-3", "tests/data/questions-unseen-forms-3.jsonl"),
+    ("kortet, fjärde", "corpus-more", "tests/data/questions-card-fourth.jsonl"),
+    ("kortet, fjärde, utelämnade", "corpus-more", "tests/data/questions-card-fourth-holdout.jsonl"),
 )
 
 
@@ -223,8 +226,8 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
     """The indexes the question sets are asked of, each built once in `work` (and brought up to date
     on later runs): `corpus/`, `corpus/` with ../shared/corpus-more, ../shared/corpus-web alone,
     `corpus/` with the documents of other forms in tests/data/unseen-forms (and, apart, in
-    tests/data/unseen-forms-2), and SweFAQ's answers as a
-    folder of one file each. An index whose files are missing is left out."""
+    tests/data/unseen-forms-2 and tests/data/unseen-forms-3), and SweFAQ's answers as a folder of one
+    file each. An index whose files are missing is left out."""
     from index.building.indexer import Indexer
     from index.config import PROJECT_DIR
 
@@ -233,7 +236,10 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
     more = [p for p in sorted((shared / "corpus-more").glob("*.md")) if p.name != "README.md"]
     web = [p for p in sorted((shared / "corpus-web").glob("*.md")) if p.name != "README.md"]
     forms = sorted((PROJECT_DIR / "tests" / "data" / "unseen-forms").glob("*.md"))
-    forms_2 = [p for p in sorted((PROJECT_DIR / "tests" / "data" / "unseen-forms-2").iterdir()) if p.suffix != ".toml"]
+    forms_2, forms_3 = (
+        [p for p in sorted((PROJECT_DIR / "tests" / "data" / name).iterdir()) if p.suffix != ".toml"]
+        for name in ("unseen-forms-2", "unseen-forms-3")
+    )
     answers = shared / "eval" / "swefaq" / "answers.jsonl"
     if answers.exists():
         write_answer_files(answers, work / "swefaq-svar")
@@ -243,6 +249,7 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
         "web": web,
         "forms": corpus + forms,
         "forms-2": corpus + forms_2,
+        "forms-3": corpus + forms_3,
         "swefaq": sorted((work / "swefaq-svar").glob("*.txt")),
     }
     built = {}
