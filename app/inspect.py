@@ -33,6 +33,7 @@ REMOVED_LABELS = {
     "credit": "medverkande och datum (skribent, granskare)",
     "cookies": "webbplatsens meddelande om kakor (cookies)",
     "address": "postadress (sidfotens adressrad)",
+    "outside_main": "utanför webbsidans huvudinnehåll (<main>)",
 }
 # What redaction masks (ingest/redact.py MARKERS), as the editor reads it; counts only, never the values.
 MASKED_LABELS = {

@@ -129,7 +129,7 @@ def clean(raw: RawText) -> CleanText:
             | _letterhead_lines(lines)
             | _signature_certificate(lines)
         )
-        dropped |= {lines[i].src: reason for i, reason in furniture.items()}
+        dropped |= {lines[i].src: reason for i, reason in furniture.items()} | raw.furniture
     else:  # decided on the original text, whose values may now be masked
         dropped = dict(raw.dropped)
     out.dropped = dropped
@@ -285,7 +285,7 @@ def _running_shape(text: str) -> bool:
     """Short, and not a list item, a lead line or an appendix title ("Bilaga 2" tops its pages too).
     A converter may write a running header as a heading ("# EXEMPELBY KOMMUN"): its place tells."""
     return (
-        len(text.split()) <= 8
+        len(re.findall(r"\w+", text)) <= 8  # words: a heading mark or a "•" between two names is none
         and not text.startswith("- ")
         and not text.endswith(":")
         and not BULLET_RE.match(text)

@@ -181,23 +181,24 @@ def _control_header(lines: list[str], start: int, head: DocumentHead) -> None:
             i += 1
             continue
         seen += 1
-        if (text.startswith("#") and found_label) or len(text.split()) >= BODY_WORDS:
+        labels = _labels(text)
+        if (text.startswith("#") and found_label) or (len(text.split()) >= BODY_WORDS and not labels):
             break
         if text.startswith("#"):  # a converted PDF's letterhead and title come before its control header
             i += 1
             continue
-        label = _LABEL_RE.match(text)
-        if label:
-            name = _field(label.group("label"))
-            value = _value(label.group("value"))
+        if labels:
             used = [i]
-            if not value:
-                following = _next_nonblank(lines, i)
-                if following is not None and _is_value_line(lines[following]):
-                    value = _value(lines[following])
-                    used.append(following)
-            if value and name != "page" and name not in head.fields:
-                head.fields[name] = value
+            for label in labels:
+                name = _field(label.group("label"))
+                value = _value(label.group("value"))
+                if not value and len(labels) == 1:
+                    following = _next_nonblank(lines, i)
+                    if following is not None and _is_value_line(lines[following]):
+                        value = _value(lines[following])
+                        used.append(following)
+                if value and name != "page" and name not in head.fields:
+                    head.fields[name] = value
             head.lines.update(used)
             found_label = True
             i = used[-1] + 1
@@ -215,6 +216,14 @@ def _control_header(lines: list[str], start: int, head: DocumentHead) -> None:
         for n in candidates:
             head.fields.setdefault("issuer", lines[n].strip())
             head.lines.add(n)
+
+
+def _labels(text: str) -> list[re.Match]:
+    """The label/value pairs of a head line: one, or several in a row ("Dokumenttyp: Rutin | Fastställd
+    av: Verksamhetschef | Gäller från: 2024-10-14"). A line whose pieces are not all pairs is none."""
+    pieces = re.split(r"\s+\|\s+", text)
+    labels = [_LABEL_RE.match(piece) for piece in pieces]
+    return labels if all(labels) else []
 
 
 def _field(label: str) -> str:

@@ -33,6 +33,9 @@ class RawText:
     # certificate), by 1-based line, with the reason; None: decided from the text. A kept copy carries
     # them: they were decided on the original, and its masked values would not repeat the same way.
     dropped: dict[int, str] | None = None
+    # Lines the reader knows by their markup to be page furniture (an HTML page's navigation, banner,
+    # footer and sidebar, or anything outside its <main>), by 1-based line, with the reason.
+    furniture: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.chunking import build_chunks
@@ -115,19 +115,19 @@ def _masked_source(raw: RawText, policy: RedactionPolicy) -> tuple[RawText, _Rea
     values: list[_Value] = []
     for _ in range(MASK_PASSES):
         source = redact_lines(lines, policy)
-        reading = _read(RawText(lines, raw.format, raw.pages, raw.page_count, dropped), policy, source)
+        reading = _read(replace(raw, lines=lines, dropped=dropped), policy, source)
         dropped = reading.cleaned.dropped
         values = _values(reading)
         if not values and not source.unmasked():
-            return RawText(lines, raw.format, raw.pages, raw.page_count, dropped), reading
+            return replace(raw, lines=lines, dropped=dropped), reading
         lines = _placed(source.lines, values)
-    kept = RawText(_whole_lines(lines, values), raw.format, raw.pages, raw.page_count, dropped)
+    kept = replace(raw, lines=_whole_lines(lines, values), dropped=dropped)
     return kept, _read(kept, policy, redact_lines(kept.lines, policy))
 
 
 def _read(raw: RawText, policy: RedactionPolicy, source: Redacted) -> _Reading:
     head = read_head(raw.lines)
-    cleaned = clean(RawText(strip_head(raw.lines, head), raw.format, raw.pages, raw.page_count, raw.dropped))
+    cleaned = clean(replace(raw, lines=strip_head(raw.lines, head)))
     read_lines = [ln.text for ln in cleaned.lines]
     body, notes = _redact(cleaned, policy)
     head_fields, in_head = redact_fields(head.fields, policy)

@@ -96,14 +96,30 @@ _BLOCK_TAGS = {
     "form",
 }
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template"}
+_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# Page furniture as HTML names it: what it is (the reason the editor reads) by element and by ARIA role.
+# A header, footer or aside inside <main> or an <article> belongs to that content; outside, to the site.
+_LANDMARKS = {"nav": "navigation", "header": "footer", "footer": "footer", "aside": "navigation"}
+_ROLES = {
+    "navigation": "navigation",
+    "search": "navigation",
+    "banner": "footer",
+    "contentinfo": "footer",
+    "complementary": "navigation",
+}
+_HAS_MAIN = re.compile(r"<main\b|\brole\s*=\s*[\"']?main\b", re.I)
 
 
 class _HtmlLines(HTMLParser):
-    """Collects lines; a line remembers whether every piece of its text was bold."""
+    """Collects lines; a line remembers whether every piece of its text was bold, and whether it stood
+    in the page's furniture (`furniture`: 1-based line -> reason) rather than its content."""
 
-    def __init__(self) -> None:
+    def __init__(self, has_main: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.lines: list[str] = []
+        self.furniture: dict[int, str] = {}
+        self._has_main = has_main
+        self._open: list[tuple[str, str | None]] = []  # open elements, each with the furniture it starts
         self._parts: list[tuple[str, bool]] = []
         self._prefix = ""
         self._skip = 0
@@ -112,7 +128,34 @@ class _HtmlLines(HTMLParser):
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
 
+    def _kind(self, tag: str, attrs: list) -> str | None:
+        """What the element is: page content ("main", "content"), furniture (the reason), or neither (None)."""
+        role = (dict(attrs).get("role") or "").strip().lower()
+        if tag == "main" or role == "main":
+            return "main"
+        if tag == "nav" or role in _ROLES:
+            return _ROLES.get(role) or _LANDMARKS[tag]
+        if tag == "article":
+            return "content"
+        if tag in _LANDMARKS and not any(kind in ("main", "content") for _, kind in self._open):
+            return _LANDMARKS[tag]
+        return None
+
+    def _where(self) -> str | None:
+        """The furniture the current text stands in (the innermost: a menu in the banner is navigation),
+        or None for the page's content."""
+        kinds = [kind for _, kind in self._open if kind]
+        furniture = next((k for k in reversed(kinds) if k not in ("main", "content")), None)
+        if furniture is None and self._has_main and "main" not in kinds:
+            return "outside_main"
+        return furniture
+
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._start(tag)  # ends the line before, which stood where the element is not
+        if tag not in _VOID_TAGS:
+            self._open.append((tag, self._kind(tag, attrs)))
+
+    def _start(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self._skip += 1
         elif tag in ("b", "strong"):
@@ -137,9 +180,15 @@ class _HtmlLines(HTMLParser):
                 self._pre += 1
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:
-        self.handle_starttag(tag, attrs)
+        self._start(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        self._end(tag)
+        open_tags = [t for t, _ in self._open]
+        if tag in open_tags:  # elements left open inside it (a <p> or <li> without its end tag) end with it
+            del self._open[len(open_tags) - 1 - open_tags[::-1].index(tag) :]
+
+    def _end(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
         elif tag in ("b", "strong"):
@@ -149,7 +198,7 @@ class _HtmlLines(HTMLParser):
             self._cell = None
         elif tag == "tr" and self._row is not None:
             if any(self._row):
-                self.lines.append("\t".join(self._row))
+                self._add("\t".join(self._row))
             self._row = None
         elif self._cell is None and (re.fullmatch(r"h[1-6]", tag) or tag == "li" or tag in _BLOCK_TAGS):
             self._flush()
@@ -181,16 +230,22 @@ class _HtmlLines(HTMLParser):
         if text:
             if all_bold and not self._prefix.startswith("#"):
                 text = f"**{text}**"
-            self.lines.append(self._prefix + text)
+            self._add(self._prefix + text)
         self._parts = []
         self._prefix = ""
 
+    def _add(self, line: str) -> None:
+        self.lines.append(line)
+        if reason := self._where():
+            self.furniture[len(self.lines)] = reason
+
 
 def _read_html(data: bytes) -> RawText:
-    parser = _HtmlLines()
-    parser.feed(_decode(data))
+    text = _decode(data)
+    parser = _HtmlLines(has_main=bool(_HAS_MAIN.search(text)))
+    parser.feed(text)
     parser.close()
-    return RawText(parser.lines, "html")
+    return RawText(parser.lines, "html", furniture=parser.furniture)
 
 
 # --- PDF --------------------------------------------------------------------

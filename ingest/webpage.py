@@ -27,7 +27,7 @@ SEPARATORS = " \t/>›»|·•,;.–-"
 CREDIT_RE = re.compile(
     r"^(?:skribent|författare|granskare|faktagranskare|granskad av|redaktör|illustratör|illustration|"
     r"foto|fotograf|medicinskt sakkunnig|sakkunnig|senast (?:uppdaterad|granskad|ändrad)|"
-    r"sidan (?:uppdaterades|granskades)|publicerad)\s*:\s*\S",
+    r"sidan (?:uppdaterades|granskades)|publicerad|sidansvarig|innehållsansvarig|sidägare)\s*:\s*\S",
     re.I,
 )
 CREDIT_WORDS = 20
@@ -184,8 +184,9 @@ def _link_lists(texts: list[str]) -> list[list[int]]:
 
 
 def _teasers(texts: list[str], found: dict[int, str]) -> dict[int, str]:
-    """A heading that is nothing but a link to another page, with the paragraph under it. A heading
-    that links to its own anchor ("## [Behandling](#behandling)") is the page's own heading."""
+    """A heading that is nothing but a link to another page, with the paragraph under it, and the short
+    label over a row of them ("Relaterat"). A heading that links to its own anchor ("## [Behandling](#behandling)")
+    is the page's own heading."""
     out: dict[int, str] = {}
     for i, text in enumerate(texts):
         heading = HEADING_RE.match(text)
@@ -194,6 +195,9 @@ def _teasers(texts: list[str], found: dict[int, str]) -> dict[int, str]:
         if all(url.startswith("#") for url in _links(heading.group("title"))):
             continue
         out[i] = "teaser"
+        above = _previous(texts, i)
+        if above is not None and above not in found and above not in out and _control(texts[above]):
+            out[above] = "navigation"
         j = i + 1
         while j < len(texts) and not texts[j].strip():
             j += 1

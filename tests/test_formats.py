@@ -14,6 +14,7 @@ import pytest
 from fpdf import FPDF
 
 from ingest.parse import parse_file
+from ingest.pipeline import ingest_file
 
 TITLE = "Överenskommelse om samverkan"
 SECTIONS = [
@@ -77,6 +78,30 @@ def write_docx(path: Path) -> Path:
     return path
 
 
+def write_html(path: Path) -> Path:
+    """A page as a site's CMS saves it: banner, menu, breadcrumb and sidebar around <main>, and a footer."""
+    body = "".join(
+        f"<h2>{heading}</h2>" + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+        for heading, paragraphs in SECTIONS
+    )
+    rows = "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in TABLE)
+    path.write_text(
+        f"<html><head><title>{TITLE} - Insidan</title></head><body>"
+        '<a href="#main">Gå direkt till innehållet</a>'
+        '<header><div>Exempelby kommun</div><nav><ul><li><a href="/">Start</a></li>'
+        '<li><a href="/arbete">Mitt arbete</a></li></ul></nav></header>'
+        '<nav aria-label="Brödsmulor"><ol><li><a href="/">Insidan</a></li><li>Rutiner</li></ol></nav>'
+        f'<main id="main"><h1>{TITLE}</h1>'
+        "<p>Dokumenttyp: Rutin | Fastställd av: Socialnämnden | Gäller från: 2024-10-14</p>"
+        f"{body}<table>{rows}</table></main>"
+        '<aside><h2>Relaterade dokument</h2><ul><li><a href="/r">Rutin vid hot och våld</a></li></ul></aside>'
+        "<footer><p>Exempelby kommun, 123 45 Exempelby</p><p>Senast ändrad 2025-01-10</p></footer>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
 def write_pdf(path: Path) -> Path:
     """Narrow columns force line breaks; long words are hyphenated by hand at line ends."""
     pdf = FPDF()
@@ -135,7 +160,7 @@ def plain(tmp_path) -> Path:
     return write_text(tmp_path / "avtal.md")
 
 
-@pytest.mark.parametrize("write", [write_docx, write_pdf], ids=["docx", "pdf"])
+@pytest.mark.parametrize("write", [write_docx, write_pdf, write_html], ids=["docx", "pdf", "html"])
 def test_same_sections_and_text_as_plain_text(tmp_path, plain, write):
     other = write(tmp_path / f"avtal.{write.__name__.removeprefix('write_')}")
     assert section_titles(other) == section_titles(plain) == [heading for heading, _ in SECTIONS]
@@ -159,3 +184,18 @@ def test_table_rows_name_their_columns(tmp_path, write):
     document = parse_file(write(tmp_path / f"avtal.{suffix}"))
     text = " ".join(c.text for c in document.chunks)
     assert "Abstinensbehandling" in text and "Region" in text
+
+
+def test_a_web_page_is_its_main_content_and_says_what_surrounded_it(tmp_path):
+    """Banner, menus, breadcrumb, sidebar and footer are furniture by their HTML element, listed with
+    the reason (a menu in the banner as navigation); the control line under the title is the
+    document's head, its fields one by one."""
+    document = ingest_file(write_html(tmp_path / "rutin.html"), {})
+    assert document.meta.title == TITLE
+    assert document.head["doc_kind"] == "Rutin" and document.head["decided_by"] == "Socialnämnden"
+    assert document.head["valid_from"] == "2024-10-14"
+    removed = {text: reason for _, reason, text in document.report.removed}
+    assert removed["Gå direkt till innehållet"] == "outside_main"
+    assert removed["- Mitt arbete"] == removed["- Rutiner"] == removed["- Rutin vid hot och våld"] == "navigation"
+    assert removed["Exempelby kommun, 123 45 Exempelby"] == removed["Senast ändrad 2025-01-10"] == "footer"
+    assert document.head["issuer"] == "Exempelby kommun"  # the banner's name
