@@ -32,7 +32,8 @@ REMOVED_LABELS = {
     "duplicate_heading": "upprepad rubrik",
     "credit": "medverkande och datum (skribent, granskare)",
     "cookies": "webbplatsens meddelande om kakor (cookies)",
-    "address": "postadress (sidfotens adressrad)",
+    "address": "postadress eller växelnummer (sidfotens kontaktrader)",
+    "feedback": 'webbplatsens fråga om sidan hjälpte ("Ja Nej")',
     "outside_main": "utanför webbsidans huvudinnehåll (<main>)",
 }
 # What redaction masks (ingest/redact.py MARKERS), as the editor reads it; counts only, never the values.
@@ -55,6 +56,7 @@ HEAD_LABELS = {
     "decided": "beslutad",
     "valid_from": "giltig från",
     "valid_to": "giltig till",
+    "validity": "giltighetstid",
     "revised": "reviderad",
     "owner": "dokumentansvarig",
     "replaces": "ersätter",

@@ -30,6 +30,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     (r"dokumentet beslutades den|beslutsdatum|beslutad den|fastställd den|beslutad|fastställd", "decided"),
     (r"giltig från|gäller från|gäller fr\.o\.m\.?|giltighetstid från", "valid_from"),
     (r"giltig till|gäller till|gäller t\.o\.m\.?|giltig t\.o\.m\.?", "valid_to"),
+    (r"giltighetstid|giltighetsperiod|giltighet", "validity"),  # "2024-07-01 – 2027-06-30": both ends
     (r"dokumentet uppdaterat den|senast uppdaterad|senast reviderad|reviderad", "revised"),
     (r"dokumentansvarig är|dokumentansvarig|dokumentägare|utarbetad av|upprättad av|författare", "owner"),
     (r"dokumentet ersätter|ersätter", "replaces"),
@@ -69,6 +70,7 @@ _TRAIL_RE = re.compile(r"\s[/>›»]\s")
 TITLE_WORDS = 20  # a "title" longer than this, or of several sentences, is a summary paragraph
 HEAD_LINES = 40  # a control header sits in the first lines; further down a "Label:" line is text
 BODY_WORDS = 12  # a line this long is body text: the head has ended
+TITLE_PAGE_LINES = 3  # … unless no label came yet: a title page may hold this many ("Överenskommelse mellan …")
 
 
 @dataclass
@@ -172,6 +174,7 @@ def _control_header(lines: list[str], start: int, head: DocumentHead) -> None:
     seen = 0
     i = start
     found_label = False
+    body = 0  # long lines passed
     candidates: list[int] = []  # issuer lines, kept only when the head turns out to be a control header
     while i < len(lines) and seen < HEAD_LINES:
         text = lines[i].strip()
@@ -182,10 +185,19 @@ def _control_header(lines: list[str], start: int, head: DocumentHead) -> None:
             continue
         seen += 1
         labels = _labels(text)
-        if (text.startswith("#") and found_label) or (len(text.split()) >= BODY_WORDS and not labels):
+        if len(text.split()) >= BODY_WORDS and not labels:
+            body += 1  # a title page's few long lines may stand above the control block
+            if found_label or body > TITLE_PAGE_LINES:
+                break
+            i += 1
+            continue
+        if text.startswith("#") and found_label:
             break
         if text.startswith("#"):  # a converted PDF's letterhead and title come before its control header
             i += 1
+            continue
+        if labels and body and not found_label and not _block_follows(lines, i):
+            i += 1  # a lone "Målgrupp: …" in the text under a title page is text
             continue
         if labels:
             used = [i]
@@ -199,6 +211,10 @@ def _control_header(lines: list[str], start: int, head: DocumentHead) -> None:
                         used.append(following)
                 if value and name != "page" and name not in head.fields:
                     head.fields[name] = value
+                    dates = _DATE.findall(value)
+                    if name == "validity" and len(dates) == 2:
+                        head.fields.setdefault("valid_from", dates[0])
+                        head.fields.setdefault("valid_to", dates[1])
             head.lines.update(used)
             found_label = True
             i = used[-1] + 1
@@ -224,6 +240,12 @@ def _labels(text: str) -> list[re.Match]:
     pieces = re.split(r"\s+\|\s+", text)
     labels = [_LABEL_RE.match(piece) for piece in pieces]
     return labels if all(labels) else []
+
+
+def _block_follows(lines: list[str], i: int) -> bool:
+    """Another label line follows the one at `i`: a control block, not a label word in running text."""
+    following = _next_nonblank(lines, i)
+    return following is not None and bool(_labels(lines[following].strip()))
 
 
 def _field(label: str) -> str:

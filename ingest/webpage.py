@@ -31,12 +31,21 @@ CREDIT_RE = re.compile(
     re.I,
 )
 CREDIT_WORDS = 20
-POSTAL_RE = re.compile(r"^\d{3} ?\d{2}\s+[A-ZÅÄÖ][\w-]+(?:\s+[A-ZÅÄÖ][\w-]+)?$")  # "801 88 Gävle": a footer's address
+# "801 88 Gävle", "Box 1613, 701 16 Örebro", "Telefon växel: 019-602 10 00": a footer's address lines
+POSTAL_RE = re.compile(
+    r"^(?:(?:Box\s+\d+|[A-ZÅÄÖ][\w.-]*(?:\s+[\w.-]+){0,2}\s+\d+[A-Za-z]?),?\s+)?"
+    r"\d{3} ?\d{2}\s+[A-ZÅÄÖ][\w-]+(?:\s+[A-ZÅÄÖ][\w-]+)?$"
+    r"|^(?:telefon\s*)?växel(?:nummer)?\s*:\s*[\d +()-]+$",
+    re.I,
+)
+# "Hjälpte informationen på sidan dig? Ja Nej": the site's feedback buttons
+FEEDBACK_RE = re.compile(r"\?\s*Ja\s*[/|]?\s*Nej\s*$")
+FEEDBACK_WORDS = 12
 # "Vi använder kakor (cookies) för att …", "Webbplatsen använder cookies": the site's notice, not the page's text
 COOKIES_RE = re.compile(
     r"\banvänder\s+(?:kakor|cookies)\b|\b(?:godkänn|acceptera)\w*\s+(?:alla\s+)?(?:kakor|cookies)\b", re.I
 )
-NOTICE_WORDS = 40
+NOTICE_WORDS = 60
 SETEXT_WORDS = 20  # an underlined line longer than this is a paragraph over a rule, not a heading
 UI_WORDS = 8  # a short line of a navigation block that is not a sentence is a control ("Visa som lista")
 LABEL_WORDS = 3  # "Dela sidan:" before share links, "Du är här:" before a trail
@@ -77,7 +86,8 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
     Reasons: breadcrumb, navigation (link lists, and a heading whose section holds nothing but
     furniture), link (a line that is nothing but links), teaser (a heading that is a link, with its
     blurb), duplicate_heading (the same heading twice in a row), credit (writer, reviewer, dates),
-    cookies (the site's notice that it uses them), address (a postal code and town alone, a footer's).
+    cookies (the site's notice that it uses them), address (a footer's postal address or switchboard line),
+    feedback (the site's "did this page help? Yes No").
     """
     found: dict[int, str] = {}
     crumbs = _breadcrumbs(texts)
@@ -95,6 +105,8 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
             found[i] = "cookies"
         elif POSTAL_RE.match(text.strip()):
             found[i] = "address"
+        elif FEEDBACK_RE.search(text) and len(text.split()) <= FEEDBACK_WORDS:
+            found[i] = "feedback"
     for i in [i for i, reason in found.items() if reason == "link"]:
         above = _previous(texts, i)  # "Dela sidan" over the share links
         label = above is not None and above not in found and _control(texts[above])
@@ -114,11 +126,25 @@ def _links(text: str) -> list[str]:
 
 
 def _links_only(text: str) -> bool:
-    """Nothing but links, separators between them, and at most a short label ("Dela sidan:")."""
-    if not _links(text):
+    """Nothing but links, separators between them, and at most a short label ("Dela sidan:"); after a
+    labelled row of several links, a short control may follow ("Dela sidan: [Facebook](…) [E-post](…) Skriv ut")."""
+    links = _links(text)
+    if not links:
         return False
     rest = LINK_RE.sub(" ", ITEM_RE.sub(r"\g<text>", text)).strip(SEPARATORS + ":")
-    return not rest or (LINK_RE.sub(" ", text).strip().endswith(":") and len(rest.split()) <= LABEL_WORDS)
+    if not rest:
+        return True
+    matches = [m for m in LINK_RE.finditer(text) if not m.group("image")]
+    first, last = matches[0], matches[-1]
+    label = text[: first.start()].strip()
+    between = LINK_RE.sub(" ", text[first.start() : last.end()]).strip(SEPARATORS)
+    after = text[last.end() :].strip()
+    return (
+        label.endswith(":")
+        and len(label.split()) <= LABEL_WORDS
+        and not between
+        and (not after or (len(links) >= 2 and len(after.split()) <= LABEL_WORDS and not re.search(r"[.!?:]", after)))
+    )
 
 
 def _chain(urls: list[str]) -> bool:
