@@ -130,10 +130,11 @@ _PURE_LEAD = re.compile(
     r"(?:ansvar\w*|åtar\s+sig|åtaganden?)(?:\s+för)?(?:\s+att)?\s*:?\s*(?:[^\w\s].*)?$|:\s*\S.*$", re.IGNORECASE
 )
 # "Den från kommun eller region som först uppmärksammar behovet …", "Den verksamhet som …": whoever it is
-_WHOEVER = re.compile(r"Den\s+(?:\w+\s+)?(?:(?:från|inom|hos|i)\s+(?P<who>[^,.;]{3,60}?)\s+)?som\s+")
+_WHOEVER = re.compile(r"Den\s+(?:(?P<noun>\w+)\s+)?(?:(?:från|inom|hos|i)\s+(?P<who>[^,.;]{3,60}?)\s+)?som\s+")
+_EITHER_PRINCIPAL = {"huvudman", "part"}  # "Den huvudman som …": one of the principals, whichever it is
 _REGARDLESS = re.compile(r",?\s*oavsett\s+om\s+det\s+är\s+(?P<who>[^,.;]{3,60})", re.IGNORECASE)
 _VARIES = re.compile(
-    r"(?:^|[,;]\s*(?:och\s+|men\s+)?)(?:Vilken|Vilka|Vem|Vems|Hur)\s+(?P<what>[^.;]{4,200}?)\s+"
+    r"(?:^|[,;]\s*(?:och\s+|men\s+)?)(?:Vilken|Vilka|Vem|Vems|Hur|Var)\s+(?P<what>[^.;]{4,200}?)\s+"
     r"(?:skiljer\s+sig(?:\s+åt)?|varierar|ser\s+olika\s+ut)\s+(?:mellan|i|inom|beroende\s+på)\s",
     re.IGNORECASE,
 )
@@ -165,7 +166,10 @@ class DocumentContext:
     def of(cls, doc: ParsedDocument) -> "DocumentContext":
         head = doc.head or {}
         issuer_text = " ".join(head.get(k, "") for k in ("issuer", "decided_by", "owner"))
-        context = cls(issuer=principal_named_in(issuer_text) if issuer_text.strip() else None)
+        names = " ".join(head.get(k, "") for k in ("title", "doc_name", "heading_title", "doc_kind"))
+        # an agreement is its parties' together: the letterhead of one of them does not make it that one's routine
+        agreement = re.search(r"\b(?:överenskommelse|samverkansavtal|avtal)\b", names, re.IGNORECASE)
+        context = cls(issuer=principal_named_in(issuer_text) if issuer_text.strip() and not agreement else None)
         # Employment statements: a principal answering for a role's work ("sjuksköterskas … ansvarsområde",
         # "läkarinsatser"). Read with roles unresolved, so one role cannot vouch for another.
         bare = cls()
@@ -367,22 +371,24 @@ class _Sentence:
         condition: str | None = None,
         either: bool = False,
         affiliation: str | None = None,
+        whichever: bool = False,
     ) -> Responsibility | None:
         """A statement whose actor phrase is words[doer] (offsets in the sentence); None when it names
-        no doer or a vague activity."""
+        no doer or a vague activity. `whichever`: the phrase is whichever principal it turns out to be
+        ("Den huvudman som först ser behovet"), so both are bound."""
         words = self.words
         actors = _actors(words, self.start, self.context, doer)
         for actor in actors:
             if actor.role == "doer" and actor.principal is None:
                 actor.principal = affiliation
         doers = [a for a in actors if a.role == "doer"]
-        if not doers:
+        if not doers and not whichever:
             return None
         activity = " ".join(activity.split()).strip(" ,.:")
         if activity.lower() in _VAGUE or len(activity) <= 3:
             return None
-        principal = combine(a.principal for a in doers)
-        if any(a.principal is None for a in doers) or (either and principal == "gemensamt"):
+        principal = "gemensamt" if whichever else combine(a.principal for a in doers)
+        if not whichever and (any(a.principal is None for a in doers) or (either and principal == "gemensamt")):
             principal = None  # one actor of several unknown, or "kommun och/eller region": the statement cannot say who
         phrase = words[doer[0] : doer[1]]
         return Responsibility(
@@ -527,10 +533,14 @@ def _whoever_statement(sentence: _Sentence) -> list[Responsibility]:
     if not verb:
         return []
     regardless = _REGARDLESS.search(words, verb.end())
+    what = re.sub(r"^\s*(?:för\s+att|för|att)\s+", "", words[verb.end() : regardless.start() if regardless else None])
+    noun = opener.group("noun")
+    if not opener.group("who") and not regardless and noun and noun.lower() in _EITHER_PRINCIPAL:
+        made = sentence.statement(opener.span("noun"), what, verb.group("verb"), whichever=True)
+        return [made] if made else []
     who = opener.span("who") if opener.group("who") else regardless.span("who") if regardless else None
     if who is None or principal_named_in(words[who[0] : who[1]]) != "gemensamt":
         return []
-    what = re.sub(r"^\s*(?:för\s+att|för|att)\s+", "", words[verb.end() : regardless.start() if regardless else None])
     made = sentence.statement(who, what, verb.group("verb"))
     return [made] if made else []
 

@@ -451,3 +451,25 @@ def test_who_does_it_differing_between_places_names_no_principal():
     # a question about differences, or a difference that is no one's task, is no statement
     assert one("Hur skiljer sig ovanstående mellan olika grupper av kvinnor?") == []
     assert one("Tillgängligheten varierar beroende på ort.") == []
+
+
+def test_whichever_principal_and_where_it_varies():
+    """ "Den huvudman som först ser behovet kallar till SIP" binds both principals; "Var utdelning … sker
+    varierar mellan kommunerna" names none."""
+    [r] = one("Den huvudman som först ser behovet kallar till SIP-möte.")
+    assert (r.principal, r.actor) == ("gemensamt", "huvudman")
+    [r] = one("Var utdelning av LARO-läkemedel sker för patienter i stödboenden varierar mellan kommunerna.")
+    assert (r.principal, r.kind) == (None, "varies")
+
+
+def test_an_agreement_under_one_partys_letterhead_is_not_that_partys_routine():
+    """An agentless "ska en SIP upprättas" in a region's routine is the region's staff's instruction; in an
+    agreement printed under the region's letterhead it is nobody's in particular."""
+    text = "När den enskilde behöver insatser från både socialtjänsten och vården ska en SIP upprättas."
+    routine = {"issuer": "REGION EXEMPEL", "heading_title": "Rutin för samordnad vård"}
+    assert [r.principal for r in one(text, head=routine)] == ["region"]
+    agreement = {
+        "issuer": "REGION EXEMPEL",
+        "heading_title": "Överenskommelse om samverkan kring personer med missbruk",
+    }
+    assert one(text, head=agreement) == []
