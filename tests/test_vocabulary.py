@@ -117,3 +117,10 @@ def test_save_and_load_keep_the_expansion(vocabulary, tmp_path):
     loaded = Vocabulary.load(tmp_path)
     for query in ("LARO ansvar", "spelberonde", "får soc kräva urinprov"):
         assert loaded.expand(query) == vocabulary.expand(query)
+
+
+def test_slang_for_a_substance_stands_for_it_in_any_form(vocabulary):
+    """ "röker på" (SAOL: röka på, smoke cannabis) and "käkar anabola" reach what the documents call them."""
+    stem = vocabulary.analyzer.stem
+    assert 0 < weights(vocabulary, "röker på varje dag").get(stem("cannabis"), 0) < 1
+    assert 0 < weights(vocabulary, "käkar anabola").get(stem("dopningsmedel"), 0) < 1

@@ -77,10 +77,18 @@ ANSWER_ASKING = (
     "riktlinje riktlinjer riktlinjerna högt enligt enl jmf istället finns nån någon man vi jag tar hand "
     "ska skall får kan bör gäller gör göra"
 )
+# Who staff name when they ask which of two does it: principals, and the services and roles of each.
+_ACTOR = (
+    r"(?:kommun\w*|soc\w*|region\w*|landsting\w*|psyk\w*|vc|vårdcentral\w*|hc|hälsocentral\w*|bup"
+    r"|primärvård\w*|beroendemottagning\w*|beroendevård\w*|(?:sjuk)?vården|ssk|sjuksköterska\w*|dr|doktor\w*"
+    r"|läkare\w*|hemtjänst\w*)"
+)
 RESPONSIBILITY_QUESTION = re.compile(
     r"\b(vem|vems|vilka?|vart|ansvar\w*|huvudman\w*|åtar|utför\w*|erbjud\w*|gör vad|betalar|bekostar)\b"
-    # "… – kommunen el landstinget?", "soc eller regionen": which of the two principals
-    r"|\b(kommun\w*|soc\w*|region\w*|landsting\w*)\s+(?:eller|el\.?|/)\s+(kommun\w*|soc\w*|region\w*|landsting\w*)",
+    # "… – kommunen el landstinget?", "psyk eller soc?", "ssk eller dr?": which of the two
+    rf"|\b{_ACTOR}\s+(?:eller|el\.?|/)\s+{_ACTOR}\b"
+    # "är det kommunens grej?", "är det soc:s ansvar"
+    r"|\bär\s+det\s+(?:kommun\w*s|soc(?::?s)|region\w*s|landsting\w*s)\b",
     re.I,
 )
 _PRIORITY_WORDS = re.compile(r"\b(prio\w*|rekommend\w*|riktlinje\w*|bör|evidens\w*)\b", re.I)
