@@ -193,3 +193,15 @@ def test_a_document_in_force_is_cited_before_an_expired_one_that_says_the_same(s
         assert not same, (question, card.statement.region, [r.region for r in same])
     card = answer(searcher, "vem ansvarar för abstinensbehandling")
     assert card.principal == "region" and card.statement.status == "gällande"
+
+
+def test_the_verb_that_asks_who_does_it_is_not_what_is_asked(searcher):
+    """ "vem ger boendestöd", "vem ordnar boende", "vem sköter avgiftningen": a statement need not say
+    "ger" to answer; the BUP's "ger föräldrastöd" gets no share of the question for it."""
+    for question, activity in (
+        ("vem ger boendestöd", "boendestöd"),
+        ("vem ordnar boende", "boende"),
+        ("vem sköter avgiftningen", "avgiftningen"),
+    ):
+        asked = searcher.read(question, False).statement_question
+        assert asked.coverage(asked.tokens(activity)) == 1.0, question

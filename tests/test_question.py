@@ -23,3 +23,16 @@ def test_a_county_the_question_names_is_taken_out_of_what_is_searched():
     own = understand("prio för naltrexon i mitt län", HELD)
     assert (own.own_region, own.priority, own.responsibility, own.topic) == (True, True, False, "prio för naltrexon")
     assert understand("abstinens", HELD) == Intent(False, False, None, None)
+
+
+def test_which_of_two_asks_who():
+    """Staff ask who by naming the two they hesitate between, principals or their services and roles."""
+    for question in (
+        "klinisk undersökning vid inskrivning, ssk eller dr?",
+        "frun till en alkis behöver stöd, är det soc eller hc?",
+        "psykosocialt stöd vid laro, psyk el kommunen",
+        "hemlöshetsförebyggande jobb, är det kommunens grej?",
+    ):
+        assert understand(question, HELD).responsibility, question
+    for question in ("alkohol eller narkotika under graviditet", "hur många platser finns det"):
+        assert not understand(question, HELD).responsibility, question

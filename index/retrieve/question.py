@@ -75,7 +75,7 @@ ANSWER_ASKING = (
     "vem vems vilka vilken vilket vart var hur ansvar ansvarar ansvaret ansvarig huvudman huvudmannen "
     "prio prioritet prioriterad prioriterat prioriteringsgrad rekommenderas rekommendation rekommenderat "
     "riktlinje riktlinjer riktlinjerna högt enligt enl jmf istället finns nån någon man vi jag tar hand "
-    "ska skall får kan bör gäller gör göra"
+    "ska skall får kan bör gäller gör göra ger ordnar fixar sköter erbjuder driver håller"
 )
 # Who staff name when they ask which of two does it: principals, and the services and roles of each.
 _ACTOR = (
