@@ -116,13 +116,17 @@ def test_meaning_settles_a_vote_only_when_it_agrees_and_no_rival_says_more():
 
 def test_who_pays_answers_only_a_question_about_paying():
     """ "Kommunerna ansvarar även för kostnaden för drogtester som socialtjänsten begär" does not say who
-    takes the samples, but it does say who pays for them."""
+    takes the samples, but it does say who pays for them, and only such a statement does."""
     cost = statement("kommun", 0.9, {"drogtester"})
     cost.about_cost = True
     params = RankingParams()
     taking = _decide("responsibility", [cost], None, params)
     assert taking.abstained and taking.candidates == [cost]
     assert _decide("responsibility", [cost], None, params, asks_cost=True).principal == "kommun"
+    # and asked who pays, a statement about doing the task does not outvote the one about paying
+    doing = statement("region", 0.95, {"drogtester"})
+    doing.match = doing.coverage = 0.9
+    assert _decide("responsibility", [doing, cost], None, params, asks_cost=True).principal == "kommun"
 
 
 def test_what_a_statement_excepts_and_what_only_elaborates_are_not_what_it_says():

@@ -176,6 +176,8 @@ def _decide(
         and (asks_cost or not s.about_cost)
         and (intent == "permission" or not (s.kind == "responsibility" and s.negated))
     ]
+    if asks_cost and any(s.about_cost for s in usable):
+        usable = [s for s in usable if s.about_cost]  # and who pays is said by statements about paying
     by_region: dict[str | None, list[Statement]] = {}
     for s in sorted(usable, key=_weight, reverse=True):
         by_region.setdefault(s.region, []).append(s)

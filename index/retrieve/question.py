@@ -75,7 +75,9 @@ ANSWER_ASKING = (
     "vem vems vilka vilken vilket vart var hur ansvar ansvarar ansvaret ansvarig huvudman huvudmannen "
     "prio prioritet prioriterad prioriterat prioriteringsgrad rekommenderas rekommendation rekommenderat "
     "riktlinje riktlinjer riktlinjerna högt enligt enl jmf istället finns nån någon man vi jag tar hand "
-    "ska skall får kan bör gäller gör göra ger ordnar fixar sköter erbjuder driver håller"
+    "ska skall får kan bör gäller gör göra "
+    # the verbs a who-question is framed with: "vem ger / ordnar / sköter …", "vem ska vi kontakta"
+    "ger ordnar fixar sköter erbjuder driver håller kontakta kontaktar vänder vända"
 )
 # Who staff name when they ask which of two does it: principals, and the services and roles of each.
 _ACTOR = (
