@@ -38,7 +38,16 @@ _ITEM = re.compile(r"^(?:[-•–]|\d{1,2}[.)])\s+")
 _LEAD_WORDS = re.compile(r"\bansvar\w*|\båtar sig\b|\båtagande\w*", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ(\"”])")
 _NEGATION = re.compile(r"\b(?:inte|ej|icke|aldrig)\b", re.IGNORECASE)
-_MODALS = {"ska": "ska", "skall": "ska", "bör": "bör", "kan": "kan", "får": "får", "måste": "måste", "behöver": "ska"}
+_MODALS = {
+    "ska": "ska",
+    "skall": "ska",
+    "bör": "bör",
+    "kan": "kan",
+    "får": "får",
+    "måste": "måste",
+    "behöver": "ska",
+    "förväntas": "ska",  # "Kommunerna förväntas erbjuda uppföljande samtal"
+}
 # The verb group after a subject that names an actor. A finite verb of responsibility or action;
 # a modal followed by any infinitive counts too ("Socialtjänsten får inte kräva …").
 _ADVERBS = (
@@ -46,12 +55,12 @@ _ADVERBS = (
     r"|i\s+första\s+hand))*"
 )
 _ACTIVE = re.compile(
-    r"(?<!\w)(?P<verb>(?:ska|skall|bör|kan|får|måste|behöver)"
+    r"(?<!\w)(?P<verb>(?:ska|skall|bör|kan|får|måste|behöver|förväntas)"
     + _ADVERBS
     + r"|ansvarar(?:\s+(?:inte|ej|alltid|även|också|själva?|då|dock|ytterst|gemensamt))*"
     r"|har(?:\s+\w+){0,3}?\s+\w*ansvar(?:et)?"
     r"|tar(?:\s+\w+){0,2}?\s+ansvar(?:et)?|bär(?:\s+\w+)?\s+ansvar(?:et)?|åtar\s+sig|svarar\s+för|står\s+för"
-    r"|är(?:\s+(?:inte|ej|ytterst|alltid))?\s+(?:ansvarig\w*|skyldig\w*|huvudman\w*)"
+    r"|är(?:\s+[^\s.;:]+){0,6}?\s+(?:ansvarig\w*|skyldig\w*|huvudman\w*)"  # "är sedan 2018 skyldiga"
     r"|erbjuder|utför|ger|gör|bedriver|tillhandahåller|bekostar|betalar|ordinerar|utfärdar|genomför|anmäler"
     r"|handlägger|beslutar|fattar|initierar|remitterar|samordnar|upprättar|säkerställer|verkställer|kallar"
     r"|identifierar|dokumenterar|följer)\b",
@@ -67,7 +76,7 @@ _INVERTED = re.compile(
 # "… ska ges vid länets barnmedicinska verksamheter", "… utfärdas av primärvård", "… ska genomföras inom hälso- och
 # sjukvården".
 _PASSIVE = re.compile(
-    r"\b(?P<verb>(?:(?:ska|skall|bör|kan|får|måste)\s+(?:inte\s+|även\s+|också\s+)?\w{3,}as"
+    r"\b(?P<verb>(?:(?:ska|skall|bör|kan|får|måste)\s+(?:inte\s+|även\s+|också\s+|i\s+första\s+hand\s+|främst\s+)?\w{3,}as"
     r"|(?:ges|erbjuds|utförs|utfärdas|görs|bedrivs|ordineras|bekostas|betalas|handläggs|genomförs|tillhandahålls|sköts|hanteras|beslutas|initieras|upprättas|skrivs\s+ut))"
     r"(?:\s+(?:inte|ej))?)"
     r"\s+(?:(?:i\s+första\s+hand|främst|alltid|normalt)\s+)?(?P<prep>av|vid|inom|hos|på|genom)\s+",
@@ -271,7 +280,9 @@ def _subject(text: str, begin: int, end: int, trailing: bool = False) -> tuple[i
     last, either = found[0], False
     for m in found[1:]:
         gap = phrase[last.end : m.start]
-        joined = re.fullmatch(r"\w*\s*(?:/|,|och|samt|eller|och/eller|&)\s*(?:[\w-]+\s+){0,3}", gap, re.IGNORECASE)
+        joined = re.fullmatch(  # "Region Kalmar län och länets tolv kommuner"
+            r"\w*(?:\s+län)?\s*(?:/|,|och|samt|eller|och/eller|&)\s*(?:[\w-]+\s+){0,3}", gap, re.IGNORECASE
+        )
         if not joined and not re.fullmatch(r"\s+", gap):
             break
         either = either or bool(joined and re.search(r"\beller\b", gap))

@@ -473,3 +473,21 @@ def test_an_agreement_under_one_partys_letterhead_is_not_that_partys_routine():
         "heading_title": "Överenskommelse om samverkan kring personer med missbruk",
     }
     assert one(text, head=agreement) == []
+
+
+def test_expected_obliged_and_in_the_first_place_are_duties():
+    """ "förväntas erbjuda", "är sedan 2018 skyldiga", "bör i första hand erbjudas av", and a county's
+    full name ("Region Kalmar län och länets kommuner") or "kommuner och regioner" as one subject."""
+    cases = {
+        "Kommunerna förväntas erbjuda uppföljande samtal om alkoholvanor.": ("kommun", "ska"),
+        "Hälso- och sjukvården och socialtjänsten är sedan den 1 januari 2018 skyldiga att erbjuda behandling.": (
+            "gemensamt",
+            "utför",
+        ),
+        "Behandling vid riskbruk bör i första hand erbjudas av primärvården.": ("region", "bör"),
+        "Region Kalmar län och länets tolv kommuner ska ingå en överenskommelse.": ("gemensamt", "ska"),
+        "Kommuner och regioner är skyldiga att ingå överenskommelser.": ("gemensamt", "utför"),
+    }
+    for text, (principal, modality) in cases.items():
+        [r] = one(text)
+        assert (r.principal, r.modality) == (principal, modality), text
