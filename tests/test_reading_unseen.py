@@ -127,3 +127,12 @@ def test_a_control_block_under_a_title_page_is_the_head_and_a_validity_range_giv
     assert (doc.meta.valid_from, doc.meta.valid_to) == (valid_from, valid_to)
     assert doc.meta.title.startswith("Överenskommelse") and "Giltighetstid" not in doc.meta.title
     assert not any("Diarienummer" in c.text or "Giltighetstid" in c.text for c in doc.chunks)
+
+
+def test_every_reason_for_removing_a_line_has_a_label_the_editor_reads():
+    """The inspect page says why a line went ("utanför webbsidans huvudinnehåll", "postadress …")."""
+    from app.inspect import REMOVED_LABELS
+
+    reasons = {reason for name in EXPECTED for _, reason, _ in read(name).report.removed}
+    assert {"outside_main", "navigation", "footer", "feedback", "address"} <= reasons
+    assert reasons <= set(REMOVED_LABELS)
