@@ -93,6 +93,7 @@ LETTERHEAD_WORD_RE = re.compile(
     r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in LETTERHEAD_WORDS) + r")(?![\w-])", re.I
 )
 LETTERHEAD_LABEL_RE = re.compile(r"(?:" + LETTERHEAD_WORD_RE.pattern + r"[\s:]*)+", re.I)
+LETTERHEAD_INLINE_RE = re.compile(LETTERHEAD_WORD_RE.pattern + r"\s*:\s*(?P<value>\S.*)$", re.I)
 LETTERHEAD_GAP = 6  # non-blank lines allowed between two labels of one block
 # A Word template's instruction left in the text: "Ta inte bort denna rad den innehåller dold information"
 PLACEHOLDER_RE = re.compile(r"^(?:ta inte bort denna rad|klicka (?:eller tryck )?här för att)\b", re.I)
@@ -300,7 +301,7 @@ def _letterhead_lines(lines: list[Line]) -> dict[int, str]:
     within a few lines of each other make a block; it runs from the first label to the values
     after the last one. Such blocks sit at the foot of every letter in a committee bundle.
     """
-    labels = [i for i, ln in enumerate(lines) if ln.text.strip() and LETTERHEAD_LABEL_RE.fullmatch(ln.text.strip())]
+    labels = [i for i, ln in enumerate(lines) if ln.text.strip() and _letterhead_label(ln.text.strip())]
     drop: dict[int, str] = {}
     group: list[int] = []
 
@@ -329,6 +330,14 @@ def _letterhead_lines(lines: list[Line]) -> dict[int, str]:
     if group:
         close(group)
     return drop
+
+
+def _letterhead_label(text: str) -> bool:
+    """ "Postadress" alone (its value below), or with its value after a colon ("Telefon: 0470-410 00")."""
+    if LETTERHEAD_LABEL_RE.fullmatch(text):
+        return True
+    inline = LETTERHEAD_INLINE_RE.match(text)
+    return bool(inline) and _letterhead_value(inline.group("value"))
 
 
 def _letterhead_value(text: str, labels: int = 1) -> bool:

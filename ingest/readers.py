@@ -343,12 +343,21 @@ def _mark_lines(pages: list[list[list[_Fragment]]]) -> list[list[str]]:
             text = _line_text(line)
             size = round(max(f.size for f in line), 1)
             if size in heading_sizes and "\t" not in text and len(text) <= 150 and not _PAGE_NO_RE.match(text):
-                text = "#" * min(heading_sizes.index(size) + 1, 6) + " " + text
+                mark = "#" * min(heading_sizes.index(size) + 1, 6) + " "
+                if texts and texts[-1].startswith(mark) and _wraps(texts[-1], text):
+                    texts[-1] += " " + text  # a heading wrapped over two lines is one heading
+                    continue
+                text = mark + text
             elif all(f.bold for f in line) and "\t" not in text:
                 text = f"**{text}**"
             texts.append(text)
         marked.append(texts)
     return marked
+
+
+def _wraps(heading: str, text: str) -> bool:
+    """The line goes on with the heading above it ("… med missbruk eller" / "beroende")."""
+    return not heading.rstrip().endswith((".", ":", "!", "?")) and text[:1].islower()
 
 
 def _normalise(line: str) -> str:

@@ -25,7 +25,7 @@ ITEM_RE = re.compile(r"^\s*(?:[*+-]|\d{1,2}[.)])\s+(?P<text>.*)$")
 # What may stand between the links of a trail or a row of share links
 SEPARATORS = " \t/>›»|·•,;.–-"
 CREDIT_RE = re.compile(
-    r"^(?:skribent|författare|granskare|faktagranskare|granskad av|redaktör|illustratör|illustration|"
+    r"^(?:sidan\s+)?(?:skribent|författare|granskare|faktagranskare|granskad av|redaktör|illustratör|illustration|"
     r"foto|fotograf|medicinskt sakkunnig|sakkunnig|senast (?:uppdaterad|granskad|ändrad)|"
     r"sidan (?:uppdaterades|granskades)|publicerad|sidansvarig|innehållsansvarig|sidägare)\s*:\s*\S",
     re.I,
@@ -105,7 +105,7 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
             found[i] = "cookies"
         elif POSTAL_RE.match(text.strip()):
             found[i] = "address"
-        elif FEEDBACK_RE.search(text) and len(text.split()) <= FEEDBACK_WORDS:
+        elif FEEDBACK_RE.search(link_text(text)) and len(link_text(text).split()) <= FEEDBACK_WORDS:
             found[i] = "feedback"
     for i in [i for i, reason in found.items() if reason == "link"]:
         above = _previous(texts, i)  # "Dela sidan" over the share links

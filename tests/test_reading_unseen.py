@@ -18,7 +18,10 @@ from ingest.webpage import LINK_RE
 
 # The second and third folders were written later, each by another helper, and read once before any change
 # they prompted.
-FOLDERS = [Path(__file__).parent / "data" / name for name in ("unseen-forms", "unseen-forms-2", "unseen-forms-3")]
+FOLDERS = [
+    Path(__file__).parent / "data" / name
+    for name in ("unseen-forms", "unseen-forms-2", "unseen-forms-3", "unseen-forms-4")
+]
 READINGS = {folder: tomllib.loads((folder / "READING.toml").read_text(encoding="utf-8")) for folder in FOLDERS}
 EXPECTED = {name: expected for readings in READINGS.values() for name, expected in readings.items()}
 PLACES = {name: folder for folder, readings in READINGS.items() for name in readings}

@@ -217,6 +217,7 @@ ALL_SETS = TUNING_SETS + (
     ("andra former, utelämnade", "forms", "tests/data/questions-unseen-forms-holdout.jsonl"),
     ("andra former 2, utelämnade", "forms-2", "tests/data/questions-unseen-forms-2.jsonl"),
     ("andra former 3, utelämnade", "forms-3", "tests/data/questions-unseen-forms-3.jsonl"),
+    ("andra former 4, utelämnade", "forms-4", "tests/data/questions-unseen-forms-4.jsonl"),
     ("kortet, fjärde", "corpus-more", "tests/data/questions-card-fourth.jsonl"),
     ("kortet, fjärde, utelämnade", "corpus-more", "tests/data/questions-card-fourth-holdout.jsonl"),
 )
@@ -226,8 +227,8 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
     """The indexes the question sets are asked of, each built once in `work` (and brought up to date
     on later runs): `corpus/`, `corpus/` with ../shared/corpus-more, ../shared/corpus-web alone,
     `corpus/` with the documents of other forms in tests/data/unseen-forms (and, apart, in
-    tests/data/unseen-forms-2 and tests/data/unseen-forms-3), and SweFAQ's answers as a folder of one
-    file each. An index whose files are missing is left out."""
+    tests/data/unseen-forms-2, -3 and -4), and SweFAQ's answers as a folder of one file each. An index
+    whose files are missing is left out."""
     from index.building.indexer import Indexer
     from index.config import PROJECT_DIR
 
@@ -236,9 +237,9 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
     more = [p for p in sorted((shared / "corpus-more").glob("*.md")) if p.name != "README.md"]
     web = [p for p in sorted((shared / "corpus-web").glob("*.md")) if p.name != "README.md"]
     forms = sorted((PROJECT_DIR / "tests" / "data" / "unseen-forms").glob("*.md"))
-    forms_2, forms_3 = (
+    forms_2, forms_3, forms_4 = (
         [p for p in sorted((PROJECT_DIR / "tests" / "data" / name).iterdir()) if p.suffix != ".toml"]
-        for name in ("unseen-forms-2", "unseen-forms-3")
+        for name in ("unseen-forms-2", "unseen-forms-3", "unseen-forms-4")
     )
     answers = shared / "eval" / "swefaq" / "answers.jsonl"
     if answers.exists():
@@ -250,6 +251,7 @@ def evaluation_indexes(work: Path, embedder, needed: set[str]) -> dict[str, Path
         "forms": corpus + forms,
         "forms-2": corpus + forms_2,
         "forms-3": corpus + forms_3,
+        "forms-4": corpus + forms_4,
         "swefaq": sorted((work / "swefaq-svar").glob("*.txt")),
     }
     built = {}
