@@ -64,7 +64,7 @@ class RankingParams:
     expired_factor: float = knob(0.85, "Factor for a revoked document or one whose validity has run out.")
     favoured_floor: float = knob(
         0.15,
-        "The searcher's own county comes first where it scores this share of the best; one the question names always.",
+        "The county the question names, else the searcher's own, comes first where it scores this share of the best.",
     )
     near_duplicate: int = knob(90, "rapidfuzz token_set_ratio above which two passages of a document are one result.")
     # -- the "no good answer" gate -----------------------------------------------------------------

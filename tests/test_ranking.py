@@ -85,8 +85,6 @@ def test_the_favoured_county_comes_first_where_it_answers_about_as_well():
             [("a", "Skåne", 1.0), ("b", "Dalarna", 0.9), ("c", "Dalarna", 0.5)]]  # fmt: skip
     assert [h.passage.chunk_id for h in order_hits(hits, None, PARAMS)] == ["a", "b", "c"]
     assert [h.passage.chunk_id for h in order_hits(hits, "Dalarna", PARAMS)] == ["b", "a", "c"]  # c: below the floor
-    # a county the question names comes first whatever its hits score: the person asked about it
-    assert [h.passage.chunk_id for h in order_hits(hits, "Dalarna", PARAMS, named=True)] == ["b", "c", "a"]
 
 
 def test_near_duplicates_of_one_document_collapse_into_the_best():

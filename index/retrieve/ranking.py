@@ -142,17 +142,11 @@ def _score(candidate: Candidate, question: "Question", intent: Intent, params: R
     hit.score *= intent_factor(hit, intent, params)
 
 
-def favoured_floor(best: float, named: bool, params: RankingParams) -> float:
-    """The score from which the favoured county's hits come first: any, for a county the question names
-    (the person asked about it); for the user's own, a share of the best (`favoured_floor`)."""
-    return 0.0 if named else params.favoured_floor * best
-
-
-def order_hits(hits: list[Hit], favoured: str | None, params: RankingParams, named: bool = False) -> list[Hit]:
-    """Best first; the county asked about first, else the user's own where it answers about as well."""
+def order_hits(hits: list[Hit], favoured: str | None, params: RankingParams) -> list[Hit]:
+    """Best first; the county asked about, else the user's own, first where it answers about as well."""
     hits = sorted(hits, key=lambda h: -h.score)
     if favoured and hits:
-        floor = favoured_floor(hits[0].score, named, params)
+        floor = params.favoured_floor * hits[0].score
         hits.sort(key=lambda h: not (h.document.region == favoured and h.score >= floor))
     return hits
 
@@ -176,7 +170,6 @@ def rerank(
     share sets the favoured county's floor) and, for a candidate of the favoured county where the
     prefix reaches past the county's hits, below that floor, no unread candidate can enter the
     prefix, and the prefix and what collapses into it are those of reading everything."""
-    named = bool(favoured) and favoured == intent.region
     for candidate in candidates:
         candidate.bound(question, params, intent, mode)
     unread = list(candidates)
@@ -193,7 +186,7 @@ def rerank(
             _score(candidate, question, intent, params, mode)
         read += unread[:RERANK_BATCH]
         del unread[:RERANK_BATCH]
-        ordered = order_hits([c.hit for c in sorted(read, key=lambda c: c.order)], favoured, params, named)
+        ordered = order_hits([c.hit for c in sorted(read, key=lambda c: c.order)], favoured, params)
         for hit in ordered:
             hit.duplicates = []
         kept, consumed = collapse_near_duplicates(ordered, k, params.near_duplicate)
@@ -202,7 +195,7 @@ def rerank(
         if len(kept) < k:
             continue  # the prefix is everything read: an unread candidate could still be kept
         last = ordered[consumed - 1]
-        floor = favoured_floor(ordered[0].score, named, params)
+        floor = params.favoured_floor * ordered[0].score
         past_county = bool(favoured) and not (last.document.region == favoured and last.score >= floor)
 
         def outside(c: Candidate) -> bool:
