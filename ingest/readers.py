@@ -107,18 +107,18 @@ _ROLES = {
     "contentinfo": "footer",
     "complementary": "navigation",
 }
-_HAS_MAIN = re.compile(r"<main\b|\brole\s*=\s*[\"']?main\b", re.I)
 
 
 class _HtmlLines(HTMLParser):
     """Collects lines; a line remembers whether every piece of its text was bold, and whether it stood
     in the page's furniture (`furniture`: 1-based line -> reason) rather than its content."""
 
-    def __init__(self, has_main: bool) -> None:
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.lines: list[str] = []
         self.furniture: dict[int, str] = {}
-        self._has_main = has_main
+        self._outside_main: list[int] = []  # content lines outside <main>: furniture once the page has one
+        self._has_main = False
         self._open: list[tuple[str, str | None]] = []  # open elements, each with the furniture it starts
         self._parts: list[tuple[str, bool]] = []
         self._prefix = ""
@@ -145,15 +145,14 @@ class _HtmlLines(HTMLParser):
         """The furniture the current text stands in (the innermost: a menu in the banner is navigation),
         or None for the page's content."""
         kinds = [kind for _, kind in self._open if kind]
-        furniture = next((k for k in reversed(kinds) if k not in ("main", "content")), None)
-        if furniture is None and self._has_main and "main" not in kinds:
-            return "outside_main"
-        return furniture
+        return next((k for k in reversed(kinds) if k not in ("main", "content")), None)
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         self._start(tag)  # ends the line before, which stood where the element is not
         if tag not in _VOID_TAGS:
-            self._open.append((tag, self._kind(tag, attrs)))
+            kind = self._kind(tag, attrs)
+            self._has_main = self._has_main or kind == "main"
+            self._open.append((tag, kind))
 
     def _start(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
@@ -222,6 +221,8 @@ class _HtmlLines(HTMLParser):
     def close(self) -> None:
         super().close()
         self._flush()
+        if self._has_main:
+            self.furniture.update(dict.fromkeys(self._outside_main, "outside_main"))
 
     def _flush(self) -> None:
         text = "".join(t for t, _ in self._parts)
@@ -238,12 +239,13 @@ class _HtmlLines(HTMLParser):
         self.lines.append(line)
         if reason := self._where():
             self.furniture[len(self.lines)] = reason
+        elif not any(kind == "main" for _, kind in self._open):
+            self._outside_main.append(len(self.lines))
 
 
 def _read_html(data: bytes) -> RawText:
-    text = _decode(data)
-    parser = _HtmlLines(has_main=bool(_HAS_MAIN.search(text)))
-    parser.feed(text)
+    parser = _HtmlLines()
+    parser.feed(_decode(data))
     parser.close()
     return RawText(parser.lines, "html", furniture=parser.furniture)
 

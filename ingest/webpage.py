@@ -105,7 +105,7 @@ def page_furniture(texts: list[str]) -> tuple[dict[int, str], str | None]:
             found[i] = "cookies"
         elif POSTAL_RE.match(text.strip()):
             found[i] = "address"
-        elif FEEDBACK_RE.search(link_text(text)) and len(link_text(text).split()) <= FEEDBACK_WORDS:
+        elif FEEDBACK_RE.search(shown := link_text(text)) and len(shown.split()) <= FEEDBACK_WORDS:
             found[i] = "feedback"
     for i in [i for i, reason in found.items() if reason == "link"]:
         above = _previous(texts, i)  # "Dela sidan" over the share links
